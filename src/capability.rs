@@ -1,0 +1,20 @@
+//! The CAPABILITY lists of the two roles: one place, so that the greeting, the CAPABILITY
+//! response and the tagged OK of LOGIN always agree. Only what works is advertised.
+
+/// Before login (RFC 3501 6.2.3: LOGINDISABLED when plaintext logins are refused; RFC 4616
+/// section 1: PLAIN only over protected links, or where the administrator allows it).
+pub fn pre_auth(starttls: bool, login_allowed: bool) -> String {
+    let mut caps = String::from("IMAP4rev1 SASL-IR ID");
+    if starttls {
+        caps.push_str(" STARTTLS");
+    }
+    if login_allowed {
+        caps.push_str(" AUTH=PLAIN");
+    } else {
+        caps.push_str(" LOGINDISABLED");
+    }
+    caps
+}
+
+/// After login.
+pub const SERVE: &str = "IMAP4rev1 LITERAL+ ID UNSELECT NAMESPACE";

@@ -1,0 +1,184 @@
+//! One Maildir folder as a session sees it: its messages in UID order, with UIDs taken
+//! from `dovecot-uidlist` and new ones assigned under the lock.
+//!
+//! Reading needs no lock when every file is already in the list. Otherwise the lock is
+//! taken, the list and the directories are read again (another process may have assigned
+//! UIDs meanwhile), new files get the next UIDs in name order (names start with the
+//! delivery time), and the list is replaced. A record whose file is not seen is dropped only
+//! when a second listing under the lock does not see it either: a rename by another
+//! session (a flag change) can hide a file from one `readdir` pass.
+
+use std::collections::HashSet;
+use std::os::unix::ffi::OsStrExt;
+use std::path::{Path, PathBuf};
+
+use super::flags::{base, Flags};
+use super::lock::Dotlock;
+use super::scan::{scan, Entry};
+use super::uidlist::{self, Read, Record, Uidlist};
+use super::{uidvalidity, MaildirError};
+
+#[derive(Clone, Debug)]
+pub struct Message {
+    pub uid: u32,
+    /// The file name in `new/` or `cur/`, flags included.
+    pub name: Vec<u8>,
+    pub in_new: bool,
+    /// \Recent: this session moved the message from `new/` to `cur/` (RFC 3501 2.3.2).
+    pub recent: bool,
+}
+
+impl Message {
+    pub fn flags(&self) -> Flags {
+        Flags::from_name(&self.name)
+    }
+}
+
+#[derive(Debug)]
+pub struct Mailbox {
+    pub dir: PathBuf,
+    pub uidvalidity: u32,
+    pub uidnext: u32,
+    pub messages: Vec<Message>,
+}
+
+impl Mailbox {
+    /// Reads the folder at `dir` under the Maildir `root`. With `claim_new`, messages in
+    /// `new/` move to `cur/` and are \Recent in this session.
+    pub fn open(root: &Path, dir: &Path, claim_new: bool) -> Result<Mailbox, MaildirError> {
+        if let Read::Found(list) = Uidlist::read(dir)? {
+            let entries = scan(dir)?;
+            let known = list.map();
+            let settled = entries
+                .iter()
+                .all(|e| known.contains_key(base(&e.name)) && !(claim_new && e.in_new));
+            if settled {
+                return Ok(view(dir, &list, entries, &HashSet::new()));
+            }
+        }
+        Self::open_locked(root, dir, claim_new)
+    }
+
+    fn open_locked(root: &Path, dir: &Path, claim_new: bool) -> Result<Mailbox, MaildirError> {
+        let lock = Dotlock::acquire(dir.join(format!("{}.lock", uidlist::FILE)))?;
+        let (mut list, mut changed) = match Uidlist::read(dir)? {
+            Read::Found(list) => (list, false),
+            Read::Lost { previous } => {
+                let mut guid = [0u8; 16];
+                let _ = rustix::rand::getrandom(&mut guid, rustix::rand::GetRandomFlags::empty());
+                (Uidlist::new(uidvalidity::next(root, previous), guid), true)
+            }
+        };
+        let mut recent = HashSet::new();
+        if claim_new {
+            for e in scan(dir)?.into_iter().filter(|e| e.in_new) {
+                let mut to = e.name.clone();
+                if memchr::memchr(b':', &to).is_none() {
+                    to.extend_from_slice(b":2,");
+                }
+                let from_path = dir.join("new").join(std::ffi::OsStr::from_bytes(&e.name));
+                let to_path = dir.join("cur").join(std::ffi::OsStr::from_bytes(&to));
+                // Another session may have claimed it first; then it is not ours.
+                if std::fs::rename(&from_path, &to_path).is_ok() {
+                    recent.insert(base(&e.name).to_vec());
+                }
+            }
+        }
+        let entries = scan(dir)?;
+        let present: HashSet<&[u8]> = entries.iter().map(|e| base(&e.name)).collect();
+        let known: HashSet<Vec<u8>> = list
+            .records
+            .iter()
+            .map(|r| base(&r.name).to_vec())
+            .collect();
+
+        let mut missing: Vec<Vec<u8>> = known
+            .iter()
+            .filter(|b| !present.contains(&b[..]))
+            .cloned()
+            .collect();
+        if !missing.is_empty() {
+            let second = scan(dir)?;
+            let again: HashSet<&[u8]> = second.iter().map(|e| base(&e.name)).collect();
+            missing.retain(|b| !again.contains(&b[..]));
+            let missing: HashSet<Vec<u8>> = missing.into_iter().collect();
+            let before = list.records.len();
+            list.records.retain(|r| !missing.contains(base(&r.name)));
+            changed |= list.records.len() != before;
+        }
+
+        let mut fresh: Vec<&Entry> = entries
+            .iter()
+            .filter(|e| !known.contains(base(&e.name)))
+            .collect();
+        fresh.sort_by(|a, b| a.name.cmp(&b.name));
+        let mut seen = HashSet::new();
+        for e in fresh {
+            if !seen.insert(base(&e.name)) {
+                continue;
+            }
+            list.records.push(Record {
+                uid: list.next_uid,
+                fields: Vec::new(),
+                name: e.name.clone(),
+            });
+            list.next_uid += 1;
+            changed = true;
+        }
+        if changed {
+            lock.replace(&dir.join(uidlist::FILE), &list.to_bytes())?;
+        }
+        Ok(view(dir, &list, entries, &recent))
+    }
+}
+
+/// The messages present on disk, in UID order.
+fn view(dir: &Path, list: &Uidlist, entries: Vec<Entry>, recent: &HashSet<Vec<u8>>) -> Mailbox {
+    let uids = list.map();
+    let mut messages: Vec<Message> = entries
+        .into_iter()
+        .filter_map(|e| {
+            let uid = *uids.get(base(&e.name))?;
+            Some(Message {
+                uid,
+                recent: recent.contains(base(&e.name)),
+                name: e.name,
+                in_new: e.in_new,
+            })
+        })
+        .collect();
+    // A file caught mid-move can be listed in both new/ and cur/: keep the cur/ one.
+    messages.sort_by_key(|m| (m.uid, m.in_new));
+    messages.dedup_by_key(|m| m.uid);
+    Mailbox {
+        dir: dir.to_path_buf(),
+        uidvalidity: list.uidvalidity,
+        uidnext: list.next_uid,
+        messages,
+    }
+}
+
+impl Mailbox {
+    /// Removes the files of messages marked \Deleted. A file that is gone was expunged or
+    /// renamed by another session meanwhile, and is left to it.
+    pub fn remove_deleted(&self) -> Result<usize, MaildirError> {
+        let mut removed = 0;
+        for m in self
+            .messages
+            .iter()
+            .filter(|m| m.flags().contains(Flags::DELETED))
+        {
+            let sub = if m.in_new { "new" } else { "cur" };
+            let path = self
+                .dir
+                .join(sub)
+                .join(std::ffi::OsStr::from_bytes(&m.name));
+            match std::fs::remove_file(&path) {
+                Ok(()) => removed += 1,
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(e) => return Err(MaildirError::io(&path)(e)),
+            }
+        }
+        Ok(removed)
+    }
+}

@@ -1,0 +1,48 @@
+//! Maildir and Maildir++ on disk, in the conventions Dovecot and Courier use, so that
+//! `imapd`, Dovecot, Courier, qmail-local, maildrop and mbsync share one Maildir:
+//! file names carry flags ([`flags`]), `dovecot-uidlist` carries UIDs ([`uidlist`], written
+//! under a dotlock, [`lock`]), folders are `.Name` directories ([`folder`]).
+
+pub mod flags;
+pub mod folder;
+mod lock;
+pub mod mailbox;
+mod scan;
+pub mod uidlist;
+mod uidvalidity;
+
+use std::io;
+use std::os::unix::fs::DirBuilderExt;
+use std::path::{Path, PathBuf};
+
+pub use mailbox::Mailbox;
+
+/// Errors of the mailbox store, with the path involved.
+#[derive(Debug, thiserror::Error)]
+pub enum MaildirError {
+    #[error("{path}: {source}")]
+    Io { path: PathBuf, source: io::Error },
+    #[error("{0}: timed out waiting for the lock")]
+    LockTimeout(PathBuf),
+}
+
+impl MaildirError {
+    pub fn io(path: &Path) -> impl FnOnce(io::Error) -> MaildirError + '_ {
+        move |source| MaildirError::Io {
+            path: path.to_path_buf(),
+            source,
+        }
+    }
+}
+
+/// Creates the Maildir (`tmp/`, `new/`, `cur/`) where any part is missing; private to the
+/// user, as qmail and Dovecot create them.
+pub fn ensure(root: &Path) -> Result<(), MaildirError> {
+    let mut builder = std::fs::DirBuilder::new();
+    builder.mode(0o700).recursive(true);
+    for sub in ["tmp", "new", "cur"] {
+        let dir = root.join(sub);
+        builder.create(&dir).map_err(MaildirError::io(&dir))?;
+    }
+    Ok(())
+}

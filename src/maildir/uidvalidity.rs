@@ -1,0 +1,27 @@
+//! New UIDVALIDITY values: the current time, but always larger than the last one handed
+//! out under this Maildir root, which Dovecot records in `dovecot-uidvalidity` (hex).
+
+use std::path::Path;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+const FILE: &str = "dovecot-uidvalidity";
+
+/// Returns a UIDVALIDITY not used before under `root` (and above `previous`, the value of
+/// a list that was lost), and records it.
+pub fn next(root: &Path, previous: Option<u32>) -> u32 {
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(1, |d| d.as_secs() as u32);
+    let path = root.join(FILE);
+    let last = std::fs::read_to_string(&path)
+        .ok()
+        .and_then(|s| u32::from_str_radix(s.trim(), 16).ok())
+        .unwrap_or(0)
+        .max(previous.unwrap_or(0));
+    let value = now.max(last.saturating_add(1)).max(1);
+    let tmp = root.join(format!("{FILE}.tmp.{}", std::process::id()));
+    if std::fs::write(&tmp, format!("{value:08x}\n")).is_ok() {
+        let _ = std::fs::rename(&tmp, &path);
+    }
+    value
+}

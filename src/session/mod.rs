@@ -1,0 +1,150 @@
+//! The post-authentication role, `imapd serve [MAILDIR]`: runs as the user the checker set
+//! up, in `$HOME`, and serves the user's Maildir until LOGOUT, end of input or timeout.
+//!
+//! It answers the login role's tag (`IMAPLOGINTAG`) with the tagged OK, or greets with
+//! PREAUTH when started directly (ssh, mutt's `tunnel`). From that point on it exits 0 however
+//! the session ends: a non-zero status tells the login role the session never started.
+
+use std::ffi::OsString;
+use std::io::{self, Write};
+use std::os::fd::{FromRawFd, OwnedFd};
+use std::path::PathBuf;
+
+use crate::capability;
+use crate::command::{self, Command};
+use crate::maildir::{self, Mailbox};
+use crate::settings;
+use crate::wire::command::Read;
+use crate::wire::{Conn, Input, Limits, Output, ParseError};
+
+const LIMITS: Limits = Limits {
+    line: 65536,
+    literal: 65536,
+    command: 1 << 20,
+    discard: u64::MAX,
+};
+
+/// The selected mailbox.
+pub struct Selected {
+    pub mailbox: Mailbox,
+    pub read_only: bool,
+}
+
+pub struct Session {
+    pub conn: Conn,
+    /// The Maildir: INBOX, and the root of all folders.
+    pub root: PathBuf,
+    pub selected: Option<Selected>,
+    /// Set by LOGOUT.
+    pub done: bool,
+}
+
+pub fn run(arg: Option<OsString>) -> u8 {
+    if rustix::process::getuid().is_root() || rustix::process::geteuid().is_root() {
+        eprintln!("imapd serve: refusing to run as root; run it through a checkpassword program that changes to the user");
+        return 100;
+    }
+    let root = PathBuf::from(
+        arg.or_else(|| std::env::var_os("MAILDIR"))
+            .unwrap_or_else(|| OsString::from("MAILDIR.IMAP")),
+    );
+    if let Err(e) = maildir::ensure(&root) {
+        crate::log!("cannot create Maildir: {e}");
+        return 111;
+    }
+    let user = std::env::var_os("AUTHENTICATED")
+        .or_else(|| std::env::var_os("USER"))
+        .map(|u| crate::log::escape(u.as_encoded_bytes()))
+        .unwrap_or_else(|| rustix::process::getuid().as_raw().to_string());
+    let timeout = settings::seconds("SESSION_TIMEOUT", 1800);
+    // SAFETY: this role owns descriptors 0 and 1 (the connection) for its whole life.
+    let (fd0, fd1) = unsafe { (OwnedFd::from_raw_fd(0), OwnedFd::from_raw_fd(1)) };
+    let mut session = Session {
+        conn: Conn {
+            input: Input::new(fd0, timeout, true),
+            output: Output::new(fd1, timeout),
+        },
+        root,
+        selected: None,
+        done: false,
+    };
+    let tag = std::env::var_os("IMAPLOGINTAG");
+    // The tag is for this process only; a program it runs must not answer it again.
+    std::env::remove_var("IMAPLOGINTAG");
+    let greeting = match &tag {
+        Some(tag) => {
+            let mut g = tag.as_encoded_bytes().to_vec();
+            g.extend_from_slice(
+                format!(" OK [CAPABILITY {}] Logged in\r\n", capability::SERVE).as_bytes(),
+            );
+            g
+        }
+        None => format!(
+            "* PREAUTH [CAPABILITY {}] imapd ready, logged in as {user}\r\n",
+            capability::SERVE
+        )
+        .into_bytes(),
+    };
+    let started = session
+        .conn
+        .output
+        .write_all(&greeting)
+        .and_then(|_| session.conn.output.flush());
+    crate::log!("login ok user={user}");
+    let why = match started {
+        Ok(()) => session.serve(),
+        Err(e) => e.to_string(),
+    };
+    crate::log!(
+        "logout user={user} in={} out={}: {why}",
+        session.conn.input.bytes_read(),
+        session.conn.output.bytes_written()
+    );
+    0
+}
+
+impl Session {
+    /// Runs commands until the session ends; returns why it ended.
+    fn serve(&mut self) -> String {
+        loop {
+            let step = self.read_and_run().map_err(|e| match e {
+                ParseError::Overflow => {
+                    let _ = self.conn.output.write_all(b"* BYE Literal too large\r\n");
+                    "literal too large".to_string()
+                }
+                e => e.to_string(),
+            });
+            let flushed = self.conn.output.flush();
+            match (step, flushed) {
+                (Err(why), _) => return why,
+                (Ok(()), Err(e)) => return e.to_string(),
+                (Ok(()), Ok(())) if self.done => return "LOGOUT".to_string(),
+                (Ok(()), Ok(())) => {}
+            }
+        }
+    }
+
+    /// Writes `<tag> <text>`.
+    pub fn tagged(&mut self, tag: &[u8], text: &str) -> io::Result<()> {
+        self.conn.output.write_all(tag)?;
+        self.conn.output.write_all(b" ")?;
+        self.conn.output.write_all(text.as_bytes())?;
+        self.conn.output.write_all(b"\r\n")
+    }
+
+    /// Writes `* <text>`.
+    pub fn untagged(&mut self, text: &str) -> io::Result<()> {
+        self.conn.output.write_all(b"* ")?;
+        self.conn.output.write_all(text.as_bytes())?;
+        self.conn.output.write_all(b"\r\n")
+    }
+
+    /// Reads one command and runs it.
+    fn read_and_run(&mut self) -> Result<(), ParseError> {
+        match crate::wire::command::read(&mut self.conn, LIMITS, Command::parse)? {
+            Read::Command { tag, command } => command::execute(self, &tag, command)?,
+            Read::Refused => {}
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,203 @@
+//! Reading a connection: lines and literals with bounded memory and an idle timeout.
+
+use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
+use std::time::Duration;
+
+use rustix::event::{poll, PollFd, PollFlags, Timespec};
+use rustix::io::Errno;
+use zeroize::Zeroize;
+
+/// Why no more input can be had; each ends the session.
+#[derive(Debug, thiserror::Error)]
+pub enum ReadError {
+    #[error("connection closed by the client")]
+    Eof,
+    #[error("client idle too long")]
+    Timeout,
+    #[error("read failed: {0}")]
+    Os(Errno),
+}
+
+/// What [`Input::read_line`] found.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Line {
+    /// The whole line, LF included, was appended.
+    Complete,
+    /// The line was longer than allowed and has been read and thrown away; `tail` keeps its
+    /// last bytes (without CRLF) so a literal announced at its end can still be skipped.
+    TooLong { tail: Vec<u8> },
+}
+
+const TAIL: usize = 24;
+
+pub struct Input {
+    fd: OwnedFd,
+    buf: Vec<u8>,
+    start: usize,
+    end: usize,
+    readahead: bool,
+    timeout: Duration,
+    count: u64,
+}
+
+impl Input {
+    /// `readahead: false` reads a line one byte at a time, so that nothing past the current
+    /// command is ever taken from the descriptor: the pre-auth role hands the descriptor to
+    /// another program (or to TLS) right after a command, and read-ahead would be lost.
+    pub fn new(fd: OwnedFd, timeout: Duration, readahead: bool) -> Input {
+        Input {
+            fd,
+            buf: vec![0; if readahead { 16384 } else { 512 }],
+            start: 0,
+            end: 0,
+            readahead,
+            timeout,
+            count: 0,
+        }
+    }
+
+    /// The descriptor, for handing the connection to another program.
+    pub fn fd(&self) -> BorrowedFd<'_> {
+        self.fd.as_fd()
+    }
+
+    /// Total bytes read so far.
+    pub fn bytes_read(&self) -> u64 {
+        self.count
+    }
+
+    /// Throws away bytes already read but not yet used (after STARTTLS: commands pipelined
+    /// behind it must never run inside TLS).
+    pub fn discard_buffered(&mut self) {
+        self.buf.zeroize();
+        self.start = 0;
+        self.end = 0;
+    }
+
+    /// Switches to another descriptor (the TLS side of UCSPI-TLS), dropping any read-ahead.
+    pub fn replace_fd(&mut self, fd: OwnedFd) {
+        self.discard_buffered();
+        self.fd = fd;
+    }
+
+    fn fill(&mut self, want: usize) -> Result<(), ReadError> {
+        if self.start == self.end {
+            self.start = 0;
+            self.end = 0;
+        }
+        let room = if self.readahead {
+            self.buf.len() - self.end
+        } else {
+            want.min(self.buf.len() - self.end)
+        };
+        loop {
+            let timeout = Timespec::try_from(self.timeout).unwrap_or(Timespec {
+                tv_sec: 3600,
+                tv_nsec: 0,
+            });
+            let mut fds = [PollFd::new(&self.fd, PollFlags::IN)];
+            match poll(&mut fds, Some(&timeout)) {
+                Ok(0) => return Err(ReadError::Timeout),
+                Ok(_) => {}
+                Err(Errno::INTR) => continue,
+                Err(e) => return Err(ReadError::Os(e)),
+            }
+            let end = self.end;
+            match rustix::io::read(&self.fd, &mut self.buf[end..end + room]) {
+                Ok(0) => return Err(ReadError::Eof),
+                Ok(n) => {
+                    self.end += n;
+                    self.count += n as u64;
+                    return Ok(());
+                }
+                Err(Errno::INTR) | Err(Errno::AGAIN) => continue,
+                Err(Errno::CONNRESET) => return Err(ReadError::Eof),
+                Err(e) => return Err(ReadError::Os(e)),
+            }
+        }
+    }
+
+    /// Appends one line, LF included, to `line`, which must not grow past `max` bytes.
+    /// A longer line is consumed and dropped, never held in memory.
+    pub fn read_line(&mut self, line: &mut Vec<u8>, max: usize) -> Result<Line, ReadError> {
+        let mut tail: Option<Vec<u8>> = None;
+        loop {
+            if self.start == self.end {
+                self.fill(1)?;
+            }
+            let avail = &self.buf[self.start..self.end];
+            let (chunk, done) = match memchr::memchr(b'\n', avail) {
+                Some(i) => (&avail[..=i], true),
+                None => (avail, false),
+            };
+            let taken = chunk.len();
+            match tail.as_mut() {
+                None if line.len() + taken <= max => line.extend_from_slice(chunk),
+                None => {
+                    let mut t = std::mem::take(line);
+                    t.extend_from_slice(chunk);
+                    keep_tail(&mut t);
+                    tail = Some(t);
+                }
+                Some(t) => {
+                    t.extend_from_slice(chunk);
+                    keep_tail(t);
+                }
+            }
+            self.start += taken;
+            if done {
+                return Ok(match tail {
+                    None => Line::Complete,
+                    Some(mut t) => {
+                        while matches!(t.last(), Some(b'\n' | b'\r')) {
+                            t.pop();
+                        }
+                        Line::TooLong { tail: t }
+                    }
+                });
+            }
+        }
+    }
+
+    /// Reads exactly `n` bytes onto the end of `out`.
+    pub fn read_exact(&mut self, out: &mut Vec<u8>, mut n: usize) -> Result<(), ReadError> {
+        while n > 0 {
+            if self.start == self.end {
+                self.fill(n)?;
+            }
+            let take = n.min(self.end - self.start);
+            out.extend_from_slice(&self.buf[self.start..self.start + take]);
+            self.start += take;
+            n -= take;
+        }
+        Ok(())
+    }
+
+    /// Reads and drops `n` bytes (a literal that was refused but is on its way anyway).
+    pub fn discard(&mut self, mut n: u64) -> Result<(), ReadError> {
+        while n > 0 {
+            if self.start == self.end {
+                self.fill(n.min(usize::MAX as u64) as usize)?;
+            }
+            let take = n.min((self.end - self.start) as u64) as usize;
+            self.start += take;
+            n -= take as u64;
+        }
+        Ok(())
+    }
+}
+
+/// Keeps the last few bytes of an over-long line, enough to see a `{n+}` at its end.
+fn keep_tail(t: &mut Vec<u8>) {
+    if t.len() > TAIL {
+        let cut = t.len() - TAIL;
+        t.drain(..cut);
+    }
+}
+
+impl Drop for Input {
+    fn drop(&mut self) {
+        // The pre-auth role reads passwords through this buffer.
+        self.buf.zeroize();
+    }
+}

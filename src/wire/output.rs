@@ -1,0 +1,112 @@
+//! Writing a connection: a buffer, and a write timeout so that a client that stops reading
+//! cannot hold the process forever.
+
+use std::io::{self, Write};
+use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
+use std::time::Duration;
+
+use rustix::event::{poll, PollFd, PollFlags, Timespec};
+use rustix::fs::{fcntl_getfl, fcntl_setfl, OFlags};
+use rustix::io::Errno;
+
+const FLUSH_AT: usize = 65536;
+
+pub struct Output {
+    fd: OwnedFd,
+    buf: Vec<u8>,
+    timeout: Duration,
+    count: u64,
+}
+
+impl Output {
+    /// Puts the descriptor in non-blocking mode: a blocking write of more than the socket
+    /// buffer holds would wait past any timeout.
+    pub fn new(fd: OwnedFd, timeout: Duration) -> Output {
+        let out = Output {
+            fd,
+            buf: Vec::with_capacity(4096),
+            timeout,
+            count: 0,
+        };
+        out.set_nonblocking(true);
+        out
+    }
+
+    /// Blocking mode is restored before the descriptor is handed to another program, which
+    /// may not expect `EAGAIN`.
+    pub fn set_nonblocking(&self, on: bool) {
+        if let Ok(flags) = fcntl_getfl(&self.fd) {
+            let flags = if on {
+                flags | OFlags::NONBLOCK
+            } else {
+                flags - OFlags::NONBLOCK
+            };
+            let _ = fcntl_setfl(&self.fd, flags);
+        }
+    }
+
+    /// Switches to another descriptor (the TLS side of UCSPI-TLS). Flush first.
+    pub fn replace_fd(&mut self, fd: OwnedFd) {
+        self.fd = fd;
+        self.set_nonblocking(true);
+    }
+
+    /// The descriptor, for handing the connection to another program.
+    pub fn fd(&self) -> BorrowedFd<'_> {
+        self.fd.as_fd()
+    }
+
+    /// Total bytes written so far.
+    pub fn bytes_written(&self) -> u64 {
+        self.count
+    }
+
+    fn write_all_now(&mut self) -> io::Result<()> {
+        let mut done = 0;
+        while done < self.buf.len() {
+            let timeout = Timespec::try_from(self.timeout).unwrap_or(Timespec {
+                tv_sec: 3600,
+                tv_nsec: 0,
+            });
+            let mut fds = [PollFd::new(&self.fd, PollFlags::OUT)];
+            match poll(&mut fds, Some(&timeout)) {
+                Ok(0) => {
+                    return Err(io::Error::new(
+                        io::ErrorKind::TimedOut,
+                        "client not reading",
+                    ))
+                }
+                Ok(_) => {}
+                Err(Errno::INTR) => continue,
+                Err(e) => return Err(e.into()),
+            }
+            match rustix::io::write(&self.fd, &self.buf[done..]) {
+                Ok(n) => {
+                    done += n;
+                    self.count += n as u64;
+                }
+                Err(Errno::INTR) | Err(Errno::AGAIN) => {}
+                Err(e) => {
+                    self.buf.clear();
+                    return Err(e.into());
+                }
+            }
+        }
+        self.buf.clear();
+        Ok(())
+    }
+}
+
+impl Write for Output {
+    fn write(&mut self, data: &[u8]) -> io::Result<usize> {
+        self.buf.extend_from_slice(data);
+        if self.buf.len() >= FLUSH_AT {
+            self.write_all_now()?;
+        }
+        Ok(data.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.write_all_now()
+    }
+}

@@ -1,0 +1,498 @@
+//! Pulling one command off the wire, token by token (RFC 3501 section 9, RFC 9051 section 9).
+//!
+//! A command is a line, or several lines joined by literals. The parser reads the first line,
+//! hands out tokens, and reads a literal (and the line after it) only when a token asks for
+//! it; a synchronizing literal gets its `+` only then, so a command refused before its literal
+//! leaves the client free to skip sending it. After any [`ParseError::Bad`], call
+//! [`Parser::skip`]: it consumes what the client is still committed to sending of the bad
+//! command, so that the next command is read from its first byte.
+
+use std::io::Write;
+
+use zeroize::Zeroize;
+
+use super::input::Line;
+use super::{Conn, ReadError, SeqNumber, SequenceSet};
+
+/// Bounds for one command; the pre-auth role uses small ones.
+#[derive(Clone, Copy, Debug)]
+pub struct Limits {
+    /// Longest line, CRLF included.
+    pub line: usize,
+    /// Largest literal taken into memory.
+    pub literal: usize,
+    /// Largest command: all its lines and literals.
+    pub command: usize,
+    /// Largest non-synchronizing literal that is read and dropped to keep the command
+    /// stream in step; a larger one ends the connection.
+    pub discard: u64,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ParseError {
+    /// Answer `BAD` (with the `TOOBIG` code when `toobig`), then call [`Parser::skip`].
+    #[error("{text}")]
+    Bad { text: &'static str, toobig: bool },
+    /// The connection cannot go on.
+    #[error(transparent)]
+    Read(#[from] ReadError),
+    #[error("write failed: {0}")]
+    Write(#[from] std::io::Error),
+    /// The client sent a non-synchronizing literal too large even to skip.
+    #[error("literal too large to skip")]
+    Overflow,
+}
+
+impl ParseError {
+    /// A syntax error: the command gets `BAD text`.
+    pub fn bad(text: &'static str) -> ParseError {
+        ParseError::Bad {
+            text,
+            toobig: false,
+        }
+    }
+}
+
+use ParseError as E;
+
+fn bad(text: &'static str) -> ParseError {
+    E::bad(text)
+}
+
+/// A literal announced at the end of the current line.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Announced {
+    /// Where `{` (or `~` for literal8) starts in the line.
+    at: usize,
+    len: u64,
+    sync: bool,
+    binary: bool,
+}
+
+/// Finds `{n}`, `{n+}`, `~{n}` or `~{n+}` at the very end of a line (CRLF already removed).
+fn announced(line: &[u8]) -> Option<Announced> {
+    let body = line.strip_suffix(b"}")?;
+    let open = memchr::memrchr(b'{', body)?;
+    let mut digits = &body[open + 1..];
+    let sync = match digits.strip_suffix(b"+") {
+        Some(d) => {
+            digits = d;
+            false
+        }
+        None => true,
+    };
+    if digits.is_empty() || digits.len() > 19 || !digits.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    let len = digits
+        .iter()
+        .fold(0u64, |n, d| n * 10 + u64::from(d - b'0'));
+    let binary = open > 0 && body[open - 1] == b'~';
+    Some(Announced {
+        at: if binary { open - 1 } else { open },
+        len,
+        sync,
+        binary,
+    })
+}
+
+pub struct Parser<'c> {
+    conn: &'c mut Conn,
+    limits: Limits,
+    line: Vec<u8>,
+    pos: usize,
+    total: usize,
+    pending: Option<Announced>,
+    /// The first line was too long; the error waits for [`tag`](Self::tag).
+    overlong: bool,
+}
+
+fn is_atom_char(b: u8) -> bool {
+    b > 0x20 && b < 0x7f && !matches!(b, b'(' | b')' | b'{' | b'%' | b'*' | b'"' | b'\\' | b']')
+}
+
+fn is_astring_char(b: u8) -> bool {
+    is_atom_char(b) || b == b']'
+}
+
+fn is_list_char(b: u8) -> bool {
+    is_atom_char(b) || matches!(b, b'%' | b'*' | b']')
+}
+
+impl<'c> Parser<'c> {
+    /// Reads the first line of the next command. Errors here end the connection; a line
+    /// that was too long is reported by [`tag`](Self::tag).
+    pub fn begin(conn: &'c mut Conn, limits: Limits) -> Result<Parser<'c>, ParseError> {
+        let mut p = Parser {
+            conn,
+            limits,
+            line: Vec::with_capacity(limits.line.min(16384) + 2),
+            pos: 0,
+            total: 0,
+            pending: None,
+            overlong: false,
+        };
+        match p.next_line() {
+            Err(ParseError::Bad { .. }) => p.overlong = true,
+            other => other?,
+        }
+        Ok(p)
+    }
+
+    /// Reads the next line of the command into `self.line` (CRLF or bare LF removed).
+    fn next_line(&mut self) -> Result<(), ParseError> {
+        self.line.zeroize();
+        self.line.clear();
+        self.pos = 0;
+        let room = self
+            .limits
+            .line
+            .min(self.limits.command.saturating_sub(self.total));
+        match self.conn.input.read_line(&mut self.line, room)? {
+            Line::Complete => {
+                self.total += self.line.len();
+                self.line.pop();
+                if self.line.last() == Some(&b'\r') {
+                    self.line.pop();
+                }
+                self.pending = announced(&self.line);
+                Ok(())
+            }
+            Line::TooLong { tail } => {
+                self.pending = announced(&tail);
+                Err(ParseError::Bad {
+                    text: "Command line too long",
+                    toobig: true,
+                })
+            }
+        }
+    }
+
+    /// Consumes the rest of a command that was refused: non-synchronizing literals the
+    /// client sends regardless, and the lines after them. A synchronizing literal ends it,
+    /// since the client waits for a `+` that is never sent.
+    pub fn skip(mut self) -> Result<(), ParseError> {
+        while let Some(lit) = self.pending.take() {
+            if lit.sync {
+                break;
+            }
+            if lit.len > self.limits.discard {
+                return Err(ParseError::Overflow);
+            }
+            self.conn.input.discard(lit.len)?;
+            self.total = 0;
+            self.line.zeroize();
+            self.line.clear();
+            match self
+                .conn
+                .input
+                .read_line(&mut self.line, self.limits.line)?
+            {
+                Line::Complete => {
+                    self.line.pop();
+                    if self.line.last() == Some(&b'\r') {
+                        self.line.pop();
+                    }
+                    self.pending = announced(&self.line);
+                }
+                Line::TooLong { tail } => self.pending = announced(&tail),
+            }
+        }
+        Ok(())
+    }
+
+    fn rest(&self) -> &[u8] {
+        &self.line[self.pos..]
+    }
+
+    /// The next byte of the current line, if any.
+    pub fn peek(&self) -> Option<u8> {
+        self.line.get(self.pos).copied()
+    }
+
+    /// Consumes `b` if it comes next.
+    pub fn eat(&mut self, b: u8) -> bool {
+        if self.peek() == Some(b) {
+            self.pos += 1;
+            true
+        } else {
+            false
+        }
+    }
+
+    pub fn at_end(&self) -> bool {
+        self.pos == self.line.len()
+    }
+
+    pub fn sp(&mut self) -> Result<(), ParseError> {
+        if self.eat(b' ') {
+            Ok(())
+        } else if self.at_end() {
+            Err(bad("Missing argument"))
+        } else {
+            Err(bad("Expected a single space"))
+        }
+    }
+
+    /// The command must end here.
+    pub fn end(&mut self) -> Result<(), ParseError> {
+        if self.at_end() {
+            Ok(())
+        } else if self.peek() == Some(b' ') {
+            Err(bad("Too many arguments"))
+        } else {
+            Err(bad("Unexpected characters after argument"))
+        }
+    }
+
+    fn take_while(&mut self, ok: fn(u8) -> bool) -> &[u8] {
+        let start = self.pos;
+        while self.pos < self.line.len() && ok(self.line[self.pos]) {
+            self.pos += 1;
+        }
+        &self.line[start..self.pos]
+    }
+
+    /// `tag = 1*<any ASTRING-CHAR except "+">`.
+    pub fn tag(&mut self) -> Result<Vec<u8>, ParseError> {
+        if self.overlong {
+            return Err(ParseError::Bad {
+                text: "Command line too long",
+                toobig: true,
+            });
+        }
+        let t = self
+            .take_while(|b| is_astring_char(b) && b != b'+')
+            .to_vec();
+        if t.is_empty() || !matches!(self.peek(), None | Some(b' ')) {
+            return Err(bad("Invalid tag"));
+        }
+        Ok(t)
+    }
+
+    /// An atom, as raw bytes.
+    pub fn atom(&mut self) -> Result<Vec<u8>, ParseError> {
+        let a = self.take_while(is_atom_char).to_vec();
+        if a.is_empty() {
+            return Err(bad("Expected an atom"));
+        }
+        Ok(a)
+    }
+
+    /// A command name or other keyword, upper-cased.
+    pub fn keyword(&mut self) -> Result<Vec<u8>, ParseError> {
+        let mut a = self.take_while(|b| is_atom_char(b) && b != b'[').to_vec();
+        if a.is_empty() {
+            return Err(bad("Expected a keyword"));
+        }
+        a.make_ascii_uppercase();
+        Ok(a)
+    }
+
+    /// `astring = 1*ASTRING-CHAR / string`.
+    pub fn astring(&mut self) -> Result<Vec<u8>, ParseError> {
+        match self.peek() {
+            Some(b'"') | Some(b'{') => self.string(),
+            _ => {
+                let a = self.take_while(is_astring_char).to_vec();
+                if a.is_empty() {
+                    Err(bad("Expected a string"))
+                } else {
+                    Ok(a)
+                }
+            }
+        }
+    }
+
+    /// `list-mailbox = 1*list-char / string` (LIST patterns with `%` and `*`).
+    pub fn list_mailbox(&mut self) -> Result<Vec<u8>, ParseError> {
+        match self.peek() {
+            Some(b'"') | Some(b'{') => self.string(),
+            _ => {
+                let a = self.take_while(is_list_char).to_vec();
+                if a.is_empty() {
+                    Err(bad("Expected a mailbox pattern"))
+                } else {
+                    Ok(a)
+                }
+            }
+        }
+    }
+
+    /// `string = quoted / literal`.
+    pub fn string(&mut self) -> Result<Vec<u8>, ParseError> {
+        match self.peek() {
+            Some(b'"') => self.quoted(),
+            Some(b'{') => self.literal(false),
+            _ => Err(bad("Expected a quoted string or a literal")),
+        }
+    }
+
+    /// A string, or a `literal8` (`~{n}`, RFC 3516 and RFC 9051) whose bytes may include NUL.
+    /// Returns the bytes and whether they came as literal8.
+    pub fn string_or_literal8(&mut self) -> Result<(Vec<u8>, bool), ParseError> {
+        if self.peek() == Some(b'~') {
+            Ok((self.literal(true)?, true))
+        } else {
+            Ok((self.string()?, false))
+        }
+    }
+
+    /// `nstring = string / nil`: `None` for NIL.
+    pub fn nstring(&mut self) -> Result<Option<Vec<u8>>, ParseError> {
+        if self.nil() {
+            return Ok(None);
+        }
+        self.string().map(Some)
+    }
+
+    /// Consumes `NIL` (any case) if it comes next as a whole atom.
+    pub fn nil(&mut self) -> bool {
+        let rest = self.rest();
+        let nil = rest.len() >= 3
+            && rest[..3].eq_ignore_ascii_case(b"NIL")
+            && rest.get(3).is_none_or(|&b| !is_atom_char(b));
+        if nil {
+            self.pos += 3;
+        }
+        nil
+    }
+
+    fn quoted(&mut self) -> Result<Vec<u8>, ParseError> {
+        self.pos += 1;
+        let mut s = Vec::new();
+        loop {
+            match self.peek() {
+                None => return Err(bad("Unterminated quoted string")),
+                Some(b'"') => {
+                    self.pos += 1;
+                    return Ok(s);
+                }
+                Some(b'\\') => {
+                    self.pos += 1;
+                    match self.peek() {
+                        Some(c @ (b'"' | b'\\')) => s.push(c),
+                        _ => return Err(bad("Invalid escape in quoted string")),
+                    }
+                    self.pos += 1;
+                }
+                Some(b'\r' | b'\n' | 0) => return Err(bad("Invalid character in quoted string")),
+                Some(c) => {
+                    s.push(c);
+                    self.pos += 1;
+                }
+            }
+        }
+    }
+
+    fn literal(&mut self, binary: bool) -> Result<Vec<u8>, ParseError> {
+        let lit = match self.pending {
+            Some(l) if l.at == self.pos && l.binary == binary => l,
+            _ if binary => return Err(bad("Invalid literal8")),
+            _ => return Err(bad("A literal must end its line: {n} CRLF")),
+        };
+        if lit.len > self.limits.literal as u64
+            || self.total as u64 + lit.len > self.limits.command as u64
+        {
+            return Err(ParseError::Bad {
+                text: "Literal too large",
+                toobig: true,
+            });
+        }
+        let n = lit.len as usize;
+        if lit.sync {
+            self.conn
+                .output
+                .write_all(b"+ Ready for literal data\r\n")?;
+            self.conn.output.flush()?;
+        }
+        self.pending = None;
+        let mut data = Vec::with_capacity(n);
+        self.conn.input.read_exact(&mut data, n)?;
+        self.total += n;
+        self.next_line()?;
+        if !binary && data.contains(&0) {
+            return Err(bad("NUL in literal (use literal8)"));
+        }
+        Ok(data)
+    }
+
+    /// `number` (32-bit unsigned).
+    pub fn number(&mut self) -> Result<u32, ParseError> {
+        let d = self.take_while(|b| b.is_ascii_digit());
+        if d.is_empty() || d.len() > 10 {
+            return Err(bad("Expected a number"));
+        }
+        let n = d.iter().fold(0u64, |n, c| n * 10 + u64::from(c - b'0'));
+        u32::try_from(n).map_err(|_| bad("Number out of range"))
+    }
+
+    /// `nz-number`.
+    pub fn nz_number(&mut self) -> Result<u32, ParseError> {
+        match self.number()? {
+            0 => Err(bad("Number must not be zero")),
+            n => Ok(n),
+        }
+    }
+
+    /// `sequence-set`.
+    pub fn sequence_set(&mut self) -> Result<SequenceSet, ParseError> {
+        let mut ranges = Vec::new();
+        loop {
+            let a = self.seq_number()?;
+            let b = if self.eat(b':') {
+                self.seq_number()?
+            } else {
+                a
+            };
+            ranges.push((a, b));
+            if !self.eat(b',') {
+                break;
+            }
+        }
+        Ok(SequenceSet::new(ranges))
+    }
+
+    fn seq_number(&mut self) -> Result<SeqNumber, ParseError> {
+        if self.eat(b'*') {
+            Ok(SeqNumber::Largest)
+        } else if self.peek().is_some_and(|b| b.is_ascii_digit()) {
+            self.nz_number().map(SeqNumber::Value)
+        } else {
+            Err(bad("Invalid sequence set"))
+        }
+    }
+
+    /// `"(" ... ")"`: consumes the opening parenthesis.
+    pub fn open(&mut self) -> Result<(), ParseError> {
+        if self.eat(b'(') {
+            Ok(())
+        } else {
+            Err(bad("Expected ("))
+        }
+    }
+}
+
+impl Drop for Parser<'_> {
+    fn drop(&mut self) {
+        // Lines in the pre-auth role carry passwords.
+        self.line.zeroize();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::announced;
+
+    #[test]
+    fn literal_markers_at_line_end() {
+        let a = announced(b"a LOGIN {5}").unwrap();
+        assert_eq!((a.at, a.len, a.sync, a.binary), (8, 5, true, false));
+        let a = announced(b"a APPEND x ~{10+}").unwrap();
+        assert_eq!((a.at, a.len, a.sync, a.binary), (11, 10, false, true));
+        assert_eq!(announced(b"a LOGIN {5} x"), None);
+        assert_eq!(announced(b"a LOGIN {}"), None);
+        assert_eq!(announced(b"a LOGIN {-1}"), None);
+        assert_eq!(announced(b"a LOGIN {99999999999999999999}"), None);
+    }
+}
