@@ -22,7 +22,7 @@ use crate::capability;
 use crate::command::id;
 use crate::settings;
 use crate::wire::command::{self, Read};
-use crate::wire::{Conn, Input, Limits, Line, Output, ParseError, Parser};
+use crate::wire::{Conn, Input, Limits, Line, Output, ParseError, Parser, ReadError};
 use checkpassword::Verdict;
 use tls::Tls;
 
@@ -105,6 +105,10 @@ impl Login {
                 Err(ParseError::Overflow) => {
                     self.bye("Literal too large")?;
                     return Ok(0);
+                }
+                Err(e @ ParseError::Read(ReadError::Timeout)) => {
+                    let _ = self.bye("Autologout; idle for too long");
+                    return Err(e);
                 }
                 Err(e) => return Err(e),
             }
@@ -361,4 +365,28 @@ impl Request {
             }
         })
     }
+}
+
+/// Reads commands from `data` the way this role does, until the input ends, and throws
+/// the results away: the entry point of the `preauth` fuzz target (`fuzz/`). Answers go to
+/// /dev/null; at most 60000 bytes are used, what one pipe buffer holds.
+pub fn fuzz_commands(data: &[u8]) {
+    let data = &data[..data.len().min(60000)];
+    let (Ok((read_end, write_end)), Ok(null)) = (
+        rustix::pipe::pipe(),
+        std::fs::OpenOptions::new().write(true).open("/dev/null"),
+    ) else {
+        return;
+    };
+    let mut rest = data;
+    while let Ok(n @ 1..) = rustix::io::write(&write_end, rest) {
+        rest = &rest[n..];
+    }
+    drop(write_end);
+    let mut conn = Conn {
+        // Read-ahead only changes how many bytes one read(2) takes; it keeps fuzzing fast.
+        input: Input::new(read_end, Duration::from_secs(1), true),
+        output: Output::new(OwnedFd::from(null), Duration::from_secs(1)),
+    };
+    while command::read(&mut conn, LIMITS, Request::parse).is_ok() {}
 }

@@ -15,7 +15,7 @@ use crate::command::{self, Command};
 use crate::maildir::{self, Mailbox};
 use crate::settings;
 use crate::wire::command::Read;
-use crate::wire::{Conn, Input, Limits, Output, ParseError};
+use crate::wire::{Conn, Input, Limits, Output, ParseError, ReadError};
 
 const LIMITS: Limits = Limits {
     line: 65536,
@@ -107,12 +107,16 @@ impl Session {
     /// Runs commands until the session ends; returns why it ended.
     fn serve(&mut self) -> String {
         loop {
-            let step = self.read_and_run().map_err(|e| match e {
-                ParseError::Overflow => {
-                    let _ = self.conn.output.write_all(b"* BYE Literal too large\r\n");
-                    "literal too large".to_string()
-                }
-                e => e.to_string(),
+            let step = self.read_and_run().map_err(|e| {
+                let bye: &[u8] = match e {
+                    ParseError::Overflow => b"* BYE Literal too large\r\n",
+                    ParseError::Read(ReadError::Timeout) => {
+                        b"* BYE Autologout; idle for too long\r\n"
+                    }
+                    _ => b"",
+                };
+                let _ = self.conn.output.write_all(bye);
+                e.to_string()
             });
             let flushed = self.conn.output.flush();
             match (step, flushed) {

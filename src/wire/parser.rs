@@ -360,7 +360,8 @@ impl<'c> Parser<'c> {
 
     fn quoted(&mut self) -> Result<Vec<u8>, ParseError> {
         self.pos += 1;
-        let mut s = Vec::new();
+        // Sized once: growing would leave copies of a password in freed memory.
+        let mut s = Vec::with_capacity(self.line.len() - self.pos);
         loop {
             match self.peek() {
                 None => return Err(bad("Unterminated quoted string")),

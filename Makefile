@@ -1,0 +1,49 @@
+# imapd: `make` builds, `make test` tests, `make demo` brings up a demo server on
+# 127.0.0.1:143, `make install` installs the binary and prepares this service directory.
+# Run as root on Debian, each target installs the Debian packages it needs when missing.
+
+PREFIX ?= /usr/local
+CARGO ?= cargo
+SRC := Cargo.toml Cargo.lock $(shell find src -name '*.rs')
+# What the tests drive: the real tcpserver, supervise, multilog, checkpw, TLS in front.
+DEBS := ucspi-tcp daemontools checkpw stunnel4 curl openssl python3 gcc
+
+.PHONY: all deps test check demo install clean
+
+all: target/release/imapd tcprules/imap.cdb
+
+target/release/imapd: $(SRC)
+	$(CARGO) build --release --locked
+
+tcprules/imap.cdb: tcprules/imap.rules
+	cd tcprules && tcprules imap.cdb imap.tmp < imap.rules
+
+# Debian packages, Rust, and the multilog user, when missing.
+deps:
+	@missing=; for p in $(DEBS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:$$missing"; apt-get update -q && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -q $$missing; fi
+	@command -v $(CARGO) >/dev/null 2>&1 || { apt-get update -q && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -q cargo; }
+	@id multilog >/dev/null 2>&1 || useradd -r -d /nonexistent -s /usr/sbin/nologin multilog
+
+test: deps all
+	$(CARGO) test --release --locked
+	bash tests/sh/run
+
+# The gate before a commit: formatting, lints, tests.
+check: test
+	$(CARGO) fmt --check
+	$(CARGO) clippy --all-targets --locked -- -D warnings
+
+install: deps all
+	install -m 755 target/release/imapd $(DESTDIR)$(PREFIX)/bin/imapd
+	mkdir -p log/main && chown multilog log/main
+
+demo: install
+	sh tests/demo/setup
+
+clean:
+	$(CARGO) clean
+	rm -f tcprules/imap.cdb tcprules/imap.tmp
