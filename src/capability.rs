@@ -4,7 +4,7 @@
 /// Before login (RFC 3501 6.2.3: LOGINDISABLED when plaintext logins are refused; RFC 4616
 /// section 1: PLAIN only over protected links, or where the administrator allows it).
 pub fn pre_auth(starttls: bool, login_allowed: bool) -> String {
-    let mut caps = String::from("IMAP4rev1 SASL-IR ID");
+    let mut caps = String::from("IMAP4rev1 SASL-IR LITERAL+ ID");
     if starttls {
         caps.push_str(" STARTTLS");
     }

@@ -2,11 +2,11 @@
 
 use std::io;
 
+use super::Reply;
 use crate::session::Session;
 
-pub fn logout(s: &mut Session, tag: &[u8]) -> io::Result<()> {
+pub fn logout(s: &mut Session) -> io::Result<Reply> {
     s.untagged("BYE Logging out")?;
-    s.tagged(tag, "OK LOGOUT completed")?;
     s.done = true;
-    Ok(())
+    Ok("OK LOGOUT completed".to_string())
 }

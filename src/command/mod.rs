@@ -1,16 +1,29 @@
 //! The IMAP commands of the authenticated and selected states, one file per family.
-//! [`Command::parse`] turns the wire form into a value; [`execute`] runs it on a session.
+//! [`Command::parse`] turns the wire form into a value; [`execute`] runs it, writes its
+//! untagged responses and returns the text of the tagged reply, which the session sends
+//! after telling the client what else changed.
 
+mod expunge;
+mod fetch;
 pub mod id;
 mod logout;
 mod namespace;
 mod noop;
 mod select;
+mod store;
 
 use std::io;
+use std::path::Path;
 
+use crate::maildir::MaildirError;
 use crate::session::Session;
-use crate::wire::{ParseError, Parser};
+use crate::wire::{ParseError, Parser, SequenceSet};
+
+/// The text after the tag: `OK ...`, `NO ...` or `BAD ...`.
+pub type Reply = String;
+
+const NOT_SELECTED: &str = "BAD No mailbox selected";
+const BAD_SEQUENCE: &str = "BAD Invalid message sequence number";
 
 pub enum Command {
     Capability,
@@ -19,14 +32,30 @@ pub enum Command {
     Logout,
     Id,
     Namespace,
-    Select { mailbox: Vec<u8>, read_only: bool },
+    Select {
+        mailbox: Vec<u8>,
+        read_only: bool,
+    },
     Close,
     Unselect,
+    Fetch {
+        set: SequenceSet,
+        items: Vec<fetch::Item>,
+        uid: bool,
+    },
+    Store {
+        store: store::Store,
+        uid: bool,
+    },
+    Expunge {
+        uids: Option<SequenceSet>,
+    },
 }
 
 impl Command {
-    /// Parses the arguments of command `name` (upper case).
-    pub fn parse(name: &[u8], p: &mut Parser) -> Result<Command, ParseError> {
+    /// Parses the arguments of command `name` (upper case). `root` is the Maildir, where
+    /// APPEND writes its messages as they arrive.
+    pub fn parse(name: &[u8], p: &mut Parser, _root: &Path) -> Result<Command, ParseError> {
         Ok(match name {
             b"CAPABILITY" => Command::Capability,
             b"NOOP" => Command::Noop,
@@ -47,31 +76,106 @@ impl Command {
             }
             b"CLOSE" => Command::Close,
             b"UNSELECT" => Command::Unselect,
+            b"FETCH" | b"STORE" | b"EXPUNGE" => {
+                if name == b"EXPUNGE" {
+                    return Ok(Command::Expunge { uids: None });
+                }
+                p.sp()?;
+                selected_command(name, p, false)?
+            }
+            b"UID" => {
+                p.sp()?;
+                let sub = p.keyword()?;
+                p.sp()?;
+                selected_command(&sub, p, true)?
+            }
             b"LOGIN" | b"AUTHENTICATE" | b"STARTTLS" => {
                 return Err(ParseError::bad("Already logged in"))
             }
             _ => return Err(ParseError::bad("Unknown command")),
         })
     }
+
+    /// RFC 3501 7.4.1: no EXPUNGE while answering FETCH, STORE or SEARCH by number.
+    pub fn allows_expunge(&self) -> bool {
+        !matches!(
+            self,
+            Command::Fetch { uid: false, .. } | Command::Store { uid: false, .. }
+        )
+    }
+
+    /// Whether to look for changes on disk after the command: not after one that has just
+    /// read the mailbox anew or left it.
+    pub fn wants_refresh(&self) -> bool {
+        !matches!(
+            self,
+            Command::Select { .. } | Command::Logout | Command::Close | Command::Unselect
+        )
+    }
 }
 
-/// Runs a parsed command and writes its responses. `Err` means the connection failed.
-pub fn execute(s: &mut Session, tag: &[u8], command: Command) -> io::Result<()> {
+/// The commands that take a set of messages, in their plain and UID forms.
+fn selected_command(name: &[u8], p: &mut Parser, uid: bool) -> Result<Command, ParseError> {
+    Ok(match name {
+        b"FETCH" => {
+            let set = p.sequence_set()?;
+            p.sp()?;
+            Command::Fetch {
+                set,
+                items: fetch::parse_items(p)?,
+                uid,
+            }
+        }
+        b"STORE" => Command::Store {
+            store: store::parse(p)?,
+            uid,
+        },
+        b"EXPUNGE" if uid => Command::Expunge {
+            uids: Some(p.sequence_set()?),
+        },
+        _ => return Err(ParseError::bad("Unknown UID command")),
+    })
+}
+
+/// Runs a parsed command. `Err` means the connection failed.
+pub fn execute(s: &mut Session, command: Command) -> io::Result<Reply> {
     match command {
         Command::Capability => {
             s.untagged(&format!("CAPABILITY {}", crate::capability::SERVE))?;
-            s.tagged(tag, "OK CAPABILITY completed")
+            Ok("OK CAPABILITY completed".to_string())
         }
-        Command::Noop => noop::noop(s, tag, "NOOP"),
-        Command::Check => noop::noop(s, tag, "CHECK"),
-        Command::Logout => logout::logout(s, tag),
+        Command::Noop => Ok("OK NOOP completed".to_string()),
+        Command::Check => noop::check(s),
+        Command::Logout => logout::logout(s),
         Command::Id => {
             id::respond(&mut s.conn.output)?;
-            s.tagged(tag, "OK ID completed")
+            Ok("OK ID completed".to_string())
         }
-        Command::Namespace => namespace::namespace(s, tag),
-        Command::Select { mailbox, read_only } => select::select(s, tag, &mailbox, read_only),
-        Command::Close => select::close(s, tag),
-        Command::Unselect => select::unselect(s, tag),
+        Command::Namespace => namespace::namespace(s),
+        Command::Select { mailbox, read_only } => select::select(s, &mailbox, read_only),
+        Command::Close => select::close(s),
+        Command::Unselect => select::unselect(s),
+        Command::Fetch { set, items, uid } => fetch::fetch(s, &set, &items, uid),
+        Command::Store { store, uid } => store::store(s, &store, uid),
+        Command::Expunge { uids } => expunge::expunge(s, uids.as_ref()),
     }
+}
+
+/// The reply for a failed store operation: logged in full, answered with an RFC 5530 code.
+fn failed(verb: &str, e: MaildirError) -> Reply {
+    crate::log!("{verb} failed: {e}");
+    let code = match &e {
+        MaildirError::LockTimeout(_) => "INUSE",
+        MaildirError::Io { source, .. } => match source.raw_os_error() {
+            Some(n) if n == rustix::io::Errno::ACCESS.raw_os_error() => "NOPERM",
+            Some(n)
+                if n == rustix::io::Errno::NOSPC.raw_os_error()
+                    || n == rustix::io::Errno::DQUOT.raw_os_error() =>
+            {
+                "OVERQUOTA"
+            }
+            _ => "SERVERBUG",
+        },
+    };
+    format!("NO [{code}] {verb} failed; the server log says why")
 }

@@ -3,9 +3,10 @@
 
 use std::io;
 
+use super::Reply;
 use crate::session::Session;
 
-pub fn namespace(s: &mut Session, tag: &[u8]) -> io::Result<()> {
+pub fn namespace(s: &mut Session) -> io::Result<Reply> {
     s.untagged("NAMESPACE ((\"\" \".\")) NIL NIL")?;
-    s.tagged(tag, "OK NAMESPACE completed")
+    Ok("OK NAMESPACE completed".to_string())
 }

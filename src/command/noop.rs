@@ -1,13 +1,14 @@
-//! NOOP and CHECK (RFC 3501 6.1.2, 6.4.1): nothing to do but answer; CHECK needs a
-//! selected mailbox. Every change is on disk before its tagged OK, so CHECK flushes nothing.
+//! CHECK (RFC 3501 6.4.1): every change is on disk before its tagged OK already, so CHECK
+//! only needs a selected mailbox; like NOOP, it is followed by the news from disk.
 
 use std::io;
 
+use super::Reply;
 use crate::session::Session;
 
-pub fn noop(s: &mut Session, tag: &[u8], name: &str) -> io::Result<()> {
-    if name == "CHECK" && s.selected.is_none() {
-        return s.tagged(tag, "BAD No mailbox selected");
+pub fn check(s: &mut Session) -> io::Result<Reply> {
+    if s.selected.is_none() {
+        return Ok(super::NOT_SELECTED.to_string());
     }
-    s.tagged(tag, &format!("OK {name} completed"))
+    Ok("OK CHECK completed".to_string())
 }

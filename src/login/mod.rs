@@ -43,6 +43,8 @@ struct Login {
     plaintext_ok: bool,
     failures: u64,
     max_failures: u64,
+    /// Descriptors 0 and 1 after STARTTLS, held open so no new descriptor takes their place.
+    plain: Option<[OwnedFd; 2]>,
     fail_delay: Duration,
 }
 
@@ -66,6 +68,7 @@ pub fn run(prog: Vec<OsString>) -> u8 {
         tls: tls::from_env(),
         plaintext_ok: settings::is_set("IMAPD_PLAINTEXT"),
         failures: 0,
+        plain: None,
         max_failures: settings::number("MAXAUTHFAIL", 3).max(1),
         fail_delay: settings::seconds("IMAPD_FAILDELAY", 2),
     };
@@ -187,7 +190,7 @@ impl Login {
             Tls::Offered(ucspi) => {
                 self.tagged(tag, "OK Begin TLS negotiation now")?;
                 self.conn.output.flush()?;
-                ucspi.start(&mut self.conn)?;
+                self.plain = Some(ucspi.start(&mut self.conn)?);
                 crate::log!("starttls");
                 Ok(Next::Continue)
             }

@@ -59,11 +59,13 @@ fn fd(name: &str) -> Option<OwnedFd> {
 
 impl UcspiTls {
     /// Starts TLS after the tagged OK has been flushed. Anything the client sent behind
-    /// STARTTLS is dropped: it must never run inside TLS (CVE-2011-0411).
-    pub fn start(self, conn: &mut Conn) -> std::io::Result<()> {
+    /// STARTTLS is dropped: it must never run inside TLS (CVE-2011-0411). Returns the plain
+    /// descriptors, to be kept open so that their numbers (0 and 1) stay taken.
+    pub fn start(self, conn: &mut Conn) -> std::io::Result<[OwnedFd; 2]> {
         rustix::io::write(&self.ctl, b"y")?;
-        conn.input.replace_fd(self.read);
-        conn.output.replace_fd(self.write);
-        Ok(())
+        Ok([
+            conn.input.replace_fd(self.read),
+            conn.output.replace_fd(self.write),
+        ])
     }
 }

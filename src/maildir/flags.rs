@@ -1,8 +1,10 @@
-//! Flags in Maildir file names: `<unique>:2,<letters>`, letters in ASCII order
-//! (D draft, F flagged, P passed, R replied, S seen, T trashed; `a`..`z` keywords).
+//! Flags in Maildir file names: `<unique>:2,<letters>`, letters in ASCII order: D draft,
+//! F flagged, P passed, R replied, S seen, T trashed, and `a`..`z` for keywords (their names
+//! are in `dovecot-keywords`, see [`keywords`](super::keywords)). Letters `imapd` does not
+//! know, P among them, and any text after a further comma are kept as they are.
 
 /// The IMAP system flags a file name can carry.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub struct Flags(u8);
 
 impl Flags {
@@ -12,37 +14,72 @@ impl Flags {
     pub const SEEN: Flags = Flags(8);
     pub const DELETED: Flags = Flags(16);
 
+    /// Each flag with its Maildir letter and IMAP name, in ASCII order of the letters.
+    pub const ALL: [(Flags, u8, &'static str); 5] = [
+        (Flags::DRAFT, b'D', "\\Draft"),
+        (Flags::FLAGGED, b'F', "\\Flagged"),
+        (Flags::ANSWERED, b'R', "\\Answered"),
+        (Flags::SEEN, b'S', "\\Seen"),
+        (Flags::DELETED, b'T', "\\Deleted"),
+    ];
+
     pub fn contains(self, other: Flags) -> bool {
         self.0 & other.0 == other.0
     }
 
-    /// The flags in a Maildir file name (nothing for a name without `:2,`).
-    pub fn from_name(name: &[u8]) -> Flags {
-        let mut f = Flags::default();
-        for &c in info(name) {
-            f.0 |= match c {
-                b'D' => Flags::DRAFT.0,
-                b'F' => Flags::FLAGGED.0,
-                b'R' => Flags::ANSWERED.0,
-                b'S' => Flags::SEEN.0,
-                b'T' => Flags::DELETED.0,
-                _ => 0,
-            };
+    pub fn union(self, other: Flags) -> Flags {
+        Flags(self.0 | other.0)
+    }
+
+    pub fn minus(self, other: Flags) -> Flags {
+        Flags(self.0 & !other.0)
+    }
+
+    /// The system flag named `name` (`\Seen`, any case).
+    pub fn named(name: &[u8]) -> Option<Flags> {
+        Flags::ALL
+            .iter()
+            .find(|(_, _, n)| n.as_bytes().eq_ignore_ascii_case(name))
+            .map(|&(f, _, _)| f)
+    }
+}
+
+/// All the flags of one message: system flags and keywords (bit `n` is letter `a` + `n`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct MessageFlags {
+    pub system: Flags,
+    pub keywords: u32,
+}
+
+impl MessageFlags {
+    /// The flags in a Maildir file name (none for a name without `:2,`).
+    pub fn from_name(name: &[u8]) -> MessageFlags {
+        let mut f = MessageFlags::default();
+        for &c in letters(name) {
+            if let Some(&(flag, _, _)) = Flags::ALL.iter().find(|(_, l, _)| *l == c) {
+                f.system = f.system.union(flag);
+            } else if c.is_ascii_lowercase() {
+                f.keywords |= 1 << (c - b'a');
+            }
         }
         f
     }
 }
 
-/// The flag letters of a name: what follows `:2,` up to any `,` that starts other info.
-fn info(name: &[u8]) -> &[u8] {
-    let Some(colon) = memchr::memrchr(b':', name) else {
-        return b"";
+/// The flag letters of a name (what follows `:2,` up to any `,` that starts other info),
+/// and that other info.
+fn info(name: &[u8]) -> (&[u8], &[u8]) {
+    let Some(colon) = memchr::memchr(b':', name) else {
+        return (b"", b"");
     };
-    let Some(letters) = name[colon + 1..].strip_prefix(b"2,") else {
-        return b"";
+    let Some(info) = name[colon + 1..].strip_prefix(b"2,") else {
+        return (b"", b"");
     };
-    let end = memchr::memchr(b',', letters).unwrap_or(letters.len());
-    &letters[..end]
+    info.split_at(memchr::memchr(b',', info).unwrap_or(info.len()))
+}
+
+fn letters(name: &[u8]) -> &[u8] {
+    info(name).0
 }
 
 /// The unique part of a name, which never changes: everything before the `:`.
@@ -53,18 +90,66 @@ pub fn base(name: &[u8]) -> &[u8] {
     }
 }
 
+/// The name `name` gets when its flags become `flags`: the same unique part, `:2,` and the
+/// letters in ASCII order, keeping letters that are not IMAP flags and any further info.
+pub fn rename(name: &[u8], flags: MessageFlags) -> Vec<u8> {
+    let (old, rest) = info(name);
+    let mut chars: Vec<u8> = old
+        .iter()
+        .copied()
+        .filter(|c| !c.is_ascii_lowercase() && !Flags::ALL.iter().any(|(_, l, _)| l == c))
+        .collect();
+    for (flag, letter, _) in Flags::ALL {
+        if flags.system.contains(flag) {
+            chars.push(letter);
+        }
+    }
+    for n in 0..26 {
+        if flags.keywords & (1 << n) != 0 {
+            chars.push(b'a' + n as u8);
+        }
+    }
+    chars.sort_unstable();
+    chars.dedup();
+    let mut out = base(name).to_vec();
+    out.extend_from_slice(b":2,");
+    out.extend_from_slice(&chars);
+    out.extend_from_slice(rest);
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn letters_after_colon_two_comma() {
-        let f = Flags::from_name(b"1700000000.M1P2.host,S=10,W=11:2,FRS");
-        assert!(f.contains(Flags::FLAGGED) && f.contains(Flags::ANSWERED));
-        assert!(f.contains(Flags::SEEN) && !f.contains(Flags::DELETED));
-        assert_eq!(Flags::from_name(b"1700000000.M1P2.host"), Flags::default());
+        let f = MessageFlags::from_name(b"1700000000.M1P2.host,S=10,W=11:2,FRSac");
+        assert!(f.system.contains(Flags::FLAGGED) && f.system.contains(Flags::ANSWERED));
+        assert!(f.system.contains(Flags::SEEN) && !f.system.contains(Flags::DELETED));
+        assert_eq!(f.keywords, 0b101);
+        assert_eq!(
+            MessageFlags::from_name(b"1700000000.M1P2.host"),
+            MessageFlags::default()
+        );
         // `:1,` is experimental semantics, not flags.
-        assert_eq!(Flags::from_name(b"x:1,S"), Flags::default());
+        assert_eq!(MessageFlags::from_name(b"x:1,S"), MessageFlags::default());
         assert_eq!(base(b"123.host,S=5:2,S"), b"123.host,S=5");
+    }
+
+    #[test]
+    fn rename_keeps_order_unknown_letters_and_extra_info() {
+        let seen_flagged = MessageFlags {
+            system: Flags::SEEN.union(Flags::FLAGGED),
+            keywords: 0b10,
+        };
+        assert_eq!(rename(b"1.host", seen_flagged), b"1.host:2,FSb");
+        // P (passed) has no IMAP flag and stays; the old letters go.
+        assert_eq!(rename(b"1.host:2,PRTa", seen_flagged), b"1.host:2,FPSb");
+        assert_eq!(
+            rename(b"1.host:2,S,x=1", MessageFlags::default()),
+            b"1.host:2,,x=1"
+        );
+        assert_eq!(Flags::named(b"\\SEEN"), Some(Flags::SEEN));
     }
 }

@@ -41,6 +41,22 @@ pub fn path(root: &Path, name: &[u8]) -> Result<PathBuf, NameError> {
     Ok(root.join(dir))
 }
 
+/// The directory of an existing mailbox, or the tagged reply that says why there is none.
+pub fn existing(root: &Path, name: &[u8]) -> Result<PathBuf, String> {
+    let dir = path(root, name).map_err(|e| format!("NO {e}"))?;
+    if is_mailbox(&dir) {
+        Ok(dir)
+    } else {
+        Err("NO [NONEXISTENT] Mailbox does not exist".to_string())
+    }
+}
+
+/// A folder is a real directory (not a symlink planted to lead elsewhere) with `cur/`.
+pub fn is_mailbox(dir: &Path) -> bool {
+    std::fs::symlink_metadata(dir).is_ok_and(|m| m.is_dir())
+        && std::fs::symlink_metadata(dir.join("cur")).is_ok_and(|m| m.is_dir())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -12,7 +12,7 @@ use std::collections::HashSet;
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 
-use super::flags::{base, Flags};
+use super::flags::{base, Flags, MessageFlags};
 use super::lock::Dotlock;
 use super::scan::{scan, Entry};
 use super::uidlist::{self, Read, Record, Uidlist};
@@ -29,8 +29,8 @@ pub struct Message {
 }
 
 impl Message {
-    pub fn flags(&self) -> Flags {
-        Flags::from_name(&self.name)
+    pub fn flags(&self) -> MessageFlags {
+        MessageFlags::from_name(&self.name)
     }
 }
 
@@ -117,10 +117,11 @@ impl Mailbox {
             if !seen.insert(base(&e.name)) {
                 continue;
             }
+            // Dovecot records the name without the flags part.
             list.records.push(Record {
                 uid: list.next_uid,
                 fields: Vec::new(),
-                name: e.name.clone(),
+                name: base(&e.name).to_vec(),
             });
             list.next_uid += 1;
             changed = true;
@@ -158,27 +159,92 @@ fn view(dir: &Path, list: &Uidlist, entries: Vec<Entry>, recent: &HashSet<Vec<u8
     }
 }
 
-impl Mailbox {
-    /// Removes the files of messages marked \Deleted. A file that is gone was expunged or
-    /// renamed by another session meanwhile, and is left to it.
-    pub fn remove_deleted(&self) -> Result<usize, MaildirError> {
-        let mut removed = 0;
-        for m in self
-            .messages
-            .iter()
-            .filter(|m| m.flags().contains(Flags::DELETED))
-        {
-            let sub = if m.in_new { "new" } else { "cur" };
-            let path = self
-                .dir
-                .join(sub)
-                .join(std::ffi::OsStr::from_bytes(&m.name));
-            match std::fs::remove_file(&path) {
-                Ok(()) => removed += 1,
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+impl Message {
+    /// The file's path under the folder `dir`.
+    pub fn path(&self, dir: &Path) -> PathBuf {
+        let sub = if self.in_new { "new" } else { "cur" };
+        dir.join(sub).join(std::ffi::OsStr::from_bytes(&self.name))
+    }
+
+    /// Opens the message's file, following a rename by another session. `None`: the
+    /// message is gone (expunged elsewhere).
+    pub fn open(&mut self, dir: &Path) -> Result<Option<std::fs::File>, MaildirError> {
+        for _ in 0..3 {
+            let path = self.path(dir);
+            match std::fs::File::open(&path) {
+                Ok(f) => return Ok(Some(f)),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                    match super::find::current_name(dir, &self.name) {
+                        Some((name, in_new)) => {
+                            self.name = name;
+                            self.in_new = in_new;
+                        }
+                        None => return Ok(None),
+                    }
+                }
                 Err(e) => return Err(MaildirError::io(&path)(e)),
             }
         }
-        Ok(removed)
+        Ok(None)
+    }
+
+    /// Removes the message's file, as long as it is still marked \Deleted (another
+    /// session may have renamed it meanwhile). Returns true when the file is gone.
+    pub fn remove_if_deleted(&mut self, dir: &Path) -> Result<bool, MaildirError> {
+        for _ in 0..3 {
+            if !self.flags().system.contains(Flags::DELETED) {
+                return Ok(false);
+            }
+            let path = self.path(dir);
+            match std::fs::remove_file(&path) {
+                Ok(()) => return Ok(true),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                    match super::find::current_name(dir, &self.name) {
+                        Some((name, in_new)) => {
+                            self.name = name;
+                            self.in_new = in_new;
+                        }
+                        None => return Ok(true),
+                    }
+                }
+                Err(e) => return Err(MaildirError::io(&path)(e)),
+            }
+        }
+        Ok(false)
+    }
+
+    /// Changes the message's flags to `change(current flags)` by renaming its file into
+    /// `cur/`. When another session renamed it meanwhile, the change is applied to the flags
+    /// it has now. Returns false when the message is gone (expunged elsewhere).
+    pub fn set_flags(
+        &mut self,
+        dir: &Path,
+        change: impl Fn(MessageFlags) -> MessageFlags,
+    ) -> Result<bool, MaildirError> {
+        for _ in 0..3 {
+            let new = super::flags::rename(&self.name, change(self.flags()));
+            if new == self.name && !self.in_new {
+                return Ok(true);
+            }
+            let to = dir.join("cur").join(std::ffi::OsStr::from_bytes(&new));
+            match std::fs::rename(self.path(dir), &to) {
+                Ok(()) => {
+                    self.name = new;
+                    self.in_new = false;
+                    return Ok(true);
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                    match super::find::current_name(dir, &self.name) {
+                        Some((name, in_new)) => {
+                            self.name = name;
+                            self.in_new = in_new;
+                        }
+                        None => return Ok(false),
+                    }
+                }
+                Err(e) => return Err(MaildirError::io(&to)(e)),
+            }
+        }
+        Ok(false)
     }
 }

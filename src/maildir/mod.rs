@@ -3,8 +3,12 @@
 //! file names carry flags ([`flags`]), `dovecot-uidlist` carries UIDs ([`uidlist`], written
 //! under a dotlock, [`lock`]), folders are `.Name` directories ([`folder`]).
 
+pub mod content;
+pub mod deliver;
+mod find;
 pub mod flags;
 pub mod folder;
+pub mod keywords;
 mod lock;
 pub mod mailbox;
 mod scan;

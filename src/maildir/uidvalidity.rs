@@ -20,7 +20,7 @@ pub fn next(root: &Path, previous: Option<u32>) -> u32 {
         .max(previous.unwrap_or(0));
     let value = now.max(last.saturating_add(1)).max(1);
     let tmp = root.join(format!("{FILE}.tmp.{}", std::process::id()));
-    if std::fs::write(&tmp, format!("{value:08x}\n")).is_ok() {
+    if std::fs::write(&tmp, format!("{value:08x}")).is_ok() {
         let _ = std::fs::rename(&tmp, &path);
     }
     value

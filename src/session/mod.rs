@@ -12,7 +12,7 @@ use std::path::PathBuf;
 
 use crate::capability;
 use crate::command::{self, Command};
-use crate::maildir::{self, Mailbox};
+use crate::maildir;
 use crate::settings;
 use crate::wire::command::Read;
 use crate::wire::{Conn, Input, Limits, Output, ParseError, ReadError};
@@ -24,11 +24,9 @@ const LIMITS: Limits = Limits {
     discard: u64::MAX,
 };
 
-/// The selected mailbox.
-pub struct Selected {
-    pub mailbox: Mailbox,
-    pub read_only: bool,
-}
+mod selected;
+
+pub use selected::{split_flags, Selected};
 
 pub struct Session {
     pub conn: Conn,
@@ -143,11 +141,30 @@ impl Session {
         self.conn.output.write_all(b"\r\n")
     }
 
-    /// Reads one command and runs it.
+    /// Reads one command and runs it: its responses, then what changed on disk meanwhile
+    /// (RFC 3501 7.4.1 says when EXPUNGE may be told), then the tagged reply.
     fn read_and_run(&mut self) -> Result<(), ParseError> {
-        match crate::wire::command::read(&mut self.conn, LIMITS, Command::parse)? {
-            Read::Command { tag, command } => command::execute(self, &tag, command)?,
-            Read::Refused => {}
+        let root = &self.root;
+        let (tag, command) = match crate::wire::command::read(&mut self.conn, LIMITS, |name, p| {
+            Command::parse(name, p, root)
+        })? {
+            Read::Command { tag, command } => (tag, command),
+            Read::Refused => return Ok(()),
+        };
+        let expunge_ok = command.allows_expunge();
+        let refresh = command.wants_refresh();
+        let reply = command::execute(self, command)?;
+        if refresh {
+            self.refresh(expunge_ok)?;
+        }
+        self.tagged(&tag, &reply)?;
+        Ok(())
+    }
+
+    /// Brings the client up to date with the selected mailbox on disk.
+    pub fn refresh(&mut self, allow_expunge: bool) -> io::Result<()> {
+        if let Some(sel) = self.selected.as_mut() {
+            sel.refresh(&self.root, &mut self.conn.output, allow_expunge)?;
         }
         Ok(())
     }

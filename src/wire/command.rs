@@ -45,8 +45,40 @@ pub fn read<T>(
             bad(conn, &tag, text, toobig)?;
             Ok(Read::Refused)
         }
+        Err(ParseError::No(text)) => {
+            p.skip()?;
+            no(conn, &tag, &text)?;
+            Ok(Read::Refused)
+        }
+        Err(ParseError::Store(e)) => {
+            p.skip()?;
+            crate::log!("cannot store a message: {e}");
+            no(conn, &tag, store_failure(&e))?;
+            Ok(Read::Refused)
+        }
         Err(e) => Err(e),
     }
+}
+
+/// The answer for a message that could not be written (RFC 5530 codes).
+fn store_failure(e: &std::io::Error) -> &'static str {
+    match e.raw_os_error() {
+        Some(n)
+            if n == rustix::io::Errno::NOSPC.raw_os_error()
+                || n == rustix::io::Errno::DQUOT.raw_os_error() =>
+        {
+            "[OVERQUOTA] Not enough disk space"
+        }
+        _ => "[SERVERBUG] Cannot store the message; the server log says why",
+    }
+}
+
+fn no(conn: &mut Conn, tag: &[u8], text: &str) -> std::io::Result<()> {
+    let out = &mut conn.output;
+    out.write_all(tag)?;
+    out.write_all(b" NO ")?;
+    out.write_all(text.as_bytes())?;
+    out.write_all(b"\r\n")
 }
 
 fn bad(conn: &mut Conn, tag: &[u8], text: &str, toobig: bool) -> std::io::Result<()> {

@@ -69,15 +69,18 @@ impl Input {
     /// Throws away bytes already read but not yet used (after STARTTLS: commands pipelined
     /// behind it must never run inside TLS).
     pub fn discard_buffered(&mut self) {
-        self.buf.zeroize();
+        // Zero the bytes, keep the buffer: `Vec::zeroize` would also empty it.
+        self.buf.as_mut_slice().zeroize();
         self.start = 0;
         self.end = 0;
     }
 
     /// Switches to another descriptor (the TLS side of UCSPI-TLS), dropping any read-ahead.
-    pub fn replace_fd(&mut self, fd: OwnedFd) {
+    /// Returns the old one, which the caller keeps open: closing descriptor 0 would let the
+    /// next new descriptor take its number.
+    pub fn replace_fd(&mut self, fd: OwnedFd) -> OwnedFd {
         self.discard_buffered();
-        self.fd = fd;
+        std::mem::replace(&mut self.fd, fd)
     }
 
     fn fill(&mut self, want: usize) -> Result<(), ReadError> {
@@ -171,6 +174,30 @@ impl Input {
             n -= take;
         }
         Ok(())
+    }
+
+    /// Copies exactly `n` bytes to `w`. Should `w` fail (a full disk, say), the rest is
+    /// still read, so that the connection stays in step, and the error is returned.
+    pub fn copy_to(
+        &mut self,
+        w: &mut impl std::io::Write,
+        mut n: u64,
+    ) -> Result<Option<std::io::Error>, ReadError> {
+        let mut failed = None;
+        while n > 0 {
+            if self.start == self.end {
+                self.fill(n.min(usize::MAX as u64) as usize)?;
+            }
+            let take = n.min((self.end - self.start) as u64) as usize;
+            if failed.is_none() {
+                if let Err(e) = w.write_all(&self.buf[self.start..self.start + take]) {
+                    failed = Some(e);
+                }
+            }
+            self.start += take;
+            n -= take as u64;
+        }
+        Ok(failed)
     }
 
     /// Reads and drops `n` bytes (a literal that was refused but is on its way anyway).

@@ -7,6 +7,7 @@
 //! here knows what a command means.
 
 pub mod command;
+pub mod datetime;
 mod input;
 mod output;
 mod parser;

@@ -45,10 +45,12 @@ impl Output {
         }
     }
 
-    /// Switches to another descriptor (the TLS side of UCSPI-TLS). Flush first.
-    pub fn replace_fd(&mut self, fd: OwnedFd) {
-        self.fd = fd;
+    /// Switches to another descriptor (the TLS side of UCSPI-TLS). Flush first. Returns the
+    /// old one, which the caller keeps open (see [`Input::replace_fd`](super::Input::replace_fd)).
+    pub fn replace_fd(&mut self, fd: OwnedFd) -> OwnedFd {
+        let old = std::mem::replace(&mut self.fd, fd);
         self.set_nonblocking(true);
+        old
     }
 
     /// The descriptor, for handing the connection to another program.

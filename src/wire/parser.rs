@@ -41,6 +41,13 @@ pub enum ParseError {
     /// The client sent a non-synchronizing literal too large even to skip.
     #[error("literal too large to skip")]
     Overflow,
+    /// APPEND could not store the message; the literal has been read.
+    #[error("cannot store the message: {0}")]
+    Store(std::io::Error),
+    /// Well-formed so far but refused (APPEND to a mailbox that does not exist, say):
+    /// answer `NO text`, then call [`Parser::skip`].
+    #[error("{0}")]
+    No(String),
 }
 
 impl ParseError {
@@ -416,6 +423,76 @@ impl<'c> Parser<'c> {
             return Err(bad("NUL in literal (use literal8)"));
         }
         Ok(data)
+    }
+
+    /// A literal whose bytes go to `w` instead of memory (APPEND's message), up to `max`
+    /// bytes. Returns its length.
+    pub fn literal_into(&mut self, w: &mut impl Write, max: u64) -> Result<u64, ParseError> {
+        let lit = match self.pending {
+            Some(l) if l.at == self.pos && !l.binary => l,
+            _ => return Err(bad("Expected a literal: {n} CRLF")),
+        };
+        if lit.len > max {
+            return Err(ParseError::Bad {
+                text: "Message too large",
+                toobig: true,
+            });
+        }
+        if lit.sync {
+            self.conn
+                .output
+                .write_all(b"+ Ready for literal data\r\n")?;
+            self.conn.output.flush()?;
+        }
+        self.pending = None;
+        let failed = self.conn.input.copy_to(w, lit.len)?;
+        self.total = 0;
+        self.next_line()?;
+        match failed {
+            None => Ok(lit.len),
+            Some(e) => Err(ParseError::Store(e)),
+        }
+    }
+
+    /// True when a literal starts here (APPEND tells its optional arguments from the
+    /// message this way).
+    pub fn at_literal(&self) -> bool {
+        self.pending.is_some_and(|l| l.at == self.pos)
+    }
+
+    /// `flag`: `\Seen` (returned with its backslash) or a keyword atom.
+    pub fn flag(&mut self) -> Result<Vec<u8>, ParseError> {
+        let system = self.eat(b'\\');
+        let mut name = self.take_while(|b| is_atom_char(b) && b != b']').to_vec();
+        if name.is_empty() {
+            return Err(bad("Invalid flag"));
+        }
+        if system {
+            name.insert(0, b'\\');
+        }
+        Ok(name)
+    }
+
+    /// `flag-list = "(" [flag *(SP flag)] ")"`.
+    pub fn flag_list(&mut self) -> Result<Vec<Vec<u8>>, ParseError> {
+        self.open()?;
+        let mut flags = Vec::new();
+        while !self.eat(b')') {
+            if !flags.is_empty() {
+                self.sp()?;
+            }
+            flags.push(self.flag()?);
+        }
+        Ok(flags)
+    }
+
+    /// A quoted `date-time` (RFC 3501 9), as seconds since the epoch.
+    pub fn date_time(&mut self) -> Result<i64, ParseError> {
+        if self.peek() != Some(b'"') {
+            return Err(bad("Expected a quoted date-time"));
+        }
+        let s = self.quoted()?;
+        super::datetime::parse(&s).ok_or_else(|| bad("Invalid date-time"))
     }
 
     /// `number` (32-bit unsigned).

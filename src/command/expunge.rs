@@ -1,0 +1,40 @@
+//! EXPUNGE (RFC 3501 6.4.3) and UID EXPUNGE (RFC 4315 2.1): remove the messages marked
+//! \Deleted (within a UID set for the latter) and tell the client which numbers went.
+
+use std::io;
+
+use super::{failed, Reply};
+use crate::maildir::deliver::sync_dir;
+use crate::session::Session;
+use crate::wire::SequenceSet;
+
+pub fn expunge(s: &mut Session, uids: Option<&SequenceSet>) -> io::Result<Reply> {
+    let Some(sel) = s.selected.as_mut() else {
+        return Ok(super::NOT_SELECTED.to_string());
+    };
+    if sel.read_only {
+        return Ok("NO [READ-ONLY] The mailbox is read-only".to_string());
+    }
+    let largest = sel.messages.last().map_or(0, |m| m.uid);
+    let dir = sel.dir.clone();
+    for m in sel.messages.iter_mut() {
+        if uids.is_some_and(|set| !set.contains(m.uid, largest)) {
+            continue;
+        }
+        match m.remove_if_deleted(&dir) {
+            Ok(true) => {
+                sel.vanished.insert(m.uid);
+            }
+            Ok(false) => {}
+            Err(e) => return Ok(failed("EXPUNGE", e)),
+        }
+    }
+    if let Err(e) = sync_dir(&dir.join("cur")) {
+        return Ok(failed("EXPUNGE", e));
+    }
+    sel.report_expunges(&mut s.conn.output)?;
+    Ok(format!(
+        "OK {}EXPUNGE completed",
+        if uids.is_some() { "UID " } else { "" }
+    ))
+}

@@ -1,0 +1,136 @@
+//! STORE and UID STORE (RFC 3501 6.4.6): set, add or remove flags and keywords. Each change
+//! is a rename of the message file, and the directory is synced before the tagged OK.
+
+use std::io::{self, Write};
+
+use super::{failed, Reply};
+use crate::maildir::deliver::sync_dir;
+use crate::maildir::flags::MessageFlags;
+use crate::session::{split_flags, Session};
+use crate::wire::{ParseError, Parser, SequenceSet};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mode {
+    Replace,
+    Add,
+    Remove,
+}
+
+pub struct Store {
+    pub set: SequenceSet,
+    pub mode: Mode,
+    pub silent: bool,
+    pub flags: Vec<Vec<u8>>,
+}
+
+/// `sequence-set SP ["+" / "-"] "FLAGS" [".SILENT"] SP (flag-list / (flag *(SP flag)))`.
+pub fn parse(p: &mut Parser) -> Result<Store, ParseError> {
+    let set = p.sequence_set()?;
+    p.sp()?;
+    let mode = if p.eat(b'+') {
+        Mode::Add
+    } else if p.eat(b'-') {
+        Mode::Remove
+    } else {
+        Mode::Replace
+    };
+    let silent = match &p.keyword()?[..] {
+        b"FLAGS" => false,
+        b"FLAGS.SILENT" => true,
+        _ => return Err(ParseError::bad("Expected FLAGS, +FLAGS or -FLAGS")),
+    };
+    p.sp()?;
+    let flags = if p.peek() == Some(b'(') {
+        p.flag_list()?
+    } else {
+        let mut flags = vec![p.flag()?];
+        while p.eat(b' ') {
+            flags.push(p.flag()?);
+        }
+        flags
+    };
+    Ok(Store {
+        set,
+        mode,
+        silent,
+        flags,
+    })
+}
+
+pub fn store(s: &mut Session, st: &Store, uid: bool) -> io::Result<Reply> {
+    let Some(sel) = s.selected.as_mut() else {
+        return Ok(super::NOT_SELECTED.to_string());
+    };
+    if sel.read_only {
+        return Ok("NO [READ-ONLY] The mailbox is read-only".to_string());
+    }
+    let Some(indexes) = sel.resolve(&st.set, uid) else {
+        return Ok(super::BAD_SEQUENCE.to_string());
+    };
+    let (system, names) = match split_flags(&st.flags) {
+        Ok(split) => split,
+        Err(e) => return Ok(format!("BAD {e}")),
+    };
+    let out = &mut s.conn.output;
+    let bits = match sel.keyword_bits(&names, out) {
+        Ok(Some(bits)) => bits,
+        Ok(None) => return Ok("NO [LIMIT] No room for more keywords in this mailbox".to_string()),
+        Err(e) => return Ok(failed("STORE", e)),
+    };
+    let given = MessageFlags {
+        system,
+        keywords: bits,
+    };
+    let change = |f: MessageFlags| match st.mode {
+        Mode::Replace => given,
+        Mode::Add => MessageFlags {
+            system: f.system.union(given.system),
+            keywords: f.keywords | given.keywords,
+        },
+        Mode::Remove => MessageFlags {
+            system: f.system.minus(given.system),
+            keywords: f.keywords & !given.keywords,
+        },
+    };
+    let dir = sel.dir.clone();
+    let mut missing = false;
+    for i in indexes {
+        if sel.vanished.contains(&sel.messages[i].uid) {
+            missing = true;
+            continue;
+        }
+        match sel.messages[i].set_flags(&dir, change) {
+            Ok(true) => {}
+            Ok(false) => {
+                sel.vanished.insert(sel.messages[i].uid);
+                missing = true;
+                continue;
+            }
+            Err(e) => return Ok(failed("STORE", e)),
+        }
+        if !st.silent {
+            let m = &sel.messages[i];
+            let uid_part = if uid {
+                format!("UID {} ", m.uid)
+            } else {
+                String::new()
+            };
+            write!(
+                out,
+                "* {} FETCH ({uid_part}FLAGS {})\r\n",
+                i + 1,
+                sel.flag_list(m)
+            )?;
+        }
+    }
+    if let Err(e) = sync_dir(&dir.join("cur")) {
+        return Ok(failed("STORE", e));
+    }
+    if missing {
+        return Ok("NO [EXPUNGEISSUED] Some messages were expunged meanwhile".to_string());
+    }
+    Ok(format!(
+        "OK {}STORE completed",
+        if uid { "UID " } else { "" }
+    ))
+}

@@ -1,0 +1,215 @@
+//! Writing a new message the Maildir way: into `tmp/` under a unique name, synced to disk,
+//! then linked into `cur/` of the target folder and removed from `tmp/`. A file in `cur/`
+//! is never written in place, and a message that does not arrive whole never leaves `tmp/`.
+//!
+//! Content arrives with CRLF line ends (IMAP) and is stored with LF (Maildir); the name
+//! records both sizes: `,S=` on disk, `,W=` as served with CRLF.
+
+use std::fs::File;
+use std::io::{self, Write};
+use std::os::unix::ffi::OsStrExt;
+use std::os::unix::fs::OpenOptionsExt;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use super::flags::{rename, MessageFlags};
+use super::MaildirError;
+
+static SEQUENCE: AtomicU32 = AtomicU32::new(0);
+
+/// A unique name for a new file: `<secs>.M<usec>P<pid>Q<n>.<host>` (the Maildir page's
+/// recommendation; `/` and `:` in the host name become `\057` and `\072`).
+pub fn unique_name() -> String {
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or_default();
+    let host = rustix::system::uname()
+        .nodename()
+        .to_string_lossy()
+        .replace('/', "\\057")
+        .replace(':', "\\072");
+    format!(
+        "{}.M{}P{}Q{}.{}",
+        now.as_secs(),
+        now.subsec_micros(),
+        std::process::id(),
+        SEQUENCE.fetch_add(1, Ordering::Relaxed) + 1,
+        host
+    )
+}
+
+/// A message being written into `tmp/`; removed again unless [`commit`](Self::commit)ted.
+pub struct TmpFile {
+    path: PathBuf,
+    file: Option<File>,
+    unique: String,
+    stored: u64,
+    served: u64,
+    /// A CR held back: it is dropped if an LF follows.
+    pending_cr: bool,
+    last: u8,
+}
+
+impl TmpFile {
+    /// Creates a new file in the `tmp/` of the Maildir `dir`.
+    pub fn create(dir: &Path) -> Result<TmpFile, MaildirError> {
+        let unique = unique_name();
+        let path = dir.join("tmp").join(&unique);
+        let file = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(&path)
+            .map_err(MaildirError::io(&path))?;
+        Ok(TmpFile {
+            path,
+            file: Some(file),
+            unique,
+            stored: 0,
+            served: 0,
+            pending_cr: false,
+            last: 0,
+        })
+    }
+
+    fn put(&mut self, bytes: &[u8]) -> io::Result<()> {
+        if bytes.is_empty() {
+            return Ok(());
+        }
+        let file = self.file.as_mut().ok_or(io::ErrorKind::BrokenPipe)?;
+        file.write_all(bytes)?;
+        self.stored += bytes.len() as u64;
+        // Served size: every LF not after a CR gains a CR.
+        let mut prev = self.last;
+        for &b in bytes {
+            self.served += 1 + u64::from(b == b'\n' && prev != b'\r');
+            prev = b;
+        }
+        self.last = prev;
+        Ok(())
+    }
+
+    /// Syncs the file, links it into `cur/` of `target` with `flags`, sets its mtime (the
+    /// INTERNALDATE) and removes it from `tmp/`. Returns the new name.
+    pub fn commit(
+        mut self,
+        target: &Path,
+        flags: MessageFlags,
+        mtime: Option<i64>,
+    ) -> Result<Vec<u8>, MaildirError> {
+        if std::mem::take(&mut self.pending_cr) {
+            self.put(b"\r").map_err(MaildirError::io(&self.path))?;
+        }
+        let file = self.file.take().expect("open until committed");
+        if let Some(secs) = mtime {
+            let t = UNIX_EPOCH + std::time::Duration::from_secs(secs.max(0) as u64);
+            file.set_modified(t).map_err(MaildirError::io(&self.path))?;
+        }
+        file.sync_all().map_err(MaildirError::io(&self.path))?;
+        drop(file);
+        let plain = format!("{},S={},W={}", self.unique, self.stored, self.served);
+        let name = rename(plain.as_bytes(), flags);
+        let cur = target.join("cur");
+        let dest = cur.join(std::ffi::OsStr::from_bytes(&name));
+        std::fs::hard_link(&self.path, &dest)
+            .or_else(|e| {
+                // Filesystems without hard links: rename is still atomic.
+                if e.kind() == io::ErrorKind::Unsupported {
+                    std::fs::rename(&self.path, &dest)
+                } else {
+                    Err(e)
+                }
+            })
+            .map_err(MaildirError::io(&dest))?;
+        let _ = std::fs::remove_file(&self.path);
+        sync_dir(&cur)?;
+        Ok(name)
+    }
+}
+
+/// Makes renames and links in `dir` durable.
+pub fn sync_dir(dir: &Path) -> Result<(), MaildirError> {
+    File::open(dir)
+        .and_then(|d| d.sync_all())
+        .map_err(MaildirError::io(dir))
+}
+
+impl Write for TmpFile {
+    /// Takes message bytes with CRLF line ends and stores them with LF.
+    fn write(&mut self, data: &[u8]) -> io::Result<usize> {
+        let mut rest = data;
+        if self.pending_cr && !rest.is_empty() {
+            self.pending_cr = false;
+            if rest[0] != b'\n' {
+                self.put(b"\r")?;
+            }
+        }
+        while let Some(i) = memchr::memchr(b'\r', rest) {
+            self.put(&rest[..i])?;
+            match rest.get(i + 1) {
+                Some(b'\n') => rest = &rest[i + 1..],
+                Some(_) => {
+                    self.put(b"\r")?;
+                    rest = &rest[i + 1..];
+                }
+                None => {
+                    self.pending_cr = true;
+                    return Ok(data.len());
+                }
+            }
+        }
+        self.put(rest)?;
+        Ok(data.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+impl Drop for TmpFile {
+    fn drop(&mut self) {
+        if self.file.is_some() {
+            let _ = std::fs::remove_file(&self.path);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stores_lf_and_names_both_sizes() {
+        let dir = std::env::temp_dir().join(format!("imapd-deliver-{}", std::process::id()));
+        for sub in ["tmp", "new", "cur"] {
+            std::fs::create_dir_all(dir.join(sub)).unwrap();
+        }
+        let mut t = TmpFile::create(&dir).unwrap();
+        // CR LF split across writes, a bare CR kept.
+        t.write_all(b"Subject: x\r").unwrap();
+        t.write_all(b"\n\r\nbody\rmore\r\n").unwrap();
+        let name = t
+            .commit(&dir, MessageFlags::default(), Some(760_686_745))
+            .unwrap();
+        let name = String::from_utf8(name).unwrap();
+        // W= is the size as sent: 25 bytes with CRLF; S= is the 22 stored.
+        assert!(name.ends_with(",S=22,W=25:2,"), "{name}");
+        let path = dir.join("cur").join(&name);
+        assert_eq!(std::fs::read(&path).unwrap(), b"Subject: x\n\nbody\rmore\n");
+        let mtime = std::fs::metadata(&path).unwrap().modified().unwrap();
+        assert_eq!(
+            mtime.duration_since(UNIX_EPOCH).unwrap().as_secs(),
+            760_686_745
+        );
+        assert_eq!(std::fs::read_dir(dir.join("tmp")).unwrap().count(), 0);
+        // Dropped before commit: nothing left anywhere.
+        let mut t = TmpFile::create(&dir).unwrap();
+        t.write_all(b"partial").unwrap();
+        drop(t);
+        assert_eq!(std::fs::read_dir(dir.join("tmp")).unwrap().count(), 0);
+        assert_eq!(std::fs::read_dir(dir.join("cur")).unwrap().count(), 1);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}

@@ -1,0 +1,25 @@
+//! Finding a message's current file when its name has changed under us: another session
+//! renamed it to change its flags. The unique part before `:` never changes.
+
+use std::os::unix::ffi::OsStrExt;
+use std::path::Path;
+
+use super::flags::base;
+
+/// The current name of the message with the unique part of `name`, and whether it is in
+/// `new/`; `None` when it is in neither `cur/` nor `new/` (expunged).
+pub fn current_name(dir: &Path, name: &[u8]) -> Option<(Vec<u8>, bool)> {
+    let unique = base(name);
+    for (sub, in_new) in [("cur", false), ("new", true)] {
+        let Ok(entries) = std::fs::read_dir(dir.join(sub)) else {
+            continue;
+        };
+        for e in entries.flatten() {
+            let n = e.file_name();
+            if base(n.as_bytes()) == unique {
+                return Some((n.as_bytes().to_vec(), in_new));
+            }
+        }
+    }
+    None
+}

@@ -1,0 +1,289 @@
+//! The selected mailbox as this session's client knows it: message sequence numbers,
+//! flags, \Recent, and the untagged updates (EXISTS, EXPUNGE, FETCH FLAGS) that bring the
+//! client up to date with what other sessions and the MTA did on disk.
+//!
+//! RFC 3501 7.4.1: EXPUNGE must not be sent while answering FETCH, STORE or SEARCH (their
+//! UID forms excepted), since the client could not tell which numbers shifted. A message
+//! that vanished at such a time stays in the view, marked, until a later command.
+
+use std::collections::HashSet;
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+use std::time::SystemTime;
+
+use crate::maildir::flags::Flags;
+use crate::maildir::keywords::{self, Keywords};
+use crate::maildir::mailbox::Message;
+use crate::maildir::{Mailbox, MaildirError};
+use crate::wire::SequenceSet;
+
+pub struct Selected {
+    pub dir: PathBuf,
+    pub read_only: bool,
+    pub uidvalidity: u32,
+    pub uidnext: u32,
+    /// Message `n` of the client is `messages[n - 1]`.
+    pub messages: Vec<Message>,
+    pub keywords: Keywords,
+    /// Messages whose files are gone, not yet reported with EXPUNGE.
+    pub vanished: HashSet<u32>,
+    stamp: Stamp,
+}
+
+/// Modification times of what a rescan reads; when none changed, nothing did.
+#[derive(PartialEq, Eq)]
+struct Stamp([Option<SystemTime>; 4]);
+
+impl Stamp {
+    fn take(dir: &Path) -> Stamp {
+        let m = |p: &str| {
+            std::fs::metadata(dir.join(p))
+                .and_then(|m| m.modified())
+                .ok()
+        };
+        Stamp([
+            m("new"),
+            m("cur"),
+            m(crate::maildir::uidlist::FILE),
+            m(keywords::FILE),
+        ])
+    }
+}
+
+impl Selected {
+    pub fn open(root: &Path, dir: PathBuf, read_only: bool) -> Result<Selected, MaildirError> {
+        let stamp = Stamp::take(&dir);
+        let mailbox = Mailbox::open(root, &dir, !read_only)?;
+        Ok(Selected {
+            keywords: Keywords::read(&dir)?,
+            dir,
+            read_only,
+            uidvalidity: mailbox.uidvalidity,
+            uidnext: mailbox.uidnext,
+            messages: mailbox.messages,
+            vanished: HashSet::new(),
+            stamp,
+        })
+    }
+
+    /// `FLAGS (...)`: the system flags and this folder's keywords.
+    pub fn flags_line(&self) -> String {
+        let mut s = String::from("FLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft");
+        for (_, k) in self.keywords.iter() {
+            s.push(' ');
+            s.push_str(&String::from_utf8_lossy(k));
+        }
+        s.push(')');
+        s
+    }
+
+    /// `OK [PERMANENTFLAGS (...)]`: what STORE can set; `\*`: new keywords too.
+    pub fn permanent_flags_line(&self) -> String {
+        if self.read_only {
+            return "OK [PERMANENTFLAGS ()] Read-only mailbox".to_string();
+        }
+        let flags = self.flags_line();
+        let list = &flags["FLAGS (".len()..flags.len() - 1];
+        format!("OK [PERMANENTFLAGS ({list} \\*)] Flags permitted")
+    }
+
+    /// `(\Seen \Recent $Junk)` for one message.
+    pub fn flag_list(&self, m: &Message) -> String {
+        let f = m.flags();
+        let mut parts: Vec<String> = Flags::ALL
+            .iter()
+            .filter(|(flag, _, _)| f.system.contains(*flag))
+            .map(|(_, _, name)| name.to_string())
+            .collect();
+        if m.recent {
+            parts.push("\\Recent".to_string());
+        }
+        for (n, k) in self.keywords.iter() {
+            if f.keywords & (1 << n) != 0 {
+                parts.push(String::from_utf8_lossy(k).into_owned());
+            }
+        }
+        format!("({})", parts.join(" "))
+    }
+
+    /// The indexes (sequence number - 1) named by `set`: message sequence numbers, or UIDs
+    /// with `uid`. `None` when a sequence number does not exist (RFC 3501 9: a client must
+    /// not name one); UIDs that do not exist are simply left out.
+    pub fn resolve(&self, set: &SequenceSet, uid: bool) -> Option<Vec<usize>> {
+        let n = self.messages.len();
+        if uid {
+            let largest = self.messages.last().map_or(0, |m| m.uid);
+            let mut out: Vec<usize> = Vec::new();
+            for r in set.ranges(largest) {
+                let start = self.messages.partition_point(|m| m.uid < *r.start());
+                let end = self.messages.partition_point(|m| m.uid <= *r.end());
+                out.extend(start..end);
+            }
+            out.sort_unstable();
+            out.dedup();
+            Some(out)
+        } else {
+            let mut out: Vec<usize> = Vec::new();
+            for r in set.ranges(n as u32) {
+                if *r.start() == 0 || *r.end() as usize > n {
+                    return None;
+                }
+                out.extend(*r.start() as usize - 1..*r.end() as usize);
+            }
+            out.sort_unstable();
+            out.dedup();
+            Some(out)
+        }
+    }
+
+    /// Rereads the folder and writes the untagged responses that tell the client what
+    /// changed. EXPUNGE is sent only when `allow_expunge`.
+    pub fn refresh(
+        &mut self,
+        root: &Path,
+        out: &mut impl Write,
+        allow_expunge: bool,
+    ) -> io::Result<()> {
+        let stamp = Stamp::take(&self.dir);
+        if stamp == self.stamp && (self.vanished.is_empty() || !allow_expunge) {
+            return Ok(());
+        }
+        let fresh = match Mailbox::open(root, &self.dir, !self.read_only) {
+            Ok(m) => m,
+            Err(e) => {
+                crate::log!("rescan failed: {e}");
+                return Ok(());
+            }
+        };
+        self.stamp = stamp;
+        if let Ok(k) = Keywords::read(&self.dir) {
+            if k != self.keywords {
+                self.keywords = k;
+                write!(
+                    out,
+                    "* {}\r\n* {}\r\n",
+                    self.flags_line(),
+                    self.permanent_flags_line()
+                )?;
+            }
+        }
+        let mut by_uid = fresh.messages.iter().peekable();
+        let mut changed_flags = Vec::new();
+        for (i, m) in self.messages.iter_mut().enumerate() {
+            while by_uid.peek().is_some_and(|f| f.uid < m.uid) {
+                by_uid.next();
+            }
+            match by_uid.peek() {
+                Some(f) if f.uid == m.uid => {
+                    if f.name != m.name {
+                        let before = m.flags();
+                        m.name = f.name.clone();
+                        m.in_new = f.in_new;
+                        if m.flags() != before {
+                            changed_flags.push(i);
+                        }
+                    }
+                }
+                _ => {
+                    self.vanished.insert(m.uid);
+                }
+            }
+        }
+        for i in changed_flags {
+            if !self.vanished.contains(&self.messages[i].uid) {
+                let list = self.flag_list(&self.messages[i]);
+                write!(out, "* {} FETCH (FLAGS {list})\r\n", i + 1)?;
+            }
+        }
+        if allow_expunge {
+            self.report_expunges(out)?;
+        }
+        let last = self.messages.last().map_or(0, |m| m.uid);
+        let before = self.messages.len();
+        self.messages
+            .extend(fresh.messages.into_iter().filter(|m| m.uid > last));
+        self.uidnext = self.uidnext.max(fresh.uidnext);
+        if self.messages.len() != before {
+            let recent = self.messages.iter().filter(|m| m.recent).count();
+            write!(
+                out,
+                "* {} EXISTS\r\n* {recent} RECENT\r\n",
+                self.messages.len()
+            )?;
+        }
+        Ok(())
+    }
+
+    /// Sends EXPUNGE for every vanished message and drops it from the view.
+    pub fn report_expunges(&mut self, out: &mut impl Write) -> io::Result<()> {
+        if self.vanished.is_empty() {
+            return Ok(());
+        }
+        let mut removed = 0;
+        let vanished = std::mem::take(&mut self.vanished);
+        let mut kept = Vec::with_capacity(self.messages.len());
+        for (i, m) in std::mem::take(&mut self.messages).into_iter().enumerate() {
+            if vanished.contains(&m.uid) {
+                // Numbers shift down after each EXPUNGE (RFC 3501 7.4.1).
+                write!(out, "* {} EXPUNGE\r\n", i + 1 - removed)?;
+                removed += 1;
+            } else {
+                kept.push(m);
+            }
+        }
+        self.messages = kept;
+        Ok(())
+    }
+
+    /// Resolves keyword names to bits, defining the new ones in this folder. `Ok(None)`:
+    /// the folder has no room for more keywords.
+    pub fn keyword_bits(
+        &mut self,
+        names: &[Vec<u8>],
+        out: &mut impl Write,
+    ) -> Result<Option<u32>, MaildirError> {
+        if names.is_empty() {
+            return Ok(Some(0));
+        }
+        let Some(k) = keywords::define(&self.dir, names)? else {
+            return Ok(None);
+        };
+        if k != self.keywords {
+            self.keywords = k;
+            let _ = write!(
+                out,
+                "* {}\r\n* {}\r\n",
+                self.flags_line(),
+                self.permanent_flags_line()
+            );
+        }
+        Ok(Some(names.iter().fold(0, |bits, n| {
+            bits | self.keywords.slot(n).map_or(0, |s| 1 << s)
+        })))
+    }
+
+    /// The index of the first message without \Seen.
+    pub fn first_unseen(&self) -> Option<usize> {
+        self.messages
+            .iter()
+            .position(|m| !m.flags().system.contains(Flags::SEEN))
+    }
+}
+
+/// Splits a flag list into system flags and keyword names; `\Recent` cannot be set and
+/// is ignored, other unknown `\` flags are an error.
+pub fn split_flags(names: &[Vec<u8>]) -> Result<(Flags, Vec<Vec<u8>>), &'static str> {
+    let mut system = Flags::default();
+    let mut keywords = Vec::new();
+    for n in names {
+        if n.first() == Some(&b'\\') {
+            if n.eq_ignore_ascii_case(b"\\Recent") {
+                continue;
+            }
+            system = system.union(Flags::named(n).ok_or("Unknown system flag")?);
+        } else {
+            keywords.push(n.clone());
+        }
+    }
+    Ok((system, keywords))
+}

@@ -1,0 +1,300 @@
+# tests/sh/lib.sh: helpers for imapd's shell tests.  Source it from a tests/sh/*.t file.
+#
+# Every test runs as root on Debian with ucspi-tcp, daemontools, checkpw and stunnel4.
+# It gets its own temporary directory $T_TMP under /tmp, its own ports in 14300-14999,
+# and an EXIT trap that stops everything it started (svc -dx, svscan, tcpserver,
+# stunnel), removes the system users it created and the temporary directory.
+# Set KEEP=1 to keep $T_TMP for a post-mortem.
+#
+# Assertions record a failure and go on, so one run shows every broken expectation;
+# the test's exit status is 1 if any failed, 77 if it skipped itself, else 0.
+
+set -u
+TOP=${TOP:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
+IMAPD=${IMAPD:-$TOP/target/release/imapd}
+BIN=$TOP/tests/bin
+PYTHON=${PYTHON:-python3}
+T_NAME=$(basename "$0" .t)
+T_TMP=$(mktemp -d "/tmp/imapd-test.$T_NAME.XXXXXX")
+chmod 755 "$T_TMP"
+T_FAILS=0
+T_CHECKS=0
+T_PGIDS=()      # process groups to kill at exit (setsid'd background jobs)
+T_SVSCANS=()    # svscan directories
+T_SYSUSERS=()   # system users to userdel at exit
+USERS=$T_TMP/users          # checkpassword-test's users file
+CHECKER_LOG=$T_TMP/checker.log
+: > "$USERS"
+chmod 644 "$USERS"
+
+note() { printf '# %s\n' "$*"; }
+
+pass() { T_CHECKS=$((T_CHECKS + 1)); printf '  ok: %s\n' "$*"; }
+
+fail() {
+	T_CHECKS=$((T_CHECKS + 1)); T_FAILS=$((T_FAILS + 1))
+	printf '  FAILED: %s\n' "$*"
+}
+
+# show FILE: print a transcript, indented, for the test's log
+show() { sed 's/^/    | /' "$1"; }
+
+# expect FILE ERE DESCRIPTION: some line of FILE matches ERE
+expect() {
+	if grep -Eq -- "$2" "$1"; then pass "$3"; else fail "$3 (no line matching /$2/ in $(basename "$1"))"; fi
+}
+
+# expect_not FILE ERE DESCRIPTION: no line of FILE matches ERE
+expect_not() {
+	if grep -Eq -- "$2" "$1"; then fail "$3 (unexpected line matching /$2/)"; grep -En -- "$2" "$1" | sed 's/^/    > /'; else pass "$3"; fi
+}
+
+# expect_eq GOT WANT DESCRIPTION
+expect_eq() {
+	if [ "$1" = "$2" ]; then pass "$3"; else fail "$3 (got '$1', want '$2')"; fi
+}
+
+# expect_order FILE ERE1 ERE2 DESCRIPTION: a line matching ERE1 comes before one matching ERE2
+expect_order() {
+	local a b
+	a=$(grep -nE -- "$2" "$1" | head -n1 | cut -d: -f1)
+	b=$(grep -nE -- "$3" "$1" | tail -n1 | cut -d: -f1)
+	if [ -n "$a" ] && [ -n "$b" ] && [ "$a" -lt "$b" ]; then pass "$4"; else fail "$4"; fi
+}
+
+skip_all() { printf '# SKIP %s\n' "$*"; exit 77; }
+
+need_imapd() {
+	[ -x "$IMAPD" ] || { fail "no imapd binary at $IMAPD (run cargo build --release)"; exit 1; }
+}
+
+need_service_files() {
+	local f
+	for f in run log/run tcprules/imap.rules; do
+		[ -f "$TOP/$f" ] || { fail "the repository has no $f"; exit 1; }
+	done
+}
+
+# free_port: print a TCP port in 14300-14999 nobody is bound to on 127.0.0.1
+free_port() {
+	"$PYTHON" - <<'PY'
+import random, socket, sys
+ports = list(range(14300, 15000))
+random.shuffle(ports)
+for p in ports:
+    s = socket.socket()
+    try:
+        s.bind(("127.0.0.1", p))
+    except OSError:
+        continue
+    finally:
+        s.close()
+    print(p)
+    sys.exit(0)
+sys.exit(1)
+PY
+}
+
+# port_open PORT: something accepts connections on 127.0.0.1:PORT (does not connect)
+port_open() {
+	ss -Hltn "sport = :$1" 2>/dev/null | grep -q .
+}
+
+# wait_port PORT [SECS]: wait until 127.0.0.1:PORT is listening
+wait_port() {
+	local i n=$(( ${2:-15} * 10 ))
+	for ((i = 0; i < n; i++)); do
+		port_open "$1" && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# wait_file_match FILE ERE [SECS]: wait until a line of FILE matches
+wait_file_match() {
+	local i n=$(( ${3:-10} * 10 ))
+	for ((i = 0; i < n; i++)); do
+		[ -f "$1" ] && grep -Eq -- "$2" "$1" && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# bg PROG ARGS...: start PROG in its own session and process group (killed at exit)
+# sets BG_PID
+bg() {
+	setsid "$@" &
+	BG_PID=$!
+	T_PGIDS+=("$BG_PID")
+}
+
+# make_cert: a throwaway self-signed certificate, $T_TMP/cert.pem and $T_TMP/key.pem
+make_cert() {
+	CERT=$T_TMP/cert.pem KEY=$T_TMP/key.pem
+	timeout 60 openssl req -x509 -newkey rsa:2048 -nodes -subj /CN=localhost -days 2 \
+		-keyout "$KEY" -out "$CERT" >/dev/null 2>&1 || { fail "openssl req"; exit 1; }
+}
+
+# add_user NAME PASSWORD [UID]: a user for tests/bin/checkpassword-test.
+# Home is $T_TMP/home/NAME owned by UID (default: 61000 + number of users).
+# PASSWORD may be a special field (!111, !2, !KILL): see checkpassword-test.
+add_user() {
+	local name=$1 pw=$2 uid=${3:-$((61001 + $(wc -l < "$USERS")))}
+	local home=$T_TMP/home/$name
+	mkdir -p "$home"
+	chown "$uid:$uid" "$home"
+	chmod 700 "$home"
+	printf '%s:%s:%s:%s:%s\n' "$name" "$pw" "$uid" "$uid" "$home" >> "$USERS"
+	eval "HOME_$name=\$home UID_$name=\$uid"
+}
+
+# add_sysuser PREFIX PASSWORD: a real system user for Debian's checkpw, with the
+# password in ~/Maildir/.password (mode 600).  Sets SYSUSER and SYSHOME.
+# No '-' in the name: checkpw would take what follows as an extension.
+add_sysuser() {
+	SYSUSER=$1$$
+	SYSHOME=$T_TMP/home/$SYSUSER
+	mkdir -p "$T_TMP/home"
+	useradd -M -d "$SYSHOME" -s /bin/sh -U "$SYSUSER" || { fail "useradd $SYSUSER"; exit 1; }
+	T_SYSUSERS+=("$SYSUSER")
+	mkdir -p "$SYSHOME/Maildir/tmp" "$SYSHOME/Maildir/new" "$SYSHOME/Maildir/cur"
+	printf '%s\n' "$2" > "$SYSHOME/Maildir/.password"
+	chmod 600 "$SYSHOME/Maildir/.password"
+	chown -R "$SYSUSER:$SYSUSER" "$SYSHOME"
+	chmod 700 "$SYSHOME"
+}
+
+# make_service: a service directory $SVC (in the svscan directory $SVDIR) made by
+# COPYING the repository's run, log/run and tcprules/imap.rules, with an env/
+# directory read by run through envdir.  Picks PORT.  Defaults: the test checker
+# with $USERS, IMAPD_FAILDELAY=0.  Change settings with svc_env before start_service.
+make_service() {
+	need_imapd
+	need_service_files
+	SVDIR=$T_TMP/service
+	SVC=$SVDIR/imapd
+	mkdir -p "$SVC/log" "$SVC/env" "$SVC/tcprules"
+	cp "$TOP/run" "$SVC/run"
+	cp "$TOP/log/run" "$SVC/log/run"
+	cp "$TOP/tcprules/imap.rules" "$SVC/tcprules/imap.rules"
+	chmod 755 "$SVC/run" "$SVC/log/run"
+	PORT=$(free_port) || { fail "no free port"; exit 1; }
+	svc_env PORT "$PORT"
+	svc_env IP 127.0.0.1
+	svc_env IMAPD "$IMAPD"
+	svc_env CHECKPASSWORD "/usr/bin/env CHECKPASSWORD_TEST_USERS=$USERS CHECKPASSWORD_TEST_LOG=$CHECKER_LOG $BIN/checkpassword-test"
+	svc_env IMAPD_FAILDELAY 0
+	compile_rules "$SVC/tcprules/imap.rules" "$SVC/tcprules/imap.cdb"
+	LOGFILE=$SVC/log/main/current
+	mkdir -p "$SVC/log/main"
+	# log/run may drop privileges (setuidgid multilog, as `make install` sets it up):
+	# give that user the log directory, creating the user for the test if needed.
+	local lu
+	for lu in $(sed -n 's/.*setuidgid  *\([^ ]*\).*/\1/p; s/.*envuidgid  *\([^ ]*\).*/\1/p' "$SVC/log/run"); do
+		if ! getent passwd "$lu" > /dev/null; then
+			useradd -r -M -d /nonexistent -s /usr/sbin/nologin "$lu" || { fail "useradd $lu"; exit 1; }
+			T_SYSUSERS+=("$lu")
+		fi
+		chown "$lu" "$SVC/log/main"
+	done
+}
+
+# svc_env NAME VALUE: set a variable in $SVC/env (read at the next start of run)
+svc_env() { printf '%s\n' "$2" > "$SVC/env/$1"; }
+# svc_unenv NAME: remove it
+svc_unenv() { rm -f "$SVC/env/$1"; }
+
+# compile_rules RULESFILE CDB: tcprules, the way the repository does it
+compile_rules() {
+	tcprules "$2" "$2.tmp" < "$1" || { fail "tcprules $1"; exit 1; }
+}
+
+# start_service: svscan on $SVDIR, which starts supervise for the service and for
+# its log/ with a pipe between them, as on a real system.  Waits for the port.
+start_service() {
+	bg svscan "$SVDIR" > "$T_TMP/svscan.out" 2>&1 < /dev/null
+	T_SVSCANS+=("$SVDIR")
+	if wait_port "$PORT" 15; then
+		pass "service listens on 127.0.0.1:$PORT"
+	else
+		fail "service does not listen on 127.0.0.1:$PORT after 15s"
+		dump_service
+		exit 1
+	fi
+}
+
+# restart_service: svc -t (supervise restarts run), then wait until the port is
+# served by the new tcpserver.
+restart_service() {
+	local old new i
+	old=$(svc_pid)
+	svc -t "$SVC"
+	for ((i = 0; i < 100; i++)); do
+		new=$(svc_pid)
+		[ -n "$new" ] && [ "$new" != "$old" ] && port_open "$PORT" && break
+		sleep 0.1
+	done
+	wait_port "$PORT" 10 || { fail "service did not come back after svc -t"; dump_service; exit 1; }
+}
+
+# svc_pid: the pid supervise reports for the service
+svc_pid() { svstat "$SVC" 2>/dev/null | sed -n 's/.*(pid \([0-9]*\)).*/\1/p'; }
+
+dump_service() {
+	note "svstat: $(svstat "$SVC" "$SVC/log" 2>&1 | tr '\n' ' ')"
+	[ -f "$T_TMP/svscan.out" ] && { note "svscan output:"; show "$T_TMP/svscan.out"; }
+	[ -f "$LOGFILE" ] && { note "log/main/current:"; show "$LOGFILE"; }
+}
+
+# chat ARGS...: run imapchat (bounded); output in $OUT, status in $RC
+chat() {
+	OUT=$T_TMP/chat.$((++CHAT_N))
+	timeout 60 "$BIN/imapchat" "$@" > "$OUT" 2> "$OUT.err"
+	RC=$?
+	[ -s "$OUT.err" ] && sed 's/^/    stderr: /' "$OUT.err"
+	return 0
+}
+CHAT_N=0
+
+# b64plain USER PASS: SASL PLAIN initial response (RFC 4616)
+b64plain() { printf '\0%s\0%s' "$1" "$2" | base64 -w0; }
+
+cleanup() {
+	local rc=$? d p i
+	trap - EXIT INT TERM
+	for d in "${T_SVSCANS[@]}"; do
+		for p in "$d"/*; do
+			[ -d "$p/supervise" ] && timeout 5 svc -dx "$p" 2>/dev/null
+			[ -d "$p/log/supervise" ] && timeout 5 svc -dx "$p/log" 2>/dev/null
+		done
+	done
+	# svscan first would restart supervise; we asked them to exit, now stop the rest
+	for p in "${T_PGIDS[@]}"; do kill -TERM -- "-$p" 2>/dev/null; done
+	for ((i = 0; i < 30; i++)); do
+		local alive=0
+		for p in "${T_PGIDS[@]}"; do kill -0 -- "-$p" 2>/dev/null && alive=1; done
+		[ $alive = 0 ] && break
+		sleep 0.1
+	done
+	for p in "${T_PGIDS[@]}"; do kill -KILL -- "-$p" 2>/dev/null; done
+	for p in "${T_SYSUSERS[@]}"; do userdel "$p" 2>/dev/null; done
+	if [ -n "${KEEP:-}" ]; then
+		note "kept $T_TMP"
+	else
+		rm -rf "$T_TMP"
+	fi
+	if [ "$rc" = 77 ]; then exit 77; fi
+	if [ "$T_FAILS" -gt 0 ] || [ "$rc" != 0 ]; then
+		note "$T_FAILS of $T_CHECKS checks failed"
+		exit 1
+	fi
+	note "all $T_CHECKS checks passed"
+	exit 0
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM
+
+# now: wall clock with microseconds; since T0: seconds elapsed; fge A B: A >= B (floats)
+now() { printf '%s\n' "$EPOCHREALTIME"; }
+since() { awk -v a="$1" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.2f\n", b - a }'; }
+fge() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a >= b) }'; }
