@@ -17,4 +17,4 @@ pub fn pre_auth(starttls: bool, login_allowed: bool) -> String {
 }
 
 /// After login.
-pub const SERVE: &str = "IMAP4rev1 LITERAL+ ID UNSELECT NAMESPACE";
+pub const SERVE: &str = "IMAP4rev1 LITERAL+ ID ENABLE IDLE NAMESPACE UIDPLUS UNSELECT CHILDREN LIST-EXTENDED LIST-STATUS SPECIAL-USE MOVE MULTIAPPEND STATUS=SIZE";

@@ -3,14 +3,23 @@
 //! untagged responses and returns the text of the tagged reply, which the session sends
 //! after telling the client what else changed.
 
+mod append;
+mod copy;
+mod create;
+mod delete;
 mod expunge;
 mod fetch;
 pub mod id;
+mod idle;
+mod list;
 mod logout;
 mod namespace;
 mod noop;
+mod rename;
 mod select;
+mod status;
 mod store;
+mod subscribe;
 
 use std::io;
 use std::path::Path;
@@ -50,12 +59,40 @@ pub enum Command {
     Expunge {
         uids: Option<SequenceSet>,
     },
+    Copy {
+        set: SequenceSet,
+        mailbox: Vec<u8>,
+        uid: bool,
+        moving: bool,
+    },
+    Append(append::Append),
+    Create {
+        mailbox: Vec<u8>,
+    },
+    Delete {
+        mailbox: Vec<u8>,
+    },
+    Rename {
+        from: Vec<u8>,
+        to: Vec<u8>,
+    },
+    Subscribe {
+        mailbox: Vec<u8>,
+        on: bool,
+    },
+    List(list::List),
+    Status {
+        mailbox: Vec<u8>,
+        items: Vec<status::Item>,
+    },
+    Idle,
+    Enable,
 }
 
 impl Command {
     /// Parses the arguments of command `name` (upper case). `root` is the Maildir, where
     /// APPEND writes its messages as they arrive.
-    pub fn parse(name: &[u8], p: &mut Parser, _root: &Path) -> Result<Command, ParseError> {
+    pub fn parse(name: &[u8], p: &mut Parser, root: &Path) -> Result<Command, ParseError> {
         Ok(match name {
             b"CAPABILITY" => Command::Capability,
             b"NOOP" => Command::Noop,
@@ -75,8 +112,60 @@ impl Command {
                 }
             }
             b"CLOSE" => Command::Close,
+            b"IDLE" => Command::Idle,
+            b"ENABLE" => {
+                // Nothing here needs enabling yet; each name is still checked for syntax.
+                p.sp()?;
+                p.atom()?;
+                while p.eat(b' ') {
+                    p.atom()?;
+                }
+                Command::Enable
+            }
             b"UNSELECT" => Command::Unselect,
-            b"FETCH" | b"STORE" | b"EXPUNGE" => {
+            b"CREATE" | b"DELETE" | b"SUBSCRIBE" | b"UNSUBSCRIBE" => {
+                p.sp()?;
+                let mailbox = p.astring()?;
+                match name {
+                    b"CREATE" => Command::Create { mailbox },
+                    b"DELETE" => Command::Delete { mailbox },
+                    _ => Command::Subscribe {
+                        mailbox,
+                        on: name == b"SUBSCRIBE",
+                    },
+                }
+            }
+            b"RENAME" => {
+                p.sp()?;
+                let from = p.astring()?;
+                p.sp()?;
+                Command::Rename {
+                    from,
+                    to: p.astring()?,
+                }
+            }
+            b"LIST" => {
+                p.sp()?;
+                Command::List(list::parse_list(p)?)
+            }
+            b"LSUB" => {
+                p.sp()?;
+                Command::List(list::parse_lsub(p)?)
+            }
+            b"STATUS" => {
+                p.sp()?;
+                let mailbox = p.astring()?;
+                p.sp()?;
+                Command::Status {
+                    mailbox,
+                    items: status::parse_items(p)?,
+                }
+            }
+            b"APPEND" => {
+                p.sp()?;
+                Command::Append(append::parse(p, root)?)
+            }
+            b"FETCH" | b"STORE" | b"EXPUNGE" | b"COPY" | b"MOVE" => {
                 if name == b"EXPUNGE" {
                     return Ok(Command::Expunge { uids: None });
                 }
@@ -133,6 +222,16 @@ fn selected_command(name: &[u8], p: &mut Parser, uid: bool) -> Result<Command, P
         b"EXPUNGE" if uid => Command::Expunge {
             uids: Some(p.sequence_set()?),
         },
+        b"COPY" | b"MOVE" => {
+            let set = p.sequence_set()?;
+            p.sp()?;
+            Command::Copy {
+                set,
+                mailbox: p.astring()?,
+                uid,
+                moving: name == b"MOVE",
+            }
+        }
         _ => return Err(ParseError::bad("Unknown UID command")),
     })
 }
@@ -158,6 +257,24 @@ pub fn execute(s: &mut Session, command: Command) -> io::Result<Reply> {
         Command::Fetch { set, items, uid } => fetch::fetch(s, &set, &items, uid),
         Command::Store { store, uid } => store::store(s, &store, uid),
         Command::Expunge { uids } => expunge::expunge(s, uids.as_ref()),
+        Command::Copy {
+            set,
+            mailbox,
+            uid,
+            moving,
+        } => copy::copy(s, &set, &mailbox, uid, moving),
+        Command::Append(a) => append::append(s, a),
+        Command::Create { mailbox } => create::create(s, &mailbox),
+        Command::Delete { mailbox } => delete::delete(s, &mailbox),
+        Command::Rename { from, to } => rename::rename(s, &from, &to),
+        Command::Subscribe { mailbox, on } => subscribe::subscribe(s, &mailbox, on),
+        Command::List(l) => list::list(s, &l),
+        Command::Status { mailbox, items } => status::status(s, &mailbox, &items),
+        Command::Idle => idle::idle(s, s.timeout),
+        Command::Enable => {
+            s.untagged("ENABLED")?;
+            Ok("OK ENABLE completed".to_string())
+        }
     }
 }
 

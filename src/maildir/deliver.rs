@@ -128,6 +128,48 @@ impl TmpFile {
     }
 }
 
+/// Puts a copy of the message file `src` into `cur/` of the folder `target`, with `flags`,
+/// under a new unique name that keeps the size fields of `name` (the source's name).
+/// A hard link where the filesystem allows, else a copy through `tmp/` of `root`.
+/// `Ok(None)`: the source is gone.
+pub fn copy(
+    src: &Path,
+    name: &[u8],
+    root: &Path,
+    target: &Path,
+    flags: MessageFlags,
+) -> Result<Option<Vec<u8>>, MaildirError> {
+    let unique = super::flags::base(name);
+    let sizes = memchr::memchr(b',', unique).map_or(&b""[..], |i| &unique[i..]);
+    let mut plain = unique_name().into_bytes();
+    plain.extend_from_slice(sizes);
+    let new = rename(&plain, flags);
+    let dest = target.join("cur").join(std::ffi::OsStr::from_bytes(&new));
+    match std::fs::hard_link(src, &dest) {
+        Ok(()) => return Ok(Some(new)),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
+        Err(e) if !matches!(e.raw_os_error(), Some(n) if n == rustix::io::Errno::XDEV.raw_os_error() || n == rustix::io::Errno::PERM.raw_os_error() || n == rustix::io::Errno::MLINK.raw_os_error()) => {
+            return Err(MaildirError::io(&dest)(e))
+        }
+        Err(_) => {}
+    }
+    let tmp = root.join("tmp").join(std::ffi::OsStr::from_bytes(&plain));
+    let copied = std::fs::copy(src, &tmp)
+        .and_then(|_| File::open(&tmp)?.sync_all())
+        .and_then(|_| std::fs::rename(&tmp, &dest));
+    match copied {
+        Ok(()) => Ok(Some(new)),
+        Err(e) => {
+            let _ = std::fs::remove_file(&tmp);
+            if e.kind() == io::ErrorKind::NotFound {
+                Ok(None)
+            } else {
+                Err(MaildirError::io(&dest)(e))
+            }
+        }
+    }
+}
+
 /// Makes renames and links in `dir` durable.
 pub fn sync_dir(dir: &Path) -> Result<(), MaildirError> {
     File::open(dir)

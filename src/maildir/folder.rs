@@ -1,7 +1,12 @@
 //! IMAP mailbox names to Maildir++ directories: INBOX is the Maildir itself, `A.B` is
-//! `.A.B/` beneath it (hierarchy separator `.`, personal namespace prefix `""`).
+//! `.A.B/` beneath it (hierarchy separator `.`, personal namespace prefix `""`); and
+//! creating, listing, deleting and renaming them.
 
+use std::os::unix::ffi::OsStrExt;
+use std::os::unix::fs::DirBuilderExt;
 use std::path::{Path, PathBuf};
+
+use super::MaildirError;
 
 #[derive(Debug, PartialEq, Eq, thiserror::Error)]
 pub enum NameError {
@@ -11,6 +16,8 @@ pub enum NameError {
     Character,
     #[error("Mailbox name has an empty level")]
     EmptyLevel,
+    #[error("Mailbox name is not valid modified UTF-7")]
+    Encoding,
 }
 
 pub fn is_inbox(name: &[u8]) -> bool {
@@ -36,6 +43,9 @@ pub fn path(root: &Path, name: &[u8]) -> Result<PathBuf, NameError> {
     if name.split(|&b| b == b'.').any(|level| level.is_empty()) {
         return Err(NameError::EmptyLevel);
     }
+    if !super::mutf7::is_valid(name) {
+        return Err(NameError::Encoding);
+    }
     let mut dir = String::from(".");
     dir.push_str(std::str::from_utf8(name).map_err(|_| NameError::Character)?);
     Ok(root.join(dir))
@@ -57,6 +67,78 @@ pub fn is_mailbox(dir: &Path) -> bool {
         && std::fs::symlink_metadata(dir.join("cur")).is_ok_and(|m| m.is_dir())
 }
 
+/// The names of all folders under `root` (not INBOX), sorted. Directories that are not
+/// Maildirs (no `cur/`), and symlinks, are not folders.
+pub fn list(root: &Path) -> Result<Vec<Vec<u8>>, MaildirError> {
+    let mut names = Vec::new();
+    for e in std::fs::read_dir(root).map_err(MaildirError::io(root))? {
+        let e = e.map_err(MaildirError::io(root))?;
+        let file = e.file_name();
+        let Some(name) = file.as_bytes().strip_prefix(b".") else {
+            continue;
+        };
+        if path(root, name).is_ok() && is_mailbox(&e.path()) {
+            names.push(name.to_vec());
+        }
+    }
+    names.sort();
+    Ok(names)
+}
+
+/// Creates the folder at `dir`: a Maildir with the `maildirfolder` marker. `Ok(false)`: it
+/// exists already.
+pub fn create(dir: &Path) -> Result<bool, MaildirError> {
+    let mut b = std::fs::DirBuilder::new();
+    b.mode(0o700);
+    match b.create(dir) {
+        Ok(()) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => return Ok(false),
+        Err(e) => return Err(MaildirError::io(dir)(e)),
+    }
+    for sub in ["tmp", "new", "cur"] {
+        let p = dir.join(sub);
+        b.create(&p).map_err(MaildirError::io(&p))?;
+    }
+    let marker = dir.join("maildirfolder");
+    std::fs::write(&marker, b"").map_err(MaildirError::io(&marker))?;
+    Ok(true)
+}
+
+/// Deletes the folder at `dir`: it leaves the folder tree in one rename (into `tmp/` of
+/// `root`) and is removed from there, so nobody sees it half gone.
+pub fn delete(root: &Path, dir: &Path) -> Result<(), MaildirError> {
+    let grave = root
+        .join("tmp")
+        .join(format!("deleted.{}", super::deliver::unique_name()));
+    std::fs::rename(dir, &grave).map_err(MaildirError::io(dir))?;
+    std::fs::remove_dir_all(&grave).map_err(MaildirError::io(&grave))
+}
+
+/// Renames folder `from` to `to` under `root`, with every folder below it (`from.x` to
+/// `to.x`). The caller has checked that `from` exists and `to` does not.
+pub fn rename(root: &Path, from: &[u8], to: &[u8]) -> Result<(), MaildirError> {
+    let mut prefix = from.to_vec();
+    prefix.push(b'.');
+    let children: Vec<Vec<u8>> = list(root)?
+        .into_iter()
+        .filter(|n| n.starts_with(&prefix))
+        .collect();
+    let dir = |name: &[u8]| {
+        let mut d = b".".to_vec();
+        d.extend_from_slice(name);
+        root.join(std::ffi::OsStr::from_bytes(&d))
+    };
+    let src = dir(from);
+    std::fs::rename(&src, dir(to)).map_err(MaildirError::io(&src))?;
+    for child in children {
+        let mut new = to.to_vec();
+        new.extend_from_slice(&child[from.len()..]);
+        let old = dir(&child);
+        std::fs::rename(&old, dir(&new)).map_err(MaildirError::io(&old))?;
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -72,5 +154,10 @@ mod tests {
         assert_eq!(path(root, b".hidden"), Err(NameError::EmptyLevel));
         assert_eq!(path(root, b"x\n"), Err(NameError::Character));
         assert_eq!(path(root, b""), Err(NameError::Empty));
+        assert_eq!(
+            path(root, b"Entw&APw-rfe").unwrap(),
+            root.join(".Entw&APw-rfe")
+        );
+        assert_eq!(path(root, b"Tom & Jerry"), Err(NameError::Encoding));
     }
 }

@@ -61,14 +61,7 @@ impl Mailbox {
 
     fn open_locked(root: &Path, dir: &Path, claim_new: bool) -> Result<Mailbox, MaildirError> {
         let lock = Dotlock::acquire(dir.join(format!("{}.lock", uidlist::FILE)))?;
-        let (mut list, mut changed) = match Uidlist::read(dir)? {
-            Read::Found(list) => (list, false),
-            Read::Lost { previous } => {
-                let mut guid = [0u8; 16];
-                let _ = rustix::rand::getrandom(&mut guid, rustix::rand::GetRandomFlags::empty());
-                (Uidlist::new(uidvalidity::next(root, previous), guid), true)
-            }
-        };
+        let (mut list, mut changed) = read_or_create(root, dir)?;
         let mut recent = HashSet::new();
         if claim_new {
             for e in scan(dir)?.into_iter().filter(|e| e.in_new) {
@@ -131,6 +124,50 @@ impl Mailbox {
         }
         Ok(view(dir, &list, entries, &recent))
     }
+}
+
+/// The folder's list, or a new one (with a new UIDVALIDITY) when it was lost; `true` when
+/// new. Call under the lock.
+fn read_or_create(root: &Path, dir: &Path) -> Result<(Uidlist, bool), MaildirError> {
+    Ok(match Uidlist::read(dir)? {
+        Read::Found(list) => (list, false),
+        Read::Lost { previous } => {
+            let mut guid = [0u8; 16];
+            let _ = rustix::rand::getrandom(&mut guid, rustix::rand::GetRandomFlags::empty());
+            (Uidlist::new(uidvalidity::next(root, previous), guid), true)
+        }
+    })
+}
+
+/// Gives UIDs, in this order, to messages just put into the folder at `dir` (APPEND, COPY,
+/// MOVE), so that the client can be told them (RFC 4315). Returns the UIDVALIDITY and the
+/// UIDs.
+pub fn assign(root: &Path, dir: &Path, names: &[Vec<u8>]) -> Result<(u32, Vec<u32>), MaildirError> {
+    let lock = Dotlock::acquire(dir.join(format!("{}.lock", uidlist::FILE)))?;
+    let (mut list, _) = read_or_create(root, dir)?;
+    let known = list.map();
+    let mut uids = Vec::with_capacity(names.len());
+    let mut fresh = Vec::new();
+    for name in names {
+        match known.get(base(name)) {
+            Some(&uid) => uids.push(uid),
+            None => {
+                uids.push(list.next_uid + fresh.len() as u32);
+                fresh.push(base(name).to_vec());
+            }
+        }
+    }
+    for name in fresh {
+        list.records.push(Record {
+            uid: list.next_uid,
+            fields: Vec::new(),
+            name,
+        });
+        list.next_uid += 1;
+    }
+    let uidvalidity = list.uidvalidity;
+    lock.replace(&dir.join(uidlist::FILE), &list.to_bytes())?;
+    Ok((uidvalidity, uids))
 }
 
 /// The messages present on disk, in UID order.

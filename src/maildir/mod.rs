@@ -11,7 +11,9 @@ pub mod folder;
 pub mod keywords;
 mod lock;
 pub mod mailbox;
+pub mod mutf7;
 mod scan;
+pub mod subscriptions;
 pub mod uidlist;
 mod uidvalidity;
 

@@ -35,6 +35,8 @@ pub struct Session {
     pub selected: Option<Selected>,
     /// Set by LOGOUT.
     pub done: bool,
+    /// How long the client may stay silent (also while idling).
+    pub timeout: std::time::Duration,
 }
 
 pub fn run(arg: Option<OsString>) -> u8 {
@@ -65,6 +67,7 @@ pub fn run(arg: Option<OsString>) -> u8 {
         root,
         selected: None,
         done: false,
+        timeout,
     };
     let tag = std::env::var_os("IMAPLOGINTAG");
     // The tag is for this process only; a program it runs must not answer it again.

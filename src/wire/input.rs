@@ -18,6 +18,25 @@ pub enum ReadError {
     Os(Errno),
 }
 
+impl ReadError {
+    /// The same failure as an I/O error, for code that reports those.
+    pub fn into_io(self) -> std::io::Error {
+        match self {
+            ReadError::Eof => std::io::ErrorKind::UnexpectedEof.into(),
+            ReadError::Timeout => {
+                std::io::Error::new(std::io::ErrorKind::TimedOut, "client idle too long")
+            }
+            ReadError::Os(e) => e.into(),
+        }
+    }
+}
+
+impl AsFd for Input {
+    fn as_fd(&self) -> BorrowedFd<'_> {
+        self.fd.as_fd()
+    }
+}
+
 /// What [`Input::read_line`] found.
 #[derive(Debug, PartialEq, Eq)]
 pub enum Line {
@@ -59,6 +78,11 @@ impl Input {
     /// The descriptor, for handing the connection to another program.
     pub fn fd(&self) -> BorrowedFd<'_> {
         self.fd.as_fd()
+    }
+
+    /// Whether bytes already read wait to be used (then there is no need to poll).
+    pub fn has_buffered(&self) -> bool {
+        self.start < self.end
     }
 
     /// Total bytes read so far.

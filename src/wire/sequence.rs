@@ -42,9 +42,40 @@ impl SequenceSet {
     }
 }
 
+/// Writes UIDs as a `uid-set` (RFC 4315 section 4), keeping their order (COPYUID pairs
+/// source and destination UIDs by position) and joining ascending runs: `4:6,9`.
+pub fn format_uids(uids: &[u32]) -> String {
+    let mut out = String::new();
+    let mut i = 0;
+    while i < uids.len() {
+        let mut j = i;
+        while j + 1 < uids.len() && uids[j + 1] == uids[j].wrapping_add(1) {
+            j += 1;
+        }
+        if !out.is_empty() {
+            out.push(',');
+        }
+        if j > i {
+            out.push_str(&format!("{}:{}", uids[i], uids[j]));
+        } else {
+            out.push_str(&uids[i].to_string());
+        }
+        i = j + 1;
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
-    use super::{SeqNumber::*, SequenceSet};
+    use super::{format_uids, SeqNumber::*, SequenceSet};
+
+    #[test]
+    fn uid_sets_keep_order() {
+        assert_eq!(format_uids(&[4, 5, 6, 9]), "4:6,9");
+        assert_eq!(format_uids(&[9, 4, 5]), "9,4:5");
+        assert_eq!(format_uids(&[7]), "7");
+        assert_eq!(format_uids(&[]), "");
+    }
 
     #[test]
     fn star_and_reversed_ranges() {

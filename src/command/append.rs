@@ -1,0 +1,120 @@
+//! APPEND (RFC 3501 6.3.11) with MULTIAPPEND (RFC 3502) and UIDPLUS's APPENDUID
+//! (RFC 4315). Each message streams from the wire into `tmp/` as it arrives; only when all
+//! of them are whole are they linked into the folder, all or none.
+
+use std::io;
+use std::os::unix::ffi::OsStrExt;
+use std::path::{Path, PathBuf};
+
+use super::{failed, Reply};
+use crate::maildir::deliver::TmpFile;
+use crate::maildir::flags::MessageFlags;
+use crate::maildir::{folder, keywords, mailbox};
+use crate::session::{split_flags, Session};
+use crate::wire::{format_uids, ParseError, Parser};
+
+/// The largest message APPEND takes.
+const MAX_MESSAGE: u64 = 256 << 20;
+
+pub struct Append {
+    dir: PathBuf,
+    messages: Vec<Incoming>,
+}
+
+struct Incoming {
+    flags: Vec<Vec<u8>>,
+    date: Option<i64>,
+    file: TmpFile,
+}
+
+/// `mailbox 1*(SP [flag-list SP] [date-time SP] literal)`, the messages written to `tmp/`
+/// of `root` as they are read.
+pub fn parse(p: &mut Parser, root: &Path) -> Result<Append, ParseError> {
+    let mailbox = p.astring()?;
+    let dir = folder::existing(root, &mailbox).map_err(|reply| {
+        ParseError::No(if reply.contains("NONEXISTENT") {
+            "[TRYCREATE] Mailbox does not exist".to_string()
+        } else {
+            reply.trim_start_matches("NO ").to_string()
+        })
+    })?;
+    let mut messages = Vec::new();
+    loop {
+        p.sp()?;
+        let flags = if p.peek() == Some(b'(') {
+            let f = p.flag_list()?;
+            split_flags(&f).map_err(ParseError::bad)?;
+            p.sp()?;
+            f
+        } else {
+            Vec::new()
+        };
+        let date = if p.peek() == Some(b'"') {
+            let d = p.date_time()?;
+            p.sp()?;
+            Some(d)
+        } else {
+            None
+        };
+        let mut file = TmpFile::create(root).map_err(|e| {
+            crate::log!("APPEND failed: {e}");
+            ParseError::No(
+                "[SERVERBUG] Cannot store the message; the server log says why".to_string(),
+            )
+        })?;
+        if p.literal_into(&mut file, MAX_MESSAGE)? == 0 {
+            return Err(ParseError::No("Cannot store an empty message".to_string()));
+        }
+        messages.push(Incoming { flags, date, file });
+        if p.at_end() {
+            return Ok(Append { dir, messages });
+        }
+    }
+}
+
+pub fn append(s: &mut Session, a: Append) -> io::Result<Reply> {
+    let mut names = Vec::with_capacity(a.messages.len());
+    let undo = |names: &[Vec<u8>]| {
+        for n in names {
+            let _ = std::fs::remove_file(a.dir.join("cur").join(std::ffi::OsStr::from_bytes(n)));
+        }
+    };
+    for m in a.messages {
+        let (system, words) = split_flags(&m.flags).expect("checked while parsing");
+        let k = match keywords::define(&a.dir, &words) {
+            Ok(Some(k)) => k,
+            Ok(None) => {
+                undo(&names);
+                return Ok("NO [LIMIT] No room for more keywords in this mailbox".to_string());
+            }
+            Err(e) => {
+                undo(&names);
+                return Ok(failed("APPEND", e));
+            }
+        };
+        let flags = MessageFlags {
+            system,
+            keywords: words
+                .iter()
+                .fold(0, |bits, w| bits | k.slot(w).map_or(0, |n| 1 << n)),
+        };
+        match m.file.commit(&a.dir, flags, m.date) {
+            Ok(name) => names.push(name),
+            Err(e) => {
+                undo(&names);
+                return Ok(failed("APPEND", e));
+            }
+        }
+    }
+    match mailbox::assign(&s.root, &a.dir, &names) {
+        Ok((uidvalidity, uids)) => Ok(format!(
+            "OK [APPENDUID {uidvalidity} {}] APPEND completed",
+            format_uids(&uids)
+        )),
+        // The messages are in the folder; they get UIDs at the next look.
+        Err(e) => {
+            crate::log!("APPEND: assigning UIDs: {e}");
+            Ok("OK APPEND completed".to_string())
+        }
+    }
+}

@@ -1,0 +1,295 @@
+//! LIST (RFC 3501 6.3.8) with LIST-EXTENDED (RFC 5258: selection options SUBSCRIBED,
+//! REMOTE, RECURSIVEMATCH, SPECIAL-USE; return options SUBSCRIBED, CHILDREN, SPECIAL-USE,
+//! STATUS from RFC 5819), CHILDREN (RFC 3348), SPECIAL-USE (RFC 6154), and LSUB (6.3.9).
+//!
+//! Maildir++ folders need no parents: with only `.A.B/` on disk, `A` is still a level of
+//! the hierarchy, listed `\Noselect` (plain LIST) or `\NonExistent` (extended LIST).
+
+use std::collections::BTreeMap;
+use std::io::{self, Write};
+
+use super::status::{self, StatusError};
+use super::{failed, Reply};
+use crate::maildir::{folder, subscriptions};
+use crate::session::Session;
+use crate::wire::{quote, ParseError, Parser};
+
+#[derive(Default)]
+pub struct List {
+    lsub: bool,
+    extended: bool,
+    select_subscribed: bool,
+    recursive: bool,
+    select_special: bool,
+    reference: Vec<u8>,
+    patterns: Vec<Vec<u8>>,
+    return_subscribed: bool,
+    return_status: Option<Vec<status::Item>>,
+}
+
+/// LIST's arguments: `[SP "(" selection-options ")"] SP mailbox SP (list-mailbox / "("
+/// patterns ")") [SP "RETURN" SP "(" return-options ")"]` (the leading SP is consumed).
+pub fn parse_list(p: &mut Parser) -> Result<List, ParseError> {
+    let mut l = List::default();
+    if p.eat(b'(') {
+        l.extended = true;
+        while !p.eat(b')') {
+            if p.peek() == Some(b' ') {
+                p.sp()?;
+            }
+            match &p.keyword()?[..] {
+                b"SUBSCRIBED" => l.select_subscribed = true,
+                b"REMOTE" => {}
+                b"RECURSIVEMATCH" => l.recursive = true,
+                b"SPECIAL-USE" => l.select_special = true,
+                _ => return Err(ParseError::bad("Unknown LIST selection option")),
+            }
+        }
+        // RFC 5258 3.1: RECURSIVEMATCH alone means nothing.
+        if l.recursive && !l.select_subscribed && !l.select_special {
+            return Err(ParseError::bad(
+                "RECURSIVEMATCH needs another selection option",
+            ));
+        }
+        p.sp()?;
+    }
+    l.reference = p.astring()?;
+    p.sp()?;
+    if p.eat(b'(') {
+        l.extended = true;
+        l.patterns.push(p.list_mailbox()?);
+        while !p.eat(b')') {
+            p.sp()?;
+            l.patterns.push(p.list_mailbox()?);
+        }
+    } else {
+        l.patterns.push(p.list_mailbox()?);
+    }
+    if p.eat(b' ') {
+        if p.keyword()? != b"RETURN" {
+            return Err(ParseError::bad("Expected RETURN"));
+        }
+        l.extended = true;
+        p.sp()?;
+        p.open()?;
+        while !p.eat(b')') {
+            if p.peek() == Some(b' ') {
+                p.sp()?;
+            }
+            match &p.keyword()?[..] {
+                b"SUBSCRIBED" => l.return_subscribed = true,
+                b"CHILDREN" | b"SPECIAL-USE" => {}
+                b"STATUS" => {
+                    p.sp()?;
+                    l.return_status = Some(status::parse_items(p)?);
+                }
+                _ => return Err(ParseError::bad("Unknown LIST return option")),
+            }
+        }
+    }
+    Ok(l)
+}
+
+/// LSUB's arguments: `mailbox SP list-mailbox`.
+pub fn parse_lsub(p: &mut Parser) -> Result<List, ParseError> {
+    let reference = p.astring()?;
+    p.sp()?;
+    Ok(List {
+        lsub: true,
+        reference,
+        patterns: vec![p.list_mailbox()?],
+        ..List::default()
+    })
+}
+
+/// What is known of one name.
+#[derive(Default)]
+struct Entry {
+    exists: bool,
+    /// A level above an existing mailbox.
+    parent: bool,
+    subscribed: bool,
+    child_subscribed: bool,
+}
+
+/// RFC 6154 attributes for the usual folder names.
+fn special_use(name: &[u8]) -> Option<&'static str> {
+    const NAMES: [(&str, &str); 10] = [
+        ("Sent", "\\Sent"),
+        ("Sent Messages", "\\Sent"),
+        ("Sent Items", "\\Sent"),
+        ("Drafts", "\\Drafts"),
+        ("Trash", "\\Trash"),
+        ("Deleted Messages", "\\Trash"),
+        ("Junk", "\\Junk"),
+        ("Spam", "\\Junk"),
+        ("Archive", "\\Archive"),
+        ("Archives", "\\Archive"),
+    ];
+    NAMES
+        .iter()
+        .find(|(n, _)| n.as_bytes().eq_ignore_ascii_case(name))
+        .map(|&(_, attr)| attr)
+}
+
+/// `*` matches anything, `%` anything but the separator.
+fn matches(pattern: &[u8], name: &[u8]) -> bool {
+    match pattern.split_first() {
+        None => name.is_empty(),
+        Some((b'*', rest)) => (0..=name.len()).any(|i| matches(rest, &name[i..])),
+        Some((b'%', rest)) => (0..=name.len())
+            .take_while(|&i| i == 0 || name[i - 1] != b'.')
+            .any(|i| matches(rest, &name[i..])),
+        Some((&c, rest)) => name.first() == Some(&c) && matches(rest, &name[1..]),
+    }
+}
+
+fn name_matches(pattern: &[u8], name: &[u8]) -> bool {
+    if name == b"INBOX" {
+        matches(&pattern.to_ascii_uppercase(), name)
+    } else {
+        matches(pattern, name)
+    }
+}
+
+pub fn list(s: &mut Session, l: &List) -> io::Result<Reply> {
+    let verb = if l.lsub { "LSUB" } else { "LIST" };
+    if !l.lsub && !l.extended && l.patterns == [b""] {
+        // RFC 3501 6.3.8: the separator and the root of the reference.
+        s.untagged("LIST (\\Noselect) \".\" \"\"")?;
+        return Ok("OK LIST completed".to_string());
+    }
+    let (folders, subscribed) = match (folder::list(&s.root), subscriptions::read(&s.root)) {
+        (Ok(f), Ok(sub)) => (f, sub),
+        (Err(e), _) | (_, Err(e)) => return Ok(failed(verb, e)),
+    };
+    let mut entries: BTreeMap<Vec<u8>, Entry> = BTreeMap::new();
+    let levels = |name: &[u8]| -> Vec<Vec<u8>> {
+        name.iter()
+            .enumerate()
+            .filter(|&(_, &b)| b == b'.')
+            .map(|(i, _)| name[..i].to_vec())
+            .collect()
+    };
+    for name in std::iter::once(b"INBOX".to_vec()).chain(folders) {
+        for parent in levels(&name) {
+            entries.entry(parent).or_default().parent = true;
+        }
+        entries.entry(name).or_default().exists = true;
+    }
+    for name in subscribed {
+        let name = if folder::is_inbox(&name) {
+            b"INBOX".to_vec()
+        } else {
+            name
+        };
+        for parent in levels(&name) {
+            entries.entry(parent).or_default().child_subscribed = true;
+        }
+        entries.entry(name).or_default().subscribed = true;
+    }
+    // INBOX first, the rest in name order.
+    let inbox = entries.remove(&b"INBOX"[..]);
+    let ordered = inbox
+        .map(|e| (b"INBOX".to_vec(), e))
+        .into_iter()
+        .chain(entries);
+    for (name, e) in ordered {
+        let mut full_patterns = l.patterns.iter().map(|p| [&l.reference[..], p].concat());
+        let pattern_hit = full_patterns.find(|p| name_matches(p, &name));
+        let Some(pattern) = pattern_hit else {
+            continue;
+        };
+        let mut attrs: Vec<&str> = Vec::new();
+        let mut childinfo = false;
+        if l.lsub {
+            if e.subscribed {
+            } else if e.child_subscribed && pattern.ends_with(b"%") {
+                attrs.push("\\Noselect");
+            } else {
+                continue;
+            }
+        } else if l.select_subscribed {
+            if e.subscribed {
+                attrs.push("\\Subscribed");
+            } else if l.recursive && e.child_subscribed {
+                childinfo = true;
+            } else {
+                continue;
+            }
+            if !e.exists {
+                attrs.insert(0, "\\NonExistent");
+            }
+        } else {
+            if !e.exists && !e.parent {
+                continue;
+            }
+            if l.select_special && (!e.exists || special_use(&name).is_none()) {
+                continue;
+            }
+            if !e.exists {
+                attrs.push(if l.extended {
+                    "\\NonExistent"
+                } else {
+                    "\\Noselect"
+                });
+            }
+            if l.return_subscribed && e.subscribed {
+                attrs.push("\\Subscribed");
+            }
+        }
+        if !l.lsub && e.exists {
+            attrs.push(if e.parent {
+                "\\HasChildren"
+            } else {
+                "\\HasNoChildren"
+            });
+            if let Some(su) = special_use(&name) {
+                attrs.push(su);
+            }
+        } else if !l.lsub && e.parent {
+            attrs.push("\\HasChildren");
+        }
+        let out = &mut s.conn.output;
+        write!(out, "* {verb} ({}) \".\" ", attrs.join(" "))?;
+        quote::astring(out, &name)?;
+        if childinfo {
+            out.write_all(b" (\"CHILDINFO\" (\"SUBSCRIBED\"))")?;
+        }
+        out.write_all(b"\r\n")?;
+        if let (Some(items), true) = (&l.return_status, e.exists) {
+            let dir = match folder::path(&s.root, &name) {
+                Ok(d) => d,
+                Err(_) => continue,
+            };
+            match status::write_status(s, &name, &dir, items) {
+                Ok(()) => {}
+                Err(StatusError::Store(e)) => {
+                    crate::log!("LIST-STATUS {}: {e}", crate::log::escape(&name))
+                }
+                Err(StatusError::Write(e)) => return Err(e),
+            }
+        }
+    }
+    Ok(format!("OK {verb} completed"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{matches, name_matches};
+
+    #[test]
+    fn wildcards() {
+        // RFC 3501 6.3.8: "%" does not match the hierarchy separator, "*" does.
+        assert!(matches(b"*", b"A.B.C"));
+        assert!(matches(b"%", b"A"));
+        assert!(!matches(b"%", b"A.B"));
+        assert!(matches(b"A.%", b"A.B"));
+        assert!(!matches(b"A.%", b"A.B.C"));
+        assert!(matches(b"A*C", b"A.B.C"));
+        assert!(matches(b"%.%", b"A.B"));
+        assert!(!matches(b"Sent", b"sent"));
+        assert!(name_matches(b"inbox", b"INBOX"));
+        assert!(name_matches(b"In%", b"INBOX"));
+    }
+}

@@ -1,0 +1,72 @@
+//! RENAME (RFC 3501 6.3.5): a folder and all below it get the new name. Renaming INBOX
+//! moves its messages into a new folder of that name and leaves INBOX empty.
+
+use std::io;
+use std::os::unix::ffi::OsStrExt;
+
+use super::{failed, Reply};
+use crate::maildir::{folder, MaildirError};
+use crate::session::Session;
+
+pub fn rename(s: &mut Session, from: &[u8], to: &[u8]) -> io::Result<Reply> {
+    let src = match folder::existing(&s.root, from) {
+        Ok(dir) => dir,
+        Err(reply) => return Ok(reply),
+    };
+    if folder::is_inbox(to) {
+        return Ok("NO [ALREADYEXISTS] INBOX always exists".to_string());
+    }
+    let dst = match folder::path(&s.root, to) {
+        Ok(dir) => dir,
+        Err(e) => return Ok(format!("NO {e}")),
+    };
+    if std::fs::symlink_metadata(&dst).is_ok() {
+        return Ok("NO [ALREADYEXISTS] The new name exists already".to_string());
+    }
+    let mut prefix = from.to_vec();
+    prefix.push(b'.');
+    if to.starts_with(&prefix) {
+        return Ok("NO [CANNOT] A mailbox cannot move below itself".to_string());
+    }
+    let result = if folder::is_inbox(from) {
+        move_inbox(&src, &dst)
+    } else {
+        folder::rename(&s.root, from, to)
+    };
+    if s.selected.as_ref().is_some_and(|sel| sel.dir == src) {
+        s.selected = None;
+    }
+    match result {
+        Ok(()) => Ok("OK RENAME completed".to_string()),
+        Err(e) => Ok(failed("RENAME", e)),
+    }
+}
+
+/// RENAME INBOX: a new folder gets every message (and the keyword names their letters
+/// mean); the messages get new UIDs there.
+fn move_inbox(inbox: &std::path::Path, dst: &std::path::Path) -> Result<(), MaildirError> {
+    folder::create(dst)?;
+    let keywords = inbox.join(crate::maildir::keywords::FILE);
+    if keywords.exists() {
+        let to = dst.join(crate::maildir::keywords::FILE);
+        std::fs::copy(&keywords, &to).map_err(MaildirError::io(&to))?;
+    }
+    for sub in ["new", "cur"] {
+        let from_dir = inbox.join(sub);
+        for e in std::fs::read_dir(&from_dir).map_err(MaildirError::io(&from_dir))? {
+            let e = e.map_err(MaildirError::io(&from_dir))?;
+            let name = e.file_name();
+            if name.as_bytes().first() == Some(&b'.') {
+                continue;
+            }
+            let to = dst.join(sub).join(&name);
+            match std::fs::rename(e.path(), &to) {
+                Ok(()) => {}
+                // Renamed or expunged meanwhile by another session.
+                Err(err) if err.kind() == io::ErrorKind::NotFound => {}
+                Err(err) => return Err(MaildirError::io(&to)(err)),
+            }
+        }
+    }
+    Ok(())
+}

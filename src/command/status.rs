@@ -1,0 +1,118 @@
+//! STATUS (RFC 3501 6.3.10) with SIZE (RFC 8438) and DELETED (RFC 9051): counts of a
+//! mailbox without selecting it. LIST-STATUS (RFC 5819) uses the same answer.
+
+use std::io::{self, Write};
+
+use super::{failed, Reply};
+use crate::maildir::flags::Flags;
+use crate::maildir::{content, folder, Mailbox, MaildirError};
+use crate::session::Session;
+use crate::wire::{quote, ParseError, Parser};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Item {
+    Messages,
+    Recent,
+    UidNext,
+    UidValidity,
+    Unseen,
+    Size,
+    Deleted,
+}
+
+/// `"(" status-att *(SP status-att) ")"`.
+pub fn parse_items(p: &mut Parser) -> Result<Vec<Item>, ParseError> {
+    p.open()?;
+    let mut items = Vec::new();
+    loop {
+        items.push(match &p.keyword()?[..] {
+            b"MESSAGES" => Item::Messages,
+            b"RECENT" => Item::Recent,
+            b"UIDNEXT" => Item::UidNext,
+            b"UIDVALIDITY" => Item::UidValidity,
+            b"UNSEEN" => Item::Unseen,
+            b"SIZE" => Item::Size,
+            b"DELETED" => Item::Deleted,
+            _ => return Err(ParseError::bad("Unknown STATUS item")),
+        });
+        if p.eat(b')') {
+            return Ok(items);
+        }
+        p.sp()?;
+    }
+}
+
+/// Writes `* STATUS name (items)` for the mailbox at `dir`.
+pub fn write_status(
+    s: &mut Session,
+    name: &[u8],
+    dir: &std::path::Path,
+    items: &[Item],
+) -> Result<(), StatusError> {
+    let m = Mailbox::open(&s.root, dir, false)?;
+    let mut parts = Vec::with_capacity(items.len());
+    for item in items {
+        let (label, value) = match item {
+            Item::Messages => ("MESSAGES", m.messages.len() as u64),
+            // \Recent: what no session has taken from new/ yet.
+            Item::Recent => (
+                "RECENT",
+                m.messages.iter().filter(|m| m.in_new).count() as u64,
+            ),
+            Item::UidNext => ("UIDNEXT", u64::from(m.uidnext)),
+            Item::UidValidity => ("UIDVALIDITY", u64::from(m.uidvalidity)),
+            Item::Unseen => (
+                "UNSEEN",
+                m.messages
+                    .iter()
+                    .filter(|m| !m.flags().system.contains(Flags::SEEN))
+                    .count() as u64,
+            ),
+            Item::Deleted => (
+                "DELETED",
+                m.messages
+                    .iter()
+                    .filter(|m| m.flags().system.contains(Flags::DELETED))
+                    .count() as u64,
+            ),
+            Item::Size => {
+                let mut total = 0;
+                for msg in &m.messages {
+                    total += match content::size_from_name(&msg.name) {
+                        Some(n) => n,
+                        None => std::fs::File::open(msg.path(dir))
+                            .and_then(|mut f| content::served_size(&mut f))
+                            .unwrap_or(0),
+                    };
+                }
+                ("SIZE", total)
+            }
+        };
+        parts.push(format!("{label} {value}"));
+    }
+    let out = &mut s.conn.output;
+    out.write_all(b"* STATUS ")?;
+    quote::astring(out, name)?;
+    write!(out, " ({})\r\n", parts.join(" "))?;
+    Ok(())
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StatusError {
+    #[error(transparent)]
+    Store(#[from] MaildirError),
+    #[error(transparent)]
+    Write(#[from] io::Error),
+}
+
+pub fn status(s: &mut Session, name: &[u8], items: &[Item]) -> io::Result<Reply> {
+    let dir = match folder::existing(&s.root, name) {
+        Ok(dir) => dir,
+        Err(reply) => return Ok(reply),
+    };
+    match write_status(s, name, &dir, items) {
+        Ok(()) => Ok("OK STATUS completed".to_string()),
+        Err(StatusError::Store(e)) => Ok(failed("STATUS", e)),
+        Err(StatusError::Write(e)) => Err(e),
+    }
+}

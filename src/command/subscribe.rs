@@ -1,0 +1,24 @@
+//! SUBSCRIBE and UNSUBSCRIBE (RFC 3501 6.3.6, 6.3.7). A name can be subscribed whether
+//! or not the mailbox exists (RFC 3501 allows it; LIST shows it \NonExistent).
+
+use std::io;
+
+use super::{failed, Reply};
+use crate::maildir::{folder, subscriptions};
+use crate::session::Session;
+
+pub fn subscribe(s: &mut Session, name: &[u8], on: bool) -> io::Result<Reply> {
+    let verb = if on { "SUBSCRIBE" } else { "UNSUBSCRIBE" };
+    if let Err(e) = folder::path(&s.root, name) {
+        return Ok(format!("NO {e}"));
+    }
+    let name: &[u8] = if folder::is_inbox(name) {
+        b"INBOX"
+    } else {
+        name
+    };
+    match subscriptions::set(&s.root, name, on) {
+        Ok(()) => Ok(format!("OK {verb} completed")),
+        Err(e) => Ok(failed(verb, e)),
+    }
+}
