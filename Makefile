@@ -5,8 +5,9 @@
 PREFIX ?= /usr/local
 CARGO ?= cargo
 SRC := Cargo.toml Cargo.lock $(shell find src -name '*.rs')
-# What the tests drive: the real tcpserver, supervise, multilog, checkpw, TLS in front.
-DEBS := ucspi-tcp daemontools checkpw stunnel4 curl openssl python3 gcc
+# What the tests drive: the real tcpserver, supervise, multilog, checkpw, TLS in front,
+# real clients, and Dovecot to compare with.
+DEBS := ucspi-tcp daemontools checkpw stunnel4 curl openssl python3 gcc isync mutt dovecot-imapd
 
 .PHONY: all deps test check demo install clean
 
@@ -23,7 +24,10 @@ deps:
 	@missing=; for p in $(DEBS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing:$$missing"; apt-get update -q && \
-	  DEBIAN_FRONTEND=noninteractive apt-get install -y -q $$missing; fi
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -q $$missing; \
+	  case "$$missing" in *dovecot-imapd*) \
+	    echo "the tests run Dovecot's imap binary by hand; its daemon stays off"; \
+	    systemctl disable --now dovecot.service dovecot.socket >/dev/null 2>&1 || true;; esac; fi
 	@command -v $(CARGO) >/dev/null 2>&1 || { apt-get update -q && \
 	  DEBIAN_FRONTEND=noninteractive apt-get install -y -q cargo; }
 	@id multilog >/dev/null 2>&1 || useradd -r -d /nonexistent -s /usr/sbin/nologin multilog

@@ -126,15 +126,21 @@ impl Mailbox {
     }
 }
 
-/// The folder's list, or a new one (with a new UIDVALIDITY) when it was lost; `true` when
-/// new. Call under the lock.
+/// The folder's list; when it is missing, Courier's taken over or else a new one (with a
+/// new UIDVALIDITY); `true` when not read from `dovecot-uidlist`. Call under the lock.
 fn read_or_create(root: &Path, dir: &Path) -> Result<(Uidlist, bool), MaildirError> {
     Ok(match Uidlist::read(dir)? {
         Read::Found(list) => (list, false),
         Read::Lost { previous } => {
             let mut guid = [0u8; 16];
             let _ = rustix::rand::getrandom(&mut guid, rustix::rand::GetRandomFlags::empty());
-            (Uidlist::new(uidvalidity::next(root, previous), guid), true)
+            let list = match previous {
+                None => super::courier::read(dir, guid),
+                Some(_) => None,
+            };
+            let list =
+                list.unwrap_or_else(|| Uidlist::new(uidvalidity::next(root, previous), guid));
+            (list, true)
         }
     })
 }

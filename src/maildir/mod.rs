@@ -4,6 +4,7 @@
 //! under a dotlock, [`lock`]), folders are `.Name` directories ([`folder`]).
 
 pub mod content;
+mod courier;
 pub mod deliver;
 mod find;
 pub mod flags;
