@@ -14,6 +14,10 @@ use std::process::ExitCode;
 const USAGE: &str = "usage: imapd login PROG... | imapd serve [MAILDIR]";
 
 fn main() -> ExitCode {
+    // A panic is a bug; it still gets one log line, like every other event.
+    std::panic::set_hook(Box::new(|info| {
+        imapd::log!("internal error: {}", info.to_string().replace('\n', " "))
+    }));
     let mut args = std::env::args_os().skip(1);
     let role = args.next();
     let rest: Vec<OsString> = args.collect();

@@ -93,7 +93,23 @@ pub fn run(arg: Option<OsString>) -> u8 {
         .and_then(|_| session.conn.output.flush());
     crate::log!("login ok user={user}");
     let why = match started {
-        Ok(()) => session.serve(),
+        // After the tagged OK the exit status must be 0 whatever happens (DESIGN.md 1),
+        // so even a bug ends the session with BYE rather than a crash.
+        Ok(()) => {
+            match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| session.serve())) {
+                Ok(why) => why,
+                Err(_) => {
+                    let _ = session
+                        .conn
+                        .output
+                        .write_all(
+                            b"* BYE [SERVERBUG] Internal error; the server log says more\r\n",
+                        )
+                        .and_then(|_| session.conn.output.flush());
+                    "internal error".to_string()
+                }
+            }
+        }
         Err(e) => e.to_string(),
     };
     crate::log!(
