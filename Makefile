@@ -9,7 +9,7 @@ SRC := Cargo.toml Cargo.lock $(shell find src -name '*.rs')
 # real clients, and Dovecot to compare with.
 DEBS := ucspi-tcp daemontools checkpw stunnel4 curl openssl python3 gcc isync mutt dovecot-imapd
 
-.PHONY: all deps test check demo install clean
+.PHONY: all deps test check fuzz demo install clean
 
 all: target/release/imapd tcprules/imap.cdb
 
@@ -40,6 +40,13 @@ test: deps all
 check: test
 	$(CARGO) fmt --check
 	$(CARGO) clippy --all-targets --locked -- -D warnings
+
+# Fuzzes the pre-auth command reader for FUZZ_SECONDS (cargo-fuzz; the stable toolchain
+# is told to accept the sanitizer flags it needs).
+FUZZ_SECONDS ?= 600
+fuzz:
+	command -v cargo-fuzz >/dev/null 2>&1 || $(CARGO) install cargo-fuzz
+	cd fuzz && RUSTC_BOOTSTRAP=1 $(CARGO) fuzz run preauth -- -max_total_time=$(FUZZ_SECONDS) -max_len=4096
 
 install: deps all
 	install -m 755 target/release/imapd $(DESTDIR)$(PREFIX)/bin/imapd
