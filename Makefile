@@ -46,7 +46,7 @@ check: test
 FUZZ_SECONDS ?= 600
 fuzz:
 	command -v cargo-fuzz >/dev/null 2>&1 || $(CARGO) install cargo-fuzz
-	cd fuzz && RUSTC_BOOTSTRAP=1 $(CARGO) fuzz run preauth -- -max_total_time=$(FUZZ_SECONDS) -max_len=4096
+	RUSTC_BOOTSTRAP=1 $(CARGO) fuzz run preauth -- -max_total_time=$(FUZZ_SECONDS) -max_len=4096
 
 install: deps all
 	install -m 755 target/release/imapd $(DESTDIR)$(PREFIX)/bin/imapd
