@@ -6,6 +6,7 @@ pub mod command;
 pub mod log;
 pub mod login;
 pub mod maildir;
+pub mod message;
 pub mod session;
 pub mod settings;
 pub mod wire;

@@ -1,28 +1,61 @@
-//! FETCH and UID FETCH (RFC 3501 6.4.5, 6.4.8): flags, UID, INTERNALDATE, RFC822.SIZE and
-//! the whole message (BODY[], BODY.PEEK[], RFC822, with `<offset.length>` partials), streamed
-//! from the file with CRLF line ends, never loaded whole into memory.
+//! FETCH and UID FETCH (RFC 3501 6.4.5, 6.4.8): flags, UID, INTERNALDATE, RFC822.SIZE,
+//! ENVELOPE, BODY and BODYSTRUCTURE, body sections with `<offset.length>` partials, and the
+//! RFC822 forms. The whole message (`BODY[]`) streams from the file with CRLF line ends;
+//! RFC822.SIZE comes from the file name when it has `,W=`; ENVELOPE reads only the header.
 
-use std::io::{self, Write};
+use std::fs::File;
+use std::io::{self, Read, Seek, SeekFrom, Write};
 
 use super::{failed, Reply};
 use crate::maildir::content;
 use crate::maildir::flags::Flags;
+use crate::message::section::{Section, Text};
+use crate::message::{bodystructure, envelope, header, part};
 use crate::session::Session;
 use crate::wire::{datetime, ParseError, Parser, SequenceSet};
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Item {
     Flags,
     Uid,
     InternalDate,
     Size,
-    /// The whole message: `BODY[]` (or `RFC822` when `rfc822`), a window of it with
-    /// `partial`, without setting \Seen when `peek`.
+    Envelope,
+    /// BODY (`extended: false`) or BODYSTRUCTURE.
+    Structure {
+        extended: bool,
+    },
+    /// A body section, or the whole message when `section` is `None`, in a window when
+    /// `partial`; \Seen is set unless `peek`.
     Body {
         peek: bool,
-        rfc822: bool,
+        label: Label,
+        section: Option<Section>,
         partial: Option<(u64, u64)>,
     },
+}
+
+/// The name a body item has in the response.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Label {
+    Body,
+    Rfc822,
+    Rfc822Header,
+    Rfc822Text,
+}
+
+impl Item {
+    fn needs_message(&self) -> bool {
+        matches!(
+            self,
+            Item::Envelope
+                | Item::Structure { .. }
+                | Item::Body {
+                    section: Some(_),
+                    ..
+                }
+        )
+    }
 }
 
 /// `("ALL" / "FULL" / "FAST" / fetch-att / "(" fetch-att *(SP fetch-att) ")")`.
@@ -35,25 +68,49 @@ pub fn parse_items(p: &mut Parser) -> Result<Vec<Item>, ParseError> {
         }
         return Ok(items);
     }
-    item(p).map(|i| vec![i])
+    // RFC 3501 6.4.5: the macros.
+    let fast = [Item::Flags, Item::InternalDate, Item::Size];
+    match p.peek_keyword().as_deref() {
+        Some(b"ALL") => {
+            p.keyword()?;
+            Ok([&fast[..], &[Item::Envelope]].concat())
+        }
+        Some(b"FAST") => {
+            p.keyword()?;
+            Ok(fast.to_vec())
+        }
+        Some(b"FULL") => {
+            p.keyword()?;
+            Ok([
+                &fast[..],
+                &[Item::Envelope, Item::Structure { extended: false }],
+            ]
+            .concat())
+        }
+        _ => item(p).map(|i| vec![i]),
+    }
 }
 
 fn item(p: &mut Parser) -> Result<Item, ParseError> {
     let name = p.keyword()?;
+    let body = |peek, label, section| Item::Body {
+        peek,
+        label,
+        section,
+        partial: None,
+    };
     Ok(match &name[..] {
         b"FLAGS" => Item::Flags,
         b"UID" => Item::Uid,
         b"INTERNALDATE" => Item::InternalDate,
         b"RFC822.SIZE" => Item::Size,
-        b"RFC822" => Item::Body {
-            peek: false,
-            rfc822: true,
-            partial: None,
-        },
+        b"ENVELOPE" => Item::Envelope,
+        b"BODYSTRUCTURE" => Item::Structure { extended: true },
+        b"RFC822" => body(false, Label::Rfc822, None),
+        b"RFC822.HEADER" => body(true, Label::Rfc822Header, Some(text_section(Text::Header))),
+        b"RFC822.TEXT" => body(false, Label::Rfc822Text, Some(text_section(Text::Text))),
         b"BODY" | b"BODY.PEEK" if p.eat(b'[') => {
-            if !p.eat(b']') {
-                return Err(ParseError::bad("Unsupported body section"));
-            }
+            let section = section(p)?;
             let partial = if p.eat(b'<') {
                 let offset = p.number()?;
                 if !p.eat(b'.') {
@@ -69,12 +126,60 @@ fn item(p: &mut Parser) -> Result<Item, ParseError> {
             };
             Item::Body {
                 peek: name == b"BODY.PEEK",
-                rfc822: false,
+                label: Label::Body,
+                section,
                 partial,
             }
         }
-        _ => return Err(ParseError::bad("Unknown or unsupported FETCH item")),
+        b"BODY" => Item::Structure { extended: false },
+        _ => return Err(ParseError::bad("Unknown FETCH item")),
     })
+}
+
+fn text_section(text: Text) -> Section {
+    Section {
+        part: Vec::new(),
+        text: Some(text),
+    }
+}
+
+/// `section-spec "]"` after `[`; `None` for the whole message (`[]`).
+fn section(p: &mut Parser) -> Result<Option<Section>, ParseError> {
+    if p.eat(b']') {
+        return Ok(None);
+    }
+    let mut s = Section::default();
+    while p.peek().is_some_and(|b| b.is_ascii_digit()) {
+        s.part.push(p.nz_number()?);
+        if !p.eat(b'.') {
+            break;
+        }
+    }
+    if p.peek() != Some(b']') {
+        s.text = Some(match &p.keyword()?[..] {
+            b"HEADER" => Text::Header,
+            b"TEXT" => Text::Text,
+            b"MIME" if !s.part.is_empty() => Text::Mime,
+            kw @ (b"HEADER.FIELDS" | b"HEADER.FIELDS.NOT") => {
+                p.sp()?;
+                p.open()?;
+                let mut names = vec![p.astring()?];
+                while !p.eat(b')') {
+                    p.sp()?;
+                    names.push(p.astring()?);
+                }
+                Text::Fields {
+                    not: kw == b"HEADER.FIELDS.NOT",
+                    names,
+                }
+            }
+            _ => return Err(ParseError::bad("Invalid body section")),
+        });
+    }
+    if !p.eat(b']') {
+        return Err(ParseError::bad("Expected ] after the section"));
+    }
+    Ok(Some(s))
 }
 
 pub fn fetch(s: &mut Session, set: &SequenceSet, items: &[Item], uid: bool) -> io::Result<Reply> {
@@ -94,7 +199,11 @@ pub fn fetch(s: &mut Session, set: &SequenceSet, items: &[Item], uid: bool) -> i
             .any(|i| matches!(i, Item::Body { peek: false, .. }));
     let needs_file = items
         .iter()
-        .any(|i| matches!(i, Item::Body { .. } | Item::InternalDate));
+        .any(|i| matches!(i, Item::Body { .. } | Item::InternalDate) || i.needs_message());
+    let needs_message = items
+        .iter()
+        .any(|i| i.needs_message() && *i != Item::Envelope);
+    let needs_header = items.contains(&Item::Envelope);
     let out = &mut s.conn.output;
     let mut missing = false;
     for i in indexes {
@@ -115,6 +224,16 @@ pub fn fetch(s: &mut Session, set: &SequenceSet, items: &[Item], uid: bool) -> i
                 Err(e) => return Ok(failed("FETCH", e)),
             }
         }
+        // Parsed only as far as asked: ENVELOPE alone reads just the header.
+        let msg = match (&mut file, needs_message, needs_header) {
+            (Some(f), true, _) => Some(read_all(f)?),
+            (Some(f), false, true) => Some(read_header(f)?),
+            _ => None,
+        };
+        let tree = msg
+            .as_ref()
+            .filter(|_| needs_message)
+            .map(|m| part::parse(m));
         let mut flags_changed = false;
         if sets_seen && !sel.messages[i].flags().system.contains(Flags::SEEN) {
             match sel.messages[i].set_flags(&dir, |mut f| {
@@ -128,16 +247,11 @@ pub fn fetch(s: &mut Session, set: &SequenceSet, items: &[Item], uid: bool) -> i
         }
         let m = &sel.messages[i];
         write!(out, "* {} FETCH (", i + 1)?;
-        let mut first = true;
-        let mut sep = |out: &mut crate::wire::Output| -> io::Result<()> {
-            if !std::mem::take(&mut first) {
+        for (n, item) in items.iter().enumerate() {
+            if n > 0 {
                 out.write_all(b" ")?;
             }
-            Ok(())
-        };
-        for item in &items {
-            sep(out)?;
-            match *item {
+            match item {
                 Item::Flags => write!(out, "FLAGS {}", sel.flag_list(m))?,
                 Item::Uid => write!(out, "UID {}", m.uid)?,
                 Item::InternalDate => {
@@ -159,27 +273,73 @@ pub fn fetch(s: &mut Session, set: &SequenceSet, items: &[Item], uid: bool) -> i
                     };
                     write!(out, "RFC822.SIZE {size}")?;
                 }
+                Item::Envelope => {
+                    let msg = msg.as_deref().expect("read for ENVELOPE");
+                    out.write_all(b"ENVELOPE ")?;
+                    envelope::write(out, &msg[..header::split(msg)])?;
+                }
+                Item::Structure { extended } => {
+                    let msg = msg.as_deref().expect("read for BODYSTRUCTURE");
+                    let tree = tree.as_ref().expect("parsed for BODYSTRUCTURE");
+                    out.write_all(if *extended {
+                        b"BODYSTRUCTURE "
+                    } else {
+                        b"BODY "
+                    })?;
+                    bodystructure::write(out, msg, tree, *extended)?;
+                }
                 Item::Body {
-                    rfc822, partial, ..
+                    label,
+                    section,
+                    partial,
+                    ..
                 } => {
-                    let f = file.as_mut().expect("opened for BODY");
-                    let size = content::served_size(f)?;
-                    let (offset, len) = match partial {
-                        Some((o, n)) => (o.min(size), n.min(size.saturating_sub(o))),
-                        None => (0, size),
-                    };
-                    match (rfc822, partial) {
-                        (true, _) => write!(out, "RFC822 {{{len}}}\r\n")?,
-                        (false, Some((o, _))) => write!(out, "BODY[]<{o}> {{{len}}}\r\n")?,
-                        (false, None) => write!(out, "BODY[] {{{len}}}\r\n")?,
+                    match label {
+                        Label::Body => {
+                            out.write_all(b"BODY[")?;
+                            if let Some(sec) = section {
+                                out.write_all(&sec.spec())?;
+                            }
+                            out.write_all(b"]")?;
+                            if let Some((o, _)) = partial {
+                                write!(out, "<{o}>")?;
+                            }
+                        }
+                        Label::Rfc822 => out.write_all(b"RFC822")?,
+                        Label::Rfc822Header => out.write_all(b"RFC822.HEADER")?,
+                        Label::Rfc822Text => out.write_all(b"RFC822.TEXT")?,
                     }
-                    content::copy_served(f, out, offset, len)?;
+                    out.write_all(b" ")?;
+                    match section {
+                        // The whole message is streamed from the file.
+                        None => {
+                            let f = file.as_mut().expect("opened for BODY[]");
+                            let size = content::served_size(f)?;
+                            let (offset, len) = window(*partial, size);
+                            write!(out, "{{{len}}}\r\n")?;
+                            content::copy_served(f, out, offset, len)?;
+                        }
+                        Some(sec) => {
+                            let msg = msg.as_deref().expect("read for a section");
+                            let tree = tree.as_ref().expect("parsed for a section");
+                            match sec.resolve(msg, tree) {
+                                Some(c) => {
+                                    let bytes = c.served(msg);
+                                    let (offset, len) = window(*partial, bytes.len() as u64);
+                                    write!(out, "{{{len}}}\r\n")?;
+                                    out.write_all(
+                                        &bytes[offset as usize..(offset + len) as usize],
+                                    )?;
+                                }
+                                None => out.write_all(b"NIL")?,
+                            }
+                        }
+                    }
                 }
             }
         }
         if flags_changed && !items.contains(&Item::Flags) {
-            sep(out)?;
-            write!(out, "FLAGS {}", sel.flag_list(m))?;
+            write!(out, " FLAGS {}", sel.flag_list(m))?;
         }
         out.write_all(b")\r\n")?;
     }
@@ -191,4 +351,34 @@ pub fn fetch(s: &mut Session, set: &SequenceSet, items: &[Item], uid: bool) -> i
         "OK {}FETCH completed",
         if uid { "UID " } else { "" }
     ))
+}
+
+/// The `(offset, length)` of a partial fetch of something `size` bytes long (RFC 3501
+/// 6.4.5: an offset past the end gives an empty string).
+fn window(partial: Option<(u64, u64)>, size: u64) -> (u64, u64) {
+    match partial {
+        Some((o, n)) => (o.min(size), n.min(size.saturating_sub(o))),
+        None => (0, size),
+    }
+}
+
+fn read_all(f: &mut File) -> io::Result<Vec<u8>> {
+    let mut v = Vec::new();
+    f.seek(SeekFrom::Start(0))?;
+    f.read_to_end(&mut v)?;
+    Ok(v)
+}
+
+/// Reads only as far as the end of the header.
+fn read_header(f: &mut File) -> io::Result<Vec<u8>> {
+    let mut v = Vec::new();
+    f.seek(SeekFrom::Start(0))?;
+    let mut chunk = [0u8; 8192];
+    loop {
+        let n = f.read(&mut chunk)?;
+        v.extend_from_slice(&chunk[..n]);
+        if n == 0 || header::split(&v) < v.len() {
+            return Ok(v);
+        }
+    }
 }

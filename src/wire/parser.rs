@@ -217,6 +217,16 @@ impl<'c> Parser<'c> {
         self.line.get(self.pos).copied()
     }
 
+    /// The keyword that comes next, upper-cased, without consuming it.
+    pub fn peek_keyword(&self) -> Option<Vec<u8>> {
+        let rest = self.rest();
+        let n = rest
+            .iter()
+            .take_while(|&&b| is_atom_char(b) && b != b'[')
+            .count();
+        (n > 0).then(|| rest[..n].to_ascii_uppercase())
+    }
+
     /// Consumes `b` if it comes next.
     pub fn eat(&mut self, b: u8) -> bool {
         if self.peek() == Some(b) {

@@ -1,0 +1,293 @@
+//! Address lists (RFC 5322 section 3.4, with the obsolete forms of 4.4 that old mail
+//! uses): mailboxes, display names, source routes and groups, as ENVELOPE presents them.
+
+/// One element of an ENVELOPE address list (RFC 3501 7.4.2): a mailbox, or the start or end
+/// of a group (start: `mailbox` holds the group name; end: all `None`).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Address {
+    pub name: Option<Vec<u8>>,
+    pub adl: Option<Vec<u8>>,
+    pub mailbox: Option<Vec<u8>>,
+    pub host: Option<Vec<u8>>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum Token {
+    Word(Vec<u8>),
+    Quoted(Vec<u8>),
+    Literal(Vec<u8>),
+    Special(u8),
+}
+
+fn tokenize(s: &[u8]) -> Vec<Token> {
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < s.len() {
+        let b = s[i];
+        match b {
+            b' ' | b'\t' | b'\r' | b'\n' => i += 1,
+            b'(' => {
+                let mut depth = 0;
+                while i < s.len() {
+                    match s[i] {
+                        b'\\' => i += 1,
+                        b'(' => depth += 1,
+                        b')' => {
+                            depth -= 1;
+                            if depth == 0 {
+                                i += 1;
+                                break;
+                            }
+                        }
+                        _ => {}
+                    }
+                    i += 1;
+                }
+            }
+            b'"' => {
+                i += 1;
+                let mut q = Vec::new();
+                while i < s.len() && s[i] != b'"' {
+                    if s[i] == b'\\' && i + 1 < s.len() {
+                        i += 1;
+                    }
+                    if s[i] != b'\r' && s[i] != b'\n' {
+                        q.push(s[i]);
+                    }
+                    i += 1;
+                }
+                i += 1;
+                out.push(Token::Quoted(q));
+            }
+            b'[' => {
+                let end = memchr::memchr(b']', &s[i..]).map_or(s.len(), |n| i + n + 1);
+                out.push(Token::Literal(s[i..end].to_vec()));
+                i = end;
+            }
+            b'<' | b'>' | b':' | b';' | b'@' | b',' | b'.' => {
+                out.push(Token::Special(b));
+                i += 1;
+            }
+            _ => {
+                let start = i;
+                while i < s.len()
+                    && !matches!(
+                        s[i],
+                        b' ' | b'\t'
+                            | b'\r'
+                            | b'\n'
+                            | b'('
+                            | b'"'
+                            | b'['
+                            | b'<'
+                            | b'>'
+                            | b':'
+                            | b';'
+                            | b'@'
+                            | b','
+                            | b'.'
+                    )
+                {
+                    i += 1;
+                }
+                out.push(Token::Word(s[start..i].to_vec()));
+            }
+        }
+    }
+    out
+}
+
+/// Joins words into a phrase (display name), one space between words.
+fn phrase(words: &[Token]) -> Option<Vec<u8>> {
+    let mut out = Vec::new();
+    for w in words {
+        match w {
+            Token::Word(t) | Token::Quoted(t) | Token::Literal(t) => {
+                if !out.is_empty() && !out.ends_with(b".") {
+                    out.push(b' ');
+                }
+                out.extend_from_slice(t);
+            }
+            Token::Special(b'.') => out.push(b'.'),
+            Token::Special(_) => {}
+        }
+    }
+    (!out.is_empty() || words.iter().any(|w| matches!(w, Token::Quoted(_)))).then_some(out)
+}
+
+/// A local part or domain: words and dots joined without spaces; quoted local parts keep
+/// their quotes, as they must to be usable again.
+fn dotted(tokens: &[Token]) -> Vec<u8> {
+    let mut out = Vec::new();
+    for t in tokens {
+        match t {
+            Token::Word(w) | Token::Literal(w) => out.extend_from_slice(w),
+            Token::Quoted(q) => {
+                out.push(b'"');
+                for &c in q {
+                    if c == b'"' || c == b'\\' {
+                        out.push(b'\\');
+                    }
+                    out.push(c);
+                }
+                out.push(b'"');
+            }
+            Token::Special(c) => out.push(*c),
+        }
+    }
+    out
+}
+
+/// Dovecot's stand-ins for what broken mail leaves out, so that an address never looks
+/// like a group marker.
+const MISSING_MAILBOX: &[u8] = b"MISSING_MAILBOX";
+const MISSING_DOMAIN: &[u8] = b"MISSING_DOMAIN";
+
+fn addr_spec(tokens: &[Token], name: Option<Vec<u8>>, adl: Option<Vec<u8>>) -> Address {
+    let at = tokens.iter().rposition(|t| *t == Token::Special(b'@'));
+    let (local, domain) = match at {
+        Some(i) => (&tokens[..i], Some(&tokens[i + 1..])),
+        None => (tokens, None),
+    };
+    let mailbox = dotted(local);
+    let host = domain.map(dotted).filter(|d| !d.is_empty());
+    Address {
+        name,
+        adl,
+        mailbox: Some(if mailbox.is_empty() {
+            MISSING_MAILBOX.to_vec()
+        } else {
+            mailbox
+        }),
+        host: Some(host.unwrap_or_else(|| MISSING_DOMAIN.to_vec())),
+    }
+}
+
+/// Parses one address, starting at `tokens[i]`; returns the addresses (several for a
+/// group) and where the next one starts.
+fn address(tokens: &[Token], mut i: usize, out: &mut Vec<Address>, in_group: bool) -> usize {
+    let start = i;
+    while i < tokens.len() {
+        match tokens[i] {
+            Token::Special(b'<') => {
+                let name = phrase(&tokens[start..i]);
+                let close = tokens[i..]
+                    .iter()
+                    .position(|t| *t == Token::Special(b'>'))
+                    .map_or(tokens.len(), |n| i + n);
+                let inner = &tokens[i + 1..close];
+                // obs-route: "@a,@b:" before the addr-spec.
+                let (adl, spec) = match inner.iter().position(|t| *t == Token::Special(b':')) {
+                    Some(colon) if inner.first() == Some(&Token::Special(b'@')) => {
+                        (Some(dotted(&inner[..colon])), &inner[colon + 1..])
+                    }
+                    _ => (None, inner),
+                };
+                if !spec.is_empty() {
+                    out.push(addr_spec(spec, name, adl));
+                }
+                i = close + 1;
+                // Skip anything up to the next separator.
+                while i < tokens.len() && !matches!(tokens[i], Token::Special(b',' | b';')) {
+                    i += 1;
+                }
+                return i;
+            }
+            Token::Special(b':') if !in_group => {
+                out.push(Address {
+                    mailbox: Some(phrase(&tokens[start..i]).unwrap_or_default()),
+                    ..Address::default()
+                });
+                i += 1;
+                loop {
+                    while i < tokens.len() && tokens[i] == Token::Special(b',') {
+                        i += 1;
+                    }
+                    if i >= tokens.len() || tokens[i] == Token::Special(b';') {
+                        break;
+                    }
+                    i = address(tokens, i, out, true);
+                }
+                out.push(Address::default());
+                return i + 1;
+            }
+            Token::Special(b',') | Token::Special(b';') => break,
+            _ => i += 1,
+        }
+    }
+    if i > start {
+        out.push(addr_spec(&tokens[start..i], None, None));
+    }
+    i
+}
+
+/// The addresses of a header value; empty for a value with none.
+pub fn parse(value: &[u8]) -> Vec<Address> {
+    let tokens = tokenize(value);
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < tokens.len() {
+        if matches!(tokens[i], Token::Special(b',' | b';')) {
+            i += 1;
+            continue;
+        }
+        i = address(&tokens, i, &mut out, false);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn a(name: Option<&str>, mailbox: &str, host: &str) -> Address {
+        Address {
+            name: name.map(|n| n.as_bytes().to_vec()),
+            adl: None,
+            mailbox: Some(mailbox.as_bytes().to_vec()),
+            host: Some(host.as_bytes().to_vec()),
+        }
+    }
+
+    #[test]
+    fn rfc5322_forms() {
+        assert_eq!(
+            parse(b"joe@example.org"),
+            vec![a(None, "joe", "example.org")]
+        );
+        assert_eq!(
+            parse(b"\"Doe, John\" <john.doe@example.org>, Mary Smith <mary@x.test> (comment)"),
+            vec![
+                a(Some("Doe, John"), "john.doe", "example.org"),
+                a(Some("Mary Smith"), "mary", "x.test")
+            ]
+        );
+        assert_eq!(
+            parse(b"=?utf-8?q?J=C3=B6rg?= <j@x>")[0].name.as_deref(),
+            Some(&b"=?utf-8?q?J=C3=B6rg?="[..])
+        );
+        // RFC 5322 appendix A.1.3: a group.
+        let g = parse(
+            b"A Group:Ed Jones <c@a.test>,joe@where.test,John <jdoe@one.test>;, Mary <mary@x.test>",
+        );
+        assert_eq!(g.len(), 6);
+        assert_eq!(g[0].mailbox.as_deref(), Some(&b"A Group"[..]));
+        assert_eq!(g[0].host, None);
+        assert_eq!(g[4], Address::default());
+        assert_eq!(g[5], a(Some("Mary"), "mary", "x.test"));
+        let empty = parse(b"undisclosed-recipients:;");
+        assert_eq!(empty.len(), 2);
+        // Obsolete source route.
+        let r = parse(b"<@route.a,@route.b:user@host>");
+        assert_eq!(r[0].adl.as_deref(), Some(&b"@route.a,@route.b"[..]));
+        assert_eq!(r[0].mailbox.as_deref(), Some(&b"user"[..]));
+        // Quoted local part keeps its quotes.
+        assert_eq!(
+            parse(b"\"john doe\"@x.test")[0].mailbox.as_deref(),
+            Some(&b"\"john doe\""[..])
+        );
+        // Broken: no domain.
+        assert_eq!(parse(b"joe")[0].host.as_deref(), Some(MISSING_DOMAIN));
+        assert!(parse(b"").is_empty());
+    }
+}

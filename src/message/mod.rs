@@ -1,0 +1,11 @@
+//! Message parsing over the stored bytes, for FETCH and SEARCH: header fields
+//! ([`header`]), MIME values ([`mime`]), the part tree ([`part`]). Offsets point into the
+//! message; sizes are counted as served, with CRLF line ends.
+
+pub mod address;
+pub mod bodystructure;
+pub mod envelope;
+pub mod header;
+pub mod mime;
+pub mod part;
+pub mod section;

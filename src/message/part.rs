@@ -1,0 +1,221 @@
+//! The MIME structure of a message (RFC 2045, RFC 2046): each part's header and body as
+//! offsets into the message bytes, its content type, and its children: the parts of a
+//! multipart, or the message inside a message/rfc822. Bodies are never copied.
+//!
+//! Broken mail still gets a structure: a multipart whose boundary never appears has its
+//! whole body as one part; a missing closing boundary ends the last part at the end of the
+//! message; nesting deeper than [`MAX_DEPTH`] is treated as a single part.
+
+use std::ops::Range;
+
+use super::header;
+use super::mime::{self, Value};
+
+pub const MAX_DEPTH: usize = 64;
+
+#[derive(Clone, Debug)]
+pub struct Part {
+    /// The part's MIME header (for the message itself, its RFC 5322 header), blank line
+    /// included.
+    pub header: Range<usize>,
+    pub body: Range<usize>,
+    /// Content-Type, or the default for where the part stands.
+    pub content_type: Value,
+    pub kind: Kind,
+}
+
+#[derive(Clone, Debug)]
+pub enum Kind {
+    Single,
+    Multipart(Vec<Part>),
+    /// message/rfc822: the message inside.
+    Message(Box<Part>),
+}
+
+/// The structure of the message `msg`.
+pub fn parse(msg: &[u8]) -> Part {
+    parse_range(msg, 0..msg.len(), false, 0)
+}
+
+fn parse_range(msg: &[u8], range: Range<usize>, in_digest: bool, depth: usize) -> Part {
+    let split = range.start + header::split(&msg[range.clone()]);
+    let header = &msg[range.start..split];
+    let content_type = match header::get(header, b"Content-Type") {
+        Some(v) if !mime::parse(&v, false).subtype.is_empty() => mime::parse(&v, false),
+        // RFC 2046 5.1.5: in a multipart/digest, parts are messages by default.
+        _ if in_digest => mime::parse(b"message/rfc822", false),
+        // RFC 2045 5.2.
+        _ => mime::parse(b"text/plain; charset=us-ascii", false),
+    };
+    let body = split..range.end;
+    let kind = if depth >= MAX_DEPTH {
+        Kind::Single
+    } else if content_type.mtype.eq_ignore_ascii_case(b"multipart") {
+        match content_type.param(b"boundary") {
+            Some(b) if !b.is_empty() => {
+                let digest = content_type.subtype.eq_ignore_ascii_case(b"digest");
+                Kind::Multipart(
+                    split_parts(msg, body.clone(), b)
+                        .into_iter()
+                        .map(|r| parse_range(msg, r, digest, depth + 1))
+                        .collect(),
+                )
+            }
+            _ => Kind::Single,
+        }
+    } else if content_type.is(b"message", b"rfc822") {
+        Kind::Message(Box::new(parse_range(msg, body.clone(), false, depth + 1)))
+    } else {
+        Kind::Single
+    };
+    Part {
+        header: range.start..split,
+        body,
+        content_type,
+        kind,
+    }
+}
+
+/// The ranges of the parts between boundary lines in `body` (RFC 2046 5.1.1): each starts
+/// after a `--boundary` line and ends before the line break in front of the next one.
+/// Without any boundary line the whole body is one part.
+fn split_parts(msg: &[u8], body: Range<usize>, boundary: &[u8]) -> Vec<Range<usize>> {
+    let mut delim = b"--".to_vec();
+    delim.extend_from_slice(boundary);
+    let text = &msg[body.clone()];
+    let finder = memchr::memmem::Finder::new(&delim);
+    let mut parts = Vec::new();
+    let mut current: Option<usize> = None;
+    let mut from = 0;
+    while let Some(i) = finder.find(&text[from..]) {
+        let at = from + i;
+        from = at + delim.len();
+        if at != 0 && text[at - 1] != b'\n' {
+            continue;
+        }
+        let after = &text[at + delim.len()..];
+        let close = after.starts_with(b"--");
+        let rest = if close { &after[2..] } else { after };
+        let eol = memchr::memchr(b'\n', rest).unwrap_or(rest.len());
+        if !rest[..eol]
+            .iter()
+            .all(|b| matches!(b, b' ' | b'\t' | b'\r'))
+        {
+            continue;
+        }
+        // The line break before the delimiter belongs to it.
+        let mut end = at;
+        if end > 0 && text[end - 1] == b'\n' {
+            end -= 1;
+            if end > 0 && text[end - 1] == b'\r' {
+                end -= 1;
+            }
+        }
+        if let Some(start) = current.take() {
+            parts.push(body.start + start..body.start + end.max(start));
+        }
+        let next = (at + delim.len() + if close { 2 } else { 0 } + eol + 1).min(text.len());
+        if close {
+            return parts;
+        }
+        current = Some(next);
+        from = next;
+    }
+    match current {
+        Some(start) => parts.push(body.start + start..body.end),
+        None if parts.is_empty() => parts.push(body),
+        None => {}
+    }
+    parts
+}
+
+/// The size of `range` of `msg` as served (every LF not after a CR counts as CRLF).
+pub fn served_len(msg: &[u8], range: Range<usize>) -> u64 {
+    let mut n = range.len() as u64;
+    for i in memchr::memchr_iter(b'\n', &msg[range.clone()]) {
+        let at = range.start + i;
+        if at == 0 || msg[at - 1] != b'\r' {
+            n += 1;
+        }
+    }
+    n
+}
+
+/// The number of lines in `range`, as IMAP counts them for text bodies.
+pub fn lines(msg: &[u8], range: Range<usize>) -> u64 {
+    let text = &msg[range];
+    let n = memchr::memchr_iter(b'\n', text).count() as u64;
+    n + u64::from(!text.is_empty() && !text.ends_with(b"\n"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MIXED: &[u8] = b"Subject: t\nContent-Type: multipart/mixed; boundary=xx\n\npreamble\n--xx\n\none\n--xx\nContent-Type: message/rfc822\n\nSubject: inner\n\ninner body\n--xx--\nepilogue\n";
+
+    #[test]
+    fn multipart_and_nested_message() {
+        let p = parse(MIXED);
+        let Kind::Multipart(parts) = &p.kind else {
+            panic!("not multipart")
+        };
+        assert_eq!(parts.len(), 2);
+        assert_eq!(&MIXED[parts[0].body.clone()], b"one");
+        assert!(parts[0].content_type.is(b"text", b"plain"));
+        let Kind::Message(inner) = &parts[1].kind else {
+            panic!("not a message")
+        };
+        assert_eq!(&MIXED[inner.body.clone()], b"inner body");
+        assert_eq!(&MIXED[inner.header.clone()], b"Subject: inner\n\n");
+    }
+
+    #[test]
+    fn broken_multiparts() {
+        // No closing boundary: the last part runs to the end.
+        let m = b"Content-Type: multipart/mixed; boundary=b\n\n--b\n\nx\n--b\n\ny\n";
+        let Kind::Multipart(parts) = parse(m).kind else {
+            panic!()
+        };
+        assert_eq!(parts.len(), 2);
+        assert_eq!(&m[parts[1].body.clone()], b"y\n");
+        // The boundary never appears: the whole body is one part.
+        let m = b"Content-Type: multipart/mixed; boundary=b\n\nno parts\n";
+        let Kind::Multipart(parts) = parse(m).kind else {
+            panic!()
+        };
+        assert_eq!(parts.len(), 1);
+        // A boundary inside a line is not a boundary.
+        let m = b"Content-Type: multipart/mixed; boundary=b\n\n--b\n\nx --b\n--b--\n";
+        let Kind::Multipart(parts) = parse(m).kind else {
+            panic!()
+        };
+        assert_eq!(&m[parts[0].body.clone()], b"x --b");
+    }
+
+    #[test]
+    fn digest_parts_default_to_messages() {
+        let m = b"Content-Type: multipart/digest; boundary=d\n\n--d\n\nSubject: a\n\nbody\n--d--\n";
+        let Kind::Multipart(parts) = parse(m).kind else {
+            panic!()
+        };
+        assert!(parts[0].content_type.is(b"message", b"rfc822"));
+        assert!(matches!(parts[0].kind, Kind::Message(_)));
+    }
+
+    #[test]
+    fn sizes_count_crlf() {
+        assert_eq!(served_len(b"a\nb\r\n", 0..5), 6);
+        assert_eq!(lines(b"a\nb", 0..3), 2);
+        assert_eq!(lines(b"a\nb\n", 0..4), 2);
+    }
+
+    #[test]
+    fn deep_nesting_is_bounded() {
+        let mut m = Vec::new();
+        for _ in 0..10_000 {
+            m.extend_from_slice(b"Content-Type: message/rfc822\n\n");
+        }
+        let _ = parse(&m);
+    }
+}
