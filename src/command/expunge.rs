@@ -15,12 +15,13 @@ pub fn expunge(s: &mut Session, uids: Option<&SequenceSet>) -> io::Result<Reply>
     if sel.read_only {
         return Ok("NO [READ-ONLY] The mailbox is read-only".to_string());
     }
-    let largest = sel.messages.last().map_or(0, |m| m.uid);
+    let chosen: Vec<usize> = match uids {
+        Some(set) => sel.resolve(set, true).unwrap_or_default(),
+        None => (0..sel.messages.len()).collect(),
+    };
     let dir = sel.dir.clone();
-    for m in sel.messages.iter_mut() {
-        if uids.is_some_and(|set| !set.contains(m.uid, largest)) {
-            continue;
-        }
+    for i in chosen {
+        let m = &mut sel.messages[i];
         match m.remove_if_deleted(&dir) {
             Ok(true) => {
                 sel.vanished.insert(m.uid);

@@ -16,6 +16,7 @@ mod logout;
 mod namespace;
 mod noop;
 mod rename;
+mod search;
 mod select;
 mod status;
 mod store;
@@ -87,6 +88,10 @@ pub enum Command {
     },
     Idle,
     Enable,
+    Search {
+        search: search::Search,
+        uid: bool,
+    },
 }
 
 impl Command {
@@ -165,7 +170,7 @@ impl Command {
                 p.sp()?;
                 Command::Append(append::parse(p, root)?)
             }
-            b"FETCH" | b"STORE" | b"EXPUNGE" | b"COPY" | b"MOVE" => {
+            b"FETCH" | b"STORE" | b"EXPUNGE" | b"COPY" | b"MOVE" | b"SEARCH" => {
                 if name == b"EXPUNGE" {
                     return Ok(Command::Expunge { uids: None });
                 }
@@ -189,7 +194,9 @@ impl Command {
     pub fn allows_expunge(&self) -> bool {
         !matches!(
             self,
-            Command::Fetch { uid: false, .. } | Command::Store { uid: false, .. }
+            Command::Fetch { uid: false, .. }
+                | Command::Store { uid: false, .. }
+                | Command::Search { uid: false, .. }
         )
     }
 
@@ -222,6 +229,10 @@ fn selected_command(name: &[u8], p: &mut Parser, uid: bool) -> Result<Command, P
         b"EXPUNGE" if uid => Command::Expunge {
             uids: Some(p.sequence_set()?),
         },
+        b"SEARCH" => Command::Search {
+            search: search::parse(p)?,
+            uid,
+        },
         b"COPY" | b"MOVE" => {
             let set = p.sequence_set()?;
             p.sp()?;
@@ -237,7 +248,7 @@ fn selected_command(name: &[u8], p: &mut Parser, uid: bool) -> Result<Command, P
 }
 
 /// Runs a parsed command. `Err` means the connection failed.
-pub fn execute(s: &mut Session, command: Command) -> io::Result<Reply> {
+pub fn execute(s: &mut Session, tag: &[u8], command: Command) -> io::Result<Reply> {
     match command {
         Command::Capability => {
             s.untagged(&format!("CAPABILITY {}", crate::capability::SERVE))?;
@@ -271,6 +282,7 @@ pub fn execute(s: &mut Session, command: Command) -> io::Result<Reply> {
         Command::List(l) => list::list(s, &l),
         Command::Status { mailbox, items } => status::status(s, &mailbox, &items),
         Command::Idle => idle::idle(s, s.timeout),
+        Command::Search { search, uid } => search::search(s, tag, &search, uid),
         Command::Enable => {
             s.untagged("ENABLED")?;
             Ok("OK ENABLE completed".to_string())

@@ -4,8 +4,11 @@
 
 pub mod address;
 pub mod bodystructure;
+pub mod date;
+pub mod decode;
 pub mod envelope;
 pub mod header;
 pub mod mime;
 pub mod part;
 pub mod section;
+pub mod text;

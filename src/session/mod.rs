@@ -172,7 +172,7 @@ impl Session {
         };
         let expunge_ok = command.allows_expunge();
         let refresh = command.wants_refresh();
-        let reply = command::execute(self, command)?;
+        let reply = command::execute(self, &tag, command)?;
         if refresh {
             self.refresh(expunge_ok)?;
         }

@@ -27,6 +27,8 @@ pub struct Selected {
     pub keywords: Keywords,
     /// Messages whose files are gone, not yet reported with EXPUNGE.
     pub vanished: HashSet<u32>,
+    /// The UIDs saved by `SEARCH RETURN (SAVE)`, which `$` names (RFC 5182).
+    pub saved: Vec<u32>,
     stamp: Stamp,
 }
 
@@ -62,6 +64,7 @@ impl Selected {
             uidnext: mailbox.uidnext,
             messages: mailbox.messages,
             vanished: HashSet::new(),
+            saved: Vec::new(),
             stamp,
         })
     }
@@ -111,6 +114,15 @@ impl Selected {
     /// not name one); UIDs that do not exist are simply left out.
     pub fn resolve(&self, set: &SequenceSet, uid: bool) -> Option<Vec<usize>> {
         let n = self.messages.len();
+        if set.is_saved() {
+            // Saved UIDs of messages expunged since are simply gone (RFC 5182 2.1).
+            return Some(
+                self.saved
+                    .iter()
+                    .filter_map(|u| self.messages.binary_search_by_key(u, |m| m.uid).ok())
+                    .collect(),
+            );
+        }
         if uid {
             let largest = self.messages.last().map_or(0, |m| m.uid);
             let mut out: Vec<usize> = Vec::new();

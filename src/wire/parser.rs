@@ -523,8 +523,11 @@ impl<'c> Parser<'c> {
         }
     }
 
-    /// `sequence-set`.
+    /// `sequence-set`, or `$` (RFC 5182).
     pub fn sequence_set(&mut self) -> Result<SequenceSet, ParseError> {
+        if self.eat(b'$') {
+            return Ok(SequenceSet::saved());
+        }
         let mut ranges = Vec::new();
         loop {
             let a = self.seq_number()?;

@@ -21,11 +21,28 @@ impl SeqNumber {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SequenceSet {
     ranges: Vec<(SeqNumber, SeqNumber)>,
+    saved: bool,
 }
 
 impl SequenceSet {
     pub fn new(ranges: Vec<(SeqNumber, SeqNumber)>) -> SequenceSet {
-        SequenceSet { ranges }
+        SequenceSet {
+            ranges,
+            saved: false,
+        }
+    }
+
+    /// `$`: the result saved by an earlier `SEARCH RETURN (SAVE)` (RFC 5182); the selected
+    /// mailbox knows what it holds.
+    pub fn saved() -> SequenceSet {
+        SequenceSet {
+            ranges: Vec::new(),
+            saved: true,
+        }
+    }
+
+    pub fn is_saved(&self) -> bool {
+        self.saved
     }
 
     /// The ranges with `*` replaced by `largest` and each range in ascending order

@@ -1,0 +1,413 @@
+//! SEARCH and UID SEARCH (RFC 3501 6.4.4, RFC 9051 6.4.4) with ESEARCH's RETURN options
+//! (RFC 4731: MIN, MAX, COUNT, ALL) and SEARCHRES (RFC 5182: SAVE and `$`). Text keys match
+//! without regard to case, after encoded words, transfer encodings and charsets are
+//! decoded; a message is read only as far as the keys need.
+
+use std::io::{self, Write};
+
+use jiff::civil::Date;
+use jiff::tz::TimeZone;
+
+use super::Reply;
+use crate::maildir::content;
+use crate::maildir::flags::Flags;
+use crate::maildir::mailbox::Message;
+use crate::message::{date, header, part, text};
+use crate::session::{Selected, Session};
+use crate::wire::{format_uids, ParseError, Parser, SequenceSet};
+
+/// Parenthesised groups, NOT and OR nest; deeper than this is no real client.
+const MAX_DEPTH: usize = 64;
+
+#[derive(Clone, Debug)]
+pub enum Key {
+    All,
+    Set(SequenceSet),
+    Uid(SequenceSet),
+    /// A Set or Uid resolved against the mailbox: sorted indexes.
+    Indexes(Vec<usize>),
+    Flag(Flags, bool),
+    Keyword(Vec<u8>, bool),
+    Recent(bool),
+    New,
+    Larger(u64),
+    Smaller(u64),
+    /// INTERNALDATE: before, on, since the date.
+    Internal(std::cmp::Ordering, Date),
+    /// The Date: field, likewise.
+    Sent(std::cmp::Ordering, Date),
+    Header(Vec<u8>, String),
+    Body(String),
+    Text(String),
+    Not(Box<Key>),
+    Or(Box<Key>, Box<Key>),
+    And(Vec<Key>),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Return {
+    Min,
+    Max,
+    Count,
+    All,
+    Save,
+}
+
+pub struct Search {
+    /// `Some` for the ESEARCH form (`RETURN (...)`).
+    returns: Option<Vec<Return>>,
+    key: Key,
+}
+
+/// `["RETURN" SP "(" [opts] ")" SP] ["CHARSET" SP charset SP] search-key *(SP search-key)`.
+pub fn parse(p: &mut Parser) -> Result<Search, ParseError> {
+    let mut returns = None;
+    if p.peek_keyword().as_deref() == Some(b"RETURN") {
+        p.keyword()?;
+        p.sp()?;
+        p.open()?;
+        let mut opts = Vec::new();
+        while !p.eat(b')') {
+            if !opts.is_empty() {
+                p.sp()?;
+            }
+            opts.push(match &p.keyword()?[..] {
+                b"MIN" => Return::Min,
+                b"MAX" => Return::Max,
+                b"COUNT" => Return::Count,
+                b"ALL" => Return::All,
+                b"SAVE" => Return::Save,
+                _ => return Err(ParseError::bad("Unknown RETURN option")),
+            });
+        }
+        // RFC 4731 3.1: RETURN () means ALL.
+        if opts.is_empty() {
+            opts.push(Return::All);
+        }
+        returns = Some(opts);
+        p.sp()?;
+    }
+    if p.peek_keyword().as_deref() == Some(b"CHARSET") {
+        p.keyword()?;
+        p.sp()?;
+        let charset = p.astring()?;
+        if !charset.eq_ignore_ascii_case(b"UTF-8") && !charset.eq_ignore_ascii_case(b"US-ASCII") {
+            return Err(ParseError::No(
+                "[BADCHARSET (UTF-8 US-ASCII)] Unsupported charset".to_string(),
+            ));
+        }
+        p.sp()?;
+    }
+    let mut keys = vec![key(p, 0)?];
+    while p.eat(b' ') {
+        keys.push(key(p, 0)?);
+    }
+    Ok(Search {
+        returns,
+        key: Key::And(keys),
+    })
+}
+
+fn text_arg(p: &mut Parser) -> Result<String, ParseError> {
+    p.sp()?;
+    Ok(text::fold(&String::from_utf8_lossy(&p.astring()?)))
+}
+
+/// `date = date-text / DQUOTE date-text DQUOTE`, `d-mon-yyyy`.
+fn date_arg(p: &mut Parser) -> Result<Date, ParseError> {
+    p.sp()?;
+    let raw = p.astring()?;
+    let s = String::from_utf8_lossy(&raw);
+    let mut it = s.split('-');
+    let parsed = (|| {
+        let day: i8 = it.next()?.parse().ok()?;
+        let mon = it.next()?;
+        let month = [
+            "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec",
+        ]
+        .iter()
+        .position(|m| m.eq_ignore_ascii_case(mon))? as i8
+            + 1;
+        let year: i16 = it.next()?.parse().ok()?;
+        if it.next().is_some() {
+            return None;
+        }
+        Date::new(year, month, day).ok()
+    })();
+    parsed.ok_or_else(|| ParseError::bad("Invalid date"))
+}
+
+fn key(p: &mut Parser, depth: usize) -> Result<Key, ParseError> {
+    if depth > MAX_DEPTH {
+        return Err(ParseError::bad("Search keys nested too deeply"));
+    }
+    if p.eat(b'(') {
+        let mut keys = vec![key(p, depth + 1)?];
+        while !p.eat(b')') {
+            p.sp()?;
+            keys.push(key(p, depth + 1)?);
+        }
+        return Ok(Key::And(keys));
+    }
+    if p.peek()
+        .is_some_and(|b| b.is_ascii_digit() || b == b'*' || b == b'$')
+    {
+        return Ok(Key::Set(p.sequence_set()?));
+    }
+    use std::cmp::Ordering::*;
+    Ok(match &p.keyword()?[..] {
+        b"ALL" => Key::All,
+        b"ANSWERED" => Key::Flag(Flags::ANSWERED, true),
+        b"DELETED" => Key::Flag(Flags::DELETED, true),
+        b"DRAFT" => Key::Flag(Flags::DRAFT, true),
+        b"FLAGGED" => Key::Flag(Flags::FLAGGED, true),
+        b"SEEN" => Key::Flag(Flags::SEEN, true),
+        b"UNANSWERED" => Key::Flag(Flags::ANSWERED, false),
+        b"UNDELETED" => Key::Flag(Flags::DELETED, false),
+        b"UNDRAFT" => Key::Flag(Flags::DRAFT, false),
+        b"UNFLAGGED" => Key::Flag(Flags::FLAGGED, false),
+        b"UNSEEN" => Key::Flag(Flags::SEEN, false),
+        b"RECENT" => Key::Recent(true),
+        b"OLD" => Key::Recent(false),
+        b"NEW" => Key::New,
+        kw @ (b"KEYWORD" | b"UNKEYWORD") => {
+            p.sp()?;
+            Key::Keyword(p.atom()?, kw == b"KEYWORD")
+        }
+        b"LARGER" => {
+            p.sp()?;
+            Key::Larger(u64::from(p.number()?))
+        }
+        b"SMALLER" => {
+            p.sp()?;
+            Key::Smaller(u64::from(p.number()?))
+        }
+        b"BEFORE" => Key::Internal(Less, date_arg(p)?),
+        b"ON" => Key::Internal(Equal, date_arg(p)?),
+        b"SINCE" => Key::Internal(Greater, date_arg(p)?),
+        b"SENTBEFORE" => Key::Sent(Less, date_arg(p)?),
+        b"SENTON" => Key::Sent(Equal, date_arg(p)?),
+        b"SENTSINCE" => Key::Sent(Greater, date_arg(p)?),
+        name @ (b"FROM" | b"TO" | b"CC" | b"BCC" | b"SUBJECT") => {
+            Key::Header(name.to_vec(), text_arg(p)?)
+        }
+        b"HEADER" => {
+            p.sp()?;
+            let field = p.astring()?;
+            Key::Header(field, text_arg(p)?)
+        }
+        b"BODY" => Key::Body(text_arg(p)?),
+        b"TEXT" => Key::Text(text_arg(p)?),
+        b"UID" => {
+            p.sp()?;
+            Key::Uid(p.sequence_set()?)
+        }
+        b"NOT" => {
+            p.sp()?;
+            Key::Not(Box::new(key(p, depth + 1)?))
+        }
+        b"OR" => {
+            p.sp()?;
+            let a = key(p, depth + 1)?;
+            p.sp()?;
+            Key::Or(Box::new(a), Box::new(key(p, depth + 1)?))
+        }
+        _ => return Err(ParseError::bad("Unknown search key")),
+    })
+}
+
+/// One message being tested; its file is read once, and only if a key needs it.
+struct Candidate<'a> {
+    sel: &'a Selected,
+    index: usize,
+    message: &'a Message,
+    whole: Option<Vec<u8>>,
+    gone: bool,
+}
+
+impl Candidate<'_> {
+    fn path(&self) -> std::path::PathBuf {
+        self.message.path(&self.sel.dir)
+    }
+
+    fn bytes(&mut self) -> &[u8] {
+        if self.whole.is_none() {
+            match std::fs::read(self.path()) {
+                Ok(b) => self.whole = Some(b),
+                Err(_) => {
+                    self.gone = true;
+                    self.whole = Some(Vec::new());
+                }
+            }
+        }
+        self.whole.as_deref().unwrap_or_default()
+    }
+
+    fn size(&self) -> u64 {
+        content::size_from_name(&self.message.name).unwrap_or_else(|| {
+            std::fs::File::open(self.path())
+                .and_then(|mut f| content::served_size(&mut f))
+                .unwrap_or(0)
+        })
+    }
+
+    fn internal_date(&self) -> Option<Date> {
+        let mtime = std::fs::metadata(self.path()).ok()?.modified().ok()?;
+        let ts = jiff::Timestamp::try_from(mtime).ok()?;
+        Some(ts.to_zoned(TimeZone::system()).date())
+    }
+
+    fn sent_date(&mut self) -> Option<Date> {
+        let msg = self.bytes();
+        let hdr = &msg[..header::split(msg)];
+        header::get(hdr, b"Date").and_then(|d| date::parse(&d))
+    }
+}
+
+fn matches(key: &Key, c: &mut Candidate) -> bool {
+    let flags = c.message.flags();
+    match key {
+        Key::All => true,
+        // Resolved by `prepare` before any message is looked at.
+        Key::Set(_) | Key::Uid(_) => false,
+        Key::Indexes(ix) => ix.binary_search(&c.index).is_ok(),
+        Key::Flag(f, set) => flags.system.contains(*f) == *set,
+        Key::Keyword(name, set) => {
+            let has = c
+                .sel
+                .keywords
+                .slot(name)
+                .is_some_and(|n| flags.keywords & (1 << n) != 0);
+            has == *set
+        }
+        Key::Recent(recent) => c.message.recent == *recent,
+        Key::New => c.message.recent && !flags.system.contains(Flags::SEEN),
+        Key::Larger(n) => c.size() > *n,
+        Key::Smaller(n) => c.size() < *n,
+        Key::Internal(ord, d) => c.internal_date().is_some_and(|m| m.cmp(d) == *ord),
+        Key::Sent(ord, d) => {
+            // Without a readable Date: field, INTERNALDATE stands in (as Dovecot does).
+            let sent = c.sent_date().or_else(|| c.internal_date());
+            sent.is_some_and(|m| m.cmp(d) == *ord)
+        }
+        Key::Header(name, needle) => {
+            let msg = c.bytes();
+            let hdr = &msg[..header::split(msg)];
+            text::field(hdr, name).is_some_and(|v| v.contains(needle.as_str()))
+        }
+        Key::Body(needle) => {
+            let msg = c.bytes();
+            text::body(msg, &part::parse(msg)).contains(needle.as_str())
+        }
+        Key::Text(needle) => {
+            let msg = c.bytes();
+            let root = part::parse(msg);
+            text::whole_header(&msg[root.header.clone()]).contains(needle.as_str())
+                || text::body(msg, &root).contains(needle.as_str())
+        }
+        Key::Not(k) => !matches(k, c),
+        Key::Or(a, b) => matches(a, c) || matches(b, c),
+        Key::And(keys) => keys.iter().all(|k| matches(k, c)),
+    }
+}
+
+/// Resolves the message sets in `key` once, rather than for every message.
+fn prepare(key: &Key, sel: &Selected) -> Key {
+    match key {
+        // A number past the end matches nothing.
+        Key::Set(set) => Key::Indexes(sel.resolve(set, false).unwrap_or_default()),
+        Key::Uid(set) => Key::Indexes(sel.resolve(set, true).unwrap_or_default()),
+        Key::Not(k) => Key::Not(Box::new(prepare(k, sel))),
+        Key::Or(a, b) => Key::Or(Box::new(prepare(a, sel)), Box::new(prepare(b, sel))),
+        Key::And(keys) => Key::And(keys.iter().map(|k| prepare(k, sel)).collect()),
+        other => other.clone(),
+    }
+}
+
+pub fn search(s: &mut Session, tag: &[u8], search: &Search, uid: bool) -> io::Result<Reply> {
+    let Some(sel) = s.selected.as_mut() else {
+        return Ok(super::NOT_SELECTED.to_string());
+    };
+    let key = prepare(&search.key, sel);
+    let mut hits: Vec<usize> = Vec::new();
+    for (index, message) in sel.messages.iter().enumerate() {
+        if sel.vanished.contains(&message.uid) {
+            continue;
+        }
+        let mut c = Candidate {
+            sel,
+            index,
+            message,
+            whole: None,
+            gone: false,
+        };
+        if matches(&key, &mut c) && !c.gone {
+            hits.push(index);
+        }
+    }
+    let number = |i: usize| {
+        if uid {
+            sel.messages[i].uid
+        } else {
+            i as u32 + 1
+        }
+    };
+    let out = &mut s.conn.output;
+    let Some(returns) = &search.returns else {
+        out.write_all(b"* SEARCH")?;
+        for &i in &hits {
+            write!(out, " {}", number(i))?;
+        }
+        out.write_all(b"\r\n")?;
+        return Ok(format!(
+            "OK {}SEARCH completed",
+            if uid { "UID " } else { "" }
+        ));
+    };
+    let has = |r| returns.contains(&r);
+    if has(Return::Save) {
+        // RFC 5182 2.1: with MIN or MAX, only those are saved.
+        let saved: Vec<usize> = if has(Return::Min) || has(Return::Max) {
+            let mut v = Vec::new();
+            if let (true, Some(&f)) = (has(Return::Min), hits.first()) {
+                v.push(f);
+            }
+            if let (true, Some(&l)) = (has(Return::Max), hits.last()) {
+                if !v.contains(&l) {
+                    v.push(l);
+                }
+            }
+            v
+        } else {
+            hits.clone()
+        };
+        sel.saved = saved.iter().map(|&i| sel.messages[i].uid).collect();
+    }
+    let shown = returns.iter().any(|r| *r != Return::Save);
+    if shown {
+        out.write_all(b"* ESEARCH (TAG ")?;
+        crate::wire::quote::string(out, tag)?;
+        out.write_all(b")")?;
+        if uid {
+            out.write_all(b" UID")?;
+        }
+        if let (true, Some(&f)) = (has(Return::Min), hits.first()) {
+            write!(out, " MIN {}", number(f))?;
+        }
+        if let (true, Some(&l)) = (has(Return::Max), hits.last()) {
+            write!(out, " MAX {}", number(l))?;
+        }
+        if has(Return::Count) {
+            write!(out, " COUNT {}", hits.len())?;
+        }
+        if has(Return::All) && !hits.is_empty() {
+            let numbers: Vec<u32> = hits.iter().map(|&i| number(i)).collect();
+            write!(out, " ALL {}", format_uids(&numbers))?;
+        }
+        out.write_all(b"\r\n")?;
+    }
+    Ok(format!(
+        "OK {}SEARCH completed",
+        if uid { "UID " } else { "" }
+    ))
+}
