@@ -66,11 +66,12 @@ pub fn copy(
             keywords,
         };
         let mut result = deliver::copy(&m.path(&src_dir), &m.name, &s.root, &dir, flags);
-        if let Ok(None) = result {
-            // Renamed by another session meanwhile: find it and try once more.
-            if let Ok(Some(_)) = m.open(&src_dir) {
-                result = deliver::copy(&m.path(&src_dir), &m.name, &s.root, &dir, flags);
+        for _ in 0..3 {
+            // Renamed by another session meanwhile: find it under its new name.
+            if !matches!(result, Ok(None)) || !matches!(m.open(&src_dir), Ok(Some(_))) {
+                break;
             }
+            result = deliver::copy(&m.path(&src_dir), &m.name, &s.root, &dir, flags);
         }
         match result {
             Ok(Some(name)) => {

@@ -10,7 +10,7 @@ use super::{failed, Reply};
 use crate::maildir::content;
 use crate::maildir::flags::Flags;
 use crate::message::section::{Section, Text};
-use crate::message::{bodystructure, envelope, header, part};
+use crate::message::{binary, bodystructure, envelope, header, part};
 use crate::session::Session;
 use crate::wire::{datetime, ParseError, Parser, SequenceSet};
 
@@ -32,6 +32,14 @@ pub enum Item {
         label: Label,
         section: Option<Section>,
         partial: Option<(u64, u64)>,
+    },
+    /// BINARY[part]<partial> (RFC 3516): the part with its transfer encoding undone;
+    /// `size`: BINARY.SIZE, its length only.
+    Binary {
+        peek: bool,
+        part: Vec<u32>,
+        partial: Option<(u64, u64)>,
+        size: bool,
     },
 }
 
@@ -111,29 +119,51 @@ fn item(p: &mut Parser) -> Result<Item, ParseError> {
         b"RFC822.TEXT" => body(false, Label::Rfc822Text, Some(text_section(Text::Text))),
         b"BODY" | b"BODY.PEEK" if p.eat(b'[') => {
             let section = section(p)?;
-            let partial = if p.eat(b'<') {
-                let offset = p.number()?;
-                if !p.eat(b'.') {
-                    return Err(ParseError::bad("Expected <offset.length>"));
-                }
-                let len = p.nz_number()?;
-                if !p.eat(b'>') {
-                    return Err(ParseError::bad("Expected >"));
-                }
-                Some((u64::from(offset), u64::from(len)))
-            } else {
-                None
-            };
             Item::Body {
                 peek: name == b"BODY.PEEK",
                 label: Label::Body,
                 section,
-                partial,
+                partial: partial(p)?,
+            }
+        }
+        b"BINARY" | b"BINARY.PEEK" | b"BINARY.SIZE" => {
+            if !p.eat(b'[') {
+                return Err(ParseError::bad("Expected ["));
+            }
+            let mut part = Vec::new();
+            while !p.eat(b']') {
+                if !part.is_empty() && !p.eat(b'.') {
+                    return Err(ParseError::bad("BINARY takes part numbers only"));
+                }
+                part.push(p.nz_number()?);
+            }
+            let size = name == b"BINARY.SIZE";
+            Item::Binary {
+                peek: name != b"BINARY",
+                part,
+                partial: if size { None } else { partial(p)? },
+                size,
             }
         }
         b"BODY" => Item::Structure { extended: false },
         _ => return Err(ParseError::bad("Unknown FETCH item")),
     })
+}
+
+/// `["<" number "." nz-number ">"]`.
+fn partial(p: &mut Parser) -> Result<Option<(u64, u64)>, ParseError> {
+    if !p.eat(b'<') {
+        return Ok(None);
+    }
+    let offset = p.number()?;
+    if !p.eat(b'.') {
+        return Err(ParseError::bad("Expected <offset.length>"));
+    }
+    let len = p.nz_number()?;
+    if !p.eat(b'>') {
+        return Err(ParseError::bad("Expected >"));
+    }
+    Ok(Some((u64::from(offset), u64::from(len))))
 }
 
 fn text_section(text: Text) -> Section {
@@ -194,9 +224,12 @@ pub fn fetch(s: &mut Session, set: &SequenceSet, items: &[Item], uid: bool) -> i
         items.insert(0, Item::Uid);
     }
     let sets_seen = !sel.read_only
-        && items
-            .iter()
-            .any(|i| matches!(i, Item::Body { peek: false, .. }));
+        && items.iter().any(|i| {
+            matches!(
+                i,
+                Item::Body { peek: false, .. } | Item::Binary { peek: false, .. }
+            )
+        });
     let needs_file = items
         .iter()
         .any(|i| matches!(i, Item::Body { .. } | Item::InternalDate) || i.needs_message());
@@ -206,6 +239,7 @@ pub fn fetch(s: &mut Session, set: &SequenceSet, items: &[Item], uid: bool) -> i
     let needs_header = items.contains(&Item::Envelope);
     let out = &mut s.conn.output;
     let mut missing = false;
+    let mut unknown_cte = false;
     for i in indexes {
         if sel.vanished.contains(&sel.messages[i].uid) {
             missing = true;
@@ -288,6 +322,36 @@ pub fn fetch(s: &mut Session, set: &SequenceSet, items: &[Item], uid: bool) -> i
                     })?;
                     bodystructure::write(out, msg, tree, *extended)?;
                 }
+                Item::Binary {
+                    part: numbers,
+                    partial,
+                    size,
+                    ..
+                } => {
+                    let msg = msg.as_deref().expect("read for BINARY");
+                    let tree = tree.as_ref().expect("parsed for BINARY");
+                    let label = if *size { "BINARY.SIZE" } else { "BINARY" };
+                    let spec: Vec<String> = numbers.iter().map(u32::to_string).collect();
+                    write!(out, "{label}[{}]", spec.join("."))?;
+                    match binary::decode(msg, tree, numbers) {
+                        Ok(decoded) if *size => write!(out, " {}", decoded.len())?,
+                        Ok(decoded) => {
+                            let (offset, len) = window(*partial, decoded.len() as u64);
+                            if let Some((o, _)) = partial {
+                                write!(out, "<{o}>")?;
+                            }
+                            let bytes = &decoded[offset as usize..(offset + len) as usize];
+                            // RFC 3516 4.2: literal8 when the data holds NUL.
+                            let tilde = if bytes.contains(&0) { "~" } else { "" };
+                            write!(out, " {tilde}{{{len}}}\r\n")?;
+                            out.write_all(bytes)?;
+                        }
+                        Err(e) => {
+                            unknown_cte |= e == binary::Error::UnknownEncoding;
+                            out.write_all(b" NIL")?;
+                        }
+                    }
+                }
                 Item::Body {
                     label,
                     section,
@@ -342,6 +406,11 @@ pub fn fetch(s: &mut Session, set: &SequenceSet, items: &[Item], uid: bool) -> i
             write!(out, " FLAGS {}", sel.flag_list(m))?;
         }
         out.write_all(b")\r\n")?;
+    }
+    if unknown_cte {
+        return Ok(
+            "NO [UNKNOWN-CTE] A part has a transfer encoding this server cannot undo".to_string(),
+        );
     }
     if missing {
         // RFC 2180 4.1.2, RFC 5530: the others were sent.

@@ -49,9 +49,14 @@ impl Mailbox {
         if let Read::Found(list) = Uidlist::read(dir)? {
             let entries = scan(dir)?;
             let known = list.map();
+            let present: HashSet<&[u8]> = entries.iter().map(|e| base(&e.name)).collect();
+            // Settled: nothing new, nothing to claim, and every listed message seen. A
+            // listed message not seen is gone, or was being renamed while the directory
+            // was read; the locked path looks twice and drops it from the list if gone.
             let settled = entries
                 .iter()
-                .all(|e| known.contains_key(base(&e.name)) && !(claim_new && e.in_new));
+                .all(|e| known.contains_key(base(&e.name)) && !(claim_new && e.in_new))
+                && list.records.iter().all(|r| present.contains(base(&r.name)));
             if settled {
                 return Ok(view(dir, &list, entries, &HashSet::new()));
             }
@@ -77,28 +82,30 @@ impl Mailbox {
                 }
             }
         }
-        let entries = scan(dir)?;
-        let present: HashSet<&[u8]> = entries.iter().map(|e| base(&e.name)).collect();
+        let mut entries = scan(dir)?;
         let known: HashSet<Vec<u8>> = list
             .records
             .iter()
             .map(|r| base(&r.name).to_vec())
             .collect();
-
-        let mut missing: Vec<Vec<u8>> = known
-            .iter()
-            .filter(|b| !present.contains(&b[..]))
-            .cloned()
-            .collect();
-        if !missing.is_empty() {
-            let second = scan(dir)?;
-            let again: HashSet<&[u8]> = second.iter().map(|e| base(&e.name)).collect();
-            missing.retain(|b| !again.contains(&b[..]));
-            let missing: HashSet<Vec<u8>> = missing.into_iter().collect();
-            let before = list.records.len();
-            list.records.retain(|r| !missing.contains(base(&r.name)));
-            changed |= list.records.len() != before;
+        let mut present: HashSet<Vec<u8>> =
+            entries.iter().map(|e| base(&e.name).to_vec()).collect();
+        // More looks find files that a rename hid from the first; a record is dropped only
+        // when three listings all miss its file.
+        for _ in 0..2 {
+            if known.iter().all(|b| present.contains(b)) {
+                break;
+            }
+            for e in scan(dir)? {
+                if !present.contains(base(&e.name)) {
+                    present.insert(base(&e.name).to_vec());
+                    entries.push(e);
+                }
+            }
         }
+        let before = list.records.len();
+        list.records.retain(|r| present.contains(base(&r.name)));
+        changed |= list.records.len() != before;
 
         let mut fresh: Vec<&Entry> = entries
             .iter()

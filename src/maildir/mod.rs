@@ -6,7 +6,7 @@
 pub mod content;
 mod courier;
 pub mod deliver;
-mod find;
+pub mod find;
 pub mod flags;
 pub mod folder;
 pub mod keywords;

@@ -11,7 +11,8 @@ use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
-use crate::maildir::flags::Flags;
+use crate::maildir::find;
+use crate::maildir::flags::{base, Flags};
 use crate::maildir::keywords::{self, Keywords};
 use crate::maildir::mailbox::Message;
 use crate::maildir::{Mailbox, MaildirError};
@@ -181,25 +182,39 @@ impl Selected {
         }
         let mut by_uid = fresh.messages.iter().peekable();
         let mut changed_flags = Vec::new();
+        let mut missing = Vec::new();
         for (i, m) in self.messages.iter_mut().enumerate() {
             while by_uid.peek().is_some_and(|f| f.uid < m.uid) {
                 by_uid.next();
             }
             match by_uid.peek() {
                 Some(f) if f.uid == m.uid => {
-                    if f.name != m.name {
-                        let before = m.flags();
-                        m.name = f.name.clone();
-                        m.in_new = f.in_new;
-                        if m.flags() != before {
-                            changed_flags.push(i);
-                        }
+                    changed_flags.extend(rename_to(m, &f.name, f.in_new).then_some(i));
+                }
+                _ if !self.vanished.contains(&m.uid) => missing.push(i),
+                _ => {}
+            }
+        }
+        // Not in the listing: gone, or being renamed by another session at that moment.
+        // One more look tells which; a renamed message keeps its UID (DESIGN.md 4).
+        if !missing.is_empty() {
+            let wanted = missing
+                .iter()
+                .map(|&i| base(&self.messages[i].name).to_vec())
+                .collect();
+            let found = find::locate(&self.dir, &wanted);
+            for i in missing {
+                let m = &mut self.messages[i];
+                match found.get(base(&m.name)) {
+                    Some((name, in_new)) => {
+                        changed_flags.extend(rename_to(m, name, *in_new).then_some(i));
+                    }
+                    None => {
+                        self.vanished.insert(m.uid);
                     }
                 }
-                _ => {
-                    self.vanished.insert(m.uid);
-                }
             }
+            changed_flags.sort_unstable();
         }
         for i in changed_flags {
             if !self.vanished.contains(&self.messages[i].uid) {
@@ -280,6 +295,17 @@ impl Selected {
             .iter()
             .position(|m| !m.flags().system.contains(Flags::SEEN))
     }
+}
+
+/// Records the message's current file name; true when that changed its flags.
+fn rename_to(m: &mut Message, name: &[u8], in_new: bool) -> bool {
+    if m.name == name {
+        return false;
+    }
+    let before = m.flags();
+    m.name = name.to_vec();
+    m.in_new = in_new;
+    m.flags() != before
 }
 
 /// Splits a flag list into system flags and keyword names; `\Recent` cannot be set and

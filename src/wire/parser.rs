@@ -435,11 +435,11 @@ impl<'c> Parser<'c> {
         Ok(data)
     }
 
-    /// A literal whose bytes go to `w` instead of memory (APPEND's message), up to `max`
-    /// bytes. Returns its length.
+    /// A literal or literal8 whose bytes go to `w` instead of memory (APPEND's message, which
+    /// RFC 3516 lets be binary), up to `max` bytes. Returns its length.
     pub fn literal_into(&mut self, w: &mut impl Write, max: u64) -> Result<u64, ParseError> {
         let lit = match self.pending {
-            Some(l) if l.at == self.pos && !l.binary => l,
+            Some(l) if l.at == self.pos => l,
             _ => return Err(bad("Expected a literal: {n} CRLF")),
         };
         if lit.len > max {
