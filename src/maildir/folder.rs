@@ -61,10 +61,15 @@ pub fn existing(root: &Path, name: &[u8]) -> Result<PathBuf, String> {
     }
 }
 
-/// A folder is a real directory (not a symlink planted to lead elsewhere) with `cur/`.
+/// A folder is a real directory with `cur/`, where neither it nor `cur/`, `new/` or `tmp/`
+/// is a symlink planted to lead outside the Maildir.
 pub fn is_mailbox(dir: &Path) -> bool {
-    std::fs::symlink_metadata(dir).is_ok_and(|m| m.is_dir())
-        && std::fs::symlink_metadata(dir.join("cur")).is_ok_and(|m| m.is_dir())
+    let real_dir = |p: &Path| std::fs::symlink_metadata(p).is_ok_and(|m| m.is_dir());
+    let not_link = |p: &Path| std::fs::symlink_metadata(p).map_or(true, |m| !m.is_symlink());
+    real_dir(dir)
+        && real_dir(&dir.join("cur"))
+        && not_link(&dir.join("new"))
+        && not_link(&dir.join("tmp"))
 }
 
 /// The names of all folders under `root` (not INBOX), sorted. Directories that are not

@@ -188,3 +188,21 @@ impl Session {
         Ok(())
     }
 }
+
+/// Reads commands from `data` the way this role does and parses them, running none: the
+/// entry point of the `commands` fuzz target (`fuzz/`), which covers FETCH items and
+/// sections, SEARCH keys and every other argument grammar. APPEND's messages go to a
+/// scratch Maildir and are removed again.
+pub fn fuzz_commands(data: &[u8]) {
+    let root = std::env::temp_dir().join(format!("imapd-fuzz-{}", std::process::id()));
+    if maildir::ensure(&root).is_err() {
+        return;
+    }
+    if let Some(mut conn) = Conn::scratch(data) {
+        while crate::wire::command::read(&mut conn, LIMITS, |name, p| {
+            Command::parse(name, p, &root)
+        })
+        .is_ok()
+        {}
+    }
+}

@@ -24,3 +24,27 @@ pub struct Conn {
     pub input: Input,
     pub output: Output,
 }
+
+impl Conn {
+    /// A connection that reads `data` (at most 60000 bytes, what one pipe buffer holds) and
+    /// writes to /dev/null: what the fuzz targets feed the command readers through.
+    pub fn scratch(data: &[u8]) -> Option<Conn> {
+        let data = &data[..data.len().min(60000)];
+        let (read_end, write_end) = rustix::pipe::pipe().ok()?;
+        let null = std::fs::OpenOptions::new()
+            .write(true)
+            .open("/dev/null")
+            .ok()?;
+        let mut rest = data;
+        while let Ok(n @ 1..) = rustix::io::write(&write_end, rest) {
+            rest = &rest[n..];
+        }
+        drop(write_end);
+        let second = std::time::Duration::from_secs(1);
+        Some(Conn {
+            // Read-ahead only changes how many bytes one read(2) takes; it keeps fuzzing fast.
+            input: Input::new(read_end, second, true),
+            output: Output::new(std::os::fd::OwnedFd::from(null), second),
+        })
+    }
+}
