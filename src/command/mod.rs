@@ -18,9 +18,11 @@ mod noop;
 mod rename;
 mod search;
 mod select;
+mod sort;
 mod status;
 mod store;
 mod subscribe;
+mod thread;
 
 use std::io;
 use std::path::Path;
@@ -90,6 +92,14 @@ pub enum Command {
     Enable,
     Search {
         search: search::Search,
+        uid: bool,
+    },
+    Sort {
+        sort: sort::Sort,
+        uid: bool,
+    },
+    Thread {
+        thread: thread::Thread,
         uid: bool,
     },
 }
@@ -170,7 +180,8 @@ impl Command {
                 p.sp()?;
                 Command::Append(append::parse(p, root)?)
             }
-            b"FETCH" | b"STORE" | b"EXPUNGE" | b"COPY" | b"MOVE" | b"SEARCH" => {
+            b"FETCH" | b"STORE" | b"EXPUNGE" | b"COPY" | b"MOVE" | b"SEARCH" | b"SORT"
+            | b"THREAD" => {
                 if name == b"EXPUNGE" {
                     return Ok(Command::Expunge { uids: None });
                 }
@@ -197,6 +208,8 @@ impl Command {
             Command::Fetch { uid: false, .. }
                 | Command::Store { uid: false, .. }
                 | Command::Search { uid: false, .. }
+                | Command::Sort { uid: false, .. }
+                | Command::Thread { uid: false, .. }
         )
     }
 
@@ -231,6 +244,14 @@ fn selected_command(name: &[u8], p: &mut Parser, uid: bool) -> Result<Command, P
         },
         b"SEARCH" => Command::Search {
             search: search::parse(p)?,
+            uid,
+        },
+        b"SORT" => Command::Sort {
+            sort: sort::parse(p)?,
+            uid,
+        },
+        b"THREAD" => Command::Thread {
+            thread: thread::parse(p)?,
             uid,
         },
         b"COPY" | b"MOVE" => {
@@ -283,6 +304,8 @@ pub fn execute(s: &mut Session, tag: &[u8], command: Command) -> io::Result<Repl
         Command::Status { mailbox, items } => status::status(s, &mailbox, &items),
         Command::Idle => idle::idle(s, s.timeout),
         Command::Search { search, uid } => search::search(s, tag, &search, uid),
+        Command::Sort { sort, uid } => sort::sort(s, &sort, uid),
+        Command::Thread { thread, uid } => thread::thread(s, &thread, uid),
         Command::Enable => {
             s.untagged("ENABLED")?;
             Ok("OK ENABLE completed".to_string())

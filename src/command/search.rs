@@ -90,22 +90,33 @@ pub fn parse(p: &mut Parser) -> Result<Search, ParseError> {
     if p.peek_keyword().as_deref() == Some(b"CHARSET") {
         p.keyword()?;
         p.sp()?;
-        let charset = p.astring()?;
-        if !charset.eq_ignore_ascii_case(b"UTF-8") && !charset.eq_ignore_ascii_case(b"US-ASCII") {
-            return Err(ParseError::No(
-                "[BADCHARSET (UTF-8 US-ASCII)] Unsupported charset".to_string(),
-            ));
-        }
+        charset(p)?;
         p.sp()?;
     }
+    Ok(Search {
+        returns,
+        key: keys(p)?,
+    })
+}
+
+/// A charset for the search strings: UTF-8 or US-ASCII (its subset).
+pub fn charset(p: &mut Parser) -> Result<(), ParseError> {
+    let charset = p.astring()?;
+    if !charset.eq_ignore_ascii_case(b"UTF-8") && !charset.eq_ignore_ascii_case(b"US-ASCII") {
+        return Err(ParseError::No(
+            "[BADCHARSET (UTF-8 US-ASCII)] Unsupported charset".to_string(),
+        ));
+    }
+    Ok(())
+}
+
+/// `search-key *(SP search-key)`, all of which must match.
+pub fn keys(p: &mut Parser) -> Result<Key, ParseError> {
     let mut keys = vec![key(p, 0)?];
     while p.eat(b' ') {
         keys.push(key(p, 0)?);
     }
-    Ok(Search {
-        returns,
-        key: Key::And(keys),
-    })
+    Ok(Key::And(keys))
 }
 
 fn text_arg(p: &mut Parser) -> Result<String, ParseError> {
@@ -324,11 +335,9 @@ fn prepare(key: &Key, sel: &Selected) -> Key {
     }
 }
 
-pub fn search(s: &mut Session, tag: &[u8], search: &Search, uid: bool) -> io::Result<Reply> {
-    let Some(sel) = s.selected.as_mut() else {
-        return Ok(super::NOT_SELECTED.to_string());
-    };
-    let key = prepare(&search.key, sel);
+/// The indexes of the messages that match `key`, in mailbox order.
+pub fn hits(sel: &Selected, key: &Key) -> Vec<usize> {
+    let key = prepare(key, sel);
     let mut hits: Vec<usize> = Vec::new();
     for (index, message) in sel.messages.iter().enumerate() {
         if sel.vanished.contains(&message.uid) {
@@ -345,6 +354,14 @@ pub fn search(s: &mut Session, tag: &[u8], search: &Search, uid: bool) -> io::Re
             hits.push(index);
         }
     }
+    hits
+}
+
+pub fn search(s: &mut Session, tag: &[u8], search: &Search, uid: bool) -> io::Result<Reply> {
+    let Some(sel) = s.selected.as_mut() else {
+        return Ok(super::NOT_SELECTED.to_string());
+    };
+    let hits = hits(sel, &search.key);
     let number = |i: usize| {
         if uid {
             sel.messages[i].uid

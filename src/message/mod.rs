@@ -12,4 +12,5 @@ pub mod header;
 pub mod mime;
 pub mod part;
 pub mod section;
+pub mod subject;
 pub mod text;
