@@ -41,12 +41,14 @@ check: test
 	$(CARGO) fmt --check
 	$(CARGO) clippy --all-targets --locked -- -D warnings
 
-# Fuzzes the pre-auth command reader for FUZZ_SECONDS (cargo-fuzz; the stable toolchain
-# is told to accept the sanitizer flags it needs).
+# Runs the fuzz target FUZZ_TARGET (preauth: the pre-login reader; commands: the post-login
+# grammar; message: the MIME parser) for FUZZ_SECONDS, with cargo-fuzz; the stable
+# toolchain is told to accept the sanitizer flags it needs.
+FUZZ_TARGET ?= preauth
 FUZZ_SECONDS ?= 600
 fuzz:
 	command -v cargo-fuzz >/dev/null 2>&1 || $(CARGO) install cargo-fuzz
-	RUSTC_BOOTSTRAP=1 $(CARGO) fuzz run preauth -- -max_total_time=$(FUZZ_SECONDS) -max_len=4096
+	RUSTC_BOOTSTRAP=1 $(CARGO) fuzz run $(FUZZ_TARGET) -- -max_total_time=$(FUZZ_SECONDS) -max_len=4096
 
 install: deps all
 	install -m 755 target/release/imapd $(DESTDIR)$(PREFIX)/bin/imapd
