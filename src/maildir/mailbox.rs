@@ -216,6 +216,19 @@ impl Message {
         dir.join(sub).join(std::ffi::OsStr::from_bytes(&self.name))
     }
 
+    /// After a file operation found no file: takes the message's current name, if another
+    /// session renamed it; false when it is gone (expunged elsewhere).
+    fn follow(&mut self, dir: &Path) -> bool {
+        match super::find::current_name(dir, &self.name) {
+            Some((name, in_new)) => {
+                self.name = name;
+                self.in_new = in_new;
+                true
+            }
+            None => false,
+        }
+    }
+
     /// Opens the message's file, following a rename by another session. `None`: the
     /// message is gone (expunged elsewhere).
     pub fn open(&mut self, dir: &Path) -> Result<Option<std::fs::File>, MaildirError> {
@@ -224,12 +237,8 @@ impl Message {
             match std::fs::File::open(&path) {
                 Ok(f) => return Ok(Some(f)),
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                    match super::find::current_name(dir, &self.name) {
-                        Some((name, in_new)) => {
-                            self.name = name;
-                            self.in_new = in_new;
-                        }
-                        None => return Ok(None),
+                    if !self.follow(dir) {
+                        return Ok(None);
                     }
                 }
                 Err(e) => return Err(MaildirError::io(&path)(e)),
@@ -249,12 +258,8 @@ impl Message {
             match std::fs::remove_file(&path) {
                 Ok(()) => return Ok(true),
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                    match super::find::current_name(dir, &self.name) {
-                        Some((name, in_new)) => {
-                            self.name = name;
-                            self.in_new = in_new;
-                        }
-                        None => return Ok(true),
+                    if !self.follow(dir) {
+                        return Ok(true);
                     }
                 }
                 Err(e) => return Err(MaildirError::io(&path)(e)),
@@ -284,12 +289,8 @@ impl Message {
                     return Ok(true);
                 }
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                    match super::find::current_name(dir, &self.name) {
-                        Some((name, in_new)) => {
-                            self.name = name;
-                            self.in_new = in_new;
-                        }
-                        None => return Ok(false),
+                    if !self.follow(dir) {
+                        return Ok(false);
                     }
                 }
                 Err(e) => return Err(MaildirError::io(&to)(e)),

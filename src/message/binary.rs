@@ -22,7 +22,7 @@ pub fn decode(msg: &[u8], root: &Part, numbers: &[u32]) -> Result<Vec<u8>, Error
     let Some(Content::Range(body)) = section.resolve(msg, root) else {
         return Err(Error::NoSuchPart);
     };
-    let part = find(root, numbers).ok_or(Error::NoSuchPart)?;
+    let part = super::part::find(root, numbers).ok_or(Error::NoSuchPart)?;
     if matches!(part.kind, Kind::Multipart(_)) {
         return Err(Error::NoSuchPart);
     }
@@ -37,24 +37,6 @@ pub fn decode(msg: &[u8], root: &Part, numbers: &[u32]) -> Result<Vec<u8>, Error
         b"quoted-printable" => Ok(decode::quoted_printable(&served, false)),
         _ => Err(Error::UnknownEncoding),
     }
-}
-
-/// The part that part numbers name, as [`Section::resolve`] walks them.
-fn find<'a>(root: &'a Part, numbers: &[u32]) -> Option<&'a Part> {
-    let mut part = root;
-    for (i, &n) in numbers.iter().enumerate() {
-        if i > 0 {
-            if let Kind::Message(inner) = &part.kind {
-                part = inner;
-            }
-        }
-        part = match &part.kind {
-            Kind::Multipart(children) => children.get(n as usize - 1)?,
-            _ if n == 1 => part,
-            _ => return None,
-        };
-    }
-    Some(part)
 }
 
 #[cfg(test)]

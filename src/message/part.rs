@@ -129,6 +129,26 @@ fn split_parts(msg: &[u8], body: Range<usize>, boundary: &[u8]) -> Vec<Range<usi
     parts
 }
 
+/// The part that section part numbers name (RFC 3501 6.4.5): each number picks a child
+/// of a multipart; after the first, the numbers of a message/rfc822 part are those of the
+/// message inside it; `1` of a part that is not a multipart is the part itself.
+pub fn find<'a>(root: &'a Part, numbers: &[u32]) -> Option<&'a Part> {
+    let mut part = root;
+    for (i, &n) in numbers.iter().enumerate() {
+        if i > 0 {
+            if let Kind::Message(inner) = &part.kind {
+                part = inner;
+            }
+        }
+        part = match &part.kind {
+            Kind::Multipart(children) => children.get((n as usize).checked_sub(1)?)?,
+            _ if n == 1 => part,
+            _ => return None,
+        };
+    }
+    Some(part)
+}
+
 /// The size of `range` of `msg` as served (every LF not after a CR counts as CRLF).
 pub fn served_len(msg: &[u8], range: Range<usize>) -> u64 {
     let mut n = range.len() as u64;

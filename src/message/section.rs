@@ -70,20 +70,7 @@ impl Section {
 
     /// Resolves the section in `msg`, whose structure is `root`.
     pub fn resolve(&self, msg: &[u8], root: &Part) -> Option<Content> {
-        let mut part = root;
-        for (i, &n) in self.part.iter().enumerate() {
-            // A message/rfc822 part's numbers are those of the message inside it.
-            if i > 0 {
-                if let Kind::Message(inner) = &part.kind {
-                    part = inner;
-                }
-            }
-            part = match &part.kind {
-                Kind::Multipart(children) => children.get(n as usize - 1)?,
-                _ if n == 1 => part,
-                _ => return None,
-            };
-        }
+        let part = super::part::find(root, &self.part)?;
         // HEADER, TEXT and the field lists of a part name the message it carries.
         let message = match (&self.text, &part.kind) {
             (Some(Text::Mime) | None, _) => part,

@@ -308,32 +308,28 @@ impl<'c> Parser<'c> {
 
     /// `astring = 1*ASTRING-CHAR / string`.
     pub fn astring(&mut self) -> Result<Vec<u8>, ParseError> {
-        match self.peek() {
-            Some(b'"') | Some(b'{') => self.string(),
-            _ => {
-                let a = self.take_while(is_astring_char).to_vec();
-                if a.is_empty() {
-                    Err(bad("Expected a string"))
-                } else {
-                    Ok(a)
-                }
-            }
-        }
+        self.chars_or_string(is_astring_char, "Expected a string")
     }
 
     /// `list-mailbox = 1*list-char / string` (LIST patterns with `%` and `*`).
     pub fn list_mailbox(&mut self) -> Result<Vec<u8>, ParseError> {
-        match self.peek() {
-            Some(b'"') | Some(b'{') => self.string(),
-            _ => {
-                let a = self.take_while(is_list_char).to_vec();
-                if a.is_empty() {
-                    Err(bad("Expected a mailbox pattern"))
-                } else {
-                    Ok(a)
-                }
-            }
+        self.chars_or_string(is_list_char, "Expected a mailbox pattern")
+    }
+
+    /// A string, or a run of at least one character that `ok` allows.
+    fn chars_or_string(
+        &mut self,
+        ok: fn(u8) -> bool,
+        missing: &'static str,
+    ) -> Result<Vec<u8>, ParseError> {
+        if matches!(self.peek(), Some(b'"' | b'{')) {
+            return self.string();
         }
+        let a = self.take_while(ok).to_vec();
+        if a.is_empty() {
+            return Err(bad(missing));
+        }
+        Ok(a)
     }
 
     /// `string = quoted / literal`.
