@@ -62,6 +62,7 @@ impl Item {
                     section: Some(_),
                     ..
                 }
+                | Item::Binary { .. }
         )
     }
 }

@@ -32,16 +32,35 @@ pub enum Key {
     New,
     Larger(u64),
     Smaller(u64),
-    /// INTERNALDATE: before, on, since the date.
-    Internal(std::cmp::Ordering, Date),
+    /// INTERNALDATE against a date.
+    Internal(When, Date),
     /// The Date: field, likewise.
-    Sent(std::cmp::Ordering, Date),
+    Sent(When, Date),
     Header(Vec<u8>, String),
     Body(String),
     Text(String),
     Not(Box<Key>),
     Or(Box<Key>, Box<Key>),
     And(Vec<Key>),
+}
+
+/// How a message's date must stand to the date of the key (RFC 3501 6.4.4).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum When {
+    Before,
+    On,
+    /// "within or later than": the day itself counts.
+    Since,
+}
+
+impl When {
+    fn holds(self, date: Date, key: Date) -> bool {
+        match self {
+            When::Before => date < key,
+            When::On => date == key,
+            When::Since => date >= key,
+        }
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -165,7 +184,6 @@ fn key(p: &mut Parser, depth: usize) -> Result<Key, ParseError> {
     {
         return Ok(Key::Set(p.sequence_set()?));
     }
-    use std::cmp::Ordering::*;
     Ok(match &p.keyword()?[..] {
         b"ALL" => Key::All,
         b"ANSWERED" => Key::Flag(Flags::ANSWERED, true),
@@ -193,12 +211,12 @@ fn key(p: &mut Parser, depth: usize) -> Result<Key, ParseError> {
             p.sp()?;
             Key::Smaller(u64::from(p.number()?))
         }
-        b"BEFORE" => Key::Internal(Less, date_arg(p)?),
-        b"ON" => Key::Internal(Equal, date_arg(p)?),
-        b"SINCE" => Key::Internal(Greater, date_arg(p)?),
-        b"SENTBEFORE" => Key::Sent(Less, date_arg(p)?),
-        b"SENTON" => Key::Sent(Equal, date_arg(p)?),
-        b"SENTSINCE" => Key::Sent(Greater, date_arg(p)?),
+        b"BEFORE" => Key::Internal(When::Before, date_arg(p)?),
+        b"ON" => Key::Internal(When::On, date_arg(p)?),
+        b"SINCE" => Key::Internal(When::Since, date_arg(p)?),
+        b"SENTBEFORE" => Key::Sent(When::Before, date_arg(p)?),
+        b"SENTON" => Key::Sent(When::On, date_arg(p)?),
+        b"SENTSINCE" => Key::Sent(When::Since, date_arg(p)?),
         name @ (b"FROM" | b"TO" | b"CC" | b"BCC" | b"SUBJECT") => {
             Key::Header(name.to_vec(), text_arg(p)?)
         }
@@ -295,11 +313,11 @@ fn matches(key: &Key, c: &mut Candidate) -> bool {
         Key::New => c.message.recent && !flags.system.contains(Flags::SEEN),
         Key::Larger(n) => c.size() > *n,
         Key::Smaller(n) => c.size() < *n,
-        Key::Internal(ord, d) => c.internal_date().is_some_and(|m| m.cmp(d) == *ord),
-        Key::Sent(ord, d) => {
+        Key::Internal(when, d) => c.internal_date().is_some_and(|m| when.holds(m, *d)),
+        Key::Sent(when, d) => {
             // Without a readable Date: field, INTERNALDATE stands in (as Dovecot does).
             let sent = c.sent_date().or_else(|| c.internal_date());
-            sent.is_some_and(|m| m.cmp(d) == *ord)
+            sent.is_some_and(|m| when.holds(m, *d))
         }
         Key::Header(name, needle) => {
             let msg = c.bytes();

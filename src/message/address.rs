@@ -17,6 +17,8 @@ enum Token {
     Quoted(Vec<u8>),
     Literal(Vec<u8>),
     Special(u8),
+    /// White space or a comment: it separates the words of a display name.
+    Space,
 }
 
 fn tokenize(s: &[u8]) -> Vec<Token> {
@@ -25,8 +27,16 @@ fn tokenize(s: &[u8]) -> Vec<Token> {
     while i < s.len() {
         let b = s[i];
         match b {
-            b' ' | b'\t' | b'\r' | b'\n' => i += 1,
+            b' ' | b'\t' | b'\r' | b'\n' => {
+                if out.last() != Some(&Token::Space) {
+                    out.push(Token::Space);
+                }
+                i += 1;
+            }
             b'(' => {
+                if out.last() != Some(&Token::Space) {
+                    out.push(Token::Space);
+                }
                 let mut depth = 0;
                 while i < s.len() {
                     match s[i] {
@@ -97,42 +107,39 @@ fn tokenize(s: &[u8]) -> Vec<Token> {
     out
 }
 
-/// Joins words into a phrase (display name), one space between words.
+/// Joins words into a phrase (display name), one space where the header had white space.
 fn phrase(words: &[Token]) -> Option<Vec<u8>> {
     let mut out = Vec::new();
+    let mut space = false;
     for w in words {
         match w {
+            Token::Space => space = true,
             Token::Word(t) | Token::Quoted(t) | Token::Literal(t) => {
-                if !out.is_empty() && !out.ends_with(b".") {
+                if space && !out.is_empty() {
                     out.push(b' ');
                 }
                 out.extend_from_slice(t);
+                space = false;
             }
-            Token::Special(b'.') => out.push(b'.'),
+            Token::Special(b'.') => {
+                out.push(b'.');
+                space = false;
+            }
             Token::Special(_) => {}
         }
     }
     (!out.is_empty() || words.iter().any(|w| matches!(w, Token::Quoted(_)))).then_some(out)
 }
 
-/// A local part or domain: words and dots joined without spaces; quoted local parts keep
-/// their quotes, as they must to be usable again.
+/// A local part or domain: words and dots joined without white space, quoting removed
+/// (RFC 3501 9, addr-mailbox: "local-part after removing [RFC-2822] quoting").
 fn dotted(tokens: &[Token]) -> Vec<u8> {
     let mut out = Vec::new();
     for t in tokens {
         match t {
-            Token::Word(w) | Token::Literal(w) => out.extend_from_slice(w),
-            Token::Quoted(q) => {
-                out.push(b'"');
-                for &c in q {
-                    if c == b'"' || c == b'\\' {
-                        out.push(b'\\');
-                    }
-                    out.push(c);
-                }
-                out.push(b'"');
-            }
+            Token::Word(w) | Token::Literal(w) | Token::Quoted(w) => out.extend_from_slice(w),
             Token::Special(c) => out.push(*c),
+            Token::Space => {}
         }
     }
     out
@@ -175,7 +182,12 @@ fn address(tokens: &[Token], mut i: usize, out: &mut Vec<Address>, in_group: boo
                     .iter()
                     .position(|t| *t == Token::Special(b'>'))
                     .map_or(tokens.len(), |n| i + n);
-                let inner = &tokens[i + 1..close];
+                let inner: Vec<Token> = tokens[i + 1..close]
+                    .iter()
+                    .filter(|t| **t != Token::Space)
+                    .cloned()
+                    .collect();
+                let inner = &inner[..];
                 // obs-route: "@a,@b:" before the addr-spec.
                 let (adl, spec) = match inner.iter().position(|t| *t == Token::Special(b':')) {
                     Some(colon) if inner.first() == Some(&Token::Special(b'@')) => {
@@ -200,7 +212,9 @@ fn address(tokens: &[Token], mut i: usize, out: &mut Vec<Address>, in_group: boo
                 });
                 i += 1;
                 loop {
-                    while i < tokens.len() && tokens[i] == Token::Special(b',') {
+                    while i < tokens.len()
+                        && matches!(tokens[i], Token::Special(b',') | Token::Space)
+                    {
                         i += 1;
                     }
                     if i >= tokens.len() || tokens[i] == Token::Special(b';') {
@@ -215,7 +229,7 @@ fn address(tokens: &[Token], mut i: usize, out: &mut Vec<Address>, in_group: boo
             _ => i += 1,
         }
     }
-    if i > start {
+    if tokens[start..i].iter().any(|t| *t != Token::Space) {
         out.push(addr_spec(&tokens[start..i], None, None));
     }
     i
@@ -227,7 +241,7 @@ pub fn parse(value: &[u8]) -> Vec<Address> {
     let mut out = Vec::new();
     let mut i = 0;
     while i < tokens.len() {
-        if matches!(tokens[i], Token::Special(b',' | b';')) {
+        if matches!(tokens[i], Token::Special(b',' | b';') | Token::Space) {
             i += 1;
             continue;
         }
@@ -281,10 +295,21 @@ mod tests {
         let r = parse(b"<@route.a,@route.b:user@host>");
         assert_eq!(r[0].adl.as_deref(), Some(&b"@route.a,@route.b"[..]));
         assert_eq!(r[0].mailbox.as_deref(), Some(&b"user"[..]));
-        // Quoted local part keeps its quotes.
+        // Quoting is removed from the local part (RFC 3501 9, addr-mailbox).
         assert_eq!(
             parse(b"\"john doe\"@x.test")[0].mailbox.as_deref(),
-            Some(&b"\"john doe\""[..])
+            Some(&b"john doe"[..])
+        );
+        // White space in a display name stays where it was, also after a dot.
+        assert_eq!(
+            parse(b"John Q. Public <jqp@x>")[0].name.as_deref(),
+            Some(&b"John Q. Public"[..])
+        );
+        assert_eq!(
+            parse(b"spaced . local @ example . org")[0]
+                .mailbox
+                .as_deref(),
+            Some(&b"spaced.local"[..])
         );
         // Broken: no domain.
         assert_eq!(parse(b"joe")[0].host.as_deref(), Some(MISSING_DOMAIN));

@@ -1,7 +1,6 @@
 //! BINARY (RFC 3516): a leaf part's content with its Content-Transfer-Encoding undone.
 //! Text encodings are served with CRLF line ends first, as the encoded form means them.
 
-use super::header;
 use super::part::{Kind, Part};
 use super::section::{crlf, Section};
 use super::{decode, section::Content};
@@ -26,7 +25,7 @@ pub fn decode(msg: &[u8], root: &Part, numbers: &[u32]) -> Result<Vec<u8>, Error
     if matches!(part.kind, Kind::Multipart(_)) {
         return Err(Error::NoSuchPart);
     }
-    let encoding = header::get(&msg[part.header.clone()], b"Content-Transfer-Encoding")
+    let encoding = super::mime::encoding(&msg[part.header.clone()])
         .unwrap_or_default()
         .to_ascii_lowercase();
     let mut served = Vec::new();

@@ -39,8 +39,10 @@ pub fn write(w: &mut impl Write, msg: &[u8], part: &Part, extended: bool) -> io:
             w.write_all(b" ")?;
             nstring(w, get(b"Content-Description").as_deref())?;
             w.write_all(b" ")?;
-            let encoding = get(b"Content-Transfer-Encoding").filter(|e| !e.is_empty());
-            string(w, encoding.as_deref().unwrap_or(b"7bit"))?;
+            string(
+                w,
+                &super::mime::encoding(hdr).unwrap_or_else(|| b"7bit".to_vec()),
+            )?;
             write!(w, " {}", served_len(msg, part.body.clone()))?;
             if let Kind::Message(inner) = kind {
                 w.write_all(b" ")?;
@@ -95,11 +97,7 @@ fn extension(w: &mut impl Write, get: &dyn Fn(&[u8]) -> Option<Vec<u8>>) -> io::
     w.write_all(b" ")?;
     match get(b"Content-Language") {
         Some(l) => {
-            let tags: Vec<&[u8]> = l
-                .split(|&b| b == b',')
-                .map(|t| t.trim_ascii())
-                .filter(|t| !t.is_empty())
-                .collect();
+            let tags = mime::list(&l);
             match tags.as_slice() {
                 [] => w.write_all(b"NIL")?,
                 [one] => string(w, one)?,
@@ -150,7 +148,7 @@ mod tests {
         let m = b"Content-Type: multipart/mixed; boundary=b\n\n--b\nContent-Type: text/plain; charset=utf-8\n\nhi\n--b\nContent-Type: application/pdf; name=x.pdf\nContent-Transfer-Encoding: base64\nContent-Disposition: attachment; filename=x.pdf\nContent-Language: en, de\n\nAAAA\n--b--\n";
         assert_eq!(
             bs(m, true),
-            "((\"text\" \"plain\" (\"charset\" \"utf-8\") NIL NIL \"7bit\" 2 1 NIL NIL NIL NIL)\
+            "((\"text\" \"plain\" (\"charset\" \"utf-8\") NIL NIL \"7bit\" 2 0 NIL NIL NIL NIL)\
 (\"application\" \"pdf\" (\"name\" \"x.pdf\") NIL NIL \"base64\" 4 NIL (\"attachment\" (\"filename\" \"x.pdf\")) (\"en\" \"de\") NIL) \
 \"mixed\" (\"boundary\" \"b\") NIL NIL NIL)"
         );

@@ -154,6 +154,31 @@ pub fn parse(value: &[u8], disposition: bool) -> Value {
     v
 }
 
+/// The Content-Transfer-Encoding of a part's header as written, comments removed.
+pub fn encoding(header: &[u8]) -> Option<Vec<u8>> {
+    let v = super::header::get(header, b"Content-Transfer-Encoding")?;
+    let token = parse(&v, true).mtype;
+    (!token.is_empty()).then_some(token)
+}
+
+/// A comma-separated list of tokens with comments removed (Content-Language, RFC 3282).
+pub fn list(value: &[u8]) -> Vec<Vec<u8>> {
+    let mut lx = Lexer { s: value, pos: 0 };
+    let mut out = Vec::new();
+    loop {
+        let t = lx.token();
+        if !t.is_empty() {
+            out.push(t);
+        }
+        if !lx.eat(b',') {
+            if lx.pos >= value.len() {
+                return out;
+            }
+            lx.pos += 1;
+        }
+    }
+}
+
 /// RFC 2231 section 3: `title*0="a"; title*1="b"` is one parameter `title`; with `*0*`
 /// sections the joined value keeps its `charset'lang'` prefix and the name ends in `*`.
 fn join_continuations(raw: Vec<(Vec<u8>, Vec<u8>)>) -> Vec<(Vec<u8>, Vec<u8>)> {
@@ -215,6 +240,19 @@ mod tests {
         let v = parse(b"attachment; filename=x.pdf", true);
         assert_eq!(&v.mtype, b"attachment");
         assert_eq!(v.param(b"filename"), Some(&b"x.pdf"[..]));
+    }
+
+    #[test]
+    fn comments_go() {
+        assert_eq!(
+            list(b"en (English), sv (Swedish)"),
+            vec![b"en".to_vec(), b"sv".to_vec()]
+        );
+        assert_eq!(list(b"de-CH"), vec![b"de-CH".to_vec()]);
+        assert_eq!(
+            encoding(b"Content-Transfer-Encoding: Quoted-Printable (comment)\n\n"),
+            Some(b"Quoted-Printable".to_vec())
+        );
     }
 
     #[test]

@@ -2,9 +2,9 @@
 //! offsets into the message bytes, its content type, and its children: the parts of a
 //! multipart, or the message inside a message/rfc822. Bodies are never copied.
 //!
-//! Broken mail still gets a structure: a multipart whose boundary never appears has its
-//! whole body as one part; a missing closing boundary ends the last part at the end of the
-//! message; nesting deeper than [`MAX_DEPTH`] is treated as a single part.
+//! Broken mail still gets a structure: a multipart whose boundary never appears (or that
+//! names none) has one empty part; a missing closing boundary ends the last part at the
+//! end of the message; nesting deeper than [`MAX_DEPTH`] is treated as a single part.
 
 use std::ops::Range;
 
@@ -51,18 +51,24 @@ fn parse_range(msg: &[u8], range: Range<usize>, in_digest: bool, depth: usize) -
     let kind = if depth >= MAX_DEPTH {
         Kind::Single
     } else if content_type.mtype.eq_ignore_ascii_case(b"multipart") {
-        match content_type.param(b"boundary") {
-            Some(b) if !b.is_empty() => {
-                let digest = content_type.subtype.eq_ignore_ascii_case(b"digest");
-                Kind::Multipart(
-                    split_parts(msg, body.clone(), b)
-                        .into_iter()
-                        .map(|r| parse_range(msg, r, digest, depth + 1))
-                        .collect(),
-                )
-            }
-            _ => Kind::Single,
-        }
+        let digest = content_type.subtype.eq_ignore_ascii_case(b"digest");
+        let parts = match content_type.param(b"boundary") {
+            Some(b) if !b.is_empty() => split_parts(msg, body.clone(), b),
+            _ => Vec::new(),
+        };
+        // IMAP needs at least one part in a multipart (RFC 3501 9, body-type-mpart): one
+        // empty part stands in when there are none, as Dovecot does; the body is preamble.
+        let parts = if parts.is_empty() {
+            std::iter::once(body.end..body.end).collect()
+        } else {
+            parts
+        };
+        Kind::Multipart(
+            parts
+                .into_iter()
+                .map(|r| parse_range(msg, r, digest, depth + 1))
+                .collect(),
+        )
     } else if content_type.is(b"message", b"rfc822") {
         Kind::Message(Box::new(parse_range(msg, body.clone(), false, depth + 1)))
     } else {
@@ -78,7 +84,7 @@ fn parse_range(msg: &[u8], range: Range<usize>, in_digest: bool, depth: usize) -
 
 /// The ranges of the parts between boundary lines in `body` (RFC 2046 5.1.1): each starts
 /// after a `--boundary` line and ends before the line break in front of the next one.
-/// Without any boundary line the whole body is one part.
+/// Without any boundary line there are none: all of the body is preamble.
 fn split_parts(msg: &[u8], body: Range<usize>, boundary: &[u8]) -> Vec<Range<usize>> {
     let mut delim = b"--".to_vec();
     delim.extend_from_slice(boundary);
@@ -121,10 +127,8 @@ fn split_parts(msg: &[u8], body: Range<usize>, boundary: &[u8]) -> Vec<Range<usi
         current = Some(next);
         from = next;
     }
-    match current {
-        Some(start) => parts.push(body.start + start..body.end),
-        None if parts.is_empty() => parts.push(body),
-        None => {}
+    if let Some(start) = current {
+        parts.push(body.start + start..body.end);
     }
     parts
 }
@@ -161,11 +165,10 @@ pub fn served_len(msg: &[u8], range: Range<usize>) -> u64 {
     n
 }
 
-/// The number of lines in `range`, as IMAP counts them for text bodies.
+/// The number of lines in `range`, as IMAP counts them for text bodies: line breaks (a
+/// last line without one is not a line, RFC 5322 2.1; Dovecot and c-client count so too).
 pub fn lines(msg: &[u8], range: Range<usize>) -> u64 {
-    let text = &msg[range];
-    let n = memchr::memchr_iter(b'\n', text).count() as u64;
-    n + u64::from(!text.is_empty() && !text.ends_with(b"\n"))
+    memchr::memchr_iter(b'\n', &msg[range]).count() as u64
 }
 
 #[cfg(test)]
@@ -226,7 +229,7 @@ mod tests {
     #[test]
     fn sizes_count_crlf() {
         assert_eq!(served_len(b"a\nb\r\n", 0..5), 6);
-        assert_eq!(lines(b"a\nb", 0..3), 2);
+        assert_eq!(lines(b"a\nb", 0..3), 1);
         assert_eq!(lines(b"a\nb\n", 0..4), 2);
     }
 

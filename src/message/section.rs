@@ -28,7 +28,9 @@ pub struct Section {
 /// fields with the blank line after them. `None`: no such part.
 pub enum Content {
     Range(Range<usize>),
-    Fields(Vec<Range<usize>>),
+    /// The fields, and whether the header they come from ends with a line end (then a
+    /// blank line follows them, as it follows a header).
+    Fields(Vec<Range<usize>>, bool),
 }
 
 impl Section {
@@ -94,7 +96,7 @@ impl Section {
                     })
                     .map(|f| h.start + f.whole.start..h.start + f.whole.end)
                     .collect();
-                Content::Fields(ranges)
+                Content::Fields(ranges, msg[h].ends_with(b"\n"))
             }
         })
     }
@@ -106,7 +108,7 @@ impl Content {
         let mut out = Vec::new();
         match self {
             Content::Range(r) => crlf(&mut out, msg, r.clone()),
-            Content::Fields(fields) => {
+            Content::Fields(fields, blank) => {
                 for f in fields {
                     crlf(&mut out, msg, f.clone());
                     // A field on a header's last line may lack its line end.
@@ -114,7 +116,9 @@ impl Content {
                         out.extend_from_slice(b"\r\n");
                     }
                 }
-                out.extend_from_slice(b"\r\n");
+                if *blank {
+                    out.extend_from_slice(b"\r\n");
+                }
             }
         }
         out

@@ -58,14 +58,13 @@ fn collect(msg: &[u8], part: &Part, out: &mut String) {
         }
         Kind::Single if part.content_type.mtype.eq_ignore_ascii_case(b"text") => {
             let raw = &msg[part.body.clone()];
-            let hdr = &msg[part.header.clone()];
-            let encoding = header::get(hdr, b"Content-Transfer-Encoding").unwrap_or_default();
-            let bytes = if encoding.eq_ignore_ascii_case(b"base64") {
-                decode::base64(raw)
-            } else if encoding.eq_ignore_ascii_case(b"quoted-printable") {
-                decode::quoted_printable(raw, false)
-            } else {
-                raw.to_vec()
+            let encoding = super::mime::encoding(&msg[part.header.clone()])
+                .unwrap_or_default()
+                .to_ascii_lowercase();
+            let bytes = match &encoding[..] {
+                b"base64" => decode::base64(raw),
+                b"quoted-printable" => decode::quoted_printable(raw, false),
+                _ => raw.to_vec(),
             };
             let charset = part.content_type.param(b"charset").unwrap_or(b"us-ascii");
             out.push_str(&decode::to_utf8(&bytes, charset));
