@@ -63,13 +63,18 @@ pub fn write(w: &mut impl Write, msg: &[u8], part: &Part, extended: bool) -> io:
     w.write_all(b")")
 }
 
-/// `body-fld-param`: the parameter list, or NIL.
+/// `body-fld-param`: the parameter list, or NIL. A text part that names no charset is
+/// US-ASCII (RFC 2046 4.1.2) and says so, as Dovecot and c-client answer.
 fn params(w: &mut impl Write, v: &Value) -> io::Result<()> {
-    if v.params.is_empty() {
+    let mut params = v.params.clone();
+    if v.mtype.eq_ignore_ascii_case(b"text") && v.param(b"charset").is_none() {
+        params.insert(0, (b"charset".to_vec(), b"us-ascii".to_vec()));
+    }
+    if params.is_empty() {
         return w.write_all(b"NIL");
     }
     w.write_all(b"(")?;
-    for (i, (name, value)) in v.params.iter().enumerate() {
+    for (i, (name, value)) in params.iter().enumerate() {
         if i > 0 {
             w.write_all(b" ")?;
         }
