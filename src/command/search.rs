@@ -314,11 +314,9 @@ fn matches(key: &Key, c: &mut Candidate) -> bool {
         Key::Larger(n) => c.size() > *n,
         Key::Smaller(n) => c.size() < *n,
         Key::Internal(when, d) => c.internal_date().is_some_and(|m| when.holds(m, *d)),
-        Key::Sent(when, d) => {
-            // Without a readable Date: field, INTERNALDATE stands in (as Dovecot does).
-            let sent = c.sent_date().or_else(|| c.internal_date());
-            sent.is_some_and(|m| when.holds(m, *d))
-        }
+        // Without a readable Date: field no SENT key matches (RFC 5256 2.2's fallback to
+        // INTERNALDATE is for sorting only).
+        Key::Sent(when, d) => c.sent_date().is_some_and(|m| when.holds(m, *d)),
         Key::Header(name, needle) => {
             let msg = c.bytes();
             let hdr = &msg[..header::split(msg)];

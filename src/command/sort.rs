@@ -110,12 +110,13 @@ pub fn facts(sel: &Selected, index: usize) -> Facts {
         .and_then(|d| date::parse_seconds(&d))
         .unwrap_or(f.arrival);
     (f.subject, f.reply) = subject::base(&header::get(&hdr, b"Subject").unwrap_or_default());
-    // RFC 5256: the addr-mailbox of the first address.
+    // RFC 5256: the addr-mailbox of the first address, which for a group is the group
+    // name (RFC 3501 7.4.2), compared as i;unicode-casemap does.
     let first = |name: &[u8]| {
         header::get(&hdr, name)
-            .and_then(|v| address::parse(&v).into_iter().find(|a| a.host.is_some()))
+            .and_then(|v| address::parse(&v).into_iter().next())
             .and_then(|a| a.mailbox)
-            .map(|mb| String::from_utf8_lossy(&mb).to_lowercase())
+            .map(|mb| String::from_utf8_lossy(&mb).to_uppercase())
             .unwrap_or_default()
     };
     f.from = first(b"From");

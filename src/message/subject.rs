@@ -3,8 +3,8 @@
 
 use super::decode;
 
-/// The base subject of a raw Subject value (encoded words decoded, lower-cased for
-/// comparison), and whether removing the markers showed the message to be a reply or a
+/// The base subject of a raw Subject value (encoded words decoded, and upper-cased for
+/// comparison as i;unicode-casemap does, RFC 5256 7 and RFC 5051), and whether removing the markers showed the message to be a reply or a
 /// forward (RFC 5256 REFERENCES step 5).
 pub fn base(raw: &[u8]) -> (String, bool) {
     // (1) Decode; tabs and runs of spaces become one space.
@@ -60,7 +60,7 @@ pub fn base(raw: &[u8]) -> (String, bool) {
         }
         break;
     }
-    (s.to_lowercase(), reply)
+    (s.to_uppercase(), reply)
 }
 
 /// `subj-blob`: `[...]` and the white space after it.
@@ -96,18 +96,18 @@ mod tests {
 
     #[test]
     fn rfc5256_base_subjects() {
-        assert_eq!(base(b"Re: hello"), ("hello".into(), true));
-        assert_eq!(base(b"RE: Re: re:  hello   "), ("hello".into(), true));
-        assert_eq!(base(b"Fwd: [list] Re: Hello (fwd)"), ("hello".into(), true));
-        assert_eq!(base(b"[fwd: hello]"), ("hello".into(), true));
-        assert_eq!(base(b"[list] hello"), ("hello".into(), false));
+        assert_eq!(base(b"Re: hello"), ("HELLO".into(), true));
+        assert_eq!(base(b"RE: Re: re:  hello   "), ("HELLO".into(), true));
+        assert_eq!(base(b"Fwd: [list] Re: Hello (fwd)"), ("HELLO".into(), true));
+        assert_eq!(base(b"[fwd: hello]"), ("HELLO".into(), true));
+        assert_eq!(base(b"[list] hello"), ("HELLO".into(), false));
         // A blob that would leave nothing is the subject itself.
-        assert_eq!(base(b"[only]"), ("[only]".into(), false));
-        assert_eq!(base(b"Re[2]: hello"), ("hello".into(), true));
-        assert_eq!(base(b"Reply to all"), ("reply to all".into(), false));
+        assert_eq!(base(b"[only]"), ("[ONLY]".into(), false));
+        assert_eq!(base(b"Re[2]: hello"), ("HELLO".into(), true));
+        assert_eq!(base(b"Reply to all"), ("REPLY TO ALL".into(), false));
         assert_eq!(
             base(b"=?UTF-8?Q?Re=3A_Gr=C3=BC=C3=9Fe?="),
-            ("grüße".into(), true)
+            ("GRÜSSE".into(), true)
         );
         assert_eq!(base(b""), (String::new(), false));
     }
