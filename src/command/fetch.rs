@@ -269,6 +269,26 @@ pub fn fetch(s: &mut Session, set: &SequenceSet, items: &[Item], uid: bool) -> i
             .as_ref()
             .filter(|_| needs_message)
             .map(|m| part::parse(m));
+        // BINARY first: RFC 3516 4.2 answers a part it cannot decode with NO [UNKNOWN-CTE],
+        // and this message then gets no FETCH response at all.
+        let binaries: Vec<Option<Result<Vec<u8>, binary::Error>>> = items
+            .iter()
+            .map(|item| match item {
+                Item::Binary { part, .. } => Some(binary::decode(
+                    msg.as_deref().expect("read for BINARY"),
+                    tree.as_ref().expect("parsed for BINARY"),
+                    part,
+                )),
+                _ => None,
+            })
+            .collect();
+        if binaries
+            .iter()
+            .any(|b| matches!(b, Some(Err(binary::Error::UnknownEncoding))))
+        {
+            unknown_cte = true;
+            continue;
+        }
         let mut flags_changed = false;
         if sets_seen && !sel.messages[i].flags().system.contains(Flags::SEEN) {
             match sel.messages[i].set_flags(&dir, |mut f| {
@@ -329,12 +349,10 @@ pub fn fetch(s: &mut Session, set: &SequenceSet, items: &[Item], uid: bool) -> i
                     size,
                     ..
                 } => {
-                    let msg = msg.as_deref().expect("read for BINARY");
-                    let tree = tree.as_ref().expect("parsed for BINARY");
                     let label = if *size { "BINARY.SIZE" } else { "BINARY" };
                     let spec: Vec<String> = numbers.iter().map(u32::to_string).collect();
                     write!(out, "{label}[{}]", spec.join("."))?;
-                    match binary::decode(msg, tree, numbers) {
+                    match binaries[n].as_ref().expect("decoded above") {
                         Ok(decoded) if *size => write!(out, " {}", decoded.len())?,
                         Ok(decoded) => {
                             let (offset, len) = window(*partial, decoded.len() as u64);
@@ -347,10 +365,8 @@ pub fn fetch(s: &mut Session, set: &SequenceSet, items: &[Item], uid: bool) -> i
                             write!(out, " {tilde}{{{len}}}\r\n")?;
                             out.write_all(bytes)?;
                         }
-                        Err(e) => {
-                            unknown_cte |= e == binary::Error::UnknownEncoding;
-                            out.write_all(b" NIL")?;
-                        }
+                        // No such part.
+                        Err(_) => out.write_all(b" NIL")?,
                     }
                 }
                 Item::Body {
