@@ -594,7 +594,8 @@ fn binary_with_other_items() {
 }
 
 // RFC 3516 4.3 (and section 5's UNKNOWN-CTE response code): a transfer encoding the server
-// cannot decode fails the FETCH with NO [UNKNOWN-CTE].
+// cannot decode fails the FETCH with NO [UNKNOWN-CTE], and no half answer for the message
+// comes before it.
 #[test]
 fn binary_unknown_encoding() {
     let mut s = session("binary-cte", 2);
@@ -602,6 +603,9 @@ fn binary_unknown_encoding() {
         let r = s.cmd(&format!("FETCH 2 {item}"));
         if !r.status().starts_with("NO [UNKNOWN-CTE]") {
             s.fail(&format!("FETCH 2 {item}: expected NO [UNKNOWN-CTE]"));
+        }
+        if r.lines().iter().any(|l| l.starts_with("* 2 FETCH")) {
+            s.fail(&format!("FETCH 2 {item}: a FETCH response came with NO [UNKNOWN-CTE]"));
         }
     }
 }
