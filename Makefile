@@ -42,7 +42,7 @@ check: test
 	$(CARGO) clippy --all-targets --locked -- -D warnings
 
 # Runs the fuzz target FUZZ_TARGET (preauth: the pre-login reader; commands: the post-login
-# grammar; message: the MIME parser) for FUZZ_SECONDS, with cargo-fuzz; the stable
+# grammar; message: the MIME parser and everything FETCH and SEARCH build on it) for FUZZ_SECONDS, with cargo-fuzz; the stable
 # toolchain is told to accept the sanitizer flags it needs.
 FUZZ_TARGET ?= preauth
 FUZZ_SECONDS ?= 600
