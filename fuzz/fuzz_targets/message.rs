@@ -414,7 +414,7 @@ fn check_body(msg: &[u8], d: &Data, p: &Part, extended: bool) {
     match &p.kind {
         Kind::Multipart(children) => {
             assert!(
-                TOLERATE_EMPTY_MULTIPART || !children.is_empty(),
+                !children.is_empty(),
                 "multipart with no parts: body-type-mpart is 1*body"
             );
             assert!(items.len() > children.len(), "multipart {items:?}");
