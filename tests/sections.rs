@@ -605,7 +605,9 @@ fn binary_unknown_encoding() {
             s.fail(&format!("FETCH 2 {item}: expected NO [UNKNOWN-CTE]"));
         }
         if r.lines().iter().any(|l| l.starts_with("* 2 FETCH")) {
-            s.fail(&format!("FETCH 2 {item}: a FETCH response came with NO [UNKNOWN-CTE]"));
+            s.fail(&format!(
+                "FETCH 2 {item}: a FETCH response came with NO [UNKNOWN-CTE]"
+            ));
         }
     }
 }

@@ -58,9 +58,10 @@ pub fn parse(p: &mut Parser, root: &Path) -> Result<Append, ParseError> {
         };
         let mut file = TmpFile::create(root).map_err(|e| {
             crate::log!("APPEND failed: {e}");
-            ParseError::No(
-                "[SERVERBUG] Cannot store the message; the server log says why".to_string(),
-            )
+            ParseError::No(format!(
+                "[{}] Cannot store the message; the server log says why",
+                super::code(&e)
+            ))
         })?;
         if p.literal_into(&mut file, MAX_MESSAGE)? == 0 {
             return Err(ParseError::No("Cannot store an empty message".to_string()));

@@ -36,8 +36,16 @@ pub fn copy(
         }
         Err(reply) => return Ok(reply),
     };
-    // The source's keyword names, defined in the target.
-    let names: Vec<Vec<u8>> = sel.keywords.iter().map(|(_, k)| k.to_vec()).collect();
+    // The keywords the copied messages carry, defined in the target.
+    let carried = indexes
+        .iter()
+        .fold(0u32, |bits, &i| bits | sel.messages[i].flags().keywords);
+    let names: Vec<Vec<u8>> = sel
+        .keywords
+        .iter()
+        .filter(|(slot, _)| carried & (1 << slot) != 0)
+        .map(|(_, k)| k.to_vec())
+        .collect();
     let target_keywords = match keywords::define(&dir, &names) {
         Ok(Some(k)) => k,
         Ok(None) => {

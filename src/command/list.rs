@@ -164,11 +164,19 @@ pub fn list(s: &mut Session, l: &List) -> io::Result<Reply> {
         (Err(e), _) | (_, Err(e)) => return Ok(failed(verb, e)),
     };
     let mut entries: BTreeMap<Vec<u8>, Entry> = BTreeMap::new();
+    // The levels above a name; a first level spelt inbox in any case is INBOX.
     let levels = |name: &[u8]| -> Vec<Vec<u8>> {
         name.iter()
             .enumerate()
             .filter(|&(_, &b)| b == b'.')
-            .map(|(i, _)| name[..i].to_vec())
+            .map(|(i, _)| {
+                let level = &name[..i];
+                if folder::is_inbox(level) {
+                    b"INBOX".to_vec()
+                } else {
+                    level.to_vec()
+                }
+            })
             .collect()
     };
     for name in std::iter::once(b"INBOX".to_vec()).chain(folders) {

@@ -316,7 +316,12 @@ pub fn execute(s: &mut Session, tag: &[u8], command: Command) -> io::Result<Repl
 /// The reply for a failed store operation: logged in full, answered with an RFC 5530 code.
 fn failed(verb: &str, e: MaildirError) -> Reply {
     crate::log!("{verb} failed: {e}");
-    let code = match &e {
+    format!("NO [{}] {verb} failed; the server log says why", code(&e))
+}
+
+/// The RFC 5530 response code for a store error.
+fn code(e: &MaildirError) -> &'static str {
+    match e {
         MaildirError::LockTimeout(_) => "INUSE",
         MaildirError::Io { source, .. } => match source.raw_os_error() {
             Some(n) if n == rustix::io::Errno::ACCESS.raw_os_error() => "NOPERM",
@@ -328,6 +333,5 @@ fn failed(verb: &str, e: MaildirError) -> Reply {
             }
             _ => "SERVERBUG",
         },
-    };
-    format!("NO [{code}] {verb} failed; the server log says why")
+    }
 }

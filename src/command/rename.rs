@@ -28,6 +28,27 @@ pub fn rename(s: &mut Session, from: &[u8], to: &[u8]) -> io::Result<Reply> {
     if to.starts_with(&prefix) {
         return Ok("NO [CANNOT] A mailbox cannot move below itself".to_string());
     }
+    // The children move too (RFC 3501 6.3.5): none of their new names may be taken either,
+    // or the rename would stop half-way.
+    let children = match folder::list(&s.root) {
+        Ok(names) => names,
+        Err(e) => return Ok(failed("RENAME", e)),
+    };
+    let moving = children
+        .iter()
+        .filter(|n| !folder::is_inbox(from) && n.starts_with(&prefix));
+    for child in moving {
+        let new = [to, &child[from.len()..]].concat();
+        match folder::path(&s.root, &new) {
+            Ok(p) if std::fs::symlink_metadata(&p).is_err() => {}
+            Ok(_) => {
+                return Ok(
+                    "NO [ALREADYEXISTS] A mailbox below the new name exists already".to_string(),
+                )
+            }
+            Err(e) => return Ok(format!("NO {e}")),
+        }
+    }
     let result = if folder::is_inbox(from) {
         move_inbox(&src, &dst)
     } else {

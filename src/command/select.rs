@@ -15,6 +15,9 @@ pub fn select(s: &mut Session, name: &[u8], read_only: bool) -> io::Result<Reply
         Ok(dir) => dir,
         Err(reply) => return Ok(reply),
     };
+    if !read_only {
+        crate::maildir::deliver::clean_tmp(&dir);
+    }
     let sel = match Selected::open(&s.root, dir, read_only) {
         Ok(sel) => sel,
         Err(e) => return Ok(failed(verb, e)),

@@ -170,6 +170,28 @@ pub fn copy(
     }
 }
 
+/// Removes files that have sat in `tmp/` of the Maildir `dir` for over 36 hours: deliveries
+/// that died half-way (the Maildir page's rule, which Dovecot follows too).
+pub fn clean_tmp(dir: &Path) {
+    let tmp = dir.join("tmp");
+    let Ok(entries) = std::fs::read_dir(&tmp) else {
+        return;
+    };
+    let limit = std::time::Duration::from_secs(36 * 3600);
+    for e in entries.flatten() {
+        let old = e
+            .metadata()
+            .ok()
+            .filter(|m| m.is_file())
+            .and_then(|m| m.modified().ok())
+            .and_then(|t| t.elapsed().ok())
+            .is_some_and(|age| age > limit);
+        if old {
+            let _ = std::fs::remove_file(e.path());
+        }
+    }
+}
+
 /// Makes renames and links in `dir` durable.
 pub fn sync_dir(dir: &Path) -> Result<(), MaildirError> {
     File::open(dir)
@@ -252,6 +274,20 @@ mod tests {
         drop(t);
         assert_eq!(std::fs::read_dir(dir.join("tmp")).unwrap().count(), 0);
         assert_eq!(std::fs::read_dir(dir.join("cur")).unwrap().count(), 1);
+        // Leftovers in tmp/ go after 36 hours, not before.
+        let stale = dir.join("tmp").join("stale");
+        let fresh = dir.join("tmp").join("fresh");
+        std::fs::write(&stale, b"x").unwrap();
+        std::fs::write(&fresh, b"x").unwrap();
+        let old = SystemTime::now() - std::time::Duration::from_secs(37 * 3600);
+        File::options()
+            .write(true)
+            .open(&stale)
+            .unwrap()
+            .set_modified(old)
+            .unwrap();
+        clean_tmp(&dir);
+        assert!(!stale.exists() && fresh.exists());
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }

@@ -46,9 +46,13 @@ pub fn path(root: &Path, name: &[u8]) -> Result<PathBuf, NameError> {
     if !super::mutf7::is_valid(name) {
         return Err(NameError::Encoding);
     }
-    let mut dir = String::from(".");
-    dir.push_str(std::str::from_utf8(name).map_err(|_| NameError::Character)?);
-    Ok(root.join(dir))
+    let name = std::str::from_utf8(name).map_err(|_| NameError::Character)?;
+    // INBOX is one name whatever its case, also as the first level of its children.
+    let name = match name.split_once('.') {
+        Some((first, rest)) if first.eq_ignore_ascii_case("INBOX") => format!("INBOX.{rest}"),
+        _ => name.to_string(),
+    };
+    Ok(root.join(format!(".{name}")))
 }
 
 /// The directory of an existing mailbox, or the tagged reply that says why there is none.
@@ -154,6 +158,7 @@ mod tests {
         assert_eq!(path(root, b"inbox").unwrap(), root);
         assert_eq!(path(root, b"Sent").unwrap(), root.join(".Sent"));
         assert_eq!(path(root, b"A.B").unwrap(), root.join(".A.B"));
+        assert_eq!(path(root, b"inbox.Sub").unwrap(), root.join(".INBOX.Sub"));
         assert_eq!(path(root, b"../etc"), Err(NameError::Character));
         assert_eq!(path(root, b"A..B"), Err(NameError::EmptyLevel));
         assert_eq!(path(root, b".hidden"), Err(NameError::EmptyLevel));

@@ -59,6 +59,10 @@ impl Dotlock {
             .write_all(data)
             .and_then(|_| file.sync_all())
             .and_then(|_| std::fs::rename(&self.path, target));
+        if result.is_err() {
+            // A full disk must not leave the lock behind for two minutes.
+            let _ = std::fs::remove_file(&self.path);
+        }
         result.map_err(MaildirError::io(target))
     }
 }
