@@ -7,7 +7,7 @@ CARGO ?= cargo
 SRC := Cargo.toml Cargo.lock $(shell find src -name '*.rs')
 # What the tests drive: the real tcpserver, supervise, multilog, checkpw, TLS in front,
 # real clients, and Dovecot to compare with.
-DEBS := ucspi-tcp daemontools checkpw stunnel4 curl openssl python3 gcc isync mutt tmux dovecot-imapd
+DEBS := ucspi-tcp daemontools checkpw stunnel4 curl openssl python3 gcc isync offlineimap3 mutt tmux dovecot-imapd
 
 .PHONY: all deps test check fuzz demo install clean
 
