@@ -319,13 +319,7 @@ pub fn fetch(s: &mut Session, set: &SequenceSet, items: &[Item], uid: bool) -> i
                     write!(out, "INTERNALDATE {}", datetime::format(secs))?;
                 }
                 Item::Size => {
-                    let size = match content::size_from_name(&m.name) {
-                        Some(n) => n,
-                        None => {
-                            let mut f = std::fs::File::open(m.path(&dir))?;
-                            content::served_size(&mut f)?
-                        }
-                    };
+                    let size = content::size(&m.name, &m.path(&dir))?;
                     write!(out, "RFC822.SIZE {size}")?;
                 }
                 Item::Envelope => {

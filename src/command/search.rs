@@ -273,11 +273,7 @@ impl Candidate<'_> {
     }
 
     fn size(&self) -> u64 {
-        content::size_from_name(&self.message.name).unwrap_or_else(|| {
-            std::fs::File::open(self.path())
-                .and_then(|mut f| content::served_size(&mut f))
-                .unwrap_or(0)
-        })
+        content::size(&self.message.name, &self.path()).unwrap_or(0)
     }
 
     fn internal_date(&self) -> Option<Date> {

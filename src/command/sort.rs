@@ -103,9 +103,7 @@ pub fn facts(sel: &Selected, index: usize) -> Facts {
         }
     }
     hdr.truncate(header::split(&hdr));
-    f.size = content::size_from_name(&m.name)
-        .or_else(|| content::served_size(&mut file).ok())
-        .unwrap_or(0);
+    f.size = content::size(&m.name, &path).unwrap_or(0);
     f.sent = header::get(&hdr, b"Date")
         .and_then(|d| date::parse_seconds(&d))
         .unwrap_or(f.arrival);

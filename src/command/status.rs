@@ -76,15 +76,11 @@ pub fn write_status(
                     .count() as u64,
             ),
             Item::Size => {
-                let mut total = 0;
-                for msg in &m.messages {
-                    total += match content::size_from_name(&msg.name) {
-                        Some(n) => n,
-                        None => std::fs::File::open(msg.path(dir))
-                            .and_then(|mut f| content::served_size(&mut f))
-                            .unwrap_or(0),
-                    };
-                }
+                let total = m
+                    .messages
+                    .iter()
+                    .map(|msg| content::size(&msg.name, &msg.path(dir)).unwrap_or(0))
+                    .sum();
                 ("SIZE", total)
             }
         };

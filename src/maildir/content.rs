@@ -18,6 +18,15 @@ pub fn size_from_name(name: &[u8]) -> Option<u64> {
     std::str::from_utf8(&digits[..end]).ok()?.parse().ok()
 }
 
+/// The size of a message as served (RFC822.SIZE): from its name's `,W=` when there, else
+/// by reading the file at `path`.
+pub fn size(name: &[u8], path: &std::path::Path) -> io::Result<u64> {
+    match size_from_name(name) {
+        Some(n) => Ok(n),
+        None => served_size(&mut File::open(path)?),
+    }
+}
+
 /// Calls `f` with the served bytes of the file, chunk by chunk, until it returns false.
 fn served_chunks(file: &mut File, mut f: impl FnMut(&[u8]) -> io::Result<bool>) -> io::Result<()> {
     file.seek(SeekFrom::Start(0))?;

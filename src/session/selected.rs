@@ -158,8 +158,13 @@ impl Selected {
         allow_expunge: bool,
     ) -> io::Result<()> {
         let stamp = Stamp::take(&self.dir);
-        if stamp == self.stamp && (self.vanished.is_empty() || !allow_expunge) {
-            return Ok(());
+        if stamp == self.stamp {
+            // Nothing changed on disk; only expunges already seen may be waiting.
+            return if allow_expunge {
+                self.report_expunges(out)
+            } else {
+                Ok(())
+            };
         }
         let fresh = match Mailbox::open(root, &self.dir, !self.read_only) {
             Ok(m) => m,
