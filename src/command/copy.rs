@@ -1,15 +1,18 @@
 //! COPY (RFC 3501 6.4.7) and MOVE (RFC 6851), with their UID forms and UIDPLUS's COPYUID
 //! (RFC 4315). A copy is a hard link under a new name in the target's `cur/`, with the
-//! keywords translated to the target's own letters; MOVE then removes the originals.
+//! keywords translated to the target's own letters. MOVE renames each message into the
+//! target instead, so that it is always in exactly one of the two folders, and puts them
+//! all back if one fails (RFC 6851 3.3: no message in both, NO means nothing moved).
 
 use std::io::{self, Write};
 use std::os::unix::ffi::OsStrExt;
+use std::path::Path;
 
 use super::{failed, Reply};
 use crate::maildir::deliver::{self, sync_dir};
 use crate::maildir::flags::MessageFlags;
 use crate::maildir::{folder, keywords, mailbox};
-use crate::session::Session;
+use crate::session::{Selected, Session};
 use crate::wire::{format_uids, SequenceSet};
 
 pub fn copy(
@@ -53,10 +56,11 @@ pub fn copy(
         }
         Err(e) => return Ok(failed(verb, e)),
     };
+    let src_dir = sel.dir.clone();
     let mut source_uids = Vec::new();
     let mut copies = Vec::new();
-    let mut copied_indexes = Vec::new();
-    let src_dir = sel.dir.clone();
+    // MOVE: (index, the name in the target) of each message moved so far.
+    let mut moved: Vec<(usize, Vec<u8>)> = Vec::new();
     for i in indexes {
         let m = &mut sel.messages[i];
         if sel.vanished.contains(&m.uid) {
@@ -73,29 +77,32 @@ pub fn copy(
             system: f.system,
             keywords,
         };
-        let mut result = deliver::copy(&m.path(&src_dir), &m.name, &s.root, &dir, flags);
-        for _ in 0..3 {
-            // Renamed by another session meanwhile: find it under its new name.
-            if !matches!(result, Ok(None)) || !matches!(m.open(&src_dir), Ok(Some(_))) {
-                break;
+        let result = if moving {
+            m.move_to(&src_dir, &s.root, &dir, flags)
+        } else {
+            let mut result = deliver::copy(&m.path(&src_dir), &m.name, &s.root, &dir, flags);
+            for _ in 0..3 {
+                // Renamed by another session meanwhile: find it under its new name.
+                if !matches!(result, Ok(None)) || !matches!(m.open(&src_dir), Ok(Some(_))) {
+                    break;
+                }
+                result = deliver::copy(&m.path(&src_dir), &m.name, &s.root, &dir, flags);
             }
-            result = deliver::copy(&m.path(&src_dir), &m.name, &s.root, &dir, flags);
-        }
+            result
+        };
         match result {
             Ok(Some(name)) => {
                 source_uids.push(m.uid);
+                if moving {
+                    moved.push((i, name.clone()));
+                }
                 copies.push(name);
-                copied_indexes.push(i);
             }
             Ok(None) => {
                 sel.vanished.insert(m.uid);
             }
             Err(e) => {
-                for name in &copies {
-                    let _ = std::fs::remove_file(
-                        dir.join("cur").join(std::ffi::OsStr::from_bytes(name)),
-                    );
-                }
+                undo(sel, &s.root, &dir, &copies, &moved);
                 return Ok(failed(verb, e));
             }
         }
@@ -106,7 +113,17 @@ pub fn copy(
             verb.to_lowercase()
         ));
     }
-    if let Err(e) = sync_dir(&dir.join("cur")) {
+    // Both folders' directories are on disk before anyone is told: the target's new
+    // names, and for MOVE the names gone from the source.
+    let mut synced = sync_dir(&dir.join("cur"));
+    if moving {
+        synced = synced.and_then(|_| sync_dir(&src_dir.join("cur")));
+        if moved.iter().any(|&(i, _)| sel.messages[i].in_new) {
+            synced = synced.and_then(|_| sync_dir(&src_dir.join("new")));
+        }
+    }
+    if let Err(e) = synced {
+        undo(sel, &s.root, &dir, &copies, &moved);
         return Ok(failed(verb, e));
     }
     let code = match mailbox::assign(&s.root, &dir, &copies) {
@@ -115,6 +132,7 @@ pub fn copy(
             format_uids(&source_uids),
             format_uids(&uids)
         ),
+        // The messages are in the target; they get UIDs at its next look.
         Err(e) => {
             crate::log!("{verb}: assigning UIDs: {e}");
             String::new()
@@ -127,24 +145,36 @@ pub fn copy(
     if !code.is_empty() {
         write!(s.conn.output, "* OK {code}Moved\r\n")?;
     }
-    for i in copied_indexes {
-        let m = &sel.messages[i];
-        match std::fs::remove_file(m.path(&src_dir)) {
-            Ok(()) => {}
-            Err(e) if e.kind() == io::ErrorKind::NotFound => {
-                // Renamed meanwhile: find it and remove it under its new name.
-                let mut m = m.clone();
-                if let Ok(Some(_)) = m.open(&src_dir) {
-                    let _ = std::fs::remove_file(m.path(&src_dir));
-                }
-            }
-            Err(e) => return Ok(failed(verb, crate::maildir::MaildirError::io(&src_dir)(e))),
-        }
+    for (i, _) in moved {
         sel.vanished.insert(sel.messages[i].uid);
-    }
-    if let Err(e) = sync_dir(&src_dir.join("cur")) {
-        return Ok(failed(verb, e));
     }
     sel.report_expunges(&mut s.conn.output)?;
     Ok("OK MOVE completed".to_string())
+}
+
+/// After a failure: removes the copies made so far, or for MOVE puts the moved messages
+/// back, so that the NO leaves both folders as they were (RFC 6851 3.3: each message is
+/// moved or unaffected). A message that cannot be put back stays moved, in the target
+/// only, and is reported expunged from the source.
+fn undo(
+    sel: &mut Selected,
+    root: &Path,
+    target: &Path,
+    copies: &[Vec<u8>],
+    moved: &[(usize, Vec<u8>)],
+) {
+    if moved.is_empty() {
+        for name in copies {
+            let _ =
+                std::fs::remove_file(target.join("cur").join(std::ffi::OsStr::from_bytes(name)));
+        }
+        return;
+    }
+    for (i, name) in moved.iter().rev() {
+        let m = &sel.messages[*i];
+        if let Err(e) = m.move_back(&sel.dir, root, target, name) {
+            crate::log!("MOVE: cannot put a message back, it stays moved: {e}");
+            sel.vanished.insert(m.uid);
+        }
+    }
 }

@@ -241,6 +241,8 @@ pub fn fetch(s: &mut Session, set: &SequenceSet, items: &[Item], uid: bool) -> i
     let out = &mut s.conn.output;
     let mut missing = false;
     let mut unknown_cte = false;
+    // \Seen set here is synced to disk before the tagged OK, as STORE's flags are.
+    let mut seen_set = false;
     for i in indexes {
         if sel.vanished.contains(&sel.messages[i].uid) {
             missing = true;
@@ -295,7 +297,7 @@ pub fn fetch(s: &mut Session, set: &SequenceSet, items: &[Item], uid: bool) -> i
                 f.system = f.system.union(Flags::SEEN);
                 f
             }) {
-                Ok(true) => flags_changed = true,
+                Ok(true) => (flags_changed, seen_set) = (true, true),
                 Ok(false) => {}
                 Err(e) => return Ok(failed("FETCH", e)),
             }
@@ -417,6 +419,11 @@ pub fn fetch(s: &mut Session, set: &SequenceSet, items: &[Item], uid: bool) -> i
             write!(out, " FLAGS {}", sel.flag_list(m))?;
         }
         out.write_all(b")\r\n")?;
+    }
+    if seen_set {
+        if let Err(e) = crate::maildir::deliver::sync_dir(&sel.dir.join("cur")) {
+            return Ok(failed("FETCH", e));
+        }
     }
     if unknown_cte {
         return Ok(

@@ -322,7 +322,7 @@ fn failed(verb: &str, e: MaildirError) -> Reply {
 /// The RFC 5530 response code for a store error.
 fn code(e: &MaildirError) -> &'static str {
     match e {
-        MaildirError::LockTimeout(_) => "INUSE",
+        MaildirError::LockTimeout(_) | MaildirError::LockLost(_) => "INUSE",
         MaildirError::Io { source, .. } => match source.raw_os_error() {
             Some(n) if n == rustix::io::Errno::ACCESS.raw_os_error() => "NOPERM",
             Some(n)

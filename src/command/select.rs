@@ -44,8 +44,16 @@ pub fn close(s: &mut Session) -> io::Result<Reply> {
         return Ok(super::NOT_SELECTED.to_string());
     };
     if !sel.read_only {
+        let mut removed = false;
         for m in sel.messages.iter_mut() {
-            if let Err(e) = m.remove_if_deleted(&sel.dir) {
+            match m.remove_if_deleted(&sel.dir) {
+                Ok(gone) => removed |= gone,
+                Err(e) => return Ok(failed("CLOSE", e)),
+            }
+        }
+        // The expunge is on disk before the OK, as EXPUNGE's is.
+        if removed {
+            if let Err(e) = crate::maildir::deliver::sync_dir(&sel.dir.join("cur")) {
                 return Ok(failed("CLOSE", e));
             }
         }

@@ -139,11 +139,7 @@ pub fn copy(
     target: &Path,
     flags: MessageFlags,
 ) -> Result<Option<Vec<u8>>, MaildirError> {
-    let unique = super::flags::base(name);
-    let sizes = memchr::memchr(b',', unique).map_or(&b""[..], |i| &unique[i..]);
-    let mut plain = unique_name().into_bytes();
-    plain.extend_from_slice(sizes);
-    let new = rename(&plain, flags);
+    let (plain, new) = copy_name(name, flags);
     let dest = target.join("cur").join(std::ffi::OsStr::from_bytes(&new));
     match std::fs::hard_link(src, &dest) {
         Ok(()) => return Ok(Some(new)),
@@ -170,34 +166,62 @@ pub fn copy(
     }
 }
 
-/// Removes files that have sat in `tmp/` of the Maildir `dir` for over 36 hours: deliveries
-/// that died half-way (the Maildir page's rule, which Dovecot follows too).
+/// A new unique name for a copy of the message named `name`, keeping its size fields:
+/// the name without flags, and with `flags`.
+pub fn copy_name(name: &[u8], flags: MessageFlags) -> (Vec<u8>, Vec<u8>) {
+    let unique = super::flags::base(name);
+    let sizes = memchr::memchr(b',', unique).map_or(&b""[..], |i| &unique[i..]);
+    let mut plain = unique_name().into_bytes();
+    plain.extend_from_slice(sizes);
+    let new = rename(&plain, flags);
+    (plain, new)
+}
+
+/// Whether `e` says that a link or rename cannot cross from one filesystem to another.
+pub fn is_cross_device(e: &io::Error) -> bool {
+    e.raw_os_error() == Some(rustix::io::Errno::XDEV.raw_os_error())
+}
+
+/// How long a file may sit in `tmp/` before it counts as a delivery that died half-way
+/// (the Maildir page's rule, which Dovecot follows too).
+const TMP_AGE: std::time::Duration = std::time::Duration::from_secs(36 * 3600);
+
+/// Cleans `tmp/` of the Maildir `dir`: removes files that have sat there for over 36 hours,
+/// and the remains of a DELETE that was interrupted (a folder renamed into `tmp/` of the
+/// root: it is deleted already, so it goes whatever its age).
 pub fn clean_tmp(dir: &Path) {
     let tmp = dir.join("tmp");
     let Ok(entries) = std::fs::read_dir(&tmp) else {
         return;
     };
-    let limit = std::time::Duration::from_secs(36 * 3600);
     for e in entries.flatten() {
-        let old = e
-            .metadata()
-            .ok()
-            .filter(|m| m.is_file())
-            .and_then(|m| m.modified().ok())
-            .and_then(|t| t.elapsed().ok())
-            .is_some_and(|age| age > limit);
+        let Ok(m) = e.metadata() else {
+            continue;
+        };
+        if m.is_dir()
+            && e.file_name()
+                .as_bytes()
+                .starts_with(super::folder::GRAVE.as_bytes())
+        {
+            crate::log!(
+                "removing the rest of a deleted folder {}",
+                e.path().display()
+            );
+            let _ = std::fs::remove_dir_all(e.path());
+            continue;
+        }
+        let old = m.is_file()
+            && m.modified()
+                .ok()
+                .and_then(|t| t.elapsed().ok())
+                .is_some_and(|age| age > TMP_AGE);
         if old {
             let _ = std::fs::remove_file(e.path());
         }
     }
 }
 
-/// Makes renames and links in `dir` durable.
-pub fn sync_dir(dir: &Path) -> Result<(), MaildirError> {
-    File::open(dir)
-        .and_then(|d| d.sync_all())
-        .map_err(MaildirError::io(dir))
-}
+pub use super::durable::sync_dir;
 
 impl Write for TmpFile {
     /// Takes message bytes with CRLF line ends and stores them with LF.
@@ -286,8 +310,16 @@ mod tests {
             .unwrap()
             .set_modified(old)
             .unwrap();
+        // An interrupted DELETE left a folder in tmp/: it goes at once.
+        let grave = dir.join("tmp").join("deleted.1.M1P1Q1.host");
+        std::fs::create_dir_all(grave.join("cur")).unwrap();
+        std::fs::write(grave.join("cur").join("1.host:2,"), b"x").unwrap();
+        let other = dir.join("tmp").join("somedir");
+        std::fs::create_dir_all(&other).unwrap();
         clean_tmp(&dir);
         assert!(!stale.exists() && fresh.exists());
+        assert!(!grave.exists() && other.exists());
+        std::fs::remove_dir(&other).unwrap();
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }

@@ -6,6 +6,7 @@ use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::DirBuilderExt;
 use std::path::{Path, PathBuf};
 
+use super::durable::sync_dir;
 use super::MaildirError;
 
 #[derive(Debug, PartialEq, Eq, thiserror::Error)]
@@ -110,16 +111,24 @@ pub fn create(dir: &Path) -> Result<bool, MaildirError> {
     }
     let marker = dir.join("maildirfolder");
     std::fs::write(&marker, b"").map_err(MaildirError::io(&marker))?;
+    // The client is told the folder exists: its entries and its name are on disk.
+    sync_dir(dir)?;
+    super::durable::sync_parent(dir)?;
     Ok(true)
 }
 
+/// The start of the name a deleted folder has in `tmp/` of the root while it is removed.
+pub const GRAVE: &str = "deleted.";
+
 /// Deletes the folder at `dir`: it leaves the folder tree in one rename (into `tmp/` of
-/// `root`) and is removed from there, so nobody sees it half gone.
+/// `root`, made durable) and is removed from there, so nobody sees it half gone. If the
+/// removal is interrupted, [`clean_tmp`](super::deliver::clean_tmp) finishes it.
 pub fn delete(root: &Path, dir: &Path) -> Result<(), MaildirError> {
     let grave = root
         .join("tmp")
-        .join(format!("deleted.{}", super::deliver::unique_name()));
+        .join(format!("{GRAVE}{}", super::deliver::unique_name()));
     std::fs::rename(dir, &grave).map_err(MaildirError::io(dir))?;
+    sync_dir(root)?;
     std::fs::remove_dir_all(&grave).map_err(MaildirError::io(&grave))
 }
 
@@ -145,7 +154,7 @@ pub fn rename(root: &Path, from: &[u8], to: &[u8]) -> Result<(), MaildirError> {
         let old = dir(&child);
         std::fs::rename(&old, dir(&new)).map_err(MaildirError::io(&old))?;
     }
-    Ok(())
+    sync_dir(root)
 }
 
 #[cfg(test)]

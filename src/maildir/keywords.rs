@@ -55,12 +55,10 @@ impl Keywords {
         out
     }
 
-    /// Replaces the file at `dir` (write a new one, rename it over the old).
+    /// Replaces the file at `dir` durably: a lost file would give the letters in message
+    /// names other meanings (or none).
     pub fn write(&self, dir: &Path) -> Result<(), MaildirError> {
-        let tmp = dir.join(format!("{FILE}.tmp.{}", std::process::id()));
-        std::fs::write(&tmp, self.to_bytes())
-            .and_then(|_| std::fs::rename(&tmp, dir.join(FILE)))
-            .map_err(MaildirError::io(dir))
+        super::durable::replace(&dir.join(FILE), &self.to_bytes())
     }
 
     /// The slots in use, with their names.

@@ -61,15 +61,16 @@ impl Mailbox {
                 return Ok(view(dir, &list, entries, &HashSet::new()));
             }
         }
-        Self::open_locked(root, dir, claim_new)
+        retry_lost(|| Self::open_locked(root, dir, claim_new))
     }
 
     fn open_locked(root: &Path, dir: &Path, claim_new: bool) -> Result<Mailbox, MaildirError> {
-        let lock = Dotlock::acquire(dir.join(format!("{}.lock", uidlist::FILE)))?;
+        let mut lock = Dotlock::acquire(dir.join(format!("{}.lock", uidlist::FILE)))?;
         let (mut list, mut changed) = read_or_create(root, dir)?;
         let mut recent = HashSet::new();
         if claim_new {
             for e in scan(dir)?.into_iter().filter(|e| e.in_new) {
+                lock.refresh();
                 let mut to = e.name.clone();
                 if memchr::memchr(b':', &to).is_none() {
                     to.extend_from_slice(b":2,");
@@ -82,6 +83,7 @@ impl Mailbox {
                 }
             }
         }
+        lock.refresh();
         let mut entries = scan(dir)?;
         let known: HashSet<Vec<u8>> = list
             .records
@@ -96,6 +98,7 @@ impl Mailbox {
             if known.iter().all(|b| present.contains(b)) {
                 break;
             }
+            lock.refresh();
             for e in scan(dir)? {
                 if !present.contains(base(&e.name)) {
                     present.insert(base(&e.name).to_vec());
@@ -145,8 +148,10 @@ fn read_or_create(root: &Path, dir: &Path) -> Result<(Uidlist, bool), MaildirErr
                 None => super::courier::read(dir, guid),
                 Some(_) => None,
             };
-            let list =
-                list.unwrap_or_else(|| Uidlist::new(uidvalidity::next(root, previous), guid));
+            let list = match list {
+                Some(list) => list,
+                None => Uidlist::new(uidvalidity::next(root, previous)?, guid),
+            };
             (list, true)
         }
     })
@@ -156,6 +161,14 @@ fn read_or_create(root: &Path, dir: &Path) -> Result<(Uidlist, bool), MaildirErr
 /// MOVE), so that the client can be told them (RFC 4315). Returns the UIDVALIDITY and the
 /// UIDs.
 pub fn assign(root: &Path, dir: &Path, names: &[Vec<u8>]) -> Result<(u32, Vec<u32>), MaildirError> {
+    retry_lost(|| assign_locked(root, dir, names))
+}
+
+fn assign_locked(
+    root: &Path,
+    dir: &Path,
+    names: &[Vec<u8>],
+) -> Result<(u32, Vec<u32>), MaildirError> {
     let lock = Dotlock::acquire(dir.join(format!("{}.lock", uidlist::FILE)))?;
     let (mut list, _) = read_or_create(root, dir)?;
     let known = list.map();
@@ -181,6 +194,21 @@ pub fn assign(root: &Path, dir: &Path, names: &[Vec<u8>]) -> Result<(u32, Vec<u3
     let uidvalidity = list.uidvalidity;
     lock.replace(&dir.join(uidlist::FILE), &list.to_bytes())?;
     Ok((uidvalidity, uids))
+}
+
+/// How often a change of the list is tried when the lock was taken away meanwhile.
+const LOCK_TRIES: usize = 3;
+
+/// Runs `f` again when it lost the lock (a holder that stalled past the stale age): it then
+/// installed nothing, and starting over under a new lock is safe.
+fn retry_lost<T>(mut f: impl FnMut() -> Result<T, MaildirError>) -> Result<T, MaildirError> {
+    for _ in 1..LOCK_TRIES {
+        match f() {
+            Err(MaildirError::LockLost(_)) => {}
+            result => return result,
+        }
+    }
+    f()
 }
 
 /// The messages present on disk, in UID order.
@@ -266,6 +294,75 @@ impl Message {
             }
         }
         Ok(false)
+    }
+
+    /// Moves the message's file into `cur/` of the folder `target` (under the Maildir
+    /// `root`), under a new unique name with `flags`, and returns that name; `Ok(None)`: it
+    /// is gone (expunged elsewhere). A rename: at every moment the message is in exactly
+    /// one of the two folders (RFC 6851 3.3). Across filesystems it is copied and the
+    /// original removed, and the copy goes again if the original cannot be. `self` keeps
+    /// the name it had in `dir`, for [`move_back`](Self::move_back).
+    pub fn move_to(
+        &mut self,
+        dir: &Path,
+        root: &Path,
+        target: &Path,
+        flags: MessageFlags,
+    ) -> Result<Option<Vec<u8>>, MaildirError> {
+        for _ in 0..3 {
+            let (_, new) = super::deliver::copy_name(&self.name, flags);
+            let dest = target.join("cur").join(std::ffi::OsStr::from_bytes(&new));
+            let src = self.path(dir);
+            match std::fs::rename(&src, &dest) {
+                Ok(()) => return Ok(Some(new)),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                    let before = (self.name.clone(), self.in_new);
+                    if !self.follow(dir) {
+                        return Ok(None);
+                    }
+                    if before == (self.name.clone(), self.in_new) {
+                        // The source is there: what is missing is the target.
+                        return Err(MaildirError::io(&dest)(e));
+                    }
+                }
+                Err(e) if super::deliver::is_cross_device(&e) => {
+                    let Some(new) = super::deliver::copy(&src, &self.name, root, target, flags)?
+                    else {
+                        return Ok(None);
+                    };
+                    let copy = target.join("cur").join(std::ffi::OsStr::from_bytes(&new));
+                    if let Err(e) = std::fs::remove_file(&src) {
+                        let _ = std::fs::remove_file(&copy);
+                        return Err(MaildirError::io(&src)(e));
+                    }
+                    return Ok(Some(new));
+                }
+                Err(e) => return Err(MaildirError::io(&src)(e)),
+            }
+        }
+        Ok(None)
+    }
+
+    /// Undoes [`move_to`](Self::move_to): puts the file `moved` in `cur/` of `target` back
+    /// where the message was in `dir`, under its old name.
+    pub fn move_back(
+        &self,
+        dir: &Path,
+        root: &Path,
+        target: &Path,
+        moved: &[u8],
+    ) -> Result<(), MaildirError> {
+        let from = target.join("cur").join(std::ffi::OsStr::from_bytes(moved));
+        let to = self.path(dir);
+        match std::fs::rename(&from, &to) {
+            Ok(()) => Ok(()),
+            Err(e) if super::deliver::is_cross_device(&e) => {
+                // Back through a copy; the message keeps a new unique name in `dir`.
+                super::deliver::copy(&from, moved, root, dir, self.flags())?;
+                std::fs::remove_file(&from).map_err(MaildirError::io(&from))
+            }
+            Err(e) => Err(MaildirError::io(&from)(e)),
+        }
     }
 
     /// Changes the message's flags to `change(current flags)` by renaming its file into

