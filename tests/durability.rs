@@ -174,3 +174,87 @@ fn rest_of_an_interrupted_delete_is_removed() {
     );
     c.expect("a1 LOGOUT", "OK");
 }
+
+/// `(UIDVALIDITY, UIDNEXT, [(uid, file base name)])` as SELECT and UID FETCH show them.
+fn selected_state(c: &mut Client, tag: &str) -> (u32, u32, Vec<u32>) {
+    let lines = c.expect(&format!("{tag}a SELECT INBOX"), "OK");
+    let code = |name: &str| -> u32 {
+        let prefix = format!("* OK [{name} ");
+        lines
+            .iter()
+            .find_map(|l| {
+                let r = l.strip_prefix(&prefix)?;
+                r[..r.find(']')?].parse().ok()
+            })
+            .unwrap_or_else(|| panic!("no {name} in {lines:?}"))
+    };
+    let (v, n) = (code("UIDVALIDITY"), code("UIDNEXT"));
+    let uids = c
+        .expect(&format!("{tag}b UID FETCH 1:* (UID)"), "OK")
+        .iter()
+        .filter_map(|l| {
+            l.strip_prefix("* ")?
+                .split("(UID ")
+                .nth(1)?
+                .strip_suffix(')')?
+                .parse()
+                .ok()
+        })
+        .collect();
+    (v, n, uids)
+}
+
+// DESIGN.md 3: "UIDVALIDITY changes only when the list is lost". A damaged list (a garbled
+// line, UIDs out of order) was taken as lost: a new UIDVALIDITY, and every client
+// downloaded everything again. Now it is repaired: the UIDVALIDITY and every readable UID
+// stay, and the message whose line is unreadable gets a UID above every UID seen.
+#[test]
+fn damaged_uidlist_is_repaired_not_lost() {
+    let (dir, md) = maildir("uidlist-garbled");
+    three(&md);
+    std::fs::write(
+        md.join("dovecot-uidlist"),
+        b"3 V1234567 N10 G0123456789abcdef0123456789abcdef\n\
+          5 :1700000002.M2P1.host,S=30\n\
+          2 :1700000001.M1P1.host,S=30\n\
+          \x00\x00\x00garbage\xff 1700000003.M3P1.host\n",
+    )
+    .unwrap();
+    let mut c = session(&dir, &md);
+    let (v, n, uids) = selected_state(&mut c, "a");
+    assert_eq!(v, 1234567, "UIDVALIDITY kept");
+    assert_eq!(
+        uids,
+        [2, 5, 10],
+        "readable UIDs kept, the unreadable one above N"
+    );
+    assert_eq!(n, 11);
+    c.expect("z LOGOUT", "OK");
+    assert!(c.stderr().contains("repaired"), "logged: {}", c.stderr());
+    let text = std::fs::read_to_string(md.join("dovecot-uidlist")).unwrap();
+    assert!(
+        text.starts_with("3 V1234567 N11 G0123456789abcdef"),
+        "{text}"
+    );
+}
+
+// A list cut short in its last line: the lines before keep their UIDs; the cut line's UID
+// (3) is not given to anything again, the message gets 4.
+#[test]
+fn truncated_uidlist_keeps_its_uids() {
+    let (dir, md) = maildir("uidlist-cut");
+    three(&md);
+    std::fs::write(
+        md.join("dovecot-uidlist"),
+        b"3 V7654321 N4 G0123456789abcdef0123456789abcdef\n\
+          1 :1700000001.M1P1.host,S=30\n\
+          2 :1700000002.M2P1.host,S=30\n\
+          3 :",
+    )
+    .unwrap();
+    let mut c = session(&dir, &md);
+    let (v, n, uids) = selected_state(&mut c, "a");
+    assert_eq!((v, n), (7654321, 5));
+    assert_eq!(uids, [1, 2, 4]);
+    c.expect("z LOGOUT", "OK");
+}

@@ -141,6 +141,7 @@ impl Mailbox {
 fn read_or_create(root: &Path, dir: &Path) -> Result<(Uidlist, bool), MaildirError> {
     Ok(match Uidlist::read(dir)? {
         Read::Found(list) => (list, false),
+        Read::Repaired(list) => (list, true),
         Read::Lost { previous } => {
             let mut guid = [0u8; 16];
             let _ = rustix::rand::getrandom(&mut guid, rustix::rand::GetRandomFlags::empty());

@@ -86,25 +86,10 @@ impl Uidlist {
             if line.is_empty() {
                 continue;
             }
-            let bad = || UidlistError::Record(i + 2);
-            let sp = memchr::memchr(b' ', line).ok_or_else(bad)?;
-            let uid = number(&line[..sp]).filter(|&u| u > 0).ok_or_else(bad)?;
-            let rest = &line[sp + 1..];
-            let colon = if rest.first() == Some(&b':') {
-                0
-            } else {
-                memchr::memmem::find(rest, b" :").ok_or_else(bad)? + 1
-            };
-            let fields = rest[..colon].strip_suffix(b" ").unwrap_or(&rest[..colon]);
-            let name = &rest[colon + 1..];
-            if name.is_empty() || records.last().is_some_and(|r| r.uid >= uid) {
-                return Err(bad());
+            match record(line) {
+                Some(r) if records.last().is_none_or(|last| last.uid < r.uid) => records.push(r),
+                _ => return Err(UidlistError::Record(i + 2)),
             }
-            records.push(Record {
-                uid,
-                fields: fields.to_vec(),
-                name: name.to_vec(),
-            });
         }
         let next_uid = next_uid.max(records.last().map_or(1, |r| r.uid + 1));
         Ok(Uidlist {
@@ -136,20 +121,72 @@ impl Uidlist {
         out
     }
 
-    /// Reads the list of the Maildir `dir`. A list that does not parse counts as lost; its
-    /// UIDVALIDITY, when still readable, comes back so that the new one can be larger.
+    /// What can still be read of a damaged list: every record line that parses (each UID
+    /// and each message once, the first line winning), under the header's UIDVALIDITY,
+    /// with the next UID above every UID seen, also on lines that no longer parse. `None`
+    /// when even the UIDVALIDITY cannot be read: then the list is lost.
+    pub fn repair(data: &[u8]) -> Option<Uidlist> {
+        let mut lines = data.split(|&b| b == b'\n');
+        let header = lines.next()?;
+        let (mut uidvalidity, mut next_uid, mut header_rest) = (None, 0, Vec::new());
+        for f in header
+            .split(|&b| b == b' ')
+            .filter(|f| !f.is_empty())
+            .skip(1)
+        {
+            match f[0] {
+                b'V' => uidvalidity = uidvalidity.or(number(&f[1..]).filter(|&v| v > 0)),
+                b'N' => next_uid = next_uid.max(number(&f[1..]).unwrap_or(0)),
+                _ => header_rest.push(f.to_vec()),
+            }
+        }
+        let mut records = Vec::new();
+        let mut highest = 0;
+        for line in lines {
+            let first = line.split(|&b| b == b' ').next().unwrap_or(b"");
+            highest = highest.max(number(first).unwrap_or(0));
+            records.extend(record(line));
+        }
+        records.sort_by_key(|r| r.uid);
+        records.dedup_by_key(|r| r.uid);
+        let mut names = std::collections::HashSet::new();
+        records.retain(|r| names.insert(base(&r.name).to_vec()));
+        Some(Uidlist {
+            uidvalidity: uidvalidity?,
+            next_uid: next_uid.max(highest.saturating_add(1)).max(1),
+            header_rest,
+            records,
+        })
+    }
+
+    /// Reads the list of the Maildir `dir`. A damaged list is repaired as far as it can be
+    /// read ([`repair`](Self::repair)), so that clients keep their UIDs; it counts as lost
+    /// only when its UIDVALIDITY is unreadable.
     pub fn read(dir: &Path) -> Result<Read, MaildirError> {
         let path = dir.join(FILE);
         match std::fs::read(&path) {
             Ok(data) => match Uidlist::parse(&data) {
                 Ok(list) => Ok(Read::Found(list)),
-                Err(e) => {
-                    crate::log!("{}: {e}; assigning new UIDs", path.display());
-                    let previous = data
-                        .split(|&b| b == b'\n' || b == b' ')
-                        .find_map(|f| f.strip_prefix(b"V").and_then(number));
-                    Ok(Read::Lost { previous })
-                }
+                Err(e) => match Uidlist::repair(&data) {
+                    Some(list) => {
+                        crate::log!(
+                            "{}: {e}; repaired: UIDVALIDITY {} kept, {} UIDs kept, next UID {}",
+                            path.display(),
+                            list.uidvalidity,
+                            list.records.len(),
+                            list.next_uid
+                        );
+                        Ok(Read::Repaired(list))
+                    }
+                    None => {
+                        crate::log!(
+                            "{}: {e}, and no UIDVALIDITY can be read: the list is lost; \
+                             assigning new UIDs under a new UIDVALIDITY",
+                            path.display()
+                        );
+                        Ok(Read::Lost { previous: None })
+                    }
+                },
             },
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Read::Lost { previous: None }),
             Err(e) => Err(MaildirError::io(&path)(e)),
@@ -167,11 +204,35 @@ impl Uidlist {
 
 pub enum Read {
     Found(Uidlist),
+    /// Damaged, and repaired as far as it could be read: to be written back.
+    Repaired(Uidlist),
     /// Missing or unreadable: UIDs must be assigned anew, under a new UIDVALIDITY larger
     /// than `previous`.
     Lost {
         previous: Option<u32>,
     },
+}
+
+/// One `<uid> [fields] :<filename>` line; `None` when it does not parse.
+fn record(line: &[u8]) -> Option<Record> {
+    let sp = memchr::memchr(b' ', line)?;
+    let uid = number(&line[..sp]).filter(|&u| u > 0)?;
+    let rest = &line[sp + 1..];
+    let colon = if rest.first() == Some(&b':') {
+        0
+    } else {
+        memchr::memmem::find(rest, b" :")? + 1
+    };
+    let fields = rest[..colon].strip_suffix(b" ").unwrap_or(&rest[..colon]);
+    let name = &rest[colon + 1..];
+    if name.is_empty() {
+        return None;
+    }
+    Some(Record {
+        uid,
+        fields: fields.to_vec(),
+        name: name.to_vec(),
+    })
 }
 
 #[cfg(test)]
@@ -217,6 +278,42 @@ mod tests {
             Uidlist::parse(b"3 V1 N9\nx :a\n"),
             Err(UidlistError::Record(2))
         );
+    }
+
+    // A list cut short (a full disk, a crash of a writer that did not fsync): the lines
+    // before the cut keep their UIDs and the UIDVALIDITY stays; the cut line's UID is
+    // never given again.
+    #[test]
+    fn repairs_a_truncated_list() {
+        let full = b"3 V1796016417 N6 G00ff\n1 :a,S=1\n2 W9 :b,S=2\n5 :c,S=3\n";
+        let cut = &full[..full.len() - 6];
+        assert_eq!(Uidlist::parse(cut), Err(UidlistError::Record(4)));
+        let l = Uidlist::repair(cut).unwrap();
+        assert_eq!(l.uidvalidity, 1796016417);
+        assert_eq!(l.header_rest, vec![b"G00ff".to_vec()]);
+        let uids: Vec<u32> = l.records.iter().map(|r| r.uid).collect();
+        assert_eq!(uids, [1, 2]);
+        assert_eq!(l.records[1].fields, b"W9");
+        assert_eq!(l.next_uid, 6);
+        // Cut inside the record's number: "5" alone still says UID 5 was used.
+        let l = Uidlist::repair(b"3 V7 N2\n1 :a\n5").unwrap();
+        assert_eq!((l.records.len(), l.next_uid), (1, 6));
+    }
+
+    // Garbage in the middle, UIDs out of order, a UID or a message listed twice: every
+    // line that can be read is kept, each UID names one message, the next UID is above
+    // all of them.
+    #[test]
+    fn repairs_a_garbled_list() {
+        let text = b"3 V42 N3\n1 :a\n\x00\xff garbage\n9 :b\n4 :c\n4 :d\n7 :a\nx :e\n12 no colon\n";
+        assert_eq!(Uidlist::parse(text), Err(UidlistError::Record(3)));
+        let l = Uidlist::repair(text).unwrap();
+        let got: Vec<(u32, &[u8])> = l.records.iter().map(|r| (r.uid, &r.name[..])).collect();
+        assert_eq!(got, [(1, &b"a"[..]), (4, b"c"), (9, b"b")]);
+        assert_eq!((l.uidvalidity, l.next_uid), (42, 13));
+        // No readable UIDVALIDITY: nothing to keep the UIDs under.
+        assert!(Uidlist::repair(b"3 Vx N3\n1 :a\n").is_none());
+        assert!(Uidlist::repair(b"\x00\x00\x00").is_none());
     }
 
     #[test]
