@@ -258,3 +258,89 @@ fn truncated_uidlist_keeps_its_uids() {
     assert_eq!(uids, [1, 2, 4]);
     c.expect("z LOGOUT", "OK");
 }
+
+/// A folder whose one message already has its UID in `dovecot-uidlist`.
+fn settled_folder(md: &Path) {
+    put_message(md, "cur", "1700000001.M1P1.host,S=30:2,S");
+    std::fs::write(
+        md.join("dovecot-uidlist"),
+        b"3 V1234567 N2 G0123456789abcdef0123456789abcdef\n1 :1700000001.M1P1.host,S=30\n",
+    )
+    .unwrap();
+}
+
+/// Sets the mtime of `new/`, `cur/` and `dovecot-uidlist` to `t`, as a filesystem with
+/// whole-second timestamps records a change in the second `t`.
+fn stamp_all(md: &Path, t: SystemTime) {
+    for p in ["new", "cur", "dovecot-uidlist"] {
+        std::fs::File::open(md.join(p))
+            .unwrap()
+            .set_modified(t)
+            .unwrap();
+    }
+}
+
+/// The current second, as a filesystem with whole-second mtimes records "now".
+fn this_second() -> SystemTime {
+    let now = SystemTime::now()
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .unwrap();
+    SystemTime::UNIX_EPOCH + Duration::from_secs(now.as_secs())
+}
+
+/// Delivers a message into `new/` and puts the mtime of `new/` back to `t`: a delivery in
+/// the same tick as the last scan, on a filesystem whose mtimes are that coarse.
+fn deliver_in_same_tick(md: &Path, t: SystemTime) {
+    put_message(md, "tmp", "1700000002.M2P2.host,S=30");
+    std::fs::rename(
+        md.join("tmp").join("1700000002.M2P2.host,S=30"),
+        md.join("new").join("1700000002.M2P2.host,S=30"),
+    )
+    .unwrap();
+    std::fs::File::open(md.join("new"))
+        .unwrap()
+        .set_modified(t)
+        .unwrap();
+}
+
+// DESIGN.md 4: "new mail shows up on NOOP". The rescan shortcut compared directory mtimes;
+// with whole-second mtimes (NFS), a delivery in the same second as the scan left every
+// stamp equal and NOOP never reported it. Now a stamp read within the mtime resolution of
+// its times is not trusted, and the NOOP rescans.
+#[test]
+fn delivery_in_the_same_tick_shows_up_on_noop() {
+    let (dir, md) = maildir("coarse-noop");
+    settled_folder(&md);
+    let mut c = session(&dir, &md);
+    let t = this_second();
+    stamp_all(&md, t);
+    let lines = c.expect("a1 SELECT INBOX", "OK");
+    assert!(has(&lines, "* 1 EXISTS"), "{lines:?}");
+    deliver_in_same_tick(&md, t);
+    let lines = c.expect("a2 NOOP", "OK");
+    assert!(
+        has(&lines, "* 2 EXISTS"),
+        "the delivery is reported: {lines:?}"
+    );
+    c.expect("a3 LOGOUT", "OK");
+}
+
+// The same for IDLE (RFC 2177), whose first look and every later one go through the same
+// comparison of stamps: the delivery is reported without waiting for a rescan timer.
+#[test]
+fn delivery_in_the_same_tick_shows_up_in_idle() {
+    let (dir, md) = maildir("coarse-idle");
+    settled_folder(&md);
+    let mut c = session(&dir, &md);
+    let t = this_second();
+    stamp_all(&md, t);
+    c.expect("a1 SELECT INBOX", "OK");
+    deliver_in_same_tick(&md, t);
+    c.send_line("a2 IDLE");
+    assert_eq!(c.line(), "+ idling");
+    assert_eq!(c.line(), "* 2 EXISTS");
+    c.send_line("DONE");
+    let lines = c.until_tagged("a2");
+    assert!(tagged(&lines).starts_with("a2 OK"), "{lines:?}");
+    c.expect("a3 LOGOUT", "OK");
+}

@@ -15,6 +15,7 @@ mod lock;
 pub mod mailbox;
 pub mod mutf7;
 mod scan;
+pub mod stamp;
 pub mod subscriptions;
 pub mod uidlist;
 mod uidvalidity;

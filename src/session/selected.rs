@@ -9,12 +9,12 @@
 use std::collections::HashSet;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
-use std::time::SystemTime;
 
 use crate::maildir::find;
 use crate::maildir::flags::{base, Flags};
 use crate::maildir::keywords::{self, Keywords};
 use crate::maildir::mailbox::Message;
+use crate::maildir::stamp::Stamp;
 use crate::maildir::{Mailbox, MaildirError};
 use crate::wire::SequenceSet;
 
@@ -31,26 +31,6 @@ pub struct Selected {
     /// The UIDs saved by `SEARCH RETURN (SAVE)`, which `$` names (RFC 5182).
     pub saved: Vec<u32>,
     stamp: Stamp,
-}
-
-/// Modification times of what a rescan reads; when none changed, nothing did.
-#[derive(PartialEq, Eq)]
-struct Stamp([Option<SystemTime>; 4]);
-
-impl Stamp {
-    fn take(dir: &Path) -> Stamp {
-        let m = |p: &str| {
-            std::fs::metadata(dir.join(p))
-                .and_then(|m| m.modified())
-                .ok()
-        };
-        Stamp([
-            m("new"),
-            m("cur"),
-            m(crate::maildir::uidlist::FILE),
-            m(keywords::FILE),
-        ])
-    }
 }
 
 impl Selected {
@@ -158,7 +138,7 @@ impl Selected {
         allow_expunge: bool,
     ) -> io::Result<()> {
         let stamp = Stamp::take(&self.dir);
-        if stamp == self.stamp {
+        if stamp.unchanged_since(&self.stamp) {
             // Nothing changed on disk; only expunges already seen may be waiting.
             return if allow_expunge {
                 self.report_expunges(out)
