@@ -40,12 +40,24 @@ pub fn sync_dir(dir: &Path) -> Result<(), MaildirError> {
         .map_err(MaildirError::io(dir))
 }
 
-/// Replaces `target` by a file holding `data`, durably, through a new file beside it under
-/// a unique name (so that two processes never write into one temporary file).
+/// Replaces `target` by a file holding `data`, durably, through a new file under a unique
+/// name (two processes never write into one) in the `tmp/` beside the target, where a
+/// crash's leftover goes with the 36-hour cleaning; beside the target when there is none.
 pub fn replace(target: &Path, data: &[u8]) -> Result<(), MaildirError> {
-    let mut tmp_name = target.file_name().unwrap_or_default().to_os_string();
-    tmp_name.push(format!(".tmp.{}", super::deliver::unique_name()));
-    let tmp = target.with_file_name(tmp_name);
+    let dir = match target.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    let mut tmp_name = std::ffi::OsString::from(super::deliver::unique_name());
+    tmp_name.push(".");
+    tmp_name.push(target.file_name().unwrap_or_default());
+    let tmp = if dir.join("tmp").is_dir() {
+        dir.join("tmp").join(tmp_name)
+    } else {
+        let mut hidden = std::ffi::OsString::from(".");
+        hidden.push(tmp_name);
+        dir.join(hidden)
+    };
     let written = std::fs::OpenOptions::new()
         .write(true)
         .create_new(true)
@@ -73,6 +85,11 @@ mod tests {
         replace(&target, b"two").unwrap();
         assert_eq!(std::fs::read(&target).unwrap(), b"two");
         assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 1);
+        // In a Maildir, the new file is written in tmp/.
+        std::fs::create_dir(dir.join("tmp")).unwrap();
+        replace(&target, b"three").unwrap();
+        assert_eq!(std::fs::read(&target).unwrap(), b"three");
+        assert_eq!(std::fs::read_dir(dir.join("tmp")).unwrap().count(), 0);
         // A directory that cannot be written: an error, and nothing left behind.
         assert!(replace(&dir.join("missing").join("file"), b"x").is_err());
         std::fs::remove_dir_all(&dir).unwrap();

@@ -96,13 +96,15 @@ pub fn define(dir: &Path, names: &[Vec<u8>]) -> Result<Option<Keywords>, Maildir
     if names.iter().all(|n| current.slot(n).is_some()) {
         return Ok(Some(current));
     }
-    let _lock = super::lock::Dotlock::acquire(dir.join(format!("{}.lock", super::uidlist::FILE)))?;
+    let lock = super::lock::Dotlock::acquire(dir.join(format!("{}.lock", super::uidlist::FILE)))?;
     let mut k = Keywords::read(dir)?;
     for n in names {
         if k.add(n).is_none() {
             return Ok(None);
         }
     }
+    // A lock lost meanwhile: another process may be giving the same letter another name.
+    lock.check()?;
     k.write(dir)?;
     Ok(Some(k))
 }

@@ -82,6 +82,15 @@ impl Dotlock {
         self.touched = Instant::now();
     }
 
+    /// Fails with [`MaildirError::LockLost`] when the lock is no longer ours: call it before
+    /// a change that the lock guards but that is not [`replace`](Self::replace).
+    pub fn check(&self) -> Result<(), MaildirError> {
+        match &self.file {
+            Some(f) if is_ours(f, &self.path) => Ok(()),
+            _ => Err(MaildirError::LockLost(self.path.clone())),
+        }
+    }
+
     /// Writes `data` into the lock file, syncs it, checks that the lock is still ours,
     /// renames it to `target` and syncs the directory.
     pub fn replace(mut self, target: &Path, data: &[u8]) -> Result<(), MaildirError> {

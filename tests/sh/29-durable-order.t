@@ -14,7 +14,7 @@
 #     fsync, link into cur/), then the uidlist through its dotlock:
 #     fsync(tmp/file) link(tmp/file, cur/...) fsync(cur) open(dovecot-uidlist.lock, O_EXCL)
 #     write(lock) fsync(lock) rename(lock, dovecot-uidlist) fsync(folder)  write(1, "t OK")
-#   STORE +FLAGS (newkw): write+fsync(dovecot-keywords temp) rename(-> dovecot-keywords)
+#   STORE +FLAGS (newkw): write+fsync(tmp/<unique>.dovecot-keywords) rename(-> dovecot-keywords)
 #     fsync(folder), then the message's rename and fsync(cur)
 #   SUBSCRIBE: write+fsync(subscriptions.lock) rename(-> subscriptions) fsync(root)
 #   first SELECT of a new folder: write+fsync(dovecot-uidvalidity temp) rename(->
@@ -74,7 +74,8 @@ in_order() {
 	to=$(reply_line "$tag")
 	if [ -z "$from" ] || [ -z "$to" ]; then fail "$what: no tagged reply to $prev or $tag in the trace"; return; fi
 	for ere in "$@"; do
-		n=$(awk -v a="$from" -v b="$to" -v re="$ere" 'NR > a && NR < b && $0 ~ re { print NR; exit }' "$TRACE")
+		# The pattern goes through the environment: awk -v would take its backslashes.
+		n=$(RE=$ere awk -v a="$from" -v b="$to" 'NR > a && NR < b && $0 ~ ENVIRON["RE"] { print NR; exit }' "$TRACE")
 		if [ -z "$n" ]; then
 			fail "$what: no /$ere/ after line $from and before $tag's OK (line $to)"
 			sed -n "$((from + 1)),$((to))p" "$TRACE" | grep -vE 'read\(|\+\+\+' | sed 's/^/    > /' | head -n 60
@@ -104,9 +105,9 @@ in_order a1 START "APPEND: message fsync, link, cur/ fsync, uidlist lock written
 expect "$T_TMP/out" '^a1 OK \[APPENDUID ' "APPEND answered with APPENDUID"
 
 in_order a3 a2 "STORE +FLAGS (newkw): dovecot-keywords written, fsynced, renamed, folder fsynced; message renamed, cur/ fsynced; then OK" \
-	"write\\([0-9]+<$M/dovecot-keywords$Q>, \"0 newkw" \
-	"fsync\\([0-9]+<$M/dovecot-keywords$Q>\\)" \
-	"rename(at2?)?\\(.*\"$M/dovecot-keywords$Q\".*\"$M/dovecot-keywords\"" \
+	"write\\([0-9]+<$M/tmp/$Q\\.dovecot-keywords>, \"0 newkw" \
+	"fsync\\([0-9]+<$M/tmp/$Q\\.dovecot-keywords>\\)" \
+	"rename(at2?)?\\(.*\"$M/tmp/$Q\\.dovecot-keywords\".*\"$M/dovecot-keywords\"" \
 	"fsync\\([0-9]+<$M>\\)" \
 	"rename(at2?)?\\(.*\"$M/cur/$Q\".*\"$M/cur/$Q:2,a\"" \
 	"fsync\\([0-9]+<$M/cur>\\)"
@@ -131,9 +132,9 @@ in_order a9 a8 "CLOSE with a \\Deleted message: unlink, then cur/ fsynced, then 
 
 F=$M/.Fresh
 in_order b2 b1 "first SELECT of a new folder: dovecot-uidvalidity written, fsynced, renamed, root fsynced; then the folder's uidlist durably; then OK" \
-	"write\\([0-9]+<$M/dovecot-uidvalidity$Q>, " \
-	"fsync\\([0-9]+<$M/dovecot-uidvalidity$Q>\\)" \
-	"rename(at2?)?\\(.*\"$M/dovecot-uidvalidity$Q\".*\"$M/dovecot-uidvalidity\"" \
+	"write\\([0-9]+<$M/tmp/$Q\\.dovecot-uidvalidity>, " \
+	"fsync\\([0-9]+<$M/tmp/$Q\\.dovecot-uidvalidity>\\)" \
+	"rename(at2?)?\\(.*\"$M/tmp/$Q\\.dovecot-uidvalidity\".*\"$M/dovecot-uidvalidity\"" \
 	"fsync\\([0-9]+<$M>\\)" \
 	"write\\([0-9]+<$F/dovecot-uidlist.lock>, \"3 V" \
 	"fsync\\([0-9]+<$F/dovecot-uidlist.lock>\\)" \
