@@ -17,13 +17,17 @@
 #   STORE +FLAGS (newkw): write+fsync(tmp/<unique>.dovecot-keywords) rename(-> dovecot-keywords)
 #     fsync(folder), then the message's rename and fsync(cur)
 #   SUBSCRIBE: write+fsync(subscriptions.lock) rename(-> subscriptions) fsync(root)
-#   first SELECT of a new folder: write+fsync(dovecot-uidvalidity temp) rename(->
+#   first SELECT of a new folder: write+fsync(tmp/<unique>.dovecot-uidvalidity) rename(->
 #     dovecot-uidvalidity) fsync(root), and only then the folder's new uidlist
 #     (write+fsync(lock) rename fsync(folder))
 #   FETCH BODY[] that sets \Seen (RFC 3501 6.4.5): rename(cur/x, cur/x:2,S) fsync(cur)
 #   CLOSE with a \Deleted message (RFC 3501 6.4.2): unlink(cur/x) fsync(cur)
 #   EXPUNGE: unlink(cur/x) fsync(cur);  MOVE (RFC 6851): fsync(target cur) fsync(source cur)
 #     and the target's uidlist rename + fsync(target) before the untagged COPYUID.
+# Against the binary before issue 7's fixes, 7 of these checks fail: APPEND, STORE's
+# keywords, SUBSCRIBE and the uidvalidity had no directory fsync (keywords and uidvalidity
+# no fsync at all), FETCH \Seen and CLOSE did not fsync cur/, MOVE's target list was not
+# synced.
 . "$(dirname "$0")/lib.sh"
 
 need_imapd
