@@ -22,6 +22,7 @@
 #     (write+fsync(lock) rename fsync(folder))
 #   FETCH BODY[] that sets \Seen (RFC 3501 6.4.5): rename(cur/x, cur/x:2,S) fsync(cur)
 #   CLOSE with a \Deleted message (RFC 3501 6.4.2): unlink(cur/x) fsync(cur)
+#   CREATE: fsync(new folder) fsync(root);  DELETE: rename(folder, tmp/deleted.*) fsync(root)
 #   EXPUNGE: unlink(cur/x) fsync(cur);  MOVE (RFC 6851): fsync(target cur) fsync(source cur)
 #     and the target's uidlist rename + fsync(target) before the untagged COPYUID.
 # Against the binary before issue 7's fixes, 7 of these checks fail: APPEND, STORE's
@@ -60,10 +61,11 @@ timeout 60 "$BIN/imappipe" -t 30 \
 	'b2 SELECT Fresh' \
 	'b3 SELECT INBOX' \
 	'b4 MOVE 1 Target' \
-	'b5 LOGOUT' > "$T_TMP/out" 2> "$T_TMP/err"
+	'b5 DELETE Fresh' \
+	'b6 LOGOUT' > "$T_TMP/out" 2> "$T_TMP/err"
 note "transcript:"; show "$T_TMP/out"
 [ -s "$T_TMP/err" ] && { note "stderr:"; show "$T_TMP/err"; }
-for t in a1 a2 a3 a4 a5 a6 a7 a8 a9 b1 b2 b3 b4; do
+for t in a1 a2 a3 a4 a5 a6 a7 a8 a9 b1 b2 b3 b4 b5; do
 	expect "$T_TMP/out" "^$t OK " "$t answered OK"
 done
 expect "$T_TMP/out" '^\* 2 FETCH .*\\Seen' "a5 set \\Seen"
@@ -135,6 +137,15 @@ in_order a9 a8 "CLOSE with a \\Deleted message: unlink, then cur/ fsynced, then 
 	"fsync\\([0-9]+<$M/cur>\\)"
 
 F=$M/.Fresh
+in_order b1 a9 "CREATE: the new folder and the root fsynced before OK" \
+	"fsync\\([0-9]+<$F>\\)" \
+	"fsync\\([0-9]+<$M>\\)"
+in_order b5 b4 "DELETE: the folder renamed into the root's tmp/, the root fsynced, then removed, then OK" \
+	"rename(at2?)?\\(.*\"$F\".*\"$M/tmp/deleted\\.$Q\"" \
+	"fsync\\([0-9]+<$M>\\)" \
+	"unlink(at)?\\(.*"
+[ -e "$F" ] && fail "DELETE left .Fresh" || pass "DELETE removed .Fresh"
+[ -z "$(ls "$M/tmp")" ] && pass "nothing left in tmp/" || fail "left in tmp/: $(ls "$M/tmp")"
 in_order b2 b1 "first SELECT of a new folder: dovecot-uidvalidity written, fsynced, renamed, root fsynced; then the folder's uidlist durably; then OK" \
 	"write\\([0-9]+<$M/tmp/$Q\\.dovecot-uidvalidity>, " \
 	"fsync\\([0-9]+<$M/tmp/$Q\\.dovecot-uidvalidity>\\)" \
