@@ -8,7 +8,7 @@ use std::os::unix::ffi::OsStrExt;
 use super::{failed, Reply};
 use crate::maildir::deliver::{self, sync_dir};
 use crate::maildir::flags::MessageFlags;
-use crate::maildir::{folder, keywords, mailbox};
+use crate::maildir::{folder, keywords, mailbox, message_file};
 use crate::session::Session;
 use crate::wire::{format_uids, SequenceSet};
 
@@ -55,37 +55,41 @@ pub fn copy(
     };
     let mut source_uids = Vec::new();
     let mut copies = Vec::new();
-    let mut copied_indexes = Vec::new();
+    // The messages copied, under the names they were found by.
+    let mut copied = Vec::new();
     let src_dir = sel.dir.clone();
     for i in indexes {
-        let m = &mut sel.messages[i];
-        if sel.vanished.contains(&m.uid) {
+        if sel.vanished.contains(&sel.messages[i].uid) {
             continue;
         }
-        let f = m.flags();
-        let mut keywords = 0u32;
-        for (slot, name) in sel.keywords.iter() {
-            if f.keywords & (1 << slot) != 0 {
-                keywords |= target_keywords.slot(name).map_or(0, |n| 1 << n);
+        // A copy of the view's message: the rescan after the command tells the client of
+        // a rename by another session. The copy has the flags the file has now.
+        let mut m = sel.messages[i].clone();
+        let linked = message_file::follow(&src_dir, &mut m, |path, m| {
+            let f = m.flags();
+            let mut keywords = 0u32;
+            for (slot, name) in sel.keywords.iter() {
+                if f.keywords & (1 << slot) != 0 {
+                    keywords |= target_keywords.slot(name).map_or(0, |n| 1 << n);
+                }
             }
-        }
-        let flags = MessageFlags {
-            system: f.system,
-            keywords,
-        };
-        let mut result = deliver::copy(&m.path(&src_dir), &m.name, &s.root, &dir, flags);
-        for _ in 0..3 {
-            // Renamed by another session meanwhile: find it under its new name.
-            if !matches!(result, Ok(None)) || !matches!(m.open(&src_dir), Ok(Some(_))) {
-                break;
+            let flags = MessageFlags {
+                system: f.system,
+                keywords,
+            };
+            match deliver::copy(path, &m.name, &s.root, &dir, flags) {
+                Ok(Some(name)) => Ok(Ok(name)),
+                // No file under that name: follow the message to its new one.
+                Ok(None) => Err(io::ErrorKind::NotFound.into()),
+                Err(e) => Ok(Err(e)),
             }
-            result = deliver::copy(&m.path(&src_dir), &m.name, &s.root, &dir, flags);
-        }
+        });
+        let result = linked.and_then(Option::transpose);
         match result {
             Ok(Some(name)) => {
                 source_uids.push(m.uid);
                 copies.push(name);
-                copied_indexes.push(i);
+                copied.push(m);
             }
             Ok(None) => {
                 sel.vanished.insert(m.uid);
@@ -127,20 +131,13 @@ pub fn copy(
     if !code.is_empty() {
         write!(s.conn.output, "* OK {code}Moved\r\n")?;
     }
-    for i in copied_indexes {
-        let m = &sel.messages[i];
-        match std::fs::remove_file(m.path(&src_dir)) {
-            Ok(()) => {}
-            Err(e) if e.kind() == io::ErrorKind::NotFound => {
-                // Renamed meanwhile: find it and remove it under its new name.
-                let mut m = m.clone();
-                if let Ok(Some(_)) = m.open(&src_dir) {
-                    let _ = std::fs::remove_file(m.path(&src_dir));
-                }
-            }
-            Err(e) => return Ok(failed(verb, crate::maildir::MaildirError::io(&src_dir)(e))),
+    for mut m in copied {
+        // Removed under its current name; gone already is as good.
+        if let Err(e) = message_file::follow(&src_dir, &mut m, |path, _| std::fs::remove_file(path))
+        {
+            return Ok(failed(verb, e));
         }
-        sel.vanished.insert(sel.messages[i].uid);
+        sel.vanished.insert(m.uid);
     }
     if let Err(e) = sync_dir(&src_dir.join("cur")) {
         return Ok(failed(verb, e));

@@ -219,7 +219,7 @@ impl Message {
     /// After a file operation found no file: takes the message's current name, if another
     /// session renamed it; false when it is gone (expunged elsewhere).
     fn follow(&mut self, dir: &Path) -> bool {
-        match super::find::current_name(dir, &self.name) {
+        match super::message_file::current_name(dir, &self.name) {
             Some((name, in_new)) => {
                 self.name = name;
                 self.in_new = in_new;
@@ -227,24 +227,6 @@ impl Message {
             }
             None => false,
         }
-    }
-
-    /// Opens the message's file, following a rename by another session. `None`: the
-    /// message is gone (expunged elsewhere).
-    pub fn open(&mut self, dir: &Path) -> Result<Option<std::fs::File>, MaildirError> {
-        for _ in 0..3 {
-            let path = self.path(dir);
-            match std::fs::File::open(&path) {
-                Ok(f) => return Ok(Some(f)),
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                    if !self.follow(dir) {
-                        return Ok(None);
-                    }
-                }
-                Err(e) => return Err(MaildirError::io(&path)(e)),
-            }
-        }
-        Ok(None)
     }
 
     /// Removes the message's file, as long as it is still marked \Deleted (another

@@ -3,7 +3,6 @@
 //! file names carry flags ([`flags`]), `dovecot-uidlist` carries UIDs ([`uidlist`], written
 //! under a dotlock, [`lock`]), folders are `.Name` directories ([`folder`]).
 
-pub mod content;
 mod courier;
 pub mod deliver;
 pub mod find;
@@ -12,6 +11,7 @@ pub mod folder;
 pub mod keywords;
 mod lock;
 pub mod mailbox;
+pub mod message_file;
 pub mod mutf7;
 mod scan;
 pub mod subscriptions;
@@ -31,6 +31,9 @@ pub enum MaildirError {
     Io { path: PathBuf, source: io::Error },
     #[error("{0}: timed out waiting for the lock")]
     LockTimeout(PathBuf),
+    /// A message file was renamed again each time it was looked up under its new name.
+    #[error("{0}: renamed again each time it was looked up")]
+    Renaming(PathBuf),
 }
 
 impl MaildirError {

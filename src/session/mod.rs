@@ -130,6 +130,9 @@ impl Session {
                     ParseError::Read(ReadError::Timeout) => {
                         b"* BYE Autologout; idle for too long\r\n"
                     }
+                    ParseError::Internal(_) => {
+                        b"* BYE [SERVERBUG] Internal error; the server log says more\r\n"
+                    }
                     _ => b"",
                 };
                 let _ = self.conn.output.write_all(bye);
@@ -172,9 +175,19 @@ impl Session {
         };
         let expunge_ok = command.allows_expunge();
         let refresh = command.wants_refresh();
-        let reply = command::execute(self, &tag, command)?;
+        // Only an error of the connection's output ends the session here.
+        let connection = |e: io::Error, output: &Output| {
+            if output.failed() {
+                ParseError::Write(e)
+            } else {
+                ParseError::Internal(e)
+            }
+        };
+        let reply =
+            command::execute(self, &tag, command).map_err(|e| connection(e, &self.conn.output))?;
         if refresh {
-            self.refresh(expunge_ok)?;
+            self.refresh(expunge_ok)
+                .map_err(|e| connection(e, &self.conn.output))?;
         }
         self.tagged(&tag, &reply)?;
         Ok(())
