@@ -12,7 +12,8 @@
 //!   headers, BINARY, INTERNALDATE, SEARCH, SORT, THREAD, COPY, MOVE).
 //! - A message removed by another session: FETCH answers the other messages and a tagged
 //!   `NO [EXPUNGEISSUED]` (RFC 2180 4.1.2, RFC 5530 3), SEARCH, SORT and THREAD leave it
-//!   out (RFC 2180 4.3), and the next NOOP reports the EXPUNGE.
+//!   out (RFC 2180 4.3; SEARCH says `OK [EXPUNGEISSUED]` as RFC 5530's example does), and
+//!   the next NOOP reports the EXPUNGE.
 //! - A file that cannot be read is a `NO` for the command; the session goes on.
 //! - NUL (RFC 3501 9: CHAR8 excludes it) never goes inside a `{n}` literal: BINARY sends
 //!   `~{n}` (RFC 3516 4.3), BODY[] sends 0x80 in its place, as Dovecot does.
@@ -325,6 +326,11 @@ fn a_message_removed_by_another_session() {
         }
         let r = s.cmd("SEARCH BODY short");
         assert_eq!(only(&s, &r, "* SEARCH"), "* SEARCH 2");
+        assert!(
+            r.status().starts_with("OK [EXPUNGEISSUED] "),
+            "{naming:?}: {}",
+            r.tagged
+        );
         let r = s.cmd("SORT (SIZE) UTF-8 ALL");
         assert_eq!(only(&s, &r, "* SORT"), "* SORT 2", "{naming:?}");
         let r = s.cmd("THREAD ORDEREDSUBJECT UTF-8 ALL");

@@ -382,10 +382,17 @@ fn prepare(key: &Key, sel: &Selected) -> Key {
 /// another session meanwhile do not match (RFC 2180 4.3); a file that cannot be read fails
 /// the search.
 pub fn hits(sel: &Selected, key: &Key) -> Result<Vec<usize>, MaildirError> {
+    matching(sel, key).map(|(hits, _)| hits)
+}
+
+/// [`hits`], and whether the client's view holds messages expunged meanwhile.
+fn matching(sel: &Selected, key: &Key) -> Result<(Vec<usize>, bool), MaildirError> {
     let key = prepare(key, sel);
     let mut hits: Vec<usize> = Vec::new();
+    let mut expunged = false;
     for (index, message) in sel.messages.iter().enumerate() {
         if sel.vanished.contains(&message.uid) {
+            expunged = true;
             continue;
         }
         let mut c = Candidate {
@@ -405,18 +412,25 @@ pub fn hits(sel: &Selected, key: &Key) -> Result<Vec<usize>, MaildirError> {
         if hit && !c.gone {
             hits.push(index);
         }
+        expunged |= c.gone;
     }
-    Ok(hits)
+    Ok((hits, expunged))
 }
 
 pub fn search(s: &mut Session, tag: &[u8], search: &Search, uid: bool) -> io::Result<Reply> {
     let Some(sel) = s.selected.as_mut() else {
         return Ok(super::NOT_SELECTED.to_string());
     };
-    let hits = match hits(sel, &search.key) {
-        Ok(hits) => hits,
+    let (hits, expunged) = match matching(sel, &search.key) {
+        Ok(found) => found,
         Err(e) => return Ok(failed("SEARCH", e)),
     };
+    // RFC 5530 3: the client may want to NOOP to learn of the expunge.
+    let done = format!(
+        "OK {}{}SEARCH completed",
+        if expunged { "[EXPUNGEISSUED] " } else { "" },
+        if uid { "UID " } else { "" }
+    );
     let number = |i: usize| {
         if uid {
             sel.messages[i].uid
@@ -431,10 +445,7 @@ pub fn search(s: &mut Session, tag: &[u8], search: &Search, uid: bool) -> io::Re
             write!(out, " {}", number(i))?;
         }
         out.write_all(b"\r\n")?;
-        return Ok(format!(
-            "OK {}SEARCH completed",
-            if uid { "UID " } else { "" }
-        ));
+        return Ok(done);
     };
     let has = |r| returns.contains(&r);
     if has(Return::Save) {
@@ -478,8 +489,5 @@ pub fn search(s: &mut Session, tag: &[u8], search: &Search, uid: bool) -> io::Re
         }
         out.write_all(b"\r\n")?;
     }
-    Ok(format!(
-        "OK {}SEARCH completed",
-        if uid { "UID " } else { "" }
-    ))
+    Ok(done)
 }

@@ -418,6 +418,19 @@ mod tests {
     }
 
     #[test]
+    fn a_message_renamed_on_every_look_is_an_error_not_gone() {
+        let folder = Folder::new("renaming");
+        let mut m = folder.put("cur", "1.M1P1.x:2,", b"x\n");
+        let mut tries = 0;
+        let r = follow(&folder.0, &mut m, |_, _| -> io::Result<()> {
+            tries += 1;
+            Err(io::ErrorKind::NotFound.into())
+        });
+        assert!(matches!(r, Err(MaildirError::Renaming(_))), "{r:?}");
+        assert_eq!(tries, TRIES);
+    }
+
+    #[test]
     fn header_ends_at_the_blank_line_in_any_chunk() {
         let folder = Folder::new("header");
         for (content, want) in [
