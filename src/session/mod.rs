@@ -175,12 +175,15 @@ impl Session {
         };
         let expunge_ok = command.allows_expunge();
         let refresh = command.wants_refresh();
-        // Only an error of the connection's output ends the session here.
+        // Only the connection's errors end the session here: a failed write, or a read
+        // (IDLE reads the client's DONE).
         let connection = |e: io::Error, output: &Output| {
             if output.failed() {
-                ParseError::Write(e)
-            } else {
-                ParseError::Internal(e)
+                return ParseError::Write(e);
+            }
+            match ReadError::from_io(e) {
+                Ok(read) => ParseError::Read(read),
+                Err(e) => ParseError::Internal(e),
             }
         };
         let reply =
