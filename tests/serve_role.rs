@@ -465,6 +465,43 @@ fn session_timeout_exits_zero() {
     assert_eq!(c.wait_within(Duration::from_secs(10)).code(), Some(0));
 }
 
+// The end of the connection during IDLE (RFC 2177) ends the session as the client's doing:
+// at the autologout timer one BYE (RFC 3501 5.4), at a hang-up none, and never an internal
+// error.
+#[test]
+fn idle_ends_by_timeout_or_hangup_as_a_connection_end() {
+    let (dir, md) = maildir("idleend");
+    let mut cmd = serve_cmd(&dir, Some(&md));
+    cmd.env("SESSION_TIMEOUT", "1");
+    let mut c = Client::spawn(cmd);
+    assert!(c.line().starts_with("* PREAUTH"));
+    c.expect("a SELECT INBOX", "OK");
+    c.send_line("b IDLE");
+    assert!(c.line().starts_with("+ "));
+    let rest = c.rest();
+    assert_eq!(rest, ["* BYE Autologout; idle for too long"]);
+    assert_eq!(c.wait_within(Duration::from_secs(10)).code(), Some(0));
+    assert!(
+        c.stderr().contains(": client idle too long"),
+        "{}",
+        c.stderr()
+    );
+
+    let (dir, md) = maildir("idlehangup");
+    let mut c = session(&dir, &md);
+    c.expect("a SELECT INBOX", "OK");
+    c.send_line("b IDLE");
+    assert!(c.line().starts_with("+ "));
+    c.close_stdin();
+    assert_eq!(c.rest(), Vec::<String>::new());
+    assert_eq!(c.wait_within(Duration::from_secs(10)).code(), Some(0));
+    assert!(
+        c.stderr().contains(": connection closed by the client"),
+        "{}",
+        c.stderr()
+    );
+}
+
 // DESIGN 1: the serve role never exits 1, also when the session cannot start (a Maildir that
 // cannot be created): that is a temporary error, and the client gets no greeting.
 #[test]

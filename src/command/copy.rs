@@ -11,7 +11,7 @@ use std::path::Path;
 use super::{failed, Reply};
 use crate::maildir::deliver::{self, sync_dir};
 use crate::maildir::flags::MessageFlags;
-use crate::maildir::{folder, keywords, mailbox};
+use crate::maildir::{folder, keywords, mailbox, message_file};
 use crate::session::{Selected, Session};
 use crate::wire::{format_uids, SequenceSet};
 
@@ -59,42 +59,46 @@ pub fn copy(
     let src_dir = sel.dir.clone();
     let mut source_uids = Vec::new();
     let mut copies = Vec::new();
-    // MOVE: (index, the name in the target) of each message moved so far.
-    let mut moved: Vec<(usize, Vec<u8>)> = Vec::new();
+    // MOVE: each message moved so far, as it was found, and its name in the target.
+    let mut moved: Vec<(mailbox::Message, Vec<u8>)> = Vec::new();
     for i in indexes {
-        let m = &mut sel.messages[i];
-        if sel.vanished.contains(&m.uid) {
+        if sel.vanished.contains(&sel.messages[i].uid) {
             continue;
         }
-        let f = m.flags();
-        let mut keywords = 0u32;
-        for (slot, name) in sel.keywords.iter() {
-            if f.keywords & (1 << slot) != 0 {
-                keywords |= target_keywords.slot(name).map_or(0, |n| 1 << n);
+        // A copy of the view's message: the rescan after the command tells the client of
+        // a rename by another session. The copy has the flags the file has now.
+        let mut m = sel.messages[i].clone();
+        let translate = |m: &mailbox::Message| {
+            let f = m.flags();
+            let mut keywords = 0u32;
+            for (slot, name) in sel.keywords.iter() {
+                if f.keywords & (1 << slot) != 0 {
+                    keywords |= target_keywords.slot(name).map_or(0, |n| 1 << n);
+                }
             }
-        }
-        let flags = MessageFlags {
-            system: f.system,
-            keywords,
+            MessageFlags {
+                system: f.system,
+                keywords,
+            }
         };
         let result = if moving {
-            m.move_to(&src_dir, &s.root, &dir, flags)
+            m.move_to(&src_dir, &s.root, &dir, translate)
         } else {
-            let mut result = deliver::copy(&m.path(&src_dir), &m.name, &s.root, &dir, flags);
-            for _ in 0..3 {
-                // Renamed by another session meanwhile: find it under its new name.
-                if !matches!(result, Ok(None)) || !matches!(m.open(&src_dir), Ok(Some(_))) {
-                    break;
+            message_file::follow(&src_dir, &mut m, |path, m| {
+                match deliver::copy(path, &m.name, &s.root, &dir, translate(m)) {
+                    Ok(Some(name)) => Ok(Ok(name)),
+                    // No file under that name: follow the message to its new one.
+                    Ok(None) => Err(io::ErrorKind::NotFound.into()),
+                    Err(e) => Ok(Err(e)),
                 }
-                result = deliver::copy(&m.path(&src_dir), &m.name, &s.root, &dir, flags);
-            }
-            result
+            })
+            .and_then(Option::transpose)
         };
         match result {
             Ok(Some(name)) => {
                 source_uids.push(m.uid);
                 if moving {
-                    moved.push((i, name.clone()));
+                    moved.push((m.clone(), name.clone()));
                 }
                 copies.push(name);
             }
@@ -118,7 +122,7 @@ pub fn copy(
     let mut synced = sync_dir(&dir.join("cur"));
     if moving {
         synced = synced.and_then(|_| sync_dir(&src_dir.join("cur")));
-        if moved.iter().any(|&(i, _)| sel.messages[i].in_new) {
+        if moved.iter().any(|(m, _)| m.in_new) {
             synced = synced.and_then(|_| sync_dir(&src_dir.join("new")));
         }
     }
@@ -145,8 +149,8 @@ pub fn copy(
     if !code.is_empty() {
         write!(s.conn.output, "* OK {code}Moved\r\n")?;
     }
-    for (i, _) in moved {
-        sel.vanished.insert(sel.messages[i].uid);
+    for (m, _) in moved {
+        sel.vanished.insert(m.uid);
     }
     sel.report_expunges(&mut s.conn.output)?;
     Ok("OK MOVE completed".to_string())
@@ -161,7 +165,7 @@ fn undo(
     root: &Path,
     target: &Path,
     copies: &[Vec<u8>],
-    moved: &[(usize, Vec<u8>)],
+    moved: &[(mailbox::Message, Vec<u8>)],
 ) {
     if moved.is_empty() {
         for name in copies {
@@ -170,8 +174,7 @@ fn undo(
         }
         return;
     }
-    for (i, name) in moved.iter().rev() {
-        let m = &sel.messages[*i];
+    for (m, name) in moved.iter().rev() {
         if let Err(e) = m.move_back(&sel.dir, root, target, name) {
             crate::log!("MOVE: cannot put a message back, it stays moved: {e}");
             sel.vanished.insert(m.uid);

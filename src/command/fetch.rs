@@ -1,18 +1,19 @@
 //! FETCH and UID FETCH (RFC 3501 6.4.5, 6.4.8): flags, UID, INTERNALDATE, RFC822.SIZE,
 //! ENVELOPE, BODY and BODYSTRUCTURE, body sections with `<offset.length>` partials, and the
 //! RFC822 forms. The whole message (`BODY[]`) streams from the file with CRLF line ends;
-//! RFC822.SIZE comes from the file name when it has `,W=`; ENVELOPE reads only the header.
+//! RFC822.SIZE comes from the file name when it has `,W=`; ENVELOPE and header sections read
+//! only the header. Files are read through [`message_file`], which follows renames.
 
-use std::fs::File;
-use std::io::{self, Read, Seek, SeekFrom, Write};
+use std::io::{self, Write};
 
 use super::{failed, Reply};
-use crate::maildir::content;
 use crate::maildir::flags::Flags;
+use crate::maildir::message_file::{self, window, MessageFile};
+use crate::maildir::MaildirError;
 use crate::message::section::{Section, Text};
 use crate::message::{binary, bodystructure, envelope, header, part};
 use crate::session::Session;
-use crate::wire::{datetime, ParseError, Parser, SequenceSet};
+use crate::wire::{datetime, quote, ParseError, Parser, SequenceSet};
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Item {
@@ -50,21 +51,6 @@ pub enum Label {
     Rfc822,
     Rfc822Header,
     Rfc822Text,
-}
-
-impl Item {
-    fn needs_message(&self) -> bool {
-        matches!(
-            self,
-            Item::Envelope
-                | Item::Structure { .. }
-                | Item::Body {
-                    section: Some(_),
-                    ..
-                }
-                | Item::Binary { .. }
-        )
-    }
 }
 
 /// `("ALL" / "FULL" / "FAST" / fetch-att / "(" fetch-att *(SP fetch-att) ")")`.
@@ -231,13 +217,17 @@ pub fn fetch(s: &mut Session, set: &SequenceSet, items: &[Item], uid: bool) -> i
                 Item::Body { peek: false, .. } | Item::Binary { peek: false, .. }
             )
         });
-    let needs_file = items
-        .iter()
-        .any(|i| matches!(i, Item::Body { .. } | Item::InternalDate) || i.needs_message());
-    let needs_message = items
-        .iter()
-        .any(|i| i.needs_message() && *i != Item::Envelope);
-    let needs_header = items.contains(&Item::Envelope);
+    let parses = items.iter().any(|i| {
+        matches!(
+            i,
+            Item::Structure { .. }
+                | Item::Binary { .. }
+                | Item::Body {
+                    section: Some(_),
+                    ..
+                }
+        )
+    });
     let out = &mut s.conn.output;
     let mut missing = false;
     let mut unknown_cte = false;
@@ -249,10 +239,18 @@ pub fn fetch(s: &mut Session, set: &SequenceSet, items: &[Item], uid: bool) -> i
             continue;
         }
         let dir = sel.dir.clone();
+        let need = items
+            .iter()
+            .map(|item| item.need(&sel.messages[i].name))
+            .max()
+            .unwrap_or(Need::Nothing);
         let mut file = None;
-        if needs_file {
-            match sel.messages[i].open(&dir) {
+        if need > Need::Nothing {
+            // A copy of the view's message: the rescan after the command tells the client
+            // of a rename by another session.
+            match message_file::open(&dir, &mut sel.messages[i].clone()) {
                 Ok(Some(f)) => file = Some(f),
+                // RFC 2180 4.1.2: no response for it, and a tagged NO.
                 Ok(None) => {
                     sel.vanished.insert(sel.messages[i].uid);
                     missing = true;
@@ -261,23 +259,19 @@ pub fn fetch(s: &mut Session, set: &SequenceSet, items: &[Item], uid: bool) -> i
                 Err(e) => return Ok(failed("FETCH", e)),
             }
         }
-        // Parsed only as far as asked: ENVELOPE alone reads just the header.
-        let msg = match (&mut file, needs_message, needs_header) {
-            (Some(f), true, _) => Some(read_all(f)?),
-            (Some(f), false, true) => Some(read_header(f)?),
-            _ => None,
+        let read = match read(file.as_mut(), &items, need, &sel.messages[i].name) {
+            Ok(r) => r,
+            Err(e) => return Ok(failed("FETCH", e)),
         };
-        let tree = msg
-            .as_ref()
-            .filter(|_| needs_message)
-            .map(|m| part::parse(m));
+        let msg = read.msg.as_deref();
+        let tree = msg.filter(|_| parses).map(part::parse);
         // BINARY first: RFC 3516 4.2 answers a part it cannot decode with NO [UNKNOWN-CTE],
         // and this message then gets no FETCH response at all.
         let binaries: Vec<Option<Result<Vec<u8>, binary::Error>>> = items
             .iter()
             .map(|item| match item {
                 Item::Binary { part, .. } => Some(binary::decode(
-                    msg.as_deref().expect("read for BINARY"),
+                    msg.expect("read for BINARY"),
                     tree.as_ref().expect("parsed for BINARY"),
                     part,
                 )),
@@ -303,6 +297,8 @@ pub fn fetch(s: &mut Session, set: &SequenceSet, items: &[Item], uid: bool) -> i
             }
         }
         let m = &sel.messages[i];
+        // A read error while streaming BODY[]: the literal is padded, the command fails.
+        let mut streaming_failed = None;
         write!(out, "* {} FETCH (", i + 1)?;
         for (n, item) in items.iter().enumerate() {
             if n > 0 {
@@ -312,25 +308,16 @@ pub fn fetch(s: &mut Session, set: &SequenceSet, items: &[Item], uid: bool) -> i
                 Item::Flags => write!(out, "FLAGS {}", sel.flag_list(m))?,
                 Item::Uid => write!(out, "UID {}", m.uid)?,
                 Item::InternalDate => {
-                    let f = file.as_ref().expect("opened for INTERNALDATE");
-                    let secs = f
-                        .metadata()?
-                        .modified()?
-                        .duration_since(std::time::UNIX_EPOCH)
-                        .map_or(0, |d| d.as_secs() as i64);
-                    write!(out, "INTERNALDATE {}", datetime::format(secs))?;
+                    write!(out, "INTERNALDATE {}", datetime::format(read.internal_date))?
                 }
-                Item::Size => {
-                    let size = content::size(&m.name, &m.path(&dir))?;
-                    write!(out, "RFC822.SIZE {size}")?;
-                }
+                Item::Size => write!(out, "RFC822.SIZE {}", read.size)?,
                 Item::Envelope => {
-                    let msg = msg.as_deref().expect("read for ENVELOPE");
+                    let msg = msg.expect("read for ENVELOPE");
                     out.write_all(b"ENVELOPE ")?;
                     envelope::write(out, &msg[..header::split(msg)])?;
                 }
                 Item::Structure { extended } => {
-                    let msg = msg.as_deref().expect("read for BODYSTRUCTURE");
+                    let msg = msg.expect("read for BODYSTRUCTURE");
                     let tree = tree.as_ref().expect("parsed for BODYSTRUCTURE");
                     out.write_all(if *extended {
                         b"BODYSTRUCTURE "
@@ -355,11 +342,8 @@ pub fn fetch(s: &mut Session, set: &SequenceSet, items: &[Item], uid: bool) -> i
                             if let Some((o, _)) = partial {
                                 write!(out, "<{o}>")?;
                             }
-                            let bytes = &decoded[offset as usize..(offset + len) as usize];
-                            // RFC 3516 4.2: literal8 when the data holds NUL.
-                            let tilde = if bytes.contains(&0) { "~" } else { "" };
-                            write!(out, " {tilde}{{{len}}}\r\n")?;
-                            out.write_all(bytes)?;
+                            out.write_all(b" ")?;
+                            quote::binary(out, &decoded[offset as usize..(offset + len) as usize])?;
                         }
                         // No such part.
                         Err(_) => out.write_all(b" NIL")?,
@@ -390,21 +374,24 @@ pub fn fetch(s: &mut Session, set: &SequenceSet, items: &[Item], uid: bool) -> i
                     match section {
                         // The whole message is streamed from the file.
                         None => {
+                            let (offset, len) = read.windows[n].expect("measured for BODY[]");
                             let f = file.as_mut().expect("opened for BODY[]");
-                            let size = content::served_size(f)?;
-                            let (offset, len) = window(*partial, size);
-                            write!(out, "{{{len}}}\r\n")?;
-                            content::copy_served(f, out, offset, len)?;
+                            quote::literal_head(out, len)?;
+                            if let Err(e) =
+                                f.copy_served(&mut quote::Char8(&mut *out), offset, len)?
+                            {
+                                streaming_failed = Some(e);
+                            }
                         }
                         Some(sec) => {
-                            let msg = msg.as_deref().expect("read for a section");
+                            let msg = msg.expect("read for a section");
                             let tree = tree.as_ref().expect("parsed for a section");
                             match sec.resolve(msg, tree) {
                                 Some(c) => {
                                     let bytes = c.served(msg);
                                     let (offset, len) = window(*partial, bytes.len() as u64);
-                                    write!(out, "{{{len}}}\r\n")?;
-                                    out.write_all(
+                                    quote::literal(
+                                        out,
                                         &bytes[offset as usize..(offset + len) as usize],
                                     )?;
                                 }
@@ -419,6 +406,9 @@ pub fn fetch(s: &mut Session, set: &SequenceSet, items: &[Item], uid: bool) -> i
             write!(out, " FLAGS {}", sel.flag_list(m))?;
         }
         out.write_all(b")\r\n")?;
+        if let Some(e) = streaming_failed {
+            return Ok(failed("FETCH", e));
+        }
     }
     if seen_set {
         if let Err(e) = crate::maildir::deliver::sync_dir(&sel.dir.join("cur")) {
@@ -440,32 +430,81 @@ pub fn fetch(s: &mut Session, set: &SequenceSet, items: &[Item], uid: bool) -> i
     ))
 }
 
-/// The `(offset, length)` of a partial fetch of something `size` bytes long (RFC 3501
-/// 6.4.5: an offset past the end gives an empty string).
-fn window(partial: Option<(u64, u64)>, size: u64) -> (u64, u64) {
-    match partial {
-        Some((o, n)) => (o.min(size), n.min(size.saturating_sub(o))),
-        None => (0, size),
-    }
+/// How much of a message's file an item needs; more reads include less.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+enum Need {
+    /// What the session knows, or the file's name says.
+    Nothing,
+    /// The open file: its date, its size, or its content streamed.
+    File,
+    Header,
+    Whole,
 }
 
-fn read_all(f: &mut File) -> io::Result<Vec<u8>> {
-    let mut v = Vec::new();
-    f.seek(SeekFrom::Start(0))?;
-    f.read_to_end(&mut v)?;
-    Ok(v)
-}
-
-/// Reads only as far as the end of the header.
-fn read_header(f: &mut File) -> io::Result<Vec<u8>> {
-    let mut v = Vec::new();
-    f.seek(SeekFrom::Start(0))?;
-    let mut chunk = [0u8; 8192];
-    loop {
-        let n = f.read(&mut chunk)?;
-        v.extend_from_slice(&chunk[..n]);
-        if n == 0 || header::split(&v) < v.len() {
-            return Ok(v);
+impl Item {
+    /// What the item needs of the message file named `name`.
+    fn need(&self, name: &[u8]) -> Need {
+        match self {
+            Item::Flags | Item::Uid => Need::Nothing,
+            Item::Size if message_file::size_from_name(name).is_some() => Need::Nothing,
+            Item::Size | Item::InternalDate | Item::Body { section: None, .. } => Need::File,
+            Item::Envelope => Need::Header,
+            Item::Body {
+                section: Some(s), ..
+            } if s.part.is_empty()
+                && matches!(s.text, Some(Text::Header | Text::Fields { .. })) =>
+            {
+                Need::Header
+            }
+            _ => Need::Whole,
         }
     }
+}
+
+/// What one message's response takes from its file, read before the response starts so
+/// that a read error is a `NO` with nothing half sent. Only BODY[] is streamed later.
+struct Read {
+    /// The header or the whole message, as `need` says.
+    msg: Option<Vec<u8>>,
+    internal_date: i64,
+    size: u64,
+    /// For each BODY[] item, its window of the served message.
+    windows: Vec<Option<(u64, u64)>>,
+}
+
+fn read(
+    file: Option<&mut MessageFile>,
+    items: &[Item],
+    need: Need,
+    name: &[u8],
+) -> Result<Read, MaildirError> {
+    let mut r = Read {
+        msg: None,
+        internal_date: 0,
+        size: 0,
+        windows: vec![None; items.len()],
+    };
+    let Some(f) = file else {
+        // Nothing needs the file: RFC822.SIZE, if asked, is in the name.
+        r.size = message_file::size_from_name(name).unwrap_or(0);
+        return Ok(r);
+    };
+    r.msg = match need {
+        Need::Whole => Some(f.whole()?),
+        Need::Header => Some(f.header()?),
+        Need::Nothing | Need::File => None,
+    };
+    for (n, item) in items.iter().enumerate() {
+        match item {
+            Item::InternalDate => r.internal_date = f.internal_date()?,
+            Item::Size => r.size = f.size()?,
+            Item::Body {
+                section: None,
+                partial,
+                ..
+            } => r.windows[n] = Some(f.window(*partial)?),
+            _ => {}
+        }
+    }
+    Ok(r)
 }

@@ -28,9 +28,7 @@ pub fn idle(s: &mut Session, timeout: Duration) -> io::Result<Reply> {
         if !s.conn.input.has_buffered() {
             let left = timeout.saturating_sub(started.elapsed());
             if left.is_zero() {
-                s.conn
-                    .output
-                    .write_all(b"* BYE Autologout; idle for too long\r\n")?;
+                // The session loop says BYE.
                 return Err(ReadError::Timeout.into_io());
             }
             let wait = Timespec::try_from(left.min(RESCAN)).unwrap_or(Timespec {
@@ -44,7 +42,7 @@ pub fn idle(s: &mut Session, timeout: Duration) -> io::Result<Reply> {
                 }
                 match poll(&mut fds, Some(&wait)) {
                     Ok(_) | Err(rustix::io::Errno::INTR) => {}
-                    Err(e) => return Err(e.into()),
+                    Err(e) => return Err(ReadError::Os(e).into_io()),
                 }
                 (
                     !fds[0].revents().is_empty(),

@@ -268,7 +268,8 @@ fn selected_command(name: &[u8], p: &mut Parser, uid: bool) -> Result<Command, P
     })
 }
 
-/// Runs a parsed command. `Err` means the connection failed.
+/// Runs a parsed command. `Err` means the connection failed: errors of the Maildir come
+/// as [`MaildirError`] and are answered with `NO` ([`failed`]).
 pub fn execute(s: &mut Session, tag: &[u8], command: Command) -> io::Result<Reply> {
     match command {
         Command::Capability => {
@@ -322,7 +323,9 @@ fn failed(verb: &str, e: MaildirError) -> Reply {
 /// The RFC 5530 response code for a store error.
 fn code(e: &MaildirError) -> &'static str {
     match e {
-        MaildirError::LockTimeout(_) | MaildirError::LockLost(_) => "INUSE",
+        MaildirError::LockTimeout(_) | MaildirError::LockLost(_) | MaildirError::Renaming(_) => {
+            "INUSE"
+        }
         MaildirError::Io { source, .. } => match source.raw_os_error() {
             Some(n) if n == rustix::io::Errno::ACCESS.raw_os_error() => "NOPERM",
             Some(n)

@@ -8,10 +8,11 @@ use std::io::{self, Write};
 use jiff::civil::Date;
 use jiff::tz::TimeZone;
 
-use super::Reply;
-use crate::maildir::content;
+use super::{failed, Reply};
 use crate::maildir::flags::Flags;
 use crate::maildir::mailbox::Message;
+use crate::maildir::message_file::{self, MessageFile};
+use crate::maildir::MaildirError;
 use crate::message::{date, header, part, text};
 use crate::session::{Selected, Session};
 use crate::wire::{format_uids, ParseError, Parser, SequenceSet};
@@ -245,47 +246,79 @@ fn key(p: &mut Parser, depth: usize) -> Result<Key, ParseError> {
     })
 }
 
-/// One message being tested; its file is read once, and only if a key needs it.
+/// One message being tested; its file is opened once, and read only as far as the keys
+/// need (the header, or all of it).
 struct Candidate<'a> {
     sel: &'a Selected,
     index: usize,
     message: &'a Message,
+    file: Option<MessageFile>,
+    header: Option<Vec<u8>>,
     whole: Option<Vec<u8>>,
+    /// Expunged by another session: no match (RFC 2180 4.3).
     gone: bool,
+    /// The file could not be read: the command fails.
+    error: Option<MaildirError>,
 }
 
 impl Candidate<'_> {
-    fn path(&self) -> std::path::PathBuf {
-        self.message.path(&self.sel.dir)
+    /// Runs `read` on the open file; `None` when the message is gone or unreadable.
+    fn with_file<T>(
+        &mut self,
+        read: impl FnOnce(&mut MessageFile) -> Result<T, MaildirError>,
+    ) -> Option<T> {
+        if self.gone || self.error.is_some() {
+            return None;
+        }
+        if self.file.is_none() {
+            // A copy: the session's view learns of a rename at its next rescan.
+            let mut m = self.message.clone();
+            match message_file::open(&self.sel.dir, &mut m) {
+                Ok(Some(f)) => self.file = Some(f),
+                Ok(None) => self.gone = true,
+                Err(e) => self.error = Some(e),
+            }
+        }
+        match read(self.file.as_mut()?) {
+            Ok(v) => Some(v),
+            Err(e) => {
+                self.error = Some(e);
+                None
+            }
+        }
     }
 
+    /// The whole message as stored (empty when it cannot be read).
     fn bytes(&mut self) -> &[u8] {
         if self.whole.is_none() {
-            match std::fs::read(self.path()) {
-                Ok(b) => self.whole = Some(b),
-                Err(_) => {
-                    self.gone = true;
-                    self.whole = Some(Vec::new());
-                }
-            }
+            self.whole = Some(self.with_file(|f| f.whole()).unwrap_or_default());
         }
         self.whole.as_deref().unwrap_or_default()
     }
 
-    fn size(&self) -> u64 {
-        content::size(&self.message.name, &self.path()).unwrap_or(0)
+    /// The header as stored, read alone unless the whole message already was.
+    fn header(&mut self) -> &[u8] {
+        if self.whole.is_none() && self.header.is_none() {
+            self.header = Some(self.with_file(|f| f.header()).unwrap_or_default());
+        }
+        match (&self.whole, &self.header) {
+            (Some(msg), _) => &msg[..header::split(msg)],
+            (None, h) => h.as_deref().unwrap_or_default(),
+        }
     }
 
-    fn internal_date(&self) -> Option<Date> {
-        let mtime = std::fs::metadata(self.path()).ok()?.modified().ok()?;
-        let ts = jiff::Timestamp::try_from(mtime).ok()?;
+    fn size(&mut self) -> Option<u64> {
+        message_file::size_from_name(&self.message.name).or_else(|| self.with_file(|f| f.size()))
+    }
+
+    fn internal_date(&mut self) -> Option<Date> {
+        let secs = self.with_file(|f| f.internal_date())?;
+        let ts = jiff::Timestamp::from_second(secs).ok()?;
         Some(ts.to_zoned(TimeZone::system()).date())
     }
 
     fn sent_date(&mut self) -> Option<Date> {
-        let msg = self.bytes();
-        let hdr = &msg[..header::split(msg)];
-        header::get(hdr, b"Date").and_then(|d| date::parse(&d))
+        header::get(self.header(), b"Date").and_then(|d| date::parse(&d))
     }
 }
 
@@ -307,16 +340,14 @@ fn matches(key: &Key, c: &mut Candidate) -> bool {
         }
         Key::Recent(recent) => c.message.recent == *recent,
         Key::New => c.message.recent && !flags.system.contains(Flags::SEEN),
-        Key::Larger(n) => c.size() > *n,
-        Key::Smaller(n) => c.size() < *n,
+        Key::Larger(n) => c.size().is_some_and(|size| size > *n),
+        Key::Smaller(n) => c.size().is_some_and(|size| size < *n),
         Key::Internal(when, d) => c.internal_date().is_some_and(|m| when.holds(m, *d)),
         // Without a readable Date: field no SENT key matches (RFC 5256 2.2's fallback to
         // INTERNALDATE is for sorting only).
         Key::Sent(when, d) => c.sent_date().is_some_and(|m| when.holds(m, *d)),
         Key::Header(name, needle) => {
-            let msg = c.bytes();
-            let hdr = &msg[..header::split(msg)];
-            text::field(hdr, name).is_some_and(|v| v.contains(needle.as_str()))
+            text::field(c.header(), name).is_some_and(|v| v.contains(needle.as_str()))
         }
         Key::Body(needle) => {
             let msg = c.bytes();
@@ -347,33 +378,59 @@ fn prepare(key: &Key, sel: &Selected) -> Key {
     }
 }
 
-/// The indexes of the messages that match `key`, in mailbox order.
-pub fn hits(sel: &Selected, key: &Key) -> Vec<usize> {
+/// The indexes of the messages that match `key`, in mailbox order. Messages expunged by
+/// another session meanwhile do not match (RFC 2180 4.3); a file that cannot be read fails
+/// the search.
+pub fn hits(sel: &Selected, key: &Key) -> Result<Vec<usize>, MaildirError> {
+    matching(sel, key).map(|(hits, _)| hits)
+}
+
+/// [`hits`], and whether the client's view holds messages expunged meanwhile.
+fn matching(sel: &Selected, key: &Key) -> Result<(Vec<usize>, bool), MaildirError> {
     let key = prepare(key, sel);
     let mut hits: Vec<usize> = Vec::new();
+    let mut expunged = false;
     for (index, message) in sel.messages.iter().enumerate() {
         if sel.vanished.contains(&message.uid) {
+            expunged = true;
             continue;
         }
         let mut c = Candidate {
             sel,
             index,
             message,
+            file: None,
+            header: None,
             whole: None,
             gone: false,
+            error: None,
         };
-        if matches(&key, &mut c) && !c.gone {
+        let hit = matches(&key, &mut c);
+        if let Some(e) = c.error {
+            return Err(e);
+        }
+        if hit && !c.gone {
             hits.push(index);
         }
+        expunged |= c.gone;
     }
-    hits
+    Ok((hits, expunged))
 }
 
 pub fn search(s: &mut Session, tag: &[u8], search: &Search, uid: bool) -> io::Result<Reply> {
     let Some(sel) = s.selected.as_mut() else {
         return Ok(super::NOT_SELECTED.to_string());
     };
-    let hits = hits(sel, &search.key);
+    let (hits, expunged) = match matching(sel, &search.key) {
+        Ok(found) => found,
+        Err(e) => return Ok(failed("SEARCH", e)),
+    };
+    // RFC 5530 3: the client may want to NOOP to learn of the expunge.
+    let done = format!(
+        "OK {}{}SEARCH completed",
+        if expunged { "[EXPUNGEISSUED] " } else { "" },
+        if uid { "UID " } else { "" }
+    );
     let number = |i: usize| {
         if uid {
             sel.messages[i].uid
@@ -388,10 +445,7 @@ pub fn search(s: &mut Session, tag: &[u8], search: &Search, uid: bool) -> io::Re
             write!(out, " {}", number(i))?;
         }
         out.write_all(b"\r\n")?;
-        return Ok(format!(
-            "OK {}SEARCH completed",
-            if uid { "UID " } else { "" }
-        ));
+        return Ok(done);
     };
     let has = |r| returns.contains(&r);
     if has(Return::Save) {
@@ -435,8 +489,5 @@ pub fn search(s: &mut Session, tag: &[u8], search: &Search, uid: bool) -> io::Re
         }
         out.write_all(b"\r\n")?;
     }
-    Ok(format!(
-        "OK {}SEARCH completed",
-        if uid { "UID " } else { "" }
-    ))
+    Ok(done)
 }

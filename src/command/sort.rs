@@ -2,11 +2,12 @@
 //! the message order breaking ties. THREAD shares the per-message facts read here.
 
 use std::cmp::Ordering;
-use std::io::{self, Read, Write};
+use std::io::{self, Write};
 
 use super::search::{self, Key};
-use super::Reply;
-use crate::maildir::content;
+use super::{failed, Reply};
+use crate::maildir::message_file;
+use crate::maildir::MaildirError;
 use crate::message::{address, date, header, subject};
 use crate::session::{Selected, Session};
 use crate::wire::{ParseError, Parser};
@@ -80,30 +81,20 @@ pub struct Facts {
     pub header: Vec<u8>,
 }
 
-/// The facts of message `index` of the selected mailbox.
-pub fn facts(sel: &Selected, index: usize) -> Facts {
-    let m = &sel.messages[index];
-    let path = m.path(&sel.dir);
-    let mut f = Facts::default();
-    let Ok(mut file) = std::fs::File::open(&path) else {
-        return f;
+/// The facts of message `index` of the selected mailbox, from its header and file;
+/// `Ok(None)` when another session expunged it meanwhile.
+pub fn facts(sel: &Selected, index: usize) -> Result<Option<Facts>, MaildirError> {
+    // A copy: the session's view learns of a rename at its next rescan.
+    let mut m = sel.messages[index].clone();
+    let Some(mut file) = message_file::open(&sel.dir, &mut m)? else {
+        return Ok(None);
     };
-    f.arrival = file
-        .metadata()
-        .and_then(|md| md.modified())
-        .ok()
-        .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
-        .map_or(0, |d| d.as_secs() as i64);
-    let mut hdr = Vec::new();
-    let mut chunk = [0u8; 8192];
-    while let Ok(n @ 1..) = file.read(&mut chunk) {
-        hdr.extend_from_slice(&chunk[..n]);
-        if header::split(&hdr) < hdr.len() {
-            break;
-        }
-    }
-    hdr.truncate(header::split(&hdr));
-    f.size = content::size(&m.name, &path).unwrap_or(0);
+    let mut f = Facts {
+        arrival: file.internal_date()?,
+        size: file.size()?,
+        ..Facts::default()
+    };
+    let hdr = file.header()?;
     f.sent = header::get(&hdr, b"Date")
         .and_then(|d| date::parse_seconds(&d))
         .unwrap_or(f.arrival);
@@ -121,7 +112,19 @@ pub fn facts(sel: &Selected, index: usize) -> Facts {
     f.to = first(b"To");
     f.cc = first(b"Cc");
     f.header = hdr;
-    f
+    Ok(Some(f))
+}
+
+/// The messages of `hits` with their facts, leaving out those expunged meanwhile (as
+/// SEARCH does, RFC 2180 4.3).
+pub fn facts_of(sel: &Selected, hits: &[usize]) -> Result<Vec<(usize, Facts)>, MaildirError> {
+    let mut rows = Vec::with_capacity(hits.len());
+    for &i in hits {
+        if let Some(f) = facts(sel, i)? {
+            rows.push((i, f));
+        }
+    }
+    Ok(rows)
 }
 
 fn compare(a: &Facts, b: &Facts, by: By) -> Ordering {
@@ -140,8 +143,10 @@ pub fn sort(s: &mut Session, sort: &Sort, uid: bool) -> io::Result<Reply> {
     let Some(sel) = s.selected.as_ref() else {
         return Ok(super::NOT_SELECTED.to_string());
     };
-    let hits = search::hits(sel, &sort.key);
-    let mut rows: Vec<(usize, Facts)> = hits.into_iter().map(|i| (i, facts(sel, i))).collect();
+    let mut rows = match search::hits(sel, &sort.key).and_then(|hits| facts_of(sel, &hits)) {
+        Ok(rows) => rows,
+        Err(e) => return Ok(failed("SORT", e)),
+    };
     // Stable, so equal messages stay in mailbox order (RFC 5256: sequence number).
     rows.sort_by(|(_, a), (_, b)| {
         sort.criteria

@@ -5,7 +5,7 @@ use std::io::{self, Write};
 
 use super::{failed, Reply};
 use crate::maildir::flags::Flags;
-use crate::maildir::{content, folder, Mailbox, MaildirError};
+use crate::maildir::{folder, message_file, Mailbox, MaildirError};
 use crate::session::Session;
 use crate::wire::{quote, ParseError, Parser};
 
@@ -49,7 +49,7 @@ pub fn write_status(
     dir: &std::path::Path,
     items: &[Item],
 ) -> Result<(), StatusError> {
-    let m = Mailbox::open(&s.root, dir, false)?;
+    let mut m = Mailbox::open(&s.root, dir, false)?;
     let mut parts = Vec::with_capacity(items.len());
     for item in items {
         let (label, value) = match item {
@@ -75,12 +75,12 @@ pub fn write_status(
                     .filter(|m| m.flags().system.contains(Flags::DELETED))
                     .count() as u64,
             ),
+            // RFC 8438: the messages' RFC822.SIZE; one expunged meanwhile has none.
             Item::Size => {
-                let total = m
-                    .messages
-                    .iter()
-                    .map(|msg| content::size(&msg.name, &msg.path(dir)).unwrap_or(0))
-                    .sum();
+                let mut total = 0;
+                for msg in &mut m.messages {
+                    total += message_file::size(dir, msg)?.unwrap_or(0);
+                }
                 ("SIZE", total)
             }
         };

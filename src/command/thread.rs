@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use std::io::{self, Write};
 
 use super::search::{self, Key};
-use super::sort::{facts, Facts};
+use super::sort::{facts_of, Facts};
 use super::Reply;
 use crate::message::header;
 use crate::session::Session;
@@ -361,10 +361,13 @@ pub fn thread(s: &mut Session, t: &Thread, uid: bool) -> io::Result<Reply> {
     let Some(sel) = s.selected.as_ref() else {
         return Ok(super::NOT_SELECTED.to_string());
     };
-    let hits = search::hits(sel, &t.key);
-    let numbers: Vec<u32> = hits
+    let rows = match search::hits(sel, &t.key).and_then(|hits| facts_of(sel, &hits)) {
+        Ok(rows) => rows,
+        Err(e) => return Ok(super::failed("THREAD", e)),
+    };
+    let numbers: Vec<u32> = rows
         .iter()
-        .map(|&i| {
+        .map(|&(i, _)| {
             if uid {
                 sel.messages[i].uid
             } else {
@@ -372,7 +375,7 @@ pub fn thread(s: &mut Session, t: &Thread, uid: bool) -> io::Result<Reply> {
             }
         })
         .collect();
-    let all: Vec<Facts> = hits.iter().map(|&i| facts(sel, i)).collect();
+    let all: Vec<Facts> = rows.into_iter().map(|(_, f)| f).collect();
     let (tree, roots) = match t.algorithm {
         Algorithm::OrderedSubject => ordered_subject(all),
         Algorithm::References => references(all),

@@ -7,24 +7,6 @@ use std::path::Path;
 
 use super::flags::base;
 
-/// The current name of the message with the unique part of `name`, and whether it is in
-/// `new/`; `None` when it is in neither `cur/` nor `new/` (expunged).
-pub fn current_name(dir: &Path, name: &[u8]) -> Option<(Vec<u8>, bool)> {
-    let unique = base(name);
-    for (sub, in_new) in [("cur", false), ("new", true)] {
-        let Ok(entries) = std::fs::read_dir(dir.join(sub)) else {
-            continue;
-        };
-        for e in entries.flatten() {
-            let n = e.file_name();
-            if base(n.as_bytes()) == unique {
-                return Some((n.as_bytes().to_vec(), in_new));
-            }
-        }
-    }
-    None
-}
-
 /// The current names (and whether in `new/`) of the messages whose unique parts are in
 /// `wanted`, from one listing of the folder at `dir`.
 pub fn locate(dir: &Path, wanted: &HashSet<Vec<u8>>) -> HashMap<Vec<u8>, (Vec<u8>, bool)> {

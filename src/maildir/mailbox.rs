@@ -248,7 +248,7 @@ impl Message {
     /// After a file operation found no file: takes the message's current name, if another
     /// session renamed it; false when it is gone (expunged elsewhere).
     fn follow(&mut self, dir: &Path) -> bool {
-        match super::find::current_name(dir, &self.name) {
+        match super::message_file::current_name(dir, &self.name) {
             Some((name, in_new)) => {
                 self.name = name;
                 self.in_new = in_new;
@@ -256,24 +256,6 @@ impl Message {
             }
             None => false,
         }
-    }
-
-    /// Opens the message's file, following a rename by another session. `None`: the
-    /// message is gone (expunged elsewhere).
-    pub fn open(&mut self, dir: &Path) -> Result<Option<std::fs::File>, MaildirError> {
-        for _ in 0..3 {
-            let path = self.path(dir);
-            match std::fs::File::open(&path) {
-                Ok(f) => return Ok(Some(f)),
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                    if !self.follow(dir) {
-                        return Ok(None);
-                    }
-                }
-                Err(e) => return Err(MaildirError::io(&path)(e)),
-            }
-        }
-        Ok(None)
     }
 
     /// Removes the message's file, as long as it is still marked \Deleted (another
@@ -308,9 +290,11 @@ impl Message {
         dir: &Path,
         root: &Path,
         target: &Path,
-        flags: MessageFlags,
+        flags: impl Fn(&Message) -> MessageFlags,
     ) -> Result<Option<Vec<u8>>, MaildirError> {
         for _ in 0..3 {
+            // The flags the file has now: another session may have renamed it.
+            let flags = flags(self);
             let (_, new) = super::deliver::copy_name(&self.name, flags);
             let dest = target.join("cur").join(std::ffi::OsStr::from_bytes(&new));
             let src = self.path(dir);

@@ -3,7 +3,6 @@
 //! file names carry flags ([`flags`]), `dovecot-uidlist` carries UIDs ([`uidlist`], written
 //! under a dotlock, [`lock`]), folders are `.Name` directories ([`folder`]).
 
-pub mod content;
 mod courier;
 pub mod deliver;
 pub mod durable;
@@ -13,6 +12,7 @@ pub mod folder;
 pub mod keywords;
 mod lock;
 pub mod mailbox;
+pub mod message_file;
 pub mod mutf7;
 mod scan;
 pub mod stamp;
@@ -37,6 +37,9 @@ pub enum MaildirError {
     /// was installed, and the operation can be tried again.
     #[error("{0}: the lock was taken away while held")]
     LockLost(PathBuf),
+    /// A message file was renamed again each time it was looked up under its new name.
+    #[error("{0}: renamed again each time it was looked up")]
+    Renaming(PathBuf),
 }
 
 impl MaildirError {

@@ -133,6 +133,9 @@ impl Session {
                     ParseError::Read(ReadError::Timeout) => {
                         b"* BYE Autologout; idle for too long\r\n"
                     }
+                    ParseError::Internal(_) => {
+                        b"* BYE [SERVERBUG] Internal error; the server log says more\r\n"
+                    }
                     _ => b"",
                 };
                 let _ = self.conn.output.write_all(bye);
@@ -175,9 +178,22 @@ impl Session {
         };
         let expunge_ok = command.allows_expunge();
         let refresh = command.wants_refresh();
-        let reply = command::execute(self, &tag, command)?;
+        // Only the connection's errors end the session here: a failed write, or a read
+        // (IDLE reads the client's DONE).
+        let connection = |e: io::Error, output: &Output| {
+            if output.failed() {
+                return ParseError::Write(e);
+            }
+            match ReadError::from_io(e) {
+                Ok(read) => ParseError::Read(read),
+                Err(e) => ParseError::Internal(e),
+            }
+        };
+        let reply =
+            command::execute(self, &tag, command).map_err(|e| connection(e, &self.conn.output))?;
         if refresh {
-            self.refresh(expunge_ok)?;
+            self.refresh(expunge_ok)
+                .map_err(|e| connection(e, &self.conn.output))?;
         }
         self.tagged(&tag, &reply)?;
         Ok(())

@@ -19,15 +19,20 @@ pub enum ReadError {
 }
 
 impl ReadError {
-    /// The same failure as an I/O error, for code that reports those.
+    /// The same failure as an I/O error, for code that reports those; [`from_io`]
+    /// (Self::from_io) takes it out again.
     pub fn into_io(self) -> std::io::Error {
-        match self {
-            ReadError::Eof => std::io::ErrorKind::UnexpectedEof.into(),
-            ReadError::Timeout => {
-                std::io::Error::new(std::io::ErrorKind::TimedOut, "client idle too long")
-            }
-            ReadError::Os(e) => e.into(),
-        }
+        let kind = match &self {
+            ReadError::Eof => std::io::ErrorKind::UnexpectedEof,
+            ReadError::Timeout => std::io::ErrorKind::TimedOut,
+            ReadError::Os(e) => std::io::Error::from(*e).kind(),
+        };
+        std::io::Error::new(kind, self)
+    }
+
+    /// The read failure inside `e`, if it is one made by [`into_io`](Self::into_io).
+    pub fn from_io(e: std::io::Error) -> Result<ReadError, std::io::Error> {
+        e.downcast::<ReadError>()
     }
 }
 

@@ -16,6 +16,8 @@ pub struct Output {
     buf: Vec<u8>,
     timeout: Duration,
     count: u64,
+    /// A write to the descriptor has failed: the connection is lost.
+    failed: bool,
 }
 
 impl Output {
@@ -27,6 +29,7 @@ impl Output {
             buf: Vec::with_capacity(4096),
             timeout,
             count: 0,
+            failed: false,
         };
         out.set_nonblocking(true);
         out
@@ -63,7 +66,19 @@ impl Output {
         self.count
     }
 
+    /// Whether a write to the descriptor has failed. Only such a failure means the
+    /// connection is lost; any other error that reaches the session loop is a bug.
+    pub fn failed(&self) -> bool {
+        self.failed
+    }
+
     fn write_all_now(&mut self) -> io::Result<()> {
+        let result = self.write_buffer();
+        self.failed |= result.is_err();
+        result
+    }
+
+    fn write_buffer(&mut self) -> io::Result<()> {
         let mut done = 0;
         while done < self.buf.len() {
             let timeout = Timespec::try_from(self.timeout).unwrap_or(Timespec {
@@ -110,5 +125,26 @@ impl Write for Output {
 
     fn flush(&mut self) -> io::Result<()> {
         self.write_all_now()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn remembers_that_the_connection_failed() {
+        let (read_end, write_end) = rustix::pipe::pipe().unwrap();
+        let mut out = Output::new(write_end, Duration::from_secs(1));
+        out.write_all(b"* OK\r\n")
+            .and_then(|_| out.flush())
+            .unwrap();
+        assert!(!out.failed(), "an error elsewhere is not the connection's");
+        drop(read_end);
+        assert!(out
+            .write_all(b"* OK\r\n")
+            .and_then(|_| out.flush())
+            .is_err());
+        assert!(out.failed());
     }
 }

@@ -36,8 +36,13 @@ pub enum ParseError {
     /// The connection cannot go on.
     #[error(transparent)]
     Read(#[from] ReadError),
+    /// Writing to the client failed: the connection is lost.
     #[error("write failed: {0}")]
     Write(#[from] std::io::Error),
+    /// A command failed with an error that is not the connection's (a bug: storage errors
+    /// are answered with `NO`); its response may be cut short, so the session ends.
+    #[error("internal error: {0}")]
+    Internal(std::io::Error),
     /// The client sent a non-synchronizing literal too large even to skip.
     #[error("literal too large to skip")]
     Overflow,

@@ -1,7 +1,56 @@
 //! Strings in responses: atom when it can be, quoted string when it must be, literal when
 //! nothing else carries the bytes (CR, LF, NUL, 8-bit, or long text).
+//!
+//! Every literal a response carries is written here. A literal is CHAR8, which excludes
+//! NUL (RFC 3501 section 9), so a NUL in its data (stored through APPEND's literal8) goes
+//! out as 0x80, as Dovecot sends it: the length stays, and the bytes stay a legal
+//! `string`. Only BINARY's data may carry NUL, in a literal8 (RFC 3516 section 4.3).
 
 use std::io::{self, Write};
+
+/// What a NUL in a literal's data is sent as.
+const NUL_STANDIN: u8 = 0x80;
+
+/// Announces a literal of `len` bytes; send its data through [`Char8`].
+pub fn literal_head(w: &mut impl Write, len: u64) -> io::Result<()> {
+    write!(w, "{{{len}}}\r\n")
+}
+
+/// Writes `data` as a literal.
+pub fn literal(w: &mut impl Write, data: &[u8]) -> io::Result<()> {
+    literal_head(w, data.len() as u64)?;
+    Char8(w).write_all(data)
+}
+
+/// Writes BINARY's data (RFC 3516 4.3): a literal8 when it holds NUL, else a literal.
+pub fn binary(w: &mut impl Write, data: &[u8]) -> io::Result<()> {
+    if data.contains(&0) {
+        write!(w, "~{{{}}}\r\n", data.len())?;
+        w.write_all(data)
+    } else {
+        literal(w, data)
+    }
+}
+
+/// A writer for a literal's data: passes every byte on but NUL, which it replaces.
+pub struct Char8<'a, W: Write>(pub &'a mut W);
+
+impl<W: Write> Write for Char8<'_, W> {
+    fn write(&mut self, data: &[u8]) -> io::Result<usize> {
+        let mut rest = data;
+        while let Some(i) = memchr::memchr(0, rest) {
+            self.0.write_all(&rest[..i])?;
+            self.0.write_all(&[NUL_STANDIN])?;
+            rest = &rest[i + 1..];
+        }
+        self.0.write_all(rest)?;
+        Ok(data.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.0.flush()
+    }
+}
 
 fn quotable(s: &[u8]) -> bool {
     s.len() < 1024
@@ -24,8 +73,7 @@ pub fn string(w: &mut impl Write, s: &[u8]) -> io::Result<()> {
         w.write_all(&s[start..])?;
         w.write_all(b"\"")
     } else {
-        write!(w, "{{{}}}\r\n", s.len())?;
-        w.write_all(s)
+        literal(w, s)
     }
 }
 
@@ -77,5 +125,18 @@ mod tests {
             "{5}\r\ncaf\u{e9}"
         );
         assert_eq!(out(|w| nstring(w, None)), "NIL");
+    }
+
+    #[test]
+    fn nul_never_goes_into_a_literal() {
+        let bytes = |f: &dyn Fn(&mut Vec<u8>) -> io::Result<()>| {
+            let mut v = Vec::new();
+            f(&mut v).unwrap();
+            v
+        };
+        assert_eq!(bytes(&|w| string(w, b"a\0b")), b"{3}\r\na\x80b");
+        assert_eq!(bytes(&|w| literal(w, b"\0\0")), b"{2}\r\n\x80\x80");
+        assert_eq!(bytes(&|w| binary(w, b"a\0b")), b"~{3}\r\na\0b");
+        assert_eq!(bytes(&|w| binary(w, b"a\x80b")), b"{3}\r\na\x80b");
     }
 }

@@ -84,12 +84,37 @@ impl Fixture {
         self.put("new", uid, "", content, mtime);
     }
 
+    /// Like [`Fixture::add`], with `sizes` (such as `,S=12,W=13`) after the unique part of
+    /// the name, as deliveries name their files. Returns the name without its flags.
+    pub fn add_sized(
+        &mut self,
+        uid: u32,
+        sizes: &str,
+        flags: &str,
+        content: &[u8],
+        mtime: SystemTime,
+    ) -> String {
+        self.put_as("cur", uid, sizes, &format!(":2,{flags}"), content, mtime)
+    }
+
     fn put(&mut self, sub: &str, uid: u32, info: &str, content: &[u8], mtime: SystemTime) {
+        self.put_as(sub, uid, "", info, content, mtime);
+    }
+
+    fn put_as(
+        &mut self,
+        sub: &str,
+        uid: u32,
+        sizes: &str,
+        info: &str,
+        content: &[u8],
+        mtime: SystemTime,
+    ) -> String {
         assert!(
             self.stored.last().is_none_or(|s| s.uid < uid),
             "add messages in UID order"
         );
-        let base = format!("{}.M{uid}P1.fixture", 1_600_000_000 + uid);
+        let base = format!("{}.M{uid}P1.fixture{sizes}", 1_600_000_000 + uid);
         let path = self.md.join(sub).join(format!("{base}{info}"));
         std::fs::write(&path, content).expect("write message");
         let f = std::fs::File::options()
@@ -97,7 +122,11 @@ impl Fixture {
             .open(&path)
             .expect("open message");
         f.set_modified(mtime).expect("set mtime");
-        self.stored.push(Stored { uid, base });
+        self.stored.push(Stored {
+            uid,
+            base: base.clone(),
+        });
+        base
     }
 
     /// Writes `dovecot-uidlist` (and `dovecot-keywords`), then starts `imapd serve` with

@@ -1,0 +1,454 @@
+//! Reading message files, the one way every command does it.
+//!
+//! A message is opened by the name the session knows. Another session (or Dovecot, or a
+//! mail client on the server) may have renamed it a moment ago to change its flags: the
+//! unique part before `:2,` stays, so on ENOENT the file is looked up by that part in
+//! `new/` and `cur/` and opened under its new name. Only when it is in neither is it gone
+//! (expunged elsewhere), which callers answer as RFC 2180 says. Once open, everything is
+//! read from the descriptor, so later renames and unlinks change nothing.
+//!
+//! Messages are stored with LF line ends and served with CRLF (an LF that already follows
+//! a CR is left alone); every size is counted as served. A file is read only as far as
+//! asked: the header alone for header fetches and sort keys, the prefix up to the end of
+//! a partial fetch's window when the size is not in the name (`,W=`).
+//!
+//! Errors are [`MaildirError`]s, never plain `io::Error`s: a file that cannot be read is a
+//! `NO` for the command, and must never be taken for a failed connection.
+
+use std::fs::File;
+use std::io::{self, Read, Seek, SeekFrom, Write};
+use std::os::unix::ffi::OsStrExt;
+use std::path::{Path, PathBuf};
+
+use super::flags::base;
+use super::mailbox::Message;
+use super::MaildirError;
+
+const CHUNK: usize = 65536;
+
+/// How many names a message is tried under before giving up: its known one, then those
+/// that lookups find. Each try past the first means another rename in the moment between
+/// a lookup and the open; more than a few in a row is someone renaming it in a loop.
+const TRIES: usize = 4;
+
+/// The served size recorded in a Maildir name (`,W=<n>`), when there is one.
+pub fn size_from_name(name: &[u8]) -> Option<u64> {
+    let unique = base(name);
+    let at = memchr::memmem::rfind(unique, b",W=")?;
+    let digits = &unique[at + 3..];
+    let end = digits
+        .iter()
+        .position(|b| !b.is_ascii_digit())
+        .unwrap_or(digits.len());
+    std::str::from_utf8(&digits[..end]).ok()?.parse().ok()
+}
+
+/// The `(offset, length)` of a partial fetch of something `size` bytes long (RFC 3501
+/// 6.4.5: an offset past the end gives an empty string), or all of it without one.
+pub fn window(partial: Option<(u64, u64)>, size: u64) -> (u64, u64) {
+    match partial {
+        Some((o, n)) => (o.min(size), n.min(size.saturating_sub(o))),
+        None => (0, size),
+    }
+}
+
+/// The current name of the message whose unique part is that of `name`, and whether it is
+/// in `new/`; `None` when it is in neither directory. `new/` is listed first: files move
+/// only from `new/` to `cur/`, so one moving meanwhile is still found in `cur/`. A rename
+/// inside a directory can hide the file from one listing, so a miss is listed again.
+pub fn current_name(dir: &Path, name: &[u8]) -> Option<(Vec<u8>, bool)> {
+    let unique = base(name);
+    for _ in 0..2 {
+        for (sub, in_new) in [("new", true), ("cur", false)] {
+            let Ok(entries) = std::fs::read_dir(dir.join(sub)) else {
+                continue;
+            };
+            for e in entries.flatten() {
+                let n = e.file_name();
+                if base(n.as_bytes()) == unique {
+                    return Some((n.as_bytes().to_vec(), in_new));
+                }
+            }
+        }
+    }
+    None
+}
+
+/// Runs `op` on the path of message `m` in the folder at `dir`; when that finds no file,
+/// follows the message to its current name (recording it in `m`) and runs `op` again.
+/// `Ok(None)`: the message is gone.
+pub fn follow<T>(
+    dir: &Path,
+    m: &mut Message,
+    mut op: impl FnMut(&Path, &Message) -> io::Result<T>,
+) -> Result<Option<T>, MaildirError> {
+    for _ in 0..TRIES {
+        let path = m.path(dir);
+        match op(&path, m) {
+            Ok(v) => return Ok(Some(v)),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+            Err(e) => return Err(MaildirError::io(&path)(e)),
+        }
+        match current_name(dir, &m.name) {
+            Some((name, in_new)) => {
+                m.name = name;
+                m.in_new = in_new;
+            }
+            None => return Ok(None),
+        }
+    }
+    Err(MaildirError::Renaming(m.path(dir)))
+}
+
+/// Opens message `m` of the folder at `dir` (see [`follow`]); `Ok(None)`: it is gone.
+pub fn open(dir: &Path, m: &mut Message) -> Result<Option<MessageFile>, MaildirError> {
+    let opened = follow(dir, m, |path, _| File::open(path))?;
+    Ok(opened.map(|file| MessageFile {
+        file,
+        path: m.path(dir),
+        named: size_from_name(&m.name),
+        counted: None,
+    }))
+}
+
+/// The served size of message `m` (RFC822.SIZE): from its name when it has `,W=`, else
+/// counted from the file. `Ok(None)`: the message is gone.
+pub fn size(dir: &Path, m: &mut Message) -> Result<Option<u64>, MaildirError> {
+    if let Some(n) = size_from_name(&m.name) {
+        return Ok(Some(n));
+    }
+    match open(dir, m)? {
+        Some(mut f) => f.size().map(Some),
+        None => Ok(None),
+    }
+}
+
+/// An open message file.
+pub struct MessageFile {
+    file: File,
+    /// For error messages.
+    path: PathBuf,
+    /// The served size as the name gives it (`,W=`).
+    named: Option<u64>,
+    /// The served size as counted from the content, once it has been.
+    counted: Option<u64>,
+}
+
+impl MessageFile {
+    fn error(&self) -> impl FnOnce(io::Error) -> MaildirError + '_ {
+        MaildirError::io(&self.path)
+    }
+
+    /// INTERNALDATE: the file's mtime, in seconds since the epoch.
+    pub fn internal_date(&self) -> Result<i64, MaildirError> {
+        let modified = self
+            .file
+            .metadata()
+            .and_then(|m| m.modified())
+            .map_err(self.error())?;
+        Ok(match modified.duration_since(std::time::UNIX_EPOCH) {
+            Ok(d) => d.as_secs() as i64,
+            Err(before) => -(before.duration().as_secs() as i64),
+        })
+    }
+
+    /// The size as served (RFC822.SIZE): from the name when it has `,W=`.
+    pub fn size(&mut self) -> Result<u64, MaildirError> {
+        match self.named {
+            Some(n) => Ok(n),
+            None => self.counted(),
+        }
+    }
+
+    /// The size as served, counted from the content: what a literal of the content must
+    /// announce, whatever the name says.
+    fn counted(&mut self) -> Result<u64, MaildirError> {
+        if let Some(n) = self.counted {
+            return Ok(n);
+        }
+        let mut n = 0u64;
+        self.served_chunks(|c| {
+            n += c.len() as u64;
+            true
+        })
+        .map_err(self.error())?;
+        self.counted = Some(n);
+        Ok(n)
+    }
+
+    /// The whole file as stored.
+    pub fn whole(&mut self) -> Result<Vec<u8>, MaildirError> {
+        let mut v = Vec::new();
+        self.file
+            .seek(SeekFrom::Start(0))
+            .and_then(|_| self.file.read_to_end(&mut v))
+            .map_err(self.error())?;
+        Ok(v)
+    }
+
+    /// The header as stored, up to and including the blank line after it; the file is
+    /// read only that far. The blank line is looked for in the new bytes only, so a huge
+    /// header costs one pass.
+    pub fn header(&mut self) -> Result<Vec<u8>, MaildirError> {
+        let mut v = Vec::new();
+        let mut chunk = vec![0u8; CHUNK];
+        let mut from = 0;
+        self.file.seek(SeekFrom::Start(0)).map_err(self.error())?;
+        loop {
+            let n = read_some(&mut self.file, &mut chunk).map_err(self.error())?;
+            v.extend_from_slice(&chunk[..n]);
+            if n == 0 || blank_line(&v, &mut from) {
+                v.truncate(crate::message::header::split(&v));
+                return Ok(v);
+            }
+        }
+    }
+
+    /// The [`window`] of the content as served. When its size has not been counted yet,
+    /// the file is read only up to the window's end.
+    pub fn window(&mut self, partial: Option<(u64, u64)>) -> Result<(u64, u64), MaildirError> {
+        let Some((offset, len)) = partial else {
+            return Ok((0, self.counted()?));
+        };
+        let end = offset.saturating_add(len);
+        let size = match self.counted {
+            Some(n) => n,
+            None => {
+                let mut seen = 0u64;
+                let mut at_end = true;
+                self.served_chunks(|c| {
+                    seen += c.len() as u64;
+                    at_end = seen <= end;
+                    at_end
+                })
+                .map_err(self.error())?;
+                if at_end {
+                    self.counted = Some(seen);
+                }
+                seen
+            }
+        };
+        Ok(window(partial, size))
+    }
+
+    /// Writes `len` served bytes from served offset `offset` to `out`. The caller has
+    /// announced `len` in a literal, so exactly `len` bytes are written even when reading
+    /// fails or the file is shorter than it was (it never should be): the rest is spaces,
+    /// which keeps the stream in step. The outer error is `out`'s (the connection), the
+    /// inner one the file's.
+    pub fn copy_served(
+        &mut self,
+        out: &mut impl Write,
+        offset: u64,
+        len: u64,
+    ) -> io::Result<Result<(), MaildirError>> {
+        let end = offset + len;
+        let mut pos = 0u64;
+        let mut written = 0u64;
+        let mut failed = None;
+        let read = self.served_chunks(|c| {
+            let (from, to) = (pos, pos + c.len() as u64);
+            pos = to;
+            if to > offset && from < end {
+                let a = offset.saturating_sub(from) as usize;
+                let b = (end.min(to) - from) as usize;
+                if let Err(e) = out.write_all(&c[a..b]) {
+                    failed = Some(e);
+                    return false;
+                }
+                written += (b - a) as u64;
+            }
+            pos < end
+        });
+        if let Some(e) = failed {
+            return Err(e);
+        }
+        const SPACES: [u8; 512] = [b' '; 512];
+        while written < len {
+            let n = (len - written).min(SPACES.len() as u64);
+            out.write_all(&SPACES[..n as usize])?;
+            written += n;
+        }
+        Ok(read.map_err(self.error()))
+    }
+
+    /// Calls `f` with the served bytes of the file, chunk by chunk, until it returns false.
+    fn served_chunks(&mut self, mut f: impl FnMut(&[u8]) -> bool) -> io::Result<()> {
+        self.file.seek(SeekFrom::Start(0))?;
+        let mut raw = vec![0u8; CHUNK];
+        let mut out = Vec::with_capacity(CHUNK * 2);
+        let mut prev = 0u8;
+        loop {
+            let n = read_some(&mut self.file, &mut raw)?;
+            if n == 0 {
+                return Ok(());
+            }
+            out.clear();
+            let mut start = 0;
+            for i in memchr::memchr_iter(b'\n', &raw[..n]) {
+                let before = if i == 0 { prev } else { raw[i - 1] };
+                if before != b'\r' {
+                    out.extend_from_slice(&raw[start..i]);
+                    out.extend_from_slice(b"\r\n");
+                    start = i + 1;
+                }
+            }
+            out.extend_from_slice(&raw[start..n]);
+            prev = raw[n - 1];
+            if !f(&out) {
+                return Ok(());
+            }
+        }
+    }
+}
+
+fn read_some(file: &mut File, buf: &mut [u8]) -> io::Result<usize> {
+    loop {
+        match file.read(buf) {
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            other => return other,
+        }
+    }
+}
+
+/// Whether `v` holds the blank line that ends a header (or starts with one), looking at
+/// line ends from `*from` on; `*from` moves past the ones already ruled out.
+fn blank_line(v: &[u8], from: &mut usize) -> bool {
+    if v.starts_with(b"\n") || v.starts_with(b"\r\n") {
+        return true;
+    }
+    while let Some(i) = memchr::memchr(b'\n', &v[*from..]) {
+        let lf = *from + i;
+        match (v.get(lf + 1), v.get(lf + 2)) {
+            (Some(b'\n'), _) | (Some(b'\r'), Some(b'\n')) => return true,
+            // Not enough bytes yet to tell.
+            (None, _) | (Some(b'\r'), None) => return false,
+            _ => *from = lf + 1,
+        }
+    }
+    *from = v.len();
+    false
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    struct Folder(PathBuf);
+
+    impl Folder {
+        fn new(name: &str) -> Folder {
+            let dir = std::env::temp_dir()
+                .join(format!("imapd-message-file-{name}-{}", std::process::id()));
+            let _ = std::fs::remove_dir_all(&dir);
+            for sub in ["new", "cur", "tmp"] {
+                std::fs::create_dir_all(dir.join(sub)).unwrap();
+            }
+            Folder(dir)
+        }
+
+        fn put(&self, sub: &str, name: &str, content: &[u8]) -> Message {
+            std::fs::write(self.0.join(sub).join(name), content).unwrap();
+            Message {
+                uid: 1,
+                name: name.as_bytes().to_vec(),
+                in_new: sub == "new",
+                recent: false,
+            }
+        }
+    }
+
+    impl Drop for Folder {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_dir_all(&self.0);
+        }
+    }
+
+    fn served(f: &mut MessageFile, offset: u64, len: u64) -> Vec<u8> {
+        let mut v = Vec::new();
+        f.copy_served(&mut v, offset, len).unwrap().unwrap();
+        v
+    }
+
+    #[test]
+    fn crlf_sizes_and_windows() {
+        let folder = Folder::new("crlf");
+        let mut m = folder.put("cur", "1.M1P1.x:2,", b"a\nb\r\nc\n");
+        let mut f = open(&folder.0, &mut m).unwrap().unwrap();
+        assert_eq!(f.window(Some((1, 3))).unwrap(), (1, 3));
+        assert_eq!(f.counted, None, "a window reads only its prefix");
+        assert_eq!(f.window(Some((8, 5))).unwrap(), (8, 1));
+        assert_eq!(f.size().unwrap(), 9);
+        assert_eq!(served(&mut f, 0, 9), b"a\r\nb\r\nc\r\n");
+        assert_eq!(served(&mut f, 1, 3), b"\r\nb");
+        assert_eq!(served(&mut f, 2, 1), b"\n");
+        assert_eq!(served(&mut f, 7, 4), b"\r\n  ", "padded past the end");
+        assert_eq!(size_from_name(b"1.M2P3.host,S=100,W=104:2,S"), Some(104));
+        assert_eq!(size_from_name(b"1.M2P3.host,S=100:2,S"), None);
+    }
+
+    #[test]
+    fn lf_after_cr_at_a_chunk_edge_stays_single() {
+        let folder = Folder::new("edge");
+        let mut data = vec![b'x'; CHUNK - 1];
+        data.extend_from_slice(b"\r\n\n");
+        let mut m = folder.put("cur", "1.M1P1.x:2,", &data);
+        let mut f = open(&folder.0, &mut m).unwrap().unwrap();
+        assert_eq!(f.size().unwrap(), data.len() as u64 + 1);
+    }
+
+    #[test]
+    fn follows_a_rename_and_knows_a_removal() {
+        let folder = Folder::new("follow");
+        let mut m = folder.put("new", "1.M1P1.x", b"Subject: s\n\nbody\n");
+        let stale = m.clone();
+        std::fs::rename(
+            folder.0.join("new/1.M1P1.x"),
+            folder.0.join("cur/1.M1P1.x:2,S"),
+        )
+        .unwrap();
+        assert_eq!(size(&folder.0, &mut m).unwrap(), Some(20));
+        assert_eq!((&m.name[..], m.in_new), (&b"1.M1P1.x:2,S"[..], false));
+        let mut f = open(&folder.0, &mut stale.clone()).unwrap().unwrap();
+        assert_eq!(f.header().unwrap(), b"Subject: s\n\n");
+        std::fs::remove_file(folder.0.join("cur/1.M1P1.x:2,S")).unwrap();
+        // Read from the descriptor: the removal changes nothing for an open file.
+        assert_eq!(f.whole().unwrap(), b"Subject: s\n\nbody\n");
+        assert!(open(&folder.0, &mut stale.clone()).unwrap().is_none());
+    }
+
+    #[test]
+    fn a_message_renamed_on_every_look_is_an_error_not_gone() {
+        let folder = Folder::new("renaming");
+        let mut m = folder.put("cur", "1.M1P1.x:2,", b"x\n");
+        let mut tries = 0;
+        let r = follow(&folder.0, &mut m, |_, _| -> io::Result<()> {
+            tries += 1;
+            Err(io::ErrorKind::NotFound.into())
+        });
+        assert!(matches!(r, Err(MaildirError::Renaming(_))), "{r:?}");
+        assert_eq!(tries, TRIES);
+    }
+
+    #[test]
+    fn header_ends_at_the_blank_line_in_any_chunk() {
+        let folder = Folder::new("header");
+        for (content, want) in [
+            (&b"\nbody"[..], &b"\n"[..]),
+            (b"\r\nbody", b"\r\n"),
+            (b"A: 1\r\n\r\nbody", b"A: 1\r\n\r\n"),
+            (b"A: 1\nB: 2", b"A: 1\nB: 2"),
+        ] {
+            let mut m = folder.put("cur", "1.M1P1.x:2,", content);
+            let mut f = open(&folder.0, &mut m).unwrap().unwrap();
+            assert_eq!(f.header().unwrap(), want);
+        }
+        // The blank line split across reads, after a long header.
+        let mut big = b"X: ".to_vec();
+        big.resize(CHUNK - 1, b'y');
+        big.extend_from_slice(b"\n\nbody");
+        let mut m = folder.put("cur", "1.M1P1.x:2,", &big);
+        let mut f = open(&folder.0, &mut m).unwrap().unwrap();
+        assert_eq!(f.header().unwrap().len(), CHUNK + 1);
+    }
+}
