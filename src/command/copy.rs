@@ -37,9 +37,9 @@ pub fn copy(
         Err(reply) => return Ok(reply),
     };
     // The keywords the copied messages carry, defined in the target.
-    let carried = indexes
-        .iter()
-        .fold(0u32, |bits, &i| bits | sel.messages[i].flags().keywords);
+    let carried = indexes.iter().fold(0u32, |bits, i| {
+        bits | sel.messages[i as usize].flags().keywords
+    });
     let names: Vec<Vec<u8>> = sel
         .keywords
         .iter()
@@ -57,7 +57,7 @@ pub fn copy(
     let mut copies = Vec::new();
     let mut copied_indexes = Vec::new();
     let src_dir = sel.dir.clone();
-    for i in indexes {
+    for i in indexes.iter().map(|i| i as usize) {
         let m = &mut sel.messages[i];
         if sel.vanished.contains(&m.uid) {
             continue;

@@ -241,7 +241,7 @@ pub fn fetch(s: &mut Session, set: &SequenceSet, items: &[Item], uid: bool) -> i
     let out = &mut s.conn.output;
     let mut missing = false;
     let mut unknown_cte = false;
-    for i in indexes {
+    for i in indexes.iter().map(|i| i as usize) {
         if sel.vanished.contains(&sel.messages[i].uid) {
             missing = true;
             continue;

@@ -1,0 +1,202 @@
+//! Bounds on what one command may make the server do (SECURITY.md): sequence sets work on
+//! merged ranges (RFC 3501 section 9 `sequence-set`: `1:*,1:*` names each message once),
+//! SEARCH keys and their nesting, FETCH items and BINARY decoding, LIST patterns, and
+//! MULTIAPPEND (RFC 3502) messages and bytes. Every refusal is a BAD or NO with a reason,
+//! after which the session goes on.
+//!
+//! The large-folder tests run `imapd serve` with its address space limited, so a command
+//! that asks for memory in proportion to what the client wrote, rather than to the folder,
+//! ends the session and fails the test instead of swapping.
+
+mod common;
+
+use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
+
+use common::{make_maildir, names, serve_cmd, tagged, Client, TempDir};
+
+/// What `imapd serve` may map in these tests: far below what expanding the hostile sets
+/// below would take (gigabytes), far above what the folder needs.
+const ADDRESS_SPACE: u64 = 512 << 20;
+
+fn maildir(name: &str) -> (TempDir, PathBuf) {
+    let dir = TempDir::new(name);
+    let md = dir.join("Maildir");
+    make_maildir(&md);
+    (dir, md)
+}
+
+/// `count` small messages in cur/, oldest first.
+fn fill(md: &Path, count: u32) {
+    for i in 1..=count {
+        let body = format!("Subject: message {i}\nFrom: a@example.org\n\nbody {i}\n");
+        let name = format!("{}.M{i}P1.host,S={}:2,", 1_700_000_000 + i, body.len());
+        std::fs::write(md.join("cur").join(name), body).expect("write message");
+    }
+}
+
+/// A PREAUTH session on `md` with its address space limited to `limit`.
+fn session(dir: &TempDir, md: &Path, limit: Option<u64>, env: &[(&str, &str)]) -> Client {
+    let mut cmd = serve_cmd(dir, Some(md));
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    if let Some(bytes) = limit {
+        let lim = rustix::process::Rlimit {
+            current: Some(bytes),
+            maximum: Some(bytes),
+        };
+        // SAFETY: setrlimit is async-signal-safe and touches no memory of the parent.
+        unsafe {
+            cmd.pre_exec(move || {
+                rustix::process::setrlimit(rustix::process::Resource::As, lim)
+                    .map_err(std::io::Error::from)
+            });
+        }
+    }
+    let mut c = Client::spawn(cmd);
+    if !c.line().starts_with("* PREAUTH ") {
+        c.fail("expected a PREAUTH greeting");
+    }
+    c
+}
+
+/// `item` `n` times, joined by `sep`.
+fn repeat(item: &str, n: usize, sep: &str) -> String {
+    vec![item; n].join(sep)
+}
+
+/// The numbers in the `* SEARCH` line.
+fn search_hits(lines: &[String]) -> Vec<u32> {
+    let l = lines
+        .iter()
+        .find(|l| l.starts_with("* SEARCH"))
+        .expect("a SEARCH response");
+    l["* SEARCH".len()..]
+        .split_whitespace()
+        .map(|n| n.parse().unwrap())
+        .collect()
+}
+
+const MESSAGES: u32 = 20_000;
+
+/// `1:*` sixteen thousand times in one 64 KiB line: each message once (RFC 3501 9), in
+/// memory proportional to the folder. Expanded, each set would be 2.5 GB.
+#[test]
+fn repeated_sets_name_each_message_once() {
+    let (dir, md) = maildir("repeated-sets");
+    fill(&md, MESSAGES);
+    let mut c = session(&dir, &md, Some(ADDRESS_SPACE), &[]);
+    c.expect("s SELECT INBOX", "OK");
+    let all = repeat("1:*", 16_000, ",");
+
+    let lines = c.expect(&format!("f FETCH {all} (UID)"), "OK");
+    let fetched: Vec<&String> = lines
+        .iter()
+        .filter(|l| l.contains(" FETCH (UID "))
+        .collect();
+    assert_eq!(fetched.len(), MESSAGES as usize);
+    assert_eq!(fetched[0], "* 1 FETCH (UID 1)");
+    assert_eq!(
+        fetched[MESSAGES as usize - 1],
+        &format!("* {MESSAGES} FETCH (UID {MESSAGES})")
+    );
+
+    let lines = c.expect(&format!("u UID FETCH {all} (FLAGS)"), "OK");
+    assert_eq!(
+        lines.iter().filter(|l| l.contains(" FETCH (")).count(),
+        MESSAGES as usize
+    );
+
+    // One key with sixteen thousand ranges, then the same as many UID keys.
+    let hits = search_hits(&c.expect(&format!("a SEARCH {all}"), "OK"));
+    assert_eq!(hits, (1..=MESSAGES).collect::<Vec<_>>());
+    let keys = repeat(&format!("UID {}", repeat("1:*", 10, ",")), 900, " ");
+    let hits = search_hits(&c.expect(&format!("b UID SEARCH {keys}"), "OK"));
+    assert_eq!(hits.len(), MESSAGES as usize);
+
+    // `$` (RFC 5182) names every other message: 10,000 ranges, resolved once for all keys.
+    c.expect(
+        &format!(
+            "d STORE {} +FLAGS.SILENT (\\Flagged)",
+            every_other(MESSAGES)
+        ),
+        "OK",
+    );
+    c.expect("e SEARCH RETURN (SAVE) FLAGGED", "OK");
+    let hits = search_hits(&c.expect(&format!("g SEARCH {}", repeat("$", 999, " ")), "OK"));
+    assert_eq!(hits, (1..=MESSAGES).step_by(2).collect::<Vec<_>>());
+
+    // STORE on the same repeated set changes each message once.
+    c.expect(&format!("h STORE {all} +FLAGS.SILENT (\\Seen)"), "OK");
+    let hits = search_hits(&c.expect("i SEARCH SEEN", "OK"));
+    assert_eq!(hits.len(), MESSAGES as usize);
+    c.expect("z LOGOUT", "OK");
+}
+
+/// `1,3,5,...`: the odd numbers up to `n`, each its own range (54 KB for 20,000).
+fn every_other(n: u32) -> String {
+    let odd: Vec<String> = (1..=n).step_by(2).map(|i| i.to_string()).collect();
+    odd.join(",")
+}
+
+/// COPY and UID EXPUNGE on repeated, overlapping sets act on each message once.
+#[test]
+fn overlapping_sets_copy_and_expunge_once() {
+    let (dir, md) = maildir("overlap");
+    fill(&md, 6);
+    std::fs::create_dir_all(md.join(".Other")).unwrap();
+    make_maildir(&md.join(".Other"));
+    std::fs::write(md.join(".Other/maildirfolder"), "").unwrap();
+    let mut c = session(&dir, &md, Some(ADDRESS_SPACE), &[]);
+    c.expect("s SELECT INBOX", "OK");
+    let lines = c.expect("a COPY 2:4,3,4:2,1:*,5:6 Other", "OK");
+    assert!(tagged(&lines).contains("[COPYUID "), "{lines:?}");
+    assert_eq!(names(&md.join(".Other/cur")).len(), 6);
+    c.expect("b STORE 5:*,6,5 +FLAGS.SILENT (\\Deleted)", "OK");
+    let lines = c.expect("c UID EXPUNGE 1:*,6,5:*", "OK");
+    assert_eq!(
+        lines.iter().filter(|l| l.ends_with(" EXPUNGE")).count(),
+        2,
+        "{lines:?}"
+    );
+    assert_eq!(names(&md.join("cur")).len(), 4);
+    // A number past the end is still an error, also among ranges that merge (RFC 3501 9).
+    let lines = c.cmd("d FETCH 1:*,1:7 FLAGS");
+    assert!(tagged(&lines).starts_with("d BAD "), "{lines:?}");
+    c.expect("z LOGOUT", "OK");
+}
+
+/// At most 1000 keys per search program and 64 levels of nesting; beyond, BAD with a reason
+/// and the session goes on.
+#[test]
+fn search_keys_and_nesting_are_bounded() {
+    let (dir, md) = maildir("search-bounds");
+    fill(&md, 3);
+    let mut c = session(&dir, &md, None, &[]);
+    c.expect("s SELECT INBOX", "OK");
+    let hits = search_hits(&c.expect(&format!("a SEARCH {}", repeat("ALL", 1000, " ")), "OK"));
+    assert_eq!(hits, [1, 2, 3]);
+    let lines = c.cmd(&format!("b SEARCH {}", repeat("ALL", 1001, " ")));
+    assert_eq!(tagged(&lines), "b BAD Too many search keys");
+
+    let nested = |depth: usize| format!("{}ALL{}", "(".repeat(depth), ")".repeat(depth));
+    let hits = search_hits(&c.expect(&format!("c SEARCH {}", nested(60)), "OK"));
+    assert_eq!(hits, [1, 2, 3]);
+    for (tag, program) in [
+        ("d", nested(1000)),
+        ("e", format!("{}ALL", "NOT ".repeat(10_000))),
+        ("f", format!("{}ALL ALL", "OR ".repeat(10_000))),
+    ] {
+        let lines = c.cmd(&format!("{tag} SEARCH {program}"));
+        let t = tagged(&lines);
+        assert!(
+            t == format!("{tag} BAD Search keys nested too deeply")
+                || t == format!("{tag} BAD Too many search keys"),
+            "{t}"
+        );
+    }
+    let hits = search_hits(&c.expect(&format!("g SEARCH {}ALL", "NOT ".repeat(10)), "OK"));
+    assert_eq!(hits, [1, 2, 3]);
+    c.expect("z LOGOUT", "OK");
+}
