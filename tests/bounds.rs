@@ -200,3 +200,40 @@ fn search_keys_and_nesting_are_bounded() {
     assert_eq!(hits, [1, 2, 3]);
     c.expect("z LOGOUT", "OK");
 }
+
+/// A message whose one part is 3 MiB of base64 (`AAA...` once decoded).
+fn big_binary_message(md: &Path) {
+    let line = "QUFB".repeat(19);
+    let mut m = String::from(
+        "Subject: big\nMIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=b\n\n--b\nContent-Type: application/octet-stream\nContent-Transfer-Encoding: base64\n\n",
+    );
+    for _ in 0..(4 << 20) / 77 {
+        m.push_str(&line);
+        m.push('\n');
+    }
+    m.push_str("--b--\n");
+    std::fs::write(md.join("cur/1700000001.M1P1.host:2,"), m).unwrap();
+}
+
+/// At most 256 FETCH items; BINARY items of the same part are decoded one at a time (256
+/// copies of a 3 MiB part held together would be 768 MiB).
+#[test]
+fn fetch_items_are_bounded_and_decoded_one_at_a_time() {
+    let (dir, md) = maildir("fetch-items");
+    big_binary_message(&md);
+    let mut c = session(&dir, &md, Some(ADDRESS_SPACE), &[]);
+    c.expect("s SELECT INBOX", "OK");
+    let items = |n| repeat("BINARY.SIZE[1]", n, " ");
+    let lines = c.expect(&format!("a FETCH 1 ({})", items(256)), "OK");
+    let size = (4 << 20) / 77 * 57;
+    let want = format!("BINARY.SIZE[1] {size}");
+    assert_eq!(lines[0].matches(&want).count(), 256, "{}", &lines[0][..200]);
+    let lines = c.cmd(&format!("b FETCH 1 ({})", items(257)));
+    assert_eq!(tagged(&lines), "b BAD Too many FETCH items");
+    let lines = c.expect(
+        "c FETCH 1 (BINARY.PEEK[1]<0.4> BINARY.PEEK[1]<4.4> UID)",
+        "OK",
+    );
+    assert!(lines[0].contains("BINARY[1]<0> {4}"), "{lines:?}");
+    c.expect("z LOGOUT", "OK");
+}
