@@ -13,7 +13,7 @@ mod common;
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 
-use common::{make_maildir, names, serve_cmd, tagged, Client, TempDir};
+use common::{has, make_maildir, names, serve_cmd, tagged, Client, TempDir};
 
 /// What `imapd serve` may map in these tests: far below what expanding the hostile sets
 /// below would take (gigabytes), far above what the folder needs.
@@ -235,5 +235,35 @@ fn fetch_items_are_bounded_and_decoded_one_at_a_time() {
         "OK",
     );
     assert!(lines[0].contains("BINARY[1]<0> {4}"), "{lines:?}");
+    c.expect("z LOGOUT", "OK");
+}
+
+/// LIST matches without backtracking (RFC 3501 6.3.8 `*` and `%`): thirty wildcards against
+/// a long name answer. Patterns are at most 1024 bytes and 32 per command.
+#[test]
+fn list_patterns_with_many_wildcards() {
+    let (dir, md) = maildir("list-stars");
+    let long = repeat("a", 60, ".");
+    let folder = md.join(format!(".{long}"));
+    make_maildir(&folder);
+    std::fs::write(folder.join("maildirfolder"), "").unwrap();
+    let mut c = session(&dir, &md, None, &[]);
+    let quoted = format!(" {long}");
+    let stars = "*".repeat(30);
+    let lines = c.expect(&format!("a LIST \"\" \"{stars}\""), "OK");
+    assert!(lines.iter().any(|l| l.ends_with(&quoted)), "{lines:?}");
+    // `*a` thirty times then a byte the name lacks: every split of the name is a try
+    // for a backtracking matcher.
+    let lines = c.expect(&format!("b LIST \"\" \"{}z\"", "*a".repeat(30)), "OK");
+    assert!(!has(&lines, "* LIST"), "{lines:?}");
+    let lines = c.expect(&format!("c LIST \"\" \"{}a\"", "*.%".repeat(29)), "OK");
+    assert!(lines.iter().any(|l| l.ends_with(&quoted)), "{lines:?}");
+    let lines = c.expect(&format!("d LIST \"\" \"{}\"", "%.".repeat(59) + "%"), "OK");
+    assert!(lines.iter().any(|l| l.ends_with(&quoted)), "{lines:?}");
+
+    let lines = c.cmd(&format!("e LIST \"\" \"{}\"", "*".repeat(1025)));
+    assert_eq!(tagged(&lines), "e BAD LIST pattern too long");
+    let lines = c.cmd(&format!("f LIST \"\" ({})", repeat("%", 33, " ")));
+    assert_eq!(tagged(&lines), "f BAD Too many LIST patterns");
     c.expect("z LOGOUT", "OK");
 }
