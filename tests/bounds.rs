@@ -267,3 +267,69 @@ fn list_patterns_with_many_wildcards() {
     assert_eq!(tagged(&lines), "f BAD Too many LIST patterns");
     c.expect("z LOGOUT", "OK");
 }
+
+/// One MULTIAPPEND message: `{n+}` CRLF and the message, after a space.
+fn plus(msg: &str) -> String {
+    format!(" {{{}+}}\r\n{msg}", msg.len())
+}
+
+/// MULTIAPPEND takes at most 500 messages and `IMAPD_APPENDTOTAL` bytes; beyond, NO [LIMIT],
+/// none of the messages stored (RFC 3502: all or none), and the literals the client sends
+/// regardless are read and dropped, so the next command is understood.
+#[test]
+fn multiappend_is_bounded_and_all_or_none() {
+    let (dir, md) = maildir("multiappend");
+    let mut c = session(&dir, &md, None, &[("IMAPD_APPENDTOTAL", "10000")]);
+
+    let mut cmd = String::from("a APPEND INBOX");
+    for _ in 0..501 {
+        cmd.push_str(&plus("Subject: x\r\n\r\n."));
+    }
+    c.send(format!("{cmd}\r\nb NOOP\r\n").as_bytes());
+    let lines = c.until_tagged("a");
+    assert_eq!(
+        tagged(&lines),
+        "a NO [LIMIT] At most 500 messages in one APPEND"
+    );
+    let lines = c.until_tagged("b");
+    assert_eq!(tagged(&lines), "b OK NOOP completed", "{lines:?}");
+    assert!(names(&md.join("cur")).is_empty() && names(&md.join("new")).is_empty());
+    assert!(
+        names(&md.join("tmp")).is_empty(),
+        "{:?}",
+        names(&md.join("tmp"))
+    );
+
+    // 500 fit.
+    let mut cmd = String::from("c APPEND INBOX");
+    for _ in 0..500 {
+        cmd.push_str(&plus("Subject: x\r\n\r\n."));
+    }
+    c.send(format!("{cmd}\r\n").as_bytes());
+    let lines = c.until_tagged("c");
+    assert!(tagged(&lines).starts_with("c OK [APPENDUID "), "{lines:?}");
+    assert_eq!(names(&md.join("cur")).len(), 500);
+
+    // Over 10,000 bytes together: the third of 4,000-byte messages is refused, this time
+    // with a synchronizing literal, which never gets its `+`.
+    let big = format!("Subject: y\r\n\r\n{}", "y".repeat(4000 - 15));
+    c.send(
+        format!(
+            "d APPEND INBOX{}{} {{{}}}\r\n",
+            plus(&big),
+            plus(&big),
+            big.len()
+        )
+        .as_bytes(),
+    );
+    let lines = c.until_tagged("d");
+    assert_eq!(
+        tagged(&lines),
+        "d NO [LIMIT] At most 10000 bytes of messages in one APPEND"
+    );
+    assert!(!has(&lines, "+ "), "{lines:?}");
+    c.expect("e NOOP", "OK");
+    assert_eq!(names(&md.join("cur")).len(), 500);
+    assert!(names(&md.join("tmp")).is_empty());
+    c.expect("z LOGOUT", "OK");
+}
