@@ -4,9 +4,9 @@
 //! MULTIAPPEND (RFC 3502) messages and bytes. Every refusal is a BAD or NO with a reason,
 //! after which the session goes on.
 //!
-//! The large-folder tests run `imapd serve` with its address space limited, so a command
-//! that asks for memory in proportion to what the client wrote, rather than to the folder,
-//! ends the session and fails the test instead of swapping.
+//! The large-folder tests run `imapd serve` with its address space limited to 64 MiB, so a
+//! command that asks for memory in proportion to what the client wrote, rather than to the
+//! folder, ends the session and fails the test instead of swapping.
 
 mod common;
 
@@ -15,9 +15,11 @@ use std::path::{Path, PathBuf};
 
 use common::{has, make_maildir, names, serve_cmd, tagged, Client, TempDir};
 
-/// What `imapd serve` may map in these tests: far below what expanding the hostile sets
-/// below would take (gigabytes), far above what the folder needs.
-const ADDRESS_SPACE: u64 = 512 << 20;
+/// What `imapd serve` may map in these tests: the memory bound of one session (SECURITY.md:
+/// 16 MiB, 1 KiB per message of the selected folder, four times the largest message) for
+/// 20,000 messages of which the largest is 4 MiB, rounded up; expanding the hostile sets
+/// below would take gigabytes.
+const ADDRESS_SPACE: u64 = 64 << 20;
 
 fn maildir(name: &str) -> (TempDir, PathBuf) {
     let dir = TempDir::new(name);
