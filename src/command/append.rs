@@ -16,6 +16,14 @@ use crate::wire::{format_uids, ParseError, Parser};
 /// The largest message APPEND takes.
 const MAX_MESSAGE: u64 = 256 << 20;
 
+/// The most messages one APPEND takes (RFC 3502 MULTIAPPEND). Each is kept open in `tmp/`
+/// until all have arrived, so this also bounds the descriptors one command holds.
+pub const MAX_MESSAGES: usize = 500;
+
+/// The most bytes, all its messages together, one APPEND takes (what it may put in `tmp/`),
+/// unless `IMAPD_APPENDTOTAL` says otherwise.
+pub const MAX_TOTAL: u64 = 1 << 30;
+
 pub struct Append {
     dir: PathBuf,
     messages: Vec<Incoming>,
@@ -28,7 +36,8 @@ struct Incoming {
 }
 
 /// `mailbox 1*(SP [flag-list SP] [date-time SP] literal)`, the messages written to `tmp/`
-/// of `root` as they are read.
+/// of `root` as they are read. A refused command leaves none of them behind (RFC 3502:
+/// all or none), and its literals still to come are skipped by the caller.
 pub fn parse(p: &mut Parser, root: &Path) -> Result<Append, ParseError> {
     let mailbox = p.astring()?;
     let dir = folder::existing(root, &mailbox).map_err(|reply| {
@@ -39,6 +48,8 @@ pub fn parse(p: &mut Parser, root: &Path) -> Result<Append, ParseError> {
         })
     })?;
     let mut messages = Vec::new();
+    let mut total = 0u64;
+    let max_total = crate::settings::number("IMAPD_APPENDTOTAL", MAX_TOTAL);
     loop {
         p.sp()?;
         let flags = if p.peek() == Some(b'(') {
@@ -56,6 +67,17 @@ pub fn parse(p: &mut Parser, root: &Path) -> Result<Append, ParseError> {
         } else {
             None
         };
+        if messages.len() == MAX_MESSAGES {
+            return Err(ParseError::No(format!(
+                "[LIMIT] At most {MAX_MESSAGES} messages in one APPEND"
+            )));
+        }
+        total += p.literal_len().unwrap_or(0);
+        if total > max_total {
+            return Err(ParseError::No(format!(
+                "[LIMIT] At most {max_total} bytes of messages in one APPEND"
+            )));
+        }
         let mut file = TmpFile::create(root).map_err(|e| {
             crate::log!("APPEND failed: {e}");
             ParseError::No(format!(

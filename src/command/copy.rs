@@ -40,9 +40,9 @@ pub fn copy(
         Err(reply) => return Ok(reply),
     };
     // The keywords the copied messages carry, defined in the target.
-    let carried = indexes
-        .iter()
-        .fold(0u32, |bits, &i| bits | sel.messages[i].flags().keywords);
+    let carried = indexes.iter().fold(0u32, |bits, i| {
+        bits | sel.messages[i as usize].flags().keywords
+    });
     let names: Vec<Vec<u8>> = sel
         .keywords
         .iter()
@@ -61,7 +61,7 @@ pub fn copy(
     let mut copies = Vec::new();
     // MOVE: each message moved so far, as it was found, and its name in the target.
     let mut moved: Vec<(mailbox::Message, Vec<u8>)> = Vec::new();
-    for i in indexes {
+    for i in indexes.iter().map(|i| i as usize) {
         if sel.vanished.contains(&sel.messages[i].uid) {
             continue;
         }

@@ -6,7 +6,7 @@ use std::io;
 use super::{failed, Reply};
 use crate::maildir::deliver::sync_dir;
 use crate::session::Session;
-use crate::wire::SequenceSet;
+use crate::wire::{Ranges, SequenceSet};
 
 pub fn expunge(s: &mut Session, uids: Option<&SequenceSet>) -> io::Result<Reply> {
     let Some(sel) = s.selected.as_mut() else {
@@ -15,12 +15,14 @@ pub fn expunge(s: &mut Session, uids: Option<&SequenceSet>) -> io::Result<Reply>
     if sel.read_only {
         return Ok("NO [READ-ONLY] The mailbox is read-only".to_string());
     }
-    let chosen: Vec<usize> = match uids {
+    let chosen = match uids {
         Some(set) => sel.resolve(set, true).unwrap_or_default(),
-        None => (0..sel.messages.len()).collect(),
+        None => {
+            Ranges::merge((!sel.messages.is_empty()).then(|| (0, sel.messages.len() as u32 - 1)))
+        }
     };
     let dir = sel.dir.clone();
-    for i in chosen {
+    for i in chosen.iter().map(|i| i as usize) {
         let m = &mut sel.messages[i];
         match m.remove_if_deleted(&dir) {
             Ok(true) => {

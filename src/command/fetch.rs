@@ -53,11 +53,18 @@ pub enum Label {
     Rfc822Text,
 }
 
+/// The most items one FETCH may ask for. Each item of each message is produced in turn,
+/// so the work of a FETCH is O(messages · items); no client needs more than a few dozen.
+pub const MAX_ITEMS: usize = 256;
+
 /// `("ALL" / "FULL" / "FAST" / fetch-att / "(" fetch-att *(SP fetch-att) ")")`.
 pub fn parse_items(p: &mut Parser) -> Result<Vec<Item>, ParseError> {
     if p.eat(b'(') {
         let mut items = vec![item(p)?];
         while !p.eat(b')') {
+            if items.len() == MAX_ITEMS {
+                return Err(ParseError::bad("Too many FETCH items"));
+            }
             p.sp()?;
             items.push(item(p)?);
         }
@@ -233,7 +240,7 @@ pub fn fetch(s: &mut Session, set: &SequenceSet, items: &[Item], uid: bool) -> i
     let mut unknown_cte = false;
     // \Seen set here is synced to disk before the tagged OK, as STORE's flags are.
     let mut seen_set = false;
-    for i in indexes {
+    for i in indexes.iter().map(|i| i as usize) {
         if sel.vanished.contains(&sel.messages[i].uid) {
             missing = true;
             continue;
@@ -266,22 +273,24 @@ pub fn fetch(s: &mut Session, set: &SequenceSet, items: &[Item], uid: bool) -> i
         let msg = read.msg.as_deref();
         let tree = msg.filter(|_| parses).map(part::parse);
         // BINARY first: RFC 3516 4.2 answers a part it cannot decode with NO [UNKNOWN-CTE],
-        // and this message then gets no FETCH response at all.
-        let binaries: Vec<Option<Result<Vec<u8>, binary::Error>>> = items
+        // and this message then gets no FETCH response at all. Each part is decoded and
+        // dropped here, and decoded again when its item is written: never more than one
+        // decoded part is held, however many BINARY items the command has.
+        let mut decoded = Decoded::default();
+        let mut parts: Vec<&[u32]> = items
             .iter()
-            .map(|item| match item {
-                Item::Binary { part, .. } => Some(binary::decode(
-                    msg.expect("read for BINARY"),
-                    tree.as_ref().expect("parsed for BINARY"),
-                    part,
-                )),
+            .filter_map(|item| match item {
+                Item::Binary { part, .. } => Some(&part[..]),
                 _ => None,
             })
             .collect();
-        if binaries
-            .iter()
-            .any(|b| matches!(b, Some(Err(binary::Error::UnknownEncoding))))
-        {
+        parts.sort_unstable();
+        parts.dedup();
+        let unknown = parts.into_iter().any(|part| {
+            let d = decoded.get(msg, tree.as_ref(), part);
+            matches!(d, Err(binary::Error::UnknownEncoding))
+        });
+        if unknown {
             unknown_cte = true;
             continue;
         }
@@ -335,7 +344,7 @@ pub fn fetch(s: &mut Session, set: &SequenceSet, items: &[Item], uid: bool) -> i
                     let label = if *size { "BINARY.SIZE" } else { "BINARY" };
                     let spec: Vec<String> = numbers.iter().map(u32::to_string).collect();
                     write!(out, "{label}[{}]", spec.join("."))?;
-                    match binaries[n].as_ref().expect("decoded above") {
+                    match decoded.get(msg, tree.as_ref(), numbers) {
                         Ok(decoded) if *size => write!(out, " {}", decoded.len())?,
                         Ok(decoded) => {
                             let (offset, len) = window(*partial, decoded.len() as u64);
@@ -428,6 +437,34 @@ pub fn fetch(s: &mut Session, set: &SequenceSet, items: &[Item], uid: bool) -> i
         "OK {}FETCH completed",
         if uid { "UID " } else { "" }
     ))
+}
+
+/// The one decoded BINARY part held at a time, kept while the same part is asked again.
+#[derive(Default)]
+struct Decoded<'i> {
+    part: Option<&'i [u32]>,
+    data: Option<Result<Vec<u8>, binary::Error>>,
+}
+
+impl<'i> Decoded<'i> {
+    fn get(
+        &mut self,
+        msg: Option<&[u8]>,
+        tree: Option<&part::Part>,
+        part: &'i [u32],
+    ) -> &Result<Vec<u8>, binary::Error> {
+        if self.part != Some(part) {
+            // The old part goes before the new one is made.
+            self.data = None;
+            let (msg, tree) = (
+                msg.expect("read for BINARY"),
+                tree.expect("parsed for BINARY"),
+            );
+            self.part = Some(part);
+            self.data = Some(binary::decode(msg, tree, part));
+        }
+        self.data.as_ref().expect("just decoded")
+    }
 }
 
 /// How much of a message's file an item needs; more reads include less.

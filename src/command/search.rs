@@ -4,29 +4,35 @@
 //! decoded; a message is read only as far as the keys need.
 
 use std::io::{self, Write};
+use std::rc::Rc;
 
 use jiff::civil::Date;
 use jiff::tz::TimeZone;
 
 use super::{failed, Reply};
-use crate::maildir::flags::Flags;
+use crate::maildir::flags::{Flags, MessageFlags};
 use crate::maildir::mailbox::Message;
 use crate::maildir::message_file::{self, MessageFile};
 use crate::maildir::MaildirError;
 use crate::message::{date, header, part, text};
 use crate::session::{Selected, Session};
-use crate::wire::{format_uids, ParseError, Parser, SequenceSet};
+use crate::wire::{format_uids, ParseError, Parser, Ranges, SequenceSet};
 
 /// Parenthesised groups, NOT and OR nest; deeper than this is no real client.
 const MAX_DEPTH: usize = 64;
+
+/// The most keys in one search program. Each message is tested against every key, so a
+/// search costs O(messages · keys); this keeps that product bounded on a large folder.
+pub const MAX_KEYS: usize = 1000;
 
 #[derive(Clone, Debug)]
 pub enum Key {
     All,
     Set(SequenceSet),
     Uid(SequenceSet),
-    /// A Set or Uid resolved against the mailbox: sorted indexes.
-    Indexes(Vec<usize>),
+    /// A Set or Uid resolved against the mailbox: the indexes it names (`$` resolved once
+    /// and shared by every key that names it).
+    Indexes(Rc<Ranges>),
     Flag(Flags, bool),
     Keyword(Vec<u8>, bool),
     Recent(bool),
@@ -132,9 +138,10 @@ pub fn charset(p: &mut Parser) -> Result<(), ParseError> {
 
 /// `search-key *(SP search-key)`, all of which must match.
 pub fn keys(p: &mut Parser) -> Result<Key, ParseError> {
-    let mut keys = vec![key(p, 0)?];
+    let mut count = 0;
+    let mut keys = vec![key(p, 0, &mut count)?];
     while p.eat(b' ') {
-        keys.push(key(p, 0)?);
+        keys.push(key(p, 0, &mut count)?);
     }
     Ok(Key::And(keys))
 }
@@ -168,15 +175,20 @@ fn date_arg(p: &mut Parser) -> Result<Date, ParseError> {
     parsed.ok_or_else(|| ParseError::bad("Invalid date"))
 }
 
-fn key(p: &mut Parser, depth: usize) -> Result<Key, ParseError> {
+/// One search key; `count` counts the keys read so far, groups included.
+fn key(p: &mut Parser, depth: usize, count: &mut usize) -> Result<Key, ParseError> {
     if depth > MAX_DEPTH {
         return Err(ParseError::bad("Search keys nested too deeply"));
     }
+    *count += 1;
+    if *count > MAX_KEYS {
+        return Err(ParseError::bad("Too many search keys"));
+    }
     if p.eat(b'(') {
-        let mut keys = vec![key(p, depth + 1)?];
+        let mut keys = vec![key(p, depth + 1, count)?];
         while !p.eat(b')') {
             p.sp()?;
-            keys.push(key(p, depth + 1)?);
+            keys.push(key(p, depth + 1, count)?);
         }
         return Ok(Key::And(keys));
     }
@@ -234,13 +246,13 @@ fn key(p: &mut Parser, depth: usize) -> Result<Key, ParseError> {
         }
         b"NOT" => {
             p.sp()?;
-            Key::Not(Box::new(key(p, depth + 1)?))
+            Key::Not(Box::new(key(p, depth + 1, count)?))
         }
         b"OR" => {
             p.sp()?;
-            let a = key(p, depth + 1)?;
+            let a = key(p, depth + 1, count)?;
             p.sp()?;
-            Key::Or(Box::new(a), Box::new(key(p, depth + 1)?))
+            Key::Or(Box::new(a), Box::new(key(p, depth + 1, count)?))
         }
         _ => return Err(ParseError::bad("Unknown search key")),
     })
@@ -254,6 +266,8 @@ struct Candidate<'a> {
     message: &'a Message,
     file: Option<MessageFile>,
     header: Option<Vec<u8>>,
+    /// Parsed from the file name once, not once per key.
+    flags: MessageFlags,
     whole: Option<Vec<u8>>,
     /// Expunged by another session: no match (RFC 2180 4.3).
     gone: bool,
@@ -323,12 +337,12 @@ impl Candidate<'_> {
 }
 
 fn matches(key: &Key, c: &mut Candidate) -> bool {
-    let flags = c.message.flags();
+    let flags = c.flags;
     match key {
         Key::All => true,
         // Resolved by `prepare` before any message is looked at.
         Key::Set(_) | Key::Uid(_) => false,
-        Key::Indexes(ix) => ix.binary_search(&c.index).is_ok(),
+        Key::Indexes(ix) => ix.contains(c.index as u32),
         Key::Flag(f, set) => flags.system.contains(*f) == *set,
         Key::Keyword(name, set) => {
             let has = c
@@ -365,15 +379,27 @@ fn matches(key: &Key, c: &mut Candidate) -> bool {
     }
 }
 
-/// Resolves the message sets in `key` once, rather than for every message.
-fn prepare(key: &Key, sel: &Selected) -> Key {
-    match key {
+/// Resolves the message sets in `key` once, rather than for every message, into merged
+/// ranges; `saved` is what `$` names, resolved at most once.
+fn prepare(key: &Key, sel: &Selected, saved: &mut Option<Rc<Ranges>>) -> Key {
+    let mut resolve = |set: &SequenceSet, uid: bool| {
+        if set.is_saved() {
+            let ranges =
+                saved.get_or_insert_with(|| Rc::new(sel.resolve(set, true).unwrap_or_default()));
+            return Key::Indexes(Rc::clone(ranges));
+        }
         // A number past the end matches nothing.
-        Key::Set(set) => Key::Indexes(sel.resolve(set, false).unwrap_or_default()),
-        Key::Uid(set) => Key::Indexes(sel.resolve(set, true).unwrap_or_default()),
-        Key::Not(k) => Key::Not(Box::new(prepare(k, sel))),
-        Key::Or(a, b) => Key::Or(Box::new(prepare(a, sel)), Box::new(prepare(b, sel))),
-        Key::And(keys) => Key::And(keys.iter().map(|k| prepare(k, sel)).collect()),
+        Key::Indexes(Rc::new(sel.resolve(set, uid).unwrap_or_default()))
+    };
+    match key {
+        Key::Set(set) => resolve(set, false),
+        Key::Uid(set) => resolve(set, true),
+        Key::Not(k) => Key::Not(Box::new(prepare(k, sel, saved))),
+        Key::Or(a, b) => Key::Or(
+            Box::new(prepare(a, sel, saved)),
+            Box::new(prepare(b, sel, saved)),
+        ),
+        Key::And(keys) => Key::And(keys.iter().map(|k| prepare(k, sel, saved)).collect()),
         other => other.clone(),
     }
 }
@@ -387,7 +413,7 @@ pub fn hits(sel: &Selected, key: &Key) -> Result<Vec<usize>, MaildirError> {
 
 /// [`hits`], and whether the client's view holds messages expunged meanwhile.
 fn matching(sel: &Selected, key: &Key) -> Result<(Vec<usize>, bool), MaildirError> {
-    let key = prepare(key, sel);
+    let key = prepare(key, sel, &mut None);
     let mut hits: Vec<usize> = Vec::new();
     let mut expunged = false;
     for (index, message) in sel.messages.iter().enumerate() {
@@ -401,6 +427,7 @@ fn matching(sel: &Selected, key: &Key) -> Result<(Vec<usize>, bool), MaildirErro
             message,
             file: None,
             header: None,
+            flags: message.flags(),
             whole: None,
             gone: false,
             error: None,
@@ -464,7 +491,7 @@ pub fn search(s: &mut Session, tag: &[u8], search: &Search, uid: bool) -> io::Re
         } else {
             hits.clone()
         };
-        sel.saved = saved.iter().map(|&i| sel.messages[i].uid).collect();
+        sel.saved = Ranges::from_sorted(saved.iter().map(|&i| sel.messages[i].uid));
     }
     let shown = returns.iter().any(|r| *r != Return::Save);
     if shown {

@@ -94,7 +94,7 @@ pub fn store(s: &mut Session, st: &Store, uid: bool) -> io::Result<Reply> {
     };
     let dir = sel.dir.clone();
     let mut missing = false;
-    for i in indexes {
+    for i in indexes.iter().map(|i| i as usize) {
         if sel.vanished.contains(&sel.messages[i].uid) {
             missing = true;
             continue;

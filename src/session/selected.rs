@@ -16,7 +16,7 @@ use crate::maildir::keywords::{self, Keywords};
 use crate::maildir::mailbox::Message;
 use crate::maildir::stamp::Stamp;
 use crate::maildir::{Mailbox, MaildirError};
-use crate::wire::SequenceSet;
+use crate::wire::{Ranges, SequenceSet};
 
 pub struct Selected {
     pub dir: PathBuf,
@@ -29,7 +29,7 @@ pub struct Selected {
     /// Messages whose files are gone, not yet reported with EXPUNGE.
     pub vanished: HashSet<u32>,
     /// The UIDs saved by `SEARCH RETURN (SAVE)`, which `$` names (RFC 5182).
-    pub saved: Vec<u32>,
+    pub saved: Ranges,
     stamp: Stamp,
 }
 
@@ -45,7 +45,7 @@ impl Selected {
             uidnext: mailbox.uidnext,
             messages: mailbox.messages,
             vanished: HashSet::new(),
-            saved: Vec::new(),
+            saved: Ranges::default(),
             stamp,
         })
     }
@@ -92,41 +92,34 @@ impl Selected {
 
     /// The indexes (sequence number - 1) named by `set`: message sequence numbers, or UIDs
     /// with `uid`. `None` when a sequence number does not exist (RFC 3501 9: a client must
-    /// not name one); UIDs that do not exist are simply left out.
-    pub fn resolve(&self, set: &SequenceSet, uid: bool) -> Option<Vec<usize>> {
-        let n = self.messages.len();
+    /// not name one); UIDs that do not exist are simply left out. Work and memory are
+    /// O(ranges · log messages), whatever the number of messages named.
+    pub fn resolve(&self, set: &SequenceSet, uid: bool) -> Option<Ranges> {
         if set.is_saved() {
             // Saved UIDs of messages expunged since are simply gone (RFC 5182 2.1).
-            return Some(
-                self.saved
-                    .iter()
-                    .filter_map(|u| self.messages.binary_search_by_key(u, |m| m.uid).ok())
-                    .collect(),
-            );
+            return Some(self.uid_indexes(&self.saved));
         }
         if uid {
             let largest = self.messages.last().map_or(0, |m| m.uid);
-            let mut out: Vec<usize> = Vec::new();
-            for r in set.ranges(largest) {
-                let start = self.messages.partition_point(|m| m.uid < *r.start());
-                let end = self.messages.partition_point(|m| m.uid <= *r.end());
-                out.extend(start..end);
-            }
-            out.sort_unstable();
-            out.dedup();
-            Some(out)
-        } else {
-            let mut out: Vec<usize> = Vec::new();
-            for r in set.ranges(n as u32) {
-                if *r.start() == 0 || *r.end() as usize > n {
-                    return None;
-                }
-                out.extend(*r.start() as usize - 1..*r.end() as usize);
-            }
-            out.sort_unstable();
-            out.dedup();
-            Some(out)
+            return Some(self.uid_indexes(&set.resolve(largest)));
         }
+        let n = self.messages.len() as u32;
+        let numbers = set.resolve(n);
+        if numbers.first() == Some(0) || numbers.last().is_some_and(|l| l > n) {
+            return None;
+        }
+        Some(Ranges::merge(
+            numbers.ranges().map(|r| (r.start() - 1, r.end() - 1)),
+        ))
+    }
+
+    /// The indexes of the messages whose UIDs are in `uids`.
+    fn uid_indexes(&self, uids: &Ranges) -> Ranges {
+        Ranges::merge(uids.ranges().filter_map(|r| {
+            let start = self.messages.partition_point(|m| m.uid < *r.start());
+            let end = self.messages.partition_point(|m| m.uid <= *r.end());
+            (start < end).then(|| (start as u32, end as u32 - 1))
+        }))
     }
 
     /// Rereads the folder and writes the untagged responses that tell the client what

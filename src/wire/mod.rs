@@ -17,7 +17,7 @@ mod sequence;
 pub use input::{Input, Line, ReadError};
 pub use output::Output;
 pub use parser::{Limits, ParseError, Parser};
-pub use sequence::{format_uids, SeqNumber, SequenceSet};
+pub use sequence::{format_uids, Ranges, SeqNumber, SequenceSet};
 
 /// Both directions of one connection.
 pub struct Conn {

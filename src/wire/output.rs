@@ -73,14 +73,25 @@ impl Output {
     }
 
     fn write_all_now(&mut self) -> io::Result<()> {
-        let result = self.write_buffer();
+        let buf = std::mem::take(&mut self.buf);
+        let written = self.write_out(&buf);
+        self.buf = buf;
+        self.buf.clear();
+        written
+    }
+
+    /// Writes all of `data` to the descriptor, and remembers when that failed.
+    fn write_out(&mut self, data: &[u8]) -> io::Result<()> {
+        let result = self.write_fd(data);
         self.failed |= result.is_err();
         result
     }
 
-    fn write_buffer(&mut self) -> io::Result<()> {
+    /// Writes all of `data` to the descriptor, waiting at most the timeout each time it
+    /// takes nothing.
+    fn write_fd(&mut self, data: &[u8]) -> io::Result<()> {
         let mut done = 0;
-        while done < self.buf.len() {
+        while done < data.len() {
             let timeout = Timespec::try_from(self.timeout).unwrap_or(Timespec {
                 tv_sec: 3600,
                 tv_nsec: 0,
@@ -97,25 +108,28 @@ impl Output {
                 Err(Errno::INTR) => continue,
                 Err(e) => return Err(e.into()),
             }
-            match rustix::io::write(&self.fd, &self.buf[done..]) {
+            match rustix::io::write(&self.fd, &data[done..]) {
                 Ok(n) => {
                     done += n;
                     self.count += n as u64;
                 }
                 Err(Errno::INTR) | Err(Errno::AGAIN) => {}
-                Err(e) => {
-                    self.buf.clear();
-                    return Err(e.into());
-                }
+                Err(e) => return Err(e.into()),
             }
         }
-        self.buf.clear();
         Ok(())
     }
 }
 
 impl Write for Output {
     fn write(&mut self, data: &[u8]) -> io::Result<usize> {
+        if data.len() >= FLUSH_AT {
+            // A body section or a decoded part: written from where it is, not copied, so
+            // that a large message is held once less.
+            self.write_all_now()?;
+            self.write_out(data)?;
+            return Ok(data.len());
+        }
         self.buf.extend_from_slice(data);
         if self.buf.len() >= FLUSH_AT {
             self.write_all_now()?;
@@ -131,6 +145,7 @@ impl Write for Output {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::io::Read;
 
     #[test]
     fn remembers_that_the_connection_failed() {
@@ -146,5 +161,24 @@ mod tests {
             .and_then(|_| out.flush())
             .is_err());
         assert!(out.failed());
+    }
+
+    #[test]
+    fn large_writes_keep_their_place() {
+        let (r, w) = rustix::pipe::pipe().unwrap();
+        let reader = std::thread::spawn(move || {
+            let mut all = Vec::new();
+            std::fs::File::from(r).read_to_end(&mut all).unwrap();
+            all
+        });
+        let big: Vec<u8> = (0..200_000u32).map(|i| (i % 251) as u8).collect();
+        let mut out = Output::new(w, std::time::Duration::from_secs(10));
+        out.write_all(b"* 1 FETCH (BODY[1] {200000}\r\n").unwrap();
+        out.write_all(&big).unwrap();
+        out.write_all(b")\r\n").unwrap();
+        out.flush().unwrap();
+        drop(out);
+        let want = [&b"* 1 FETCH (BODY[1] {200000}\r\n"[..], &big, b")\r\n"].concat();
+        assert!(reader.join().unwrap() == want);
     }
 }

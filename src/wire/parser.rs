@@ -465,6 +465,12 @@ impl<'c> Parser<'c> {
         }
     }
 
+    /// The length of the literal that starts here, before any of it is read (so that a
+    /// command can refuse it; a synchronizing one then never gets its `+`).
+    pub fn literal_len(&self) -> Option<u64> {
+        self.pending.filter(|l| l.at == self.pos).map(|l| l.len)
+    }
+
     /// True when a literal starts here (APPEND tells its optional arguments from the
     /// message this way).
     pub fn at_literal(&self) -> bool {
