@@ -456,8 +456,9 @@ fn read_header(f: &mut File) -> io::Result<Vec<u8>> {
     let mut chunk = [0u8; 8192];
     loop {
         let n = f.read(&mut chunk)?;
+        let searched = v.len();
         v.extend_from_slice(&chunk[..n]);
-        if n == 0 || header::split(&v) < v.len() {
+        if n == 0 || header::end(&v, searched).is_some() {
             return Ok(v);
         }
     }

@@ -9,7 +9,7 @@ use crate::wire::quote::nstring;
 
 /// Writes the ENVELOPE of the message whose header is `hdr`.
 pub fn write(w: &mut impl Write, hdr: &[u8]) -> io::Result<()> {
-    let fields = header::fields(hdr);
+    let fields: Vec<header::Field> = header::fields(hdr).collect();
     let get = |name: &[u8]| {
         fields
             .iter()
