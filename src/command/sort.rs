@@ -7,7 +7,8 @@ use std::io::{self, Read, Write};
 use super::search::{self, Key};
 use super::Reply;
 use crate::maildir::content;
-use crate::message::{address, date, header, subject};
+use crate::message::header;
+use crate::message::keys::Keys;
 use crate::session::{Selected, Session};
 use crate::wire::{ParseError, Parser};
 
@@ -72,16 +73,12 @@ pub struct Facts {
     /// RFC 5256 2.2: the Date: field in UTC, else the arrival time.
     pub sent: i64,
     pub size: u64,
-    pub subject: String,
-    pub reply: bool,
-    pub from: String,
-    pub to: String,
-    pub cc: String,
-    pub header: Vec<u8>,
+    pub keys: Keys,
 }
 
-/// The facts of message `index` of the selected mailbox.
-pub fn facts(sel: &Selected, index: usize) -> Facts {
+/// The facts of message `index` of the selected mailbox; with `links`, its thread links
+/// too (THREAD REFERENCES).
+pub fn facts(sel: &Selected, index: usize, links: bool) -> Facts {
     let m = &sel.messages[index];
     let path = m.path(&sel.dir);
     let mut f = Facts::default();
@@ -96,31 +93,19 @@ pub fn facts(sel: &Selected, index: usize) -> Facts {
         .map_or(0, |d| d.as_secs() as i64);
     let mut hdr = Vec::new();
     let mut chunk = [0u8; 8192];
+    let mut end = None;
     while let Ok(n @ 1..) = file.read(&mut chunk) {
+        let searched = hdr.len();
         hdr.extend_from_slice(&chunk[..n]);
-        if header::split(&hdr) < hdr.len() {
+        end = header::end(&hdr, searched);
+        if end.is_some() {
             break;
         }
     }
-    hdr.truncate(header::split(&hdr));
+    hdr.truncate(end.unwrap_or(hdr.len()));
     f.size = content::size(&m.name, &path).unwrap_or(0);
-    f.sent = header::get(&hdr, b"Date")
-        .and_then(|d| date::parse_seconds(&d))
-        .unwrap_or(f.arrival);
-    (f.subject, f.reply) = subject::base(&header::get(&hdr, b"Subject").unwrap_or_default());
-    // RFC 5256: the addr-mailbox of the first address, which for a group is the group
-    // name (RFC 3501 7.4.2), compared as i;unicode-casemap does.
-    let first = |name: &[u8]| {
-        header::get(&hdr, name)
-            .and_then(|v| address::parse(&v).into_iter().next())
-            .and_then(|a| a.mailbox)
-            .map(|mb| String::from_utf8_lossy(&mb).to_uppercase())
-            .unwrap_or_default()
-    };
-    f.from = first(b"From");
-    f.to = first(b"To");
-    f.cc = first(b"Cc");
-    f.header = hdr;
+    f.keys = Keys::of(&hdr, links);
+    f.sent = f.keys.sent.unwrap_or(f.arrival);
     f
 }
 
@@ -129,10 +114,10 @@ fn compare(a: &Facts, b: &Facts, by: By) -> Ordering {
         By::Arrival => a.arrival.cmp(&b.arrival),
         By::Date => a.sent.cmp(&b.sent),
         By::Size => a.size.cmp(&b.size),
-        By::Subject => a.subject.cmp(&b.subject),
-        By::From => a.from.cmp(&b.from),
-        By::To => a.to.cmp(&b.to),
-        By::Cc => a.cc.cmp(&b.cc),
+        By::Subject => a.keys.subject.cmp(&b.keys.subject),
+        By::From => a.keys.from.cmp(&b.keys.from),
+        By::To => a.keys.to.cmp(&b.keys.to),
+        By::Cc => a.keys.cc.cmp(&b.keys.cc),
     }
 }
 
@@ -141,7 +126,10 @@ pub fn sort(s: &mut Session, sort: &Sort, uid: bool) -> io::Result<Reply> {
         return Ok(super::NOT_SELECTED.to_string());
     };
     let hits = search::hits(sel, &sort.key);
-    let mut rows: Vec<(usize, Facts)> = hits.into_iter().map(|i| (i, facts(sel, i))).collect();
+    let mut rows: Vec<(usize, Facts)> = hits
+        .into_iter()
+        .map(|i| (i, facts(sel, i, false)))
+        .collect();
     // Stable, so equal messages stay in mailbox order (RFC 5256: sequence number).
     rows.sort_by(|(_, a), (_, b)| {
         sort.criteria
