@@ -276,7 +276,13 @@ mod tests {
         assert!(list(b"(\\").is_empty());
         assert_eq!(list(b"en (\\"), vec![b"en".to_vec()]);
         let v = parse(b"text/plain (\\", false);
-        assert_eq!((&v.mtype[..], &v.subtype[..]), (&b"text"[..], &b"plain"[..]));
-        assert_eq!(parse(b"attachment; a=(\\", true).param(b"a"), Some(&b""[..]));
+        assert_eq!(
+            (&v.mtype[..], &v.subtype[..]),
+            (&b"text"[..], &b"plain"[..])
+        );
+        assert_eq!(
+            parse(b"attachment; a=(\\", true).param(b"a"),
+            Some(&b""[..])
+        );
     }
 }
