@@ -518,7 +518,7 @@ fn sort_and_thread(data: &[u8]) {
         }
         let keys = Keys::of(hdr, true);
         assert!(keys.parents.len() <= msgid::MAX_REFERENCES);
-        assert_eq!(keys.id, msgid::own(hdr));
+        assert_eq!(keys.id, msgid::own(&header::Index::new(hdr)));
         all.push((i, keys));
     }
     let numbers: Vec<u32> = (1..=all.len() as u32).collect();

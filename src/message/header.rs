@@ -153,6 +153,36 @@ pub fn unfold(value: &[u8]) -> Vec<u8> {
     out
 }
 
+/// The fields of one header, found in one pass, for readers that look up several: a
+/// field folded over millions of lines is then walked once, not once per look-up.
+pub struct Index<'a> {
+    header: &'a [u8],
+    fields: Vec<Field>,
+}
+
+impl<'a> Index<'a> {
+    pub fn new(header: &'a [u8]) -> Index<'a> {
+        Index {
+            header,
+            fields: fields(header).collect(),
+        }
+    }
+
+    /// Like [`raw`].
+    pub fn raw(&self, name: &[u8]) -> Option<&'a [u8]> {
+        let header = self.header;
+        self.fields
+            .iter()
+            .find(|f| header[f.name.clone()].eq_ignore_ascii_case(name))
+            .map(|f| &header[f.value.clone()])
+    }
+
+    /// Like [`get`].
+    pub fn get(&self, name: &[u8]) -> Option<Vec<u8>> {
+        self.raw(name).map(unfold)
+    }
+}
+
 /// The raw value (folding kept, not bounded) of the first field called `name` (any case).
 pub fn raw<'a>(header: &'a [u8], name: &[u8]) -> Option<&'a [u8]> {
     fields(header)

@@ -24,26 +24,27 @@ pub struct Keys {
 impl Keys {
     /// The keys of the message whose header is `hdr`; with `links`, also its thread links.
     pub fn of(hdr: &[u8], links: bool) -> Keys {
-        let (subject, reply) = subject::base(&header::get(hdr, b"Subject").unwrap_or_default());
+        let hdr = header::Index::new(hdr);
+        let (subject, reply) = subject::base(&hdr.get(b"Subject").unwrap_or_default());
         // RFC 5256: the addr-mailbox of the first address, which for a group is the group
         // name (RFC 3501 7.4.2), compared as i;unicode-casemap does.
         let first = |name: &[u8]| {
-            header::get(hdr, name)
+            hdr.get(name)
                 .and_then(|v| address::parse(&v).into_iter().next())
                 .and_then(|a| a.mailbox)
                 .map(|mb| String::from_utf8_lossy(&mb).to_uppercase())
                 .unwrap_or_default()
         };
         Keys {
-            sent: header::get(hdr, b"Date").and_then(|d| date::parse_seconds(&d)),
+            sent: hdr.get(b"Date").and_then(|d| date::parse_seconds(&d)),
             subject,
             reply,
             from: first(b"From"),
             to: first(b"To"),
             cc: first(b"Cc"),
-            id: links.then(|| msgid::own(hdr)).flatten(),
+            id: links.then(|| msgid::own(&hdr)).flatten(),
             parents: if links {
-                msgid::parents(hdr)
+                msgid::parents(&hdr)
             } else {
                 Vec::new()
             },

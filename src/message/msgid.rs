@@ -16,16 +16,16 @@ pub const MAX_REFERENCES: usize = 1_000;
 const MAX_ID: usize = 998;
 
 /// The message's own id: the first valid one in its first Message-ID field.
-pub fn own(hdr: &[u8]) -> Option<Vec<u8>> {
-    header::raw(hdr, b"Message-ID").and_then(first_id)
+pub fn own(hdr: &header::Index) -> Option<Vec<u8>> {
+    hdr.raw(b"Message-ID").and_then(first_id)
 }
 
 /// The ids of the message's parents, oldest first: the last [`MAX_REFERENCES`] valid ids
 /// of References, or when it has none, the first valid id of In-Reply-To.
-pub fn parents(hdr: &[u8]) -> Vec<Vec<u8>> {
-    let mut ids = header::raw(hdr, b"References").map_or_else(Vec::new, last_ids);
+pub fn parents(hdr: &header::Index) -> Vec<Vec<u8>> {
+    let mut ids = hdr.raw(b"References").map_or_else(Vec::new, last_ids);
     if ids.is_empty() {
-        if let Some(first) = header::raw(hdr, b"In-Reply-To").and_then(first_id) {
+        if let Some(first) = hdr.raw(b"In-Reply-To").and_then(first_id) {
             ids.push(first);
         }
     }
@@ -81,6 +81,14 @@ fn normalize(inside: &[u8]) -> Option<Vec<u8>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn own(hdr: &[u8]) -> Option<Vec<u8>> {
+        super::own(&header::Index::new(hdr))
+    }
+
+    fn parents(hdr: &[u8]) -> Vec<Vec<u8>> {
+        super::parents(&header::Index::new(hdr))
+    }
 
     #[test]
     fn ids_of_a_reply() {
