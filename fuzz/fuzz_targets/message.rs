@@ -4,19 +4,30 @@
 //! broken invariants: the part tree stays inside the message, every served section is the
 //! message's bytes with only CRs inserted (CRLF line ends, no bare LF), and the BODY,
 //! BODYSTRUCTURE and ENVELOPE output parses as IMAP data of the RFC 3501 shape, with sizes
-//! equal to what BODY[part] serves. Run: `cargo fuzz run message` (see the Makefile).
+//! equal to what BODY[part] serves. It also reaches what SORT and THREAD read from a
+//! header: the date (and APPEND's date-time), the base subject, addresses, Message-IDs,
+//! References and In-Reply-To, the sort keys, and both threading algorithms over the input
+//! cut into several messages at form feeds; every message must come out of THREAD exactly
+//! once. Seeds: tests/corpus and `tests/bin/mkhostile DIR --small`. Run: `cargo fuzz run
+//! message` (see the Makefile).
 #![no_main]
 
 use std::ops::Range;
 
+use imapd::command::thread::{self, Algorithm};
+use imapd::message::keys::Keys;
 use imapd::message::part::{self, Kind, Part};
 use imapd::message::section::{Content, Section, Text};
-use imapd::message::{binary, bodystructure, decode, envelope, header, text};
+use imapd::message::{
+    address, binary, bodystructure, date, decode, envelope, header, msgid, subject, text,
+};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|msg: &[u8]| {
     let root = part::parse(msg);
     check_tree(msg, &root, 0..msg.len(), 0);
+    assert!(count(&root) <= part::MAX_PARTS, "more than MAX_PARTS parts");
+    sort_and_thread(msg);
 
     // ENVELOPE from the header alone, as FETCH ENVELOPE reads it.
     let split = header::split(msg);
@@ -470,4 +481,87 @@ fn check_body(msg: &[u8], d: &Data, p: &Part, extended: bool) {
             }
         }
     }
+}
+
+/// The parts in the tree under `p`.
+fn count(p: &Part) -> usize {
+    let mut stack = vec![p];
+    let mut n = 0;
+    while let Some(p) = stack.pop() {
+        n += 1;
+        match &p.kind {
+            Kind::Single => {}
+            Kind::Message(inner) => stack.push(inner),
+            Kind::Multipart(c) => stack.extend(c.iter()),
+        }
+    }
+    n
+}
+
+/// What SORT and THREAD read from headers: dates, subjects, addresses, ids, the keys, and
+/// the threads of the input cut into messages at form feeds.
+fn sort_and_thread(data: &[u8]) {
+    let _ = imapd::wire::datetime::parse(data);
+    let _ = date::parse(data);
+    let _ = date::parse_seconds(data);
+    let _ = subject::base(data);
+    let _ = address::parse(data);
+    let messages: Vec<&[u8]> = data.split(|&b| b == 0x0c).collect();
+    let mut all = Vec::new();
+    for (i, m) in messages.iter().enumerate() {
+        let hdr = &m[..header::split(m)];
+        if let Some(d) = header::get(hdr, b"Date") {
+            // A readable date has a readable moment, and the same day in UTC or near it.
+            if date::parse(&d).is_some() {
+                assert!(date::parse_seconds(&d).is_some(), "date without seconds");
+            }
+        }
+        let keys = Keys::of(hdr, true);
+        assert!(keys.parents.len() <= msgid::MAX_REFERENCES);
+        assert_eq!(keys.id, msgid::own(&header::Index::new(hdr)));
+        all.push((i, keys));
+    }
+    let numbers: Vec<u32> = (1..=all.len() as u32).collect();
+    for algorithm in [Algorithm::References, Algorithm::OrderedSubject] {
+        let msgs = all
+            .iter()
+            .map(|(i, k)| thread::Message {
+                sent: k.sent.unwrap_or(*i as i64),
+                keys: k.clone(),
+            })
+            .collect();
+        let out = thread::threads(algorithm, msgs, &numbers);
+        check_threads(&out, numbers.len(), algorithm);
+    }
+}
+
+/// `thread-list` syntax with balanced parentheses, each of `1..=n` exactly once.
+fn check_threads(out: &[u8], n: usize, algorithm: Algorithm) {
+    let text = std::str::from_utf8(out).expect("THREAD output is ASCII");
+    let mut depth = 0i64;
+    let mut seen = vec![false; n + 1];
+    for tok in text
+        .split(|c| c == '(' || c == ')' || c == ' ')
+        .filter(|t| !t.is_empty())
+    {
+        let k: usize = tok.parse().expect("a number");
+        assert!(
+            k >= 1 && k <= n && !seen[k],
+            "{k} twice or out of range: {text}"
+        );
+        seen[k] = true;
+    }
+    for c in text.bytes() {
+        match c {
+            b'(' => depth += 1,
+            b')' => depth -= 1,
+            _ => {}
+        }
+        assert!(depth >= 0, "unbalanced: {text}");
+    }
+    assert_eq!(depth, 0, "unbalanced: {text}");
+    assert!(
+        seen[1..].iter().all(|&s| s),
+        "{algorithm:?} lost a message: {text}"
+    );
 }

@@ -11,6 +11,7 @@ mod expunge;
 mod fetch;
 pub mod id;
 mod idle;
+mod linkcut;
 mod list;
 mod logout;
 mod namespace;
@@ -22,7 +23,7 @@ mod sort;
 mod status;
 mod store;
 mod subscribe;
-mod thread;
+pub mod thread;
 
 use std::io;
 use std::path::Path;

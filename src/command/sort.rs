@@ -8,7 +8,7 @@ use super::search::{self, Key};
 use super::{failed, Reply};
 use crate::maildir::message_file;
 use crate::maildir::MaildirError;
-use crate::message::{address, date, header, subject};
+use crate::message::keys::Keys;
 use crate::session::{Selected, Session};
 use crate::wire::{ParseError, Parser};
 
@@ -73,54 +73,39 @@ pub struct Facts {
     /// RFC 5256 2.2: the Date: field in UTC, else the arrival time.
     pub sent: i64,
     pub size: u64,
-    pub subject: String,
-    pub reply: bool,
-    pub from: String,
-    pub to: String,
-    pub cc: String,
-    pub header: Vec<u8>,
+    pub keys: Keys,
 }
 
-/// The facts of message `index` of the selected mailbox, from its header and file;
-/// `Ok(None)` when another session expunged it meanwhile.
-pub fn facts(sel: &Selected, index: usize) -> Result<Option<Facts>, MaildirError> {
+/// The facts of message `index` of the selected mailbox, from its header and file; with
+/// `links`, its thread links too (THREAD REFERENCES). `Ok(None)` when another session
+/// expunged it meanwhile.
+pub fn facts(sel: &Selected, index: usize, links: bool) -> Result<Option<Facts>, MaildirError> {
     // A copy: the session's view learns of a rename at its next rescan.
     let mut m = sel.messages[index].clone();
     let Some(mut file) = message_file::open(&sel.dir, &mut m)? else {
         return Ok(None);
     };
-    let mut f = Facts {
-        arrival: file.internal_date()?,
-        size: file.size()?,
-        ..Facts::default()
-    };
-    let hdr = file.header()?;
-    f.sent = header::get(&hdr, b"Date")
-        .and_then(|d| date::parse_seconds(&d))
-        .unwrap_or(f.arrival);
-    (f.subject, f.reply) = subject::base(&header::get(&hdr, b"Subject").unwrap_or_default());
-    // RFC 5256: the addr-mailbox of the first address, which for a group is the group
-    // name (RFC 3501 7.4.2), compared as i;unicode-casemap does.
-    let first = |name: &[u8]| {
-        header::get(&hdr, name)
-            .and_then(|v| address::parse(&v).into_iter().next())
-            .and_then(|a| a.mailbox)
-            .map(|mb| String::from_utf8_lossy(&mb).to_uppercase())
-            .unwrap_or_default()
-    };
-    f.from = first(b"From");
-    f.to = first(b"To");
-    f.cc = first(b"Cc");
-    f.header = hdr;
-    Ok(Some(f))
+    let arrival = file.internal_date()?;
+    let size = file.size()?;
+    let keys = Keys::of(&file.header()?, links);
+    Ok(Some(Facts {
+        arrival,
+        sent: keys.sent.unwrap_or(arrival),
+        size,
+        keys,
+    }))
 }
 
 /// The messages of `hits` with their facts, leaving out those expunged meanwhile (as
 /// SEARCH does, RFC 2180 4.3).
-pub fn facts_of(sel: &Selected, hits: &[usize]) -> Result<Vec<(usize, Facts)>, MaildirError> {
+pub fn facts_of(
+    sel: &Selected,
+    hits: &[usize],
+    links: bool,
+) -> Result<Vec<(usize, Facts)>, MaildirError> {
     let mut rows = Vec::with_capacity(hits.len());
     for &i in hits {
-        if let Some(f) = facts(sel, i)? {
+        if let Some(f) = facts(sel, i, links)? {
             rows.push((i, f));
         }
     }
@@ -132,10 +117,10 @@ fn compare(a: &Facts, b: &Facts, by: By) -> Ordering {
         By::Arrival => a.arrival.cmp(&b.arrival),
         By::Date => a.sent.cmp(&b.sent),
         By::Size => a.size.cmp(&b.size),
-        By::Subject => a.subject.cmp(&b.subject),
-        By::From => a.from.cmp(&b.from),
-        By::To => a.to.cmp(&b.to),
-        By::Cc => a.cc.cmp(&b.cc),
+        By::Subject => a.keys.subject.cmp(&b.keys.subject),
+        By::From => a.keys.from.cmp(&b.keys.from),
+        By::To => a.keys.to.cmp(&b.keys.to),
+        By::Cc => a.keys.cc.cmp(&b.keys.cc),
     }
 }
 
@@ -143,7 +128,7 @@ pub fn sort(s: &mut Session, sort: &Sort, uid: bool) -> io::Result<Reply> {
     let Some(sel) = s.selected.as_ref() else {
         return Ok(super::NOT_SELECTED.to_string());
     };
-    let mut rows = match search::hits(sel, &sort.key).and_then(|hits| facts_of(sel, &hits)) {
+    let mut rows = match search::hits(sel, &sort.key).and_then(|hits| facts_of(sel, &hits, false)) {
         Ok(rows) => rows,
         Err(e) => return Ok(failed("SORT", e)),
     };

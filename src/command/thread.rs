@@ -1,14 +1,23 @@
 //! THREAD and UID THREAD (RFC 5256): ORDEREDSUBJECT groups by base subject; REFERENCES
 //! rebuilds reply trees from Message-ID, References and In-Reply-To, then merges threads
 //! with the same base subject, step by step as the RFC describes.
+//!
+//! Mail decides how deep the trees are, so nothing here recurses or walks a chain once per
+//! link: step 1 keeps parent pointers and asks a link-cut forest whether a link would
+//! close a loop; children lists are built once after it; pruning, sorting and output go
+//! over the trees with explicit stacks. Each message brings at most
+//! [`msgid::MAX_REFERENCES`] references.
 
 use std::collections::HashMap;
 use std::io::{self, Write};
 
+use super::linkcut::Forest;
 use super::search::{self, Key};
-use super::sort::{facts_of, Facts};
+use super::sort::facts_of;
 use super::Reply;
-use crate::message::header;
+use crate::message::keys::Keys;
+#[cfg(doc)]
+use crate::message::msgid;
 use crate::session::Session;
 use crate::wire::{ParseError, Parser};
 
@@ -39,6 +48,12 @@ pub fn parse(p: &mut Parser) -> Result<Thread, ParseError> {
     })
 }
 
+/// One message as THREAD sees it: its sent date (RFC 5256 2.2) and its keys.
+pub struct Message {
+    pub sent: i64,
+    pub keys: Keys,
+}
+
 /// A node of the thread tree: a message (its number in the answer) or a dummy.
 #[derive(Default)]
 struct Node {
@@ -49,20 +64,10 @@ struct Node {
 
 struct Tree {
     nodes: Vec<Node>,
-    facts: Vec<Facts>,
+    facts: Vec<Message>,
 }
 
 impl Tree {
-    fn is_ancestor(&self, a: usize, mut b: usize) -> bool {
-        while let Some(p) = self.nodes[b].parent {
-            if p == a {
-                return true;
-            }
-            b = p;
-        }
-        false
-    }
-
     fn unlink(&mut self, child: usize) {
         if let Some(p) = self.nodes[child].parent.take() {
             self.nodes[p].children.retain(|&c| c != child);
@@ -76,23 +81,42 @@ impl Tree {
     }
 
     /// The sent date and message order a node sorts by (a dummy: its first child's).
-    fn sort_key(&self, n: usize) -> (i64, usize) {
-        match self.nodes[n].message {
-            Some(m) => (self.facts[m].sent, m),
-            None => self.nodes[n]
-                .children
-                .first()
-                .map_or((i64::MAX, usize::MAX), |&c| self.sort_key(c)),
+    fn sort_key(&self, mut n: usize) -> (i64, usize) {
+        loop {
+            match (self.nodes[n].message, self.nodes[n].children.first()) {
+                (Some(m), _) => return (self.facts[m].sent, m),
+                (None, Some(&c)) => n = c,
+                (None, None) => return (i64::MAX, usize::MAX),
+            }
         }
     }
 
-    fn sort_children(&mut self, list: &mut [usize]) {
-        for &n in list.iter() {
-            let mut children = std::mem::take(&mut self.nodes[n].children);
-            self.sort_children(&mut children);
-            self.nodes[n].children = children;
+    /// The nodes under `root` (itself included), every node after all of its children.
+    fn post_order(&self, root: usize) -> Vec<usize> {
+        let mut order = Vec::new();
+        let mut stack = vec![(root, false)];
+        while let Some((n, expanded)) = stack.pop() {
+            if expanded {
+                order.push(n);
+            } else {
+                stack.push((n, true));
+                stack.extend(self.nodes[n].children.iter().rev().map(|&c| (c, false)));
+            }
         }
-        list.sort_by_key(|&n| self.sort_key(n));
+        order
+    }
+
+    /// Step 6: sorts every set of siblings under `roots`, and `roots`, deepest first so
+    /// that a dummy's first child is known before the dummy is placed.
+    fn sort_all(&mut self, roots: &mut [usize]) {
+        for &r in roots.iter() {
+            for n in self.post_order(r) {
+                let mut children = std::mem::take(&mut self.nodes[n].children);
+                children.sort_by_key(|&c| self.sort_key(c));
+                self.nodes[n].children = children;
+            }
+        }
+        roots.sort_by_key(|&n| self.sort_key(n));
     }
 
     /// The subject a root-level thread goes by (step 5.B.i).
@@ -101,89 +125,62 @@ impl Tree {
             Some(m) => m,
             None => self.nodes[*self.nodes[n].children.first()?].message?,
         };
-        let f = &self.facts[m];
+        let f = &self.facts[m].keys;
         (!f.subject.is_empty()).then_some((f.subject.as_str(), f.reply))
     }
 
-    fn write(&self, out: &mut Vec<u8>, n: usize, numbers: &[u32]) {
-        out.push(b'(');
-        self.members(out, n, numbers);
-        out.push(b')');
-    }
-
-    /// `thread-members`: a chain of single children inline, then the rest nested.
-    fn members(&self, out: &mut Vec<u8>, mut n: usize, numbers: &[u32]) {
-        let mut first = true;
-        loop {
-            match self.nodes[n].message {
-                Some(m) => {
-                    if !first {
-                        out.push(b' ');
-                    }
-                    out.extend_from_slice(numbers[m].to_string().as_bytes());
-                    first = false;
-                }
-                None => {
+    /// Writes the thread under `root` (`"(" thread-members / thread-nested ")"`): a chain
+    /// of single children inline, then the rest nested.
+    fn write(&self, out: &mut Vec<u8>, root: usize, numbers: &[u32]) {
+        // `Some(n)`: the thread of `n` is still to be written; `None`: a `)` to close.
+        let mut stack = vec![Some(root)];
+        while let Some(task) = stack.pop() {
+            let Some(mut n) = task else {
+                out.push(b')');
+                continue;
+            };
+            out.push(b'(');
+            stack.push(None);
+            let mut first = true;
+            let nested: &[usize] = loop {
+                let Some(m) = self.nodes[n].message else {
                     // A dummy: its children are nested threads.
-                    for &c in &self.nodes[n].children {
-                        self.write(out, c, numbers);
-                    }
-                    return;
-                }
-            }
-            match self.nodes[n].children.as_slice() {
-                [] => return,
-                [only] if self.nodes[*only].message.is_some() => n = *only,
-                children => {
+                    break &self.nodes[n].children;
+                };
+                if !first {
                     out.push(b' ');
-                    for &c in children {
-                        self.write(out, c, numbers);
-                    }
-                    return;
                 }
-            }
+                out.extend_from_slice(numbers[m].to_string().as_bytes());
+                first = false;
+                match self.nodes[n].children.as_slice() {
+                    [] => break &[],
+                    [only] if self.nodes[*only].message.is_some() => n = *only,
+                    children => {
+                        out.push(b' ');
+                        break children;
+                    }
+                }
+            };
+            stack.extend(nested.iter().rev().map(|&c| Some(c)));
         }
     }
 }
 
-/// The Message-IDs in a header value, normalized (RFC 5256: quoting removed).
-fn message_ids(value: &[u8]) -> Vec<Vec<u8>> {
-    let mut ids = Vec::new();
-    let mut rest = value;
-    while let Some(open) = memchr::memchr(b'<', rest) {
-        let Some(close) = memchr::memchr(b'>', &rest[open..]) else {
-            break;
-        };
-        let id: Vec<u8> = rest[open + 1..open + close]
-            .iter()
-            .copied()
-            .filter(|b| !matches!(b, b'"' | b' ' | b'\t' | b'\r' | b'\n'))
-            .collect();
-        if id.contains(&b'@') {
-            ids.push(id);
-        }
-        rest = &rest[open + close + 1..];
-    }
-    ids
-}
-
-fn references(facts: Vec<Facts>) -> (Tree, Vec<usize>) {
+fn references(facts: Vec<Message>) -> (Tree, Vec<usize>) {
     let mut tree = Tree {
         nodes: Vec::new(),
         facts,
     };
+    // The loop check of step 1 asks the forest, which mirrors every parent pointer.
+    let mut forest = Forest::default();
     let mut by_id: HashMap<Vec<u8>, usize> = HashMap::new();
-    let node_for = |tree: &mut Tree, by_id: &mut HashMap<Vec<u8>, usize>, id: &[u8]| {
-        *by_id.entry(id.to_vec()).or_insert_with(|| {
-            tree.nodes.push(Node::default());
-            tree.nodes.len() - 1
-        })
+    let new_node = |tree: &mut Tree, forest: &mut Forest| {
+        tree.nodes.push(Node::default());
+        forest.add()
     };
     for m in 0..tree.facts.len() {
-        let hdr = tree.facts[m].header.clone();
-        let own = header::get(&hdr, b"Message-ID")
-            .map(|v| message_ids(&v))
-            .and_then(|ids| ids.into_iter().next());
+        let own = tree.facts[m].keys.id.take();
+        let refs = std::mem::take(&mut tree.facts[m].keys.parents);
         // Step 1.A: no or a duplicate Message-ID gets a node of its own.
         let me = match own {
             Some(id)
@@ -191,39 +188,45 @@ fn references(facts: Vec<Facts>) -> (Tree, Vec<usize>) {
                     .get(&id)
                     .is_none_or(|&n| tree.nodes[n].message.is_none()) =>
             {
-                node_for(&mut tree, &mut by_id, &id)
+                *by_id
+                    .entry(id)
+                    .or_insert_with(|| new_node(&mut tree, &mut forest))
             }
-            _ => {
-                tree.nodes.push(Node::default());
-                tree.nodes.len() - 1
-            }
+            _ => new_node(&mut tree, &mut forest),
         };
         tree.nodes[me].message = Some(m);
-        let mut refs = header::get(&hdr, b"References")
-            .map(|v| message_ids(&v))
-            .unwrap_or_default();
-        if refs.is_empty() {
-            refs = header::get(&hdr, b"In-Reply-To")
-                .map(|v| message_ids(&v))
-                .unwrap_or_default();
-            refs.truncate(1);
-        }
         let ref_nodes: Vec<usize> = refs
-            .iter()
-            .map(|r| node_for(&mut tree, &mut by_id, r))
+            .into_iter()
+            .map(|r| {
+                *by_id
+                    .entry(r)
+                    .or_insert_with(|| new_node(&mut tree, &mut forest))
+            })
             .collect();
+        // Links already made stay; a link that would close a loop is not made. `c` has
+        // no parent, so `c` is an ancestor of `p` exactly when it is the root of `p`'s tree.
         for pair in ref_nodes.windows(2) {
             let (p, c) = (pair[0], pair[1]);
-            if p != c && tree.nodes[c].parent.is_none() && !tree.is_ancestor(c, p) {
-                tree.link(p, c);
+            if tree.nodes[c].parent.is_none() && forest.root(p) != c {
+                tree.nodes[c].parent = Some(p);
+                forest.link(c, p);
             }
         }
         // Step 1.B: the last reference is the parent.
-        tree.unlink(me);
+        if tree.nodes[me].parent.take().is_some() {
+            forest.cut(me);
+        }
         if let Some(&p) = ref_nodes.last() {
-            if p != me && !tree.is_ancestor(me, p) {
-                tree.link(p, me);
+            if forest.root(p) != me {
+                tree.nodes[me].parent = Some(p);
+                forest.link(me, p);
             }
+        }
+    }
+    drop(forest);
+    for n in 0..tree.nodes.len() {
+        if let Some(p) = tree.nodes[n].parent {
+            tree.nodes[p].children.push(n);
         }
     }
     // Step 2: the roots.
@@ -231,11 +234,7 @@ fn references(facts: Vec<Facts>) -> (Tree, Vec<usize>) {
         .filter(|&n| tree.nodes[n].parent.is_none())
         .collect();
     // Step 3: prune dummies.
-    let mut pruned = Vec::new();
-    for r in roots {
-        prune(&mut tree, r, true, &mut pruned);
-    }
-    let mut roots = pruned;
+    let mut roots = prune(&mut tree, &roots);
     // Step 4: sort the roots.
     roots.sort_by_key(|&n| {
         let mut c = std::mem::take(&mut tree.nodes[n].children);
@@ -264,6 +263,8 @@ fn references(facts: Vec<Facts>) -> (Tree, Vec<usize>) {
     }
     let mut merged: Vec<usize> = Vec::new();
     let mut gone = vec![false; tree.nodes.len()];
+    // A thread that a new dummy took in stands in the list as that dummy.
+    let mut replaced: HashMap<usize, usize> = HashMap::new();
     for r in roots {
         let Some((subject, reply)) = tree.thread_subject(r).map(|(s, re)| (s.to_string(), re))
         else {
@@ -293,49 +294,55 @@ fn references(facts: Vec<Facts>) -> (Tree, Vec<usize>) {
             tree.link(d, t);
             tree.link(d, r);
             table.insert(subject, d);
-            for slot in merged.iter_mut() {
-                if *slot == t {
-                    *slot = d;
-                }
-            }
+            replaced.insert(t, d);
         }
     }
     // Threads merged later may still be listed where they stood: keep roots only.
     let mut roots: Vec<usize> = merged
         .into_iter()
+        .map(|n| replaced.get(&n).copied().unwrap_or(n))
         .filter(|&n| !gone[n] && tree.nodes[n].parent.is_none())
         .collect();
     roots.dedup();
     // Step 6: sort every set of siblings.
-    tree.sort_children(&mut roots);
+    tree.sort_all(&mut roots);
     (tree, roots)
 }
 
 /// Step 3: dummies without children go; a dummy's children take its place, except that
-/// at the root level they do only when there is one.
-fn prune(tree: &mut Tree, n: usize, at_root: bool, out: &mut Vec<usize>) {
-    let children = std::mem::take(&mut tree.nodes[n].children);
-    let mut kept = Vec::new();
-    for c in children {
-        tree.nodes[c].parent = None;
-        prune(tree, c, false, &mut kept);
-    }
-    if tree.nodes[n].message.is_none() && (kept.len() <= 1 || !at_root) {
-        for c in kept {
-            out.push(c);
+/// at the root level they do only when there is one. Returns the new roots.
+fn prune(tree: &mut Tree, roots: &[usize]) -> Vec<usize> {
+    // What each pruned subtree leaves for its parent: itself, or a dummy's children.
+    let mut left: Vec<Vec<usize>> = vec![Vec::new(); tree.nodes.len()];
+    let mut out = Vec::new();
+    for &r in roots {
+        for n in tree.post_order(r) {
+            let mut kept = Vec::new();
+            for c in std::mem::take(&mut tree.nodes[n].children) {
+                kept.append(&mut left[c]);
+            }
+            if tree.nodes[n].message.is_none() && (kept.len() <= 1 || n != r) {
+                left[n] = kept;
+                continue;
+            }
+            for &c in &kept {
+                tree.nodes[c].parent = Some(n);
+            }
+            tree.nodes[n].children = kept;
+            left[n] = vec![n];
         }
-        return;
+        out.append(&mut left[r]);
     }
-    for c in kept {
-        tree.link(n, c);
+    for &n in &out {
+        tree.nodes[n].parent = None;
     }
-    out.push(n);
+    out
 }
 
-fn ordered_subject(facts: Vec<Facts>) -> (Tree, Vec<usize>) {
+fn ordered_subject(facts: Vec<Message>) -> (Tree, Vec<usize>) {
     let mut order: Vec<usize> = (0..facts.len()).collect();
     order.sort_by(|&a, &b| {
-        (&facts[a].subject, facts[a].sent, a).cmp(&(&facts[b].subject, facts[b].sent, b))
+        (&facts[a].keys.subject, facts[a].sent, a).cmp(&(&facts[b].keys.subject, facts[b].sent, b))
     });
     let mut tree = Tree {
         nodes: (0..facts.len())
@@ -349,7 +356,7 @@ fn ordered_subject(facts: Vec<Facts>) -> (Tree, Vec<usize>) {
     let mut roots: Vec<usize> = Vec::new();
     for m in order {
         match roots.last() {
-            Some(&r) if tree.facts[r].subject == tree.facts[m].subject => tree.link(r, m),
+            Some(&r) if tree.facts[r].keys.subject == tree.facts[m].keys.subject => tree.link(r, m),
             _ => roots.push(m),
         }
     }
@@ -357,11 +364,26 @@ fn ordered_subject(facts: Vec<Facts>) -> (Tree, Vec<usize>) {
     (tree, roots)
 }
 
+/// The `* THREAD` response data for messages with `facts`, which the answer calls
+/// `numbers` (sequence numbers or UIDs): the threads, each in parentheses.
+pub fn threads(algorithm: Algorithm, facts: Vec<Message>, numbers: &[u32]) -> Vec<u8> {
+    let (tree, roots) = match algorithm {
+        Algorithm::OrderedSubject => ordered_subject(facts),
+        Algorithm::References => references(facts),
+    };
+    let mut out = Vec::new();
+    for r in roots {
+        tree.write(&mut out, r, numbers);
+    }
+    out
+}
+
 pub fn thread(s: &mut Session, t: &Thread, uid: bool) -> io::Result<Reply> {
     let Some(sel) = s.selected.as_ref() else {
         return Ok(super::NOT_SELECTED.to_string());
     };
-    let rows = match search::hits(sel, &t.key).and_then(|hits| facts_of(sel, &hits)) {
+    let links = t.algorithm == Algorithm::References;
+    let rows = match search::hits(sel, &t.key).and_then(|hits| facts_of(sel, &hits, links)) {
         Ok(rows) => rows,
         Err(e) => return Ok(super::failed("THREAD", e)),
     };
@@ -375,18 +397,19 @@ pub fn thread(s: &mut Session, t: &Thread, uid: bool) -> io::Result<Reply> {
             }
         })
         .collect();
-    let all: Vec<Facts> = rows.into_iter().map(|(_, f)| f).collect();
-    let (tree, roots) = match t.algorithm {
-        Algorithm::OrderedSubject => ordered_subject(all),
-        Algorithm::References => references(all),
-    };
+    let all: Vec<Message> = rows
+        .into_iter()
+        .map(|(_, f)| Message {
+            sent: f.sent,
+            keys: f.keys,
+        })
+        .collect();
+    let threads = threads(t.algorithm, all, &numbers);
     let mut line = b"* THREAD".to_vec();
-    if !roots.is_empty() {
+    if !threads.is_empty() {
         line.push(b' ');
     }
-    for r in roots {
-        tree.write(&mut line, r, &numbers);
-    }
+    line.extend_from_slice(&threads);
     line.extend_from_slice(b"\r\n");
     s.conn.output.write_all(&line)?;
     Ok(format!(
@@ -399,14 +422,11 @@ pub fn thread(s: &mut Session, t: &Thread, uid: bool) -> io::Result<Reply> {
 mod tests {
     use super::*;
 
-    fn msg(subject: &str, sent: i64, hdr: &str) -> Facts {
-        let (subject, reply) = crate::message::subject::base(subject.as_bytes());
-        Facts {
+    fn msg(subject: &str, sent: i64, hdr: &str) -> Message {
+        let hdr = format!("Subject: {subject}\n{hdr}\n");
+        Message {
             sent,
-            subject,
-            reply,
-            header: hdr.as_bytes().to_vec(),
-            ..Facts::default()
+            keys: Keys::of(hdr.as_bytes(), true),
         }
     }
 
@@ -461,5 +481,76 @@ mod tests {
         // (the parent 1 named) heads the thread. 3 and 4 share a base subject and 3 is
         // the reply: step 5.C makes it 4's child.
         assert_eq!(render(tree, roots), "(2 1)(4 3)");
+    }
+
+    /// A message with id `<id@x>` whose parents are the ids `parents`.
+    fn linked(id: usize, parents: impl Iterator<Item = usize>, sent: i64) -> Message {
+        Message {
+            sent,
+            keys: Keys {
+                id: Some(format!("{id}@x").into_bytes()),
+                parents: parents.map(|p| format!("{p}@x").into_bytes()).collect(),
+                ..Keys::default()
+            },
+        }
+    }
+
+    #[test]
+    fn deep_reference_chains_neither_overflow_nor_walk() {
+        // 128,000 references overflowed the stack; here they are not even cut to
+        // MAX_REFERENCES (that is msgid's job), and the dummies they make are pruned.
+        let one = vec![linked(0, 1..=128_000, 0)];
+        assert_eq!(threads(Algorithm::References, one, &[1]), b"(1)");
+        // 100,000 messages, each a reply to the one before: one chain, written inline.
+        let n = 100_000;
+        let chain: Vec<Message> = (0..n)
+            .map(|i| linked(i, (i > 0).then(|| i - 1).into_iter(), i as i64))
+            .collect();
+        let numbers: Vec<u32> = (1..=n as u32).collect();
+        let out = threads(Algorithm::References, chain, &numbers);
+        let expected: Vec<String> = numbers.iter().map(u32::to_string).collect();
+        assert_eq!(out, format!("({})", expected.join(" ")).into_bytes());
+    }
+
+    #[test]
+    fn deep_nesting_is_written_without_recursion() {
+        // Message 2j has two replies: 2j+1 (a leaf) and 2j+2, which goes on the same way:
+        // (1 (2)(3 (4)(5 ...))), 50,000 levels deep.
+        let n = 100_001;
+        let msgs: Vec<Message> = (0..n)
+            .map(|i| {
+                let parent = match i {
+                    0 => None,
+                    i if i % 2 == 1 => Some(i - 1),
+                    i => Some(i - 2),
+                };
+                linked(i, parent.into_iter(), i as i64)
+            })
+            .collect();
+        let numbers: Vec<u32> = (1..=n as u32).collect();
+        let out = String::from_utf8(threads(Algorithm::References, msgs, &numbers)).unwrap();
+        assert!(out.starts_with("(1 (2)(3 (4)(5 (6)(7 "), "{}", &out[..40]);
+        assert!(out.ends_with(&format!("(100000)(100001){}", ")".repeat(50_000))));
+        // ORDEREDSUBJECT: one subject for all, one thread.
+        let same: Vec<Message> = (0..n).map(|i| msg("same", i as i64, "")).collect();
+        let out = threads(Algorithm::OrderedSubject, same, &numbers);
+        assert!(out.starts_with(b"(1 (2)(3)(4)"));
+        assert!(out.ends_with(b"(100001))"));
+    }
+
+    #[test]
+    fn references_that_loop_at_depth_are_not_linked() {
+        // A long chain, then a message whose References would hang the chain's root
+        // under its own tip: the loop check must see through the whole depth.
+        let n = 50_000;
+        let mut msgs = vec![linked(0, 1..n, 0)];
+        let mut back: Vec<usize> = (1..n).rev().collect();
+        back.push(n + 1);
+        msgs.push(linked(n, back.into_iter(), 1));
+        let out = threads(Algorithm::References, msgs, &[1, 2]);
+        // The link <2@x> -> <1@x> would close a loop and is not made; <n+1@x> hangs under
+        // the chain's root <1@x> and message 2 under it. Pruned, the root dummy keeps
+        // its two messages.
+        assert_eq!(out, b"((1)(2))");
     }
 }

@@ -192,13 +192,16 @@ impl MessageFile {
     pub fn header(&mut self) -> Result<Vec<u8>, MaildirError> {
         let mut v = Vec::new();
         let mut chunk = vec![0u8; CHUNK];
-        let mut from = 0;
         self.file.seek(SeekFrom::Start(0)).map_err(self.error())?;
         loop {
             let n = read_some(&mut self.file, &mut chunk).map_err(self.error())?;
+            let searched = v.len();
             v.extend_from_slice(&chunk[..n]);
-            if n == 0 || blank_line(&v, &mut from) {
-                v.truncate(crate::message::header::split(&v));
+            if n == 0 {
+                return Ok(v);
+            }
+            if let Some(end) = crate::message::header::end(&v, searched) {
+                v.truncate(end);
                 return Ok(v);
             }
         }
@@ -309,25 +312,6 @@ fn read_some(file: &mut File, buf: &mut [u8]) -> io::Result<usize> {
             other => return other,
         }
     }
-}
-
-/// Whether `v` holds the blank line that ends a header (or starts with one), looking at
-/// line ends from `*from` on; `*from` moves past the ones already ruled out.
-fn blank_line(v: &[u8], from: &mut usize) -> bool {
-    if v.starts_with(b"\n") || v.starts_with(b"\r\n") {
-        return true;
-    }
-    while let Some(i) = memchr::memchr(b'\n', &v[*from..]) {
-        let lf = *from + i;
-        match (v.get(lf + 1), v.get(lf + 2)) {
-            (Some(b'\n'), _) | (Some(b'\r'), Some(b'\n')) => return true,
-            // Not enough bytes yet to tell.
-            (None, _) | (Some(b'\r'), None) => return false,
-            _ => *from = lf + 1,
-        }
-    }
-    *from = v.len();
-    false
 }
 
 #[cfg(test)]

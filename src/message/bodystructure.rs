@@ -12,7 +12,8 @@ use crate::wire::quote::{nstring, string};
 /// Writes the structure of `part` of `msg`; `extended` for BODYSTRUCTURE.
 pub fn write(w: &mut impl Write, msg: &[u8], part: &Part, extended: bool) -> io::Result<()> {
     let hdr = &msg[part.header.clone()];
-    let get = |name: &[u8]| header::get(hdr, name);
+    let index = header::Index::new(hdr);
+    let get = |name: &[u8]| index.get(name);
     let ct = &part.content_type;
     w.write_all(b"(")?;
     match &part.kind {

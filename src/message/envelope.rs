@@ -9,13 +9,8 @@ use crate::wire::quote::nstring;
 
 /// Writes the ENVELOPE of the message whose header is `hdr`.
 pub fn write(w: &mut impl Write, hdr: &[u8]) -> io::Result<()> {
-    let fields = header::fields(hdr);
-    let get = |name: &[u8]| {
-        fields
-            .iter()
-            .find(|f| hdr[f.name.clone()].eq_ignore_ascii_case(name))
-            .map(|f| header::unfold(&hdr[f.value.clone()]))
-    };
+    let index = header::Index::new(hdr);
+    let get = |name: &[u8]| index.get(name);
     w.write_all(b"(")?;
     nstring(w, get(b"Date").as_deref())?;
     w.write_all(b" ")?;

@@ -3,26 +3,47 @@
 
 use std::ops::Range;
 
+/// Fields of one header that are indexed: ENVELOPE, BODYSTRUCTURE, SORT, THREAD, SEARCH
+/// HEADER and BODY[HEADER.FIELDS] see the first this many and none after them (BODY[HEADER]
+/// still serves the whole header). Real mail has tens, a long trace a few hundred; without a
+/// bound, a 50 MB header of `a:` lines would be 16 million fields to index per look-up.
+pub const MAX_FIELDS: usize = 10_000;
+
+/// Bytes kept of one unfolded field value (what ENVELOPE sends, SORT compares, SEARCH
+/// HEADER searches, and MIME parameters are read from): generous for any address list or
+/// subject (RFC 5322 2.1.1 wants lines under 998 bytes), and it keeps a 50 MB field from
+/// being copied and sent again. THREAD reads References from the raw value instead.
+pub const MAX_VALUE: usize = 64 * 1024;
+
 /// Where the header ends and the body begins in `msg`: the offset just past the blank line
 /// (or the end, for a message without one). A message that starts with a blank line has an
 /// empty header.
 pub fn split(msg: &[u8]) -> usize {
+    end(msg, 0).unwrap_or(msg.len())
+}
+
+/// Where the header ends in `msg` if its blank line is there, like [`split`]; `from` is how
+/// much of `msg` an earlier call already searched in vain, so that a header read piece by
+/// piece is searched once in all, not once per piece.
+pub fn end(msg: &[u8], from: usize) -> Option<usize> {
     if msg.starts_with(b"\n") {
-        return 1;
+        return Some(1);
     }
     if msg.starts_with(b"\r\n") {
-        return 2;
+        return Some(2);
     }
-    let mut from = 0;
+    // A blank line that the earlier search saw only the start of begins at most two bytes
+    // before where it stopped.
+    let mut from = from.saturating_sub(2).min(msg.len());
     while let Some(i) = memchr::memchr(b'\n', &msg[from..]) {
         let lf = from + i;
         match msg.get(lf + 1) {
-            Some(b'\n') => return lf + 2,
-            Some(b'\r') if msg.get(lf + 2) == Some(&b'\n') => return lf + 3,
+            Some(b'\n') => return Some(lf + 2),
+            Some(b'\r') if msg.get(lf + 2) == Some(&b'\n') => return Some(lf + 3),
             _ => from = lf + 1,
         }
     }
-    msg.len()
+    None
 }
 
 /// One header field: its name and its raw value (after the colon, folding kept), as ranges
@@ -34,37 +55,75 @@ pub struct Field {
     pub whole: Range<usize>,
 }
 
-/// The fields of `header`, in order. Lines without a colon (broken mail) are skipped, and
-/// continuation lines belong to the field before them.
-pub fn fields(header: &[u8]) -> Vec<Field> {
-    let mut out: Vec<Field> = Vec::new();
-    let mut pos = 0;
-    while pos < header.len() {
-        let end = memchr::memchr(b'\n', &header[pos..]).map_or(header.len(), |i| pos + i + 1);
-        let line = &header[pos..end];
-        let content = trim_eol(line);
-        if content.is_empty() {
-            break;
-        }
-        if matches!(line[0], b' ' | b'\t') {
-            if let Some(last) = out.last_mut() {
-                last.value.end = pos + content.len();
-                last.whole.end = end;
-            }
-        } else if let Some(colon) = memchr::memchr(b':', content) {
-            let name_end = content[..colon]
-                .iter()
-                .rposition(|b| !b.is_ascii_whitespace())
-                .map_or(0, |i| i + 1);
-            out.push(Field {
-                name: pos..pos + name_end,
-                value: pos + colon + 1..pos + content.len(),
-                whole: pos..end,
-            });
-        }
-        pos = end;
+/// The fields of `header`, in order, at most [`MAX_FIELDS`] of them. Lines without a colon
+/// (broken mail) are skipped, and continuation lines belong to the field before them.
+pub fn fields(header: &[u8]) -> Fields<'_> {
+    Fields {
+        header,
+        pos: 0,
+        count: 0,
     }
-    out
+}
+
+/// The iterator [`fields`] returns: each field is found when it is asked for, so a look-up
+/// for one field reads no further than that field.
+pub struct Fields<'a> {
+    header: &'a [u8],
+    pos: usize,
+    count: usize,
+}
+
+impl Iterator for Fields<'_> {
+    type Item = Field;
+
+    fn next(&mut self) -> Option<Field> {
+        let header = self.header;
+        if self.count >= MAX_FIELDS {
+            return None;
+        }
+        // Skip to the next line that starts a field.
+        let (name_end, colon, start) = loop {
+            let (line, _) = line_at(header, self.pos)?;
+            let content = trim_eol(line);
+            let at = self.pos;
+            self.pos += line.len();
+            if matches!(line[0], b' ' | b'\t') {
+                continue;
+            }
+            if let Some(colon) = memchr::memchr(b':', content) {
+                let name_end = content[..colon]
+                    .iter()
+                    .rposition(|b| !b.is_ascii_whitespace())
+                    .map_or(0, |i| i + 1);
+                break (name_end, colon, at);
+            }
+        };
+        let mut value_end = start + trim_eol(&header[start..self.pos]).len();
+        // Continuation lines.
+        while let Some((line, content_len)) = line_at(header, self.pos) {
+            if !matches!(line[0], b' ' | b'\t') {
+                break;
+            }
+            value_end = self.pos + content_len;
+            self.pos += line.len();
+        }
+        self.count += 1;
+        Some(Field {
+            name: start..start + name_end,
+            value: start + colon + 1..value_end,
+            whole: start..self.pos,
+        })
+    }
+}
+
+/// The line of `header` at `pos` (with its line end) and the length of its content, or
+/// `None` at the end of the header or its blank line.
+fn line_at(header: &[u8], pos: usize) -> Option<(&[u8], usize)> {
+    let rest = header.get(pos..).filter(|r| !r.is_empty())?;
+    let end = memchr::memchr(b'\n', rest).map_or(rest.len(), |i| i + 1);
+    let line = &rest[..end];
+    let content = trim_eol(line).len();
+    (content > 0).then_some((line, content))
 }
 
 fn trim_eol(line: &[u8]) -> &[u8] {
@@ -73,31 +132,67 @@ fn trim_eol(line: &[u8]) -> &[u8] {
 }
 
 /// A field value with folding removed (RFC 5322 2.2.3: CRLF before WSP is dropped) and
-/// the leading space trimmed.
+/// white space trimmed at both ends, at most [`MAX_VALUE`] bytes of it. A NUL becomes
+/// 0x80, as Dovecot does: NUL may not appear in any IMAP string (RFC 3501 9, CHAR8).
 pub fn unfold(value: &[u8]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(value.len());
+    let mut out = Vec::with_capacity(value.len().min(MAX_VALUE));
     for &b in value {
-        if b != b'\r' && b != b'\n' {
-            out.push(b);
+        match b {
+            b'\r' | b'\n' => {}
+            b' ' | b'\t' if out.is_empty() => {}
+            0 => out.push(0x80),
+            _ => out.push(b),
+        }
+        if out.len() == MAX_VALUE {
+            break;
         }
     }
-    let start = out
-        .iter()
-        .position(|b| !matches!(b, b' ' | b'\t'))
-        .unwrap_or(out.len());
-    out.drain(..start);
     while matches!(out.last(), Some(b' ' | b'\t')) {
         out.pop();
     }
     out
 }
 
+/// The fields of one header, found in one pass, for readers that look up several: a
+/// field folded over millions of lines is then walked once, not once per look-up.
+pub struct Index<'a> {
+    header: &'a [u8],
+    fields: Vec<Field>,
+}
+
+impl<'a> Index<'a> {
+    pub fn new(header: &'a [u8]) -> Index<'a> {
+        Index {
+            header,
+            fields: fields(header).collect(),
+        }
+    }
+
+    /// Like [`raw`].
+    pub fn raw(&self, name: &[u8]) -> Option<&'a [u8]> {
+        let header = self.header;
+        self.fields
+            .iter()
+            .find(|f| header[f.name.clone()].eq_ignore_ascii_case(name))
+            .map(|f| &header[f.value.clone()])
+    }
+
+    /// Like [`get`].
+    pub fn get(&self, name: &[u8]) -> Option<Vec<u8>> {
+        self.raw(name).map(unfold)
+    }
+}
+
+/// The raw value (folding kept, not bounded) of the first field called `name` (any case).
+pub fn raw<'a>(header: &'a [u8], name: &[u8]) -> Option<&'a [u8]> {
+    fields(header)
+        .find(|f| header[f.name.clone()].eq_ignore_ascii_case(name))
+        .map(|f| &header[f.value])
+}
+
 /// The unfolded value of the first field called `name` (any case).
 pub fn get(header: &[u8], name: &[u8]) -> Option<Vec<u8>> {
-    fields(header)
-        .into_iter()
-        .find(|f| header[f.name.clone()].eq_ignore_ascii_case(name))
-        .map(|f| unfold(&header[f.value]))
+    raw(header, name).map(unfold)
 }
 
 #[cfg(test)]
@@ -110,7 +205,7 @@ mod tests {
         let h = split(msg);
         assert_eq!(&msg[h..], b"body\n");
         let header = &msg[..h];
-        let f = fields(header);
+        let f: Vec<Field> = fields(header).collect();
         assert_eq!(f.len(), 3);
         assert_eq!(&header[f[0].name.clone()], b"Subject");
         assert_eq!(get(header, b"subject").unwrap(), b"a  folded");
@@ -120,5 +215,51 @@ mod tests {
         assert_eq!(split(b"\nbody"), 1);
         assert_eq!(split(b"A: b\r\n\r\nbody"), 8);
         assert_eq!(split(b"A: b\n"), 5);
+    }
+
+    #[test]
+    fn a_header_read_in_pieces_ends_where_split_says() {
+        let samples: [&[u8]; 6] = [
+            b"A: b\n\nbody",
+            b"A: b\r\n\r\nbody",
+            b"\r\nbody",
+            b"\nbody",
+            b"A: b\n c\r\nD: e\n\r\n",
+            b"no blank line\n",
+        ];
+        for msg in samples {
+            for piece in 1..=msg.len() {
+                let mut searched = 0;
+                let mut found = None;
+                while found.is_none() && searched < msg.len() {
+                    let have = (searched + piece).min(msg.len());
+                    found = end(&msg[..have], searched);
+                    searched = have;
+                }
+                assert_eq!(found.unwrap_or(msg.len()), split(msg), "{msg:?} by {piece}");
+            }
+        }
+    }
+
+    #[test]
+    fn hostile_headers_are_bounded() {
+        // Millions of fields: only MAX_FIELDS are indexed.
+        let many = b"a: b\n".repeat(MAX_FIELDS + 5);
+        assert_eq!(fields(&many).count(), MAX_FIELDS);
+        assert_eq!(get(&many, b"a").unwrap(), b"b");
+        // One enormous value: MAX_VALUE bytes of it kept, the raw value whole.
+        let mut huge = b"Subject: ".to_vec();
+        huge.extend(std::iter::repeat_n(b'x', 3 * MAX_VALUE));
+        huge.extend_from_slice(b"\n\n");
+        assert_eq!(get(&huge, b"subject").unwrap().len(), MAX_VALUE);
+        assert_eq!(raw(&huge, b"subject").unwrap().len(), 3 * MAX_VALUE + 1);
+        // NUL cannot be sent in an IMAP string.
+        assert_eq!(get(b"S: a\0b\n", b"s").unwrap(), b"a\x80b");
+        // A header that is one line without any line end.
+        assert_eq!(get(b"Subject: no end", b"subject").unwrap(), b"no end");
+        // Continuation lines after a broken line do not join the field before it.
+        let f: Vec<Field> = fields(b"A: 1\nbroken\n  cont\nB: 2\n").collect();
+        assert_eq!(f.len(), 2);
+        assert_eq!(f[0].whole, 0..5);
     }
 }

@@ -59,7 +59,8 @@ impl Lexer<'_> {
                 while let Some(&c) = self.s.get(self.pos) {
                     self.pos += 1;
                     match c {
-                        b'\\' => self.pos += 1,
+                        // A backslash at the very end escapes nothing: stay at the end.
+                        b'\\' => self.pos = (self.pos + 1).min(self.s.len()),
                         b'(' => depth += 1,
                         b')' => {
                             depth -= 1;
@@ -266,5 +267,22 @@ mod tests {
             Some(&b"us-ascii'en'This%20is%20fun"[..])
         );
         assert_eq!(v.param(b"name"), Some(&b"ab"[..]));
+    }
+
+    #[test]
+    fn a_comment_ending_in_a_backslash() {
+        // `Content-Language: (\` ran the position past the end and the next token's
+        // slice panicked.
+        assert!(list(b"(\\").is_empty());
+        assert_eq!(list(b"en (\\"), vec![b"en".to_vec()]);
+        let v = parse(b"text/plain (\\", false);
+        assert_eq!(
+            (&v.mtype[..], &v.subtype[..]),
+            (&b"text"[..], &b"plain"[..])
+        );
+        assert_eq!(
+            parse(b"attachment; a=(\\", true).param(b"a"),
+            Some(&b""[..])
+        );
     }
 }

@@ -89,7 +89,6 @@ impl Section {
             Some(Text::Fields { not, names }) => {
                 let h = message.header.clone();
                 let ranges: Vec<Range<usize>> = header::fields(&msg[h.clone()])
-                    .into_iter()
                     .filter(|f| {
                         let name = &msg[h.start + f.name.start..h.start + f.name.end];
                         names.iter().any(|n| n.eq_ignore_ascii_case(name)) != *not

@@ -4,57 +4,69 @@
 use super::decode;
 
 /// The base subject of a raw Subject value (encoded words decoded, and upper-cased for
-/// comparison as i;unicode-casemap does, RFC 5256 7 and RFC 5051), and whether removing the markers showed the message to be a reply or a
-/// forward (RFC 5256 REFERENCES step 5).
+/// comparison as i;unicode-casemap does, RFC 5256 7 and RFC 5051), and whether removing the
+/// markers showed the message to be a reply or a forward (RFC 5256 REFERENCES step 5).
+///
+/// Every step narrows one slice of the decoded text, so the work is linear in its length:
+/// a 64 KiB subject of `Re: ` or `[x]` repeated costs one pass, not one copy per marker.
 pub fn base(raw: &[u8]) -> (String, bool) {
     // (1) Decode; tabs and runs of spaces become one space.
     let decoded = decode::header_text(raw);
-    let mut s = String::with_capacity(decoded.len());
+    let mut text = String::with_capacity(decoded.len());
     for c in decoded.chars() {
         let c = if c == '\t' || c == '\r' || c == '\n' {
             ' '
         } else {
             c
         };
-        if !(c == ' ' && s.ends_with(' ')) {
-            s.push(c);
+        if !(c == ' ' && text.ends_with(' ')) {
+            text.push(c);
         }
     }
+    let mut s = text.as_str();
     let mut reply = false;
     loop {
         // (2) Trailers: "(fwd)" and white space.
         loop {
-            let t = s.trim_end_matches(' ');
-            let changed = t.len() != s.len();
-            s.truncate(t.len());
-            if s.to_ascii_lowercase().ends_with("(fwd)") {
-                s.truncate(s.len() - 5);
-                reply = true;
-            } else if !changed {
-                break;
+            s = s.trim_end_matches(' ');
+            match ascii_suffix(s, "(fwd)") {
+                Some(rest) => {
+                    s = rest;
+                    reply = true;
+                }
+                None => break,
             }
         }
-        // (3)-(5) Leaders: white space, "re:", "fwd:", "[blob]" prefixes.
+        // (3)-(5) Leaders: white space and `*subj-blob subj-refwd` go; then a leading
+        // blob goes unless nothing would be left. A refwd cannot start with `[`, so it can
+        // only follow the whole run of blobs at the start: when it is not there, (4) and
+        // (3) take the run blob by blob down to the last one, or all of it when something
+        // follows, which is done here at once.
         loop {
-            let before = s.len();
-            s = s.trim_start_matches(' ').to_string();
-            if let Some(rest) = strip_refwd(&s) {
+            s = s.trim_start_matches(' ');
+            let mut run = s;
+            let mut last_blob = None;
+            while let Some(rest) = strip_blob(run) {
+                last_blob = Some(run);
+                run = rest;
+            }
+            if let Some(rest) = strip_refwd(run) {
                 s = rest;
                 reply = true;
+                continue;
             }
-            if let Some(rest) = strip_blob(&s) {
-                if !rest.trim_start().is_empty() {
-                    s = rest;
+            match last_blob {
+                Some(_) if !run.trim_start().is_empty() => s = run,
+                Some(last) => {
+                    s = last;
+                    break;
                 }
-            }
-            if s.len() == before {
-                break;
+                None => break,
             }
         }
         // (6) "[fwd: ... ]" around the whole subject.
-        let lower = s.to_ascii_lowercase();
-        if lower.starts_with("[fwd:") && s.ends_with(']') {
-            s = s[5..s.len() - 1].to_string();
+        if let Some(inner) = ascii_prefix(s, "[fwd:").and_then(|r| r.strip_suffix(']')) {
+            s = inner;
             reply = true;
             continue;
         }
@@ -63,31 +75,38 @@ pub fn base(raw: &[u8]) -> (String, bool) {
     (s.to_uppercase(), reply)
 }
 
-/// `subj-blob`: `[...]` and the white space after it.
-fn strip_blob(s: &str) -> Option<String> {
-    let rest = s.strip_prefix('[')?;
-    let end = rest.find([']', '['])?;
-    if !rest[end..].starts_with(']') {
-        return None;
-    }
-    Some(rest[end + 1..].trim_start_matches(' ').to_string())
+/// `s` without the ASCII `prefix`, matched without regard to case.
+fn ascii_prefix<'a>(s: &'a str, prefix: &str) -> Option<&'a str> {
+    let head = s.as_bytes().get(..prefix.len())?;
+    // The bytes match an ASCII string, so they end on a character boundary.
+    head.eq_ignore_ascii_case(prefix.as_bytes())
+        .then(|| &s[prefix.len()..])
 }
 
-/// `subj-refwd = ("re" / ("fw" ["d"])) *WSP [subj-blob] ":"`, after any blobs.
-fn strip_refwd(s: &str) -> Option<String> {
-    let mut rest = s;
-    while let Some(r) = strip_blob(rest) {
-        rest = &s[s.len() - r.len()..];
-    }
-    let lower = rest.to_ascii_lowercase();
-    let tag = ["re", "fwd", "fw"]
+/// `s` without the ASCII `suffix`, matched without regard to case.
+fn ascii_suffix<'a>(s: &'a str, suffix: &str) -> Option<&'a str> {
+    let cut = s.len().checked_sub(suffix.len())?;
+    s.as_bytes()[cut..]
+        .eq_ignore_ascii_case(suffix.as_bytes())
+        .then(|| &s[..cut])
+}
+
+/// `subj-blob`: `[...]` (no brackets inside) and the white space after it.
+fn strip_blob(s: &str) -> Option<&str> {
+    let rest = s.strip_prefix('[')?;
+    let end = rest.find([']', '['])?;
+    let after = rest[end..].strip_prefix(']')?;
+    Some(after.trim_start_matches(' '))
+}
+
+/// `subj-refwd = ("re" / ("fw" ["d"])) *WSP [subj-blob] ":"`.
+fn strip_refwd(s: &str) -> Option<&str> {
+    let rest = ["re", "fwd", "fw"]
         .into_iter()
-        .find(|t| lower.starts_with(t))?;
-    let mut r = rest[tag.len()..].trim_start_matches(' ');
-    if let Some(after) = strip_blob(r) {
-        r = &r[r.len() - after.len()..];
-    }
-    r.strip_prefix(':').map(str::to_string)
+        .find_map(|t| ascii_prefix(s, t))?;
+    let rest = rest.trim_start_matches(' ');
+    let rest = strip_blob(rest).unwrap_or(rest);
+    rest.strip_prefix(':')
 }
 
 #[cfg(test)]
@@ -110,5 +129,21 @@ mod tests {
             ("GRÜSSE".into(), true)
         );
         assert_eq!(base(b""), (String::new(), false));
+    }
+
+    #[test]
+    fn many_markers() {
+        // Each marker used to cost a copy of the rest of the subject.
+        let n = 16_000;
+        let re = format!("{}x", "Re: ".repeat(n));
+        assert_eq!(base(re.as_bytes()), ("X".into(), true));
+        let blobs = format!("{}x", "[a] ".repeat(n));
+        assert_eq!(base(blobs.as_bytes()), ("X".into(), false));
+        let fwd = format!("x{}", " (fwd)".repeat(n));
+        assert_eq!(base(fwd.as_bytes()), ("X".into(), true));
+        let wrapped = format!("{}x{}", "[fwd: ".repeat(n), "]".repeat(n));
+        assert_eq!(base(wrapped.as_bytes()), ("X".into(), true));
+        let only = "[a]".repeat(n);
+        assert_eq!(base(only.as_bytes()), ("[A]".into(), false));
     }
 }

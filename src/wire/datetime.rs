@@ -27,37 +27,51 @@ pub fn format(secs: i64) -> String {
 }
 
 /// Parses the inside of a `date-time` (`date-day-fixed "-" date-month "-" date-year SP time
-/// SP zone`, day with a leading space or digit) into seconds since the epoch.
+/// SP zone`, day with a leading space or digit) into seconds since the epoch. Works on the
+/// bytes: a client may send anything, and an 8-bit byte must fail the parse, not fall
+/// inside a character that a `str` slice would cut.
 pub fn parse(s: &[u8]) -> Option<i64> {
-    let s = std::str::from_utf8(s).ok()?;
-    let (date, rest) = s.trim_start().split_once(' ')?;
-    let (time, zone) = rest.split_once(' ')?;
-    let mut d = date.split('-');
-    let day: i8 = d.next()?.parse().ok()?;
-    let month_name = d.next()?;
-    let month = MONTHS
-        .iter()
-        .position(|m| m.eq_ignore_ascii_case(month_name))?;
-    let year: i16 = d.next()?.parse().ok()?;
-    let mut t = time.split(':');
-    let (hh, mm, ss): (i8, i8, i8) = (
-        t.next()?.parse().ok()?,
-        t.next()?.parse().ok()?,
-        t.next()?.parse().ok()?,
-    );
-    if d.next().is_some() || t.next().is_some() || zone.len() != 5 {
+    let s = s.strip_prefix(b" ").unwrap_or(s);
+    let mut fields = s.split(|&b| b == b' ');
+    let (date, time, zone) = (fields.next()?, fields.next()?, fields.next()?);
+    if fields.next().is_some() {
         return None;
     }
-    let sign = match zone.as_bytes()[0] {
-        b'+' => 1,
-        b'-' => -1,
+    let mut d = date.split(|&b| b == b'-');
+    let (day, month_name, year) = (d.next()?, d.next()?, d.next()?);
+    let month = MONTHS
+        .iter()
+        .position(|m| m.as_bytes().eq_ignore_ascii_case(month_name))?;
+    let mut t = time.split(|&b| b == b':');
+    let (hh, mm, ss) = (t.next()?, t.next()?, t.next()?);
+    if d.next().is_some() || t.next().is_some() {
+        return None;
+    }
+    let (sign, zh, zm) = match zone {
+        [b'+', h @ .., m1, m2] => (1, h, [*m1, *m2]),
+        [b'-', h @ .., m1, m2] => (-1, h, [*m1, *m2]),
         _ => return None,
     };
-    let zh: i32 = zone[1..3].parse().ok()?;
-    let zm: i32 = zone[3..5].parse().ok()?;
+    let (zh, zm) = (digits(zh, 2, 2)?, digits(&zm, 2, 2).filter(|m| *m < 60)?);
     let offset = Offset::from_seconds(sign * (zh * 3600 + zm * 60)).ok()?;
-    let dt = jiff::civil::DateTime::new(year, month as i8 + 1, day, hh, mm, ss, 0).ok()?;
+    let dt = jiff::civil::DateTime::new(
+        digits(year, 4, 4)? as i16,
+        month as i8 + 1,
+        digits(day, 1, 2)? as i8,
+        digits(hh, 2, 2)? as i8,
+        digits(mm, 2, 2)? as i8,
+        digits(ss, 2, 2)? as i8,
+        0,
+    )
+    .ok()?;
     Some(offset.to_timestamp(dt).ok()?.as_second())
+}
+
+/// The value of `min` to `max` ASCII digits.
+fn digits(b: &[u8], min: usize, max: usize) -> Option<i32> {
+    let ok = (min..=max).contains(&b.len());
+    (ok && b.iter().all(u8::is_ascii_digit))
+        .then(|| b.iter().fold(0, |v, &d| v * 10 + i32::from(d - b'0')))
 }
 
 #[cfg(test)]
@@ -73,6 +87,21 @@ mod tests {
         assert_eq!(parse(b"31-Feb-1994 21:52:25 -0800"), None);
         assert_eq!(parse(b"7-Feb-1994 21:52 -0800"), None);
         assert_eq!(parse(b"7-Feb-1994 21:52:25 0800"), None);
+    }
+
+    #[test]
+    fn eight_bit_bytes_fail_the_parse() {
+        // `+1é1` is five bytes: a slice of bytes 1..3 would cut the `é` and panic.
+        assert_eq!(parse("03-Jun-2026 10:00:00 +1é1".as_bytes()), None);
+        assert_eq!(parse("03-Jün-2026 10:00:00 +0100".as_bytes()), None);
+        assert_eq!(parse(b"03-Jun-2026 10:00:00 +01\xff0"), None);
+        assert_eq!(parse(b"\xff"), None);
+        assert_eq!(parse(b"03-Jun-2026 1\xc3\xa9:00:00 +0100"), None);
+        assert_eq!(parse(b"+3-Jun-2026 10:00:00 +0100"), None);
+        assert_eq!(parse(b"03-Jun-2026 10:00:00 +0100 "), None);
+        assert_eq!(parse(b"03-Jun-2026 10:00:00 +01000"), None);
+        assert_eq!(parse(b"03-Jun-2026 10:00:00 +9999"), None);
+        assert_eq!(parse(b"03-Jun-2026 10:00:00 +100"), None);
     }
 
     #[test]
