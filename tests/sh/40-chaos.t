@@ -12,8 +12,17 @@
 # session saw is there exactly once with its UID, no UID names two messages,
 # UIDVALIDITY unchanged, a lock the dead session left is broken by the next session
 # once older than the 2-minute limit (aged with utime), tmp/ leftovers removed once
-# older than 36 hours (RFC-less Maildir rule, https://cr.yp.to/proto/maildir.html).
+# older than 36 hours (the Maildir rule, https://cr.yp.to/proto/maildir.html).
 # See tests/bin/imapchaos for each rule.  Knobs: CHAOS_KILLS (40), CHAOS_SEED (40).
+# Kill -9 leaves the page cache alone: it cannot show a missing fsync (power loss).
+#
+# How the assertions were seen to fail (the tool's functions run by hand on a seeded
+# Maildir): unlinking a told message's file gives "lost"; a second copy of a file
+# under another name gives "duplicate" and "uid-changed"; an empty
+# .Folder/dovecot-uidlist.lock nobody holds is found, aged and broken by the check
+# session; a file `garbage name` in tmp/ gives "tmp/ ... delivery name".  On main the
+# background sessions' FETCH RFC822.SIZE drops the connection (files without ,W= the
+# second server renamed): the vanishing-file bug of issue 7.
 . "$(dirname "$0")/lib.sh"
 need_imapd
 command -v setuidgid > /dev/null || skip_all "no setuidgid (daemontools)"
