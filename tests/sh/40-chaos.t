@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Issue 7 item 5, DESIGN.md 3: crash safety by kill -9.  tests/bin/imapchaos kills
-# `imapd serve` (as nobody, PREAUTH on a pipe) with SIGKILL CHAOS_KILLS times (40 here;
+# `imapd serve` (as nobody, PREAUTH on a pipe) with SIGKILL CHAOS_KILLS times (200 here;
 # `make chaos` runs 1,000) at random points of APPEND, MULTIAPPEND, UID COPY, UID MOVE,
 # UID STORE, STORE \Deleted + EXPUNGE / UID EXPUNGE, RENAME and the dovecot-uidlist
 # rewrite (by a random delay, the moment it holds dovecot-uidlist.lock, or strace
@@ -13,7 +13,7 @@
 # UIDVALIDITY unchanged, a lock the dead session left is broken by the next session
 # once older than the 2-minute limit (aged with utime), tmp/ leftovers removed once
 # older than 36 hours (the Maildir rule, https://cr.yp.to/proto/maildir.html).
-# See tests/bin/imapchaos for each rule.  Knobs: CHAOS_KILLS (40), CHAOS_SEED (40).
+# See tests/bin/imapchaos for each rule.  Knobs: CHAOS_KILLS (200), CHAOS_SEED (40).
 # Kill -9 leaves the page cache alone: it cannot show a missing fsync (power loss).
 #
 # How the assertions were seen to fail (the tool's functions run by hand on a seeded
@@ -29,7 +29,7 @@ command -v setuidgid > /dev/null || skip_all "no setuidgid (daemontools)"
 command -v strace > /dev/null || skip_all "no strace"
 getent passwd nobody > /dev/null || skip_all "no user nobody"
 
-KILLS=${CHAOS_KILLS:-40}
+KILLS=${CHAOS_KILLS:-200}
 SEED=${CHAOS_SEED:-40}
 T0=$(now)
 timeout -k 5 $((60 + KILLS * 3)) "$PYTHON" "$BIN/imapchaos" "$T_TMP/Maildir" "$T_TMP/out" "$KILLS" "$SEED" "$IMAPD" \
