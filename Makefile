@@ -9,7 +9,7 @@ SRC := Cargo.toml Cargo.lock $(shell find src -name '*.rs')
 # real clients, and Dovecot to compare with.
 DEBS := ucspi-tcp daemontools checkpw stunnel4 curl openssl python3 gcc isync offlineimap3 mutt tmux dovecot-imapd
 
-.PHONY: all deps test check fuzz demo install clean
+.PHONY: all deps test check fuzz chaos load demo install clean
 
 all: target/release/imapd tcprules/imap.cdb
 
@@ -42,13 +42,28 @@ check: test
 	$(CARGO) clippy --all-targets --locked -- -D warnings
 
 # Runs the fuzz target FUZZ_TARGET (preauth: the pre-login reader; commands: the post-login
-# grammar; message: the MIME parser and everything FETCH and SEARCH build on it) for FUZZ_SECONDS, with cargo-fuzz; the stable
+# grammar; message: the MIME parser and everything FETCH and SEARCH build on it; serve:
+# command streams run against a scratch Maildir) for FUZZ_SECONDS, with cargo-fuzz; the stable
 # toolchain is told to accept the sanitizer flags it needs.
 FUZZ_TARGET ?= preauth
 FUZZ_SECONDS ?= 600
 fuzz:
 	command -v cargo-fuzz >/dev/null 2>&1 || $(CARGO) install cargo-fuzz
+	[ "$(FUZZ_TARGET)" != serve ] || [ -d fuzz/corpus/serve ] || python3 tests/bin/serve-seeds fuzz/corpus/serve
 	RUSTC_BOOTSTRAP=1 $(CARGO) fuzz run $(FUZZ_TARGET) -- -max_total_time=$(FUZZ_SECONDS) -max_len=4096
+
+# The long versions of two shell tests that `make test` runs short: imapd serve killed
+# with SIGKILL CHAOS_KILLS times while mail arrives (tests/sh/40-chaos.t), and
+# LOAD_CLIENTS clients for LOAD_SECONDS under tcpserver (tests/sh/41-load.t). Both print
+# their figures.
+CHAOS_KILLS ?= 1000
+LOAD_CLIENTS ?= 100
+LOAD_SECONDS ?= 60
+chaos: deps all
+	CHAOS_KILLS=$(CHAOS_KILLS) PER_TEST_LIMIT=$$(( 120 + $(CHAOS_KILLS) * 3 )) VERBOSE=1 bash tests/sh/run tests/sh/40-chaos.t
+
+load: deps all
+	LOAD_CLIENTS=$(LOAD_CLIENTS) LOAD_SECONDS=$(LOAD_SECONDS) PER_TEST_LIMIT=$$(( 180 + $(LOAD_SECONDS) )) VERBOSE=1 bash tests/sh/run tests/sh/41-load.t
 
 install: deps all
 	install -m 755 target/release/imapd $(DESTDIR)$(PREFIX)/bin/imapd

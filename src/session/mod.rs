@@ -24,8 +24,10 @@ const LIMITS: Limits = Limits {
     discard: u64::MAX,
 };
 
+mod fuzz;
 mod selected;
 
+pub use fuzz::fuzz_serve;
 pub use selected::{split_flags, Selected};
 
 pub struct Session {

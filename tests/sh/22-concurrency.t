@@ -2,10 +2,15 @@
 # DESIGN.md 3 and 4, issue 3 "Concurrency": 8 `imapd serve` processes on one Maildir
 # (INBOX and the folder Folder) doing a seeded random mix of APPEND, UID STORE
 # +FLAGS/-FLAGS (\Seen, \Flagged, keywords), UID COPY to Folder, STORE \Deleted +
-# UID EXPUNGE / EXPUNGE of their own appended messages, NOOP and UID FETCH, while a
-# delivery loop drops 500 messages into new/ the Maildir way (tmp/, fsync, rename
-# into new/, as safecat and maildrop do) and a monitor reads both dovecot-uidlist
-# files every few milliseconds, keeping every uid -> file pair and UIDVALIDITY.
+# UID EXPUNGE / EXPUNGE of their own appended messages, NOOP, UID FETCH and FETCH
+# RFC822.SIZE, while a delivery loop drops 500 messages the Maildir way (tmp/, fsync,
+# then into new/), named as real MTAs name them: ,S=,W= (Dovecot's LDA), bare
+# (qmail-local's link+unlink, procmail's rename), ,S= only (maildrop), or straight into
+# cur/ with :2,S; a second server (as Dovecot would) renames files from new/ to cur/
+# with :2,S and flips F by renaming in cur/ (issue 7 item 6: with ,W= on every file
+# the size never needed the file, so a file renamed under imapd went unseen); and a
+# monitor reads both dovecot-uidlist files every few milliseconds, keeping every
+# uid -> file pair and UIDVALIDITY.
 # Then, from the files on disk AND from a last imapd session (UID FETCH 1:* BODY.PEEK[]):
 # every delivered and appended message is there exactly once, the deliberately
 # expunged ones are gone, Folder holds one copy per COPY, no UID was given to two
@@ -69,6 +74,10 @@ MON=$BG_PID
 bg timeout 80 setuidgid nobody "$PYTHON" "$STRESS" deliver "$M" "$NDELIVER" "$SEED" "$OUTD" "$DSLEEP"
 DEL=$BG_PID
 
+# The other server, as the mailbox owner, until the sessions are done.
+bg timeout 100 setuidgid nobody "$PYTHON" "$STRESS" second "$M" "$SEED" "$OUTD" "$OUTD/stop2" 0.01
+SECOND=$BG_PID
+
 pids=()
 for ((i = 0; i < WORKERS; i++)); do
 	bg timeout 80 "$PYTHON" "$STRESS" worker "$M" "$i" "$SEED" "$OPS" "$OUTD" "$IMAPCMD"
@@ -80,6 +89,10 @@ note "sessions done after $(since "$T0")s"
 wait "$DEL"
 expect_eq "$?" 0 "the delivery loop finished ($NDELIVER messages)"
 expect_eq "$wrc" 0 "every worker finished (none killed by its 80 s limit)"
+touch "$OUTD/stop2"
+wait "$SECOND"
+expect_eq "$?" 0 "the second server finished"
+note "MTA: $(cat "$OUTD/deliver.json" | "$PYTHON" -c 'import json,sys; print(json.load(sys.stdin)["styles"])'); second server: $(cat "$OUTD/second.json" 2> /dev/null)"
 note "delivery and sessions done after $(since "$T0")s"
 
 # One more session picks up whatever is still in new/ while the monitor watches.
