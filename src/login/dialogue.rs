@@ -1,30 +1,29 @@
-//! The pre-authentication role, `imapd login PROG...`: greets, answers the few commands
-//! allowed before login (CAPABILITY, NOOP, LOGOUT, ID, STARTTLS, LOGIN, AUTHENTICATE PLAIN),
-//! and hands each credential to a checkpassword program, which on success runs
-//! `imapd serve` as the user on this same connection.
+//! The dialogue: the unprivileged half of `imapd login` (see the module above), the only
+//! code that reads bytes from a client that has not logged in. It greets, answers the few
+//! commands allowed before login (CAPABILITY, NOOP, LOGOUT, ID, STARTTLS, LOGIN,
+//! AUTHENTICATE PLAIN), and hands each credential to the monitor, which runs the checker.
 //!
-//! This code usually runs as root and talks to anyone who connects, so it is kept small:
-//! short lines, tiny literals, a bounded number of commands, an idle timeout, and no
-//! credential kept or logged once it has been handed over.
+//! Kept small and bounded: short lines, tiny literals, a bounded number of commands, an
+//! idle timeout and a deadline for the whole dialogue (AUTH_TIMEOUT), and nothing of a
+//! credential left in memory once it has been handed over.
 
-mod checkpassword;
-mod plain;
-mod tls;
-
-use std::ffi::OsString;
 use std::io::{self, Write};
 use std::os::fd::{FromRawFd, OwnedFd};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
+use rustix::io::Errno;
+use rustix::net::{recv, send, RecvFlags, SendFlags};
 use zeroize::Zeroizing;
 
+use super::handoff::{self, Verdict};
+use super::plain;
+use super::sandbox::{self, Sandbox};
+use super::tls::Tls;
 use crate::capability;
 use crate::command::id;
 use crate::settings;
 use crate::wire::command::{self, Read};
 use crate::wire::{Conn, Input, Limits, Line, Output, ParseError, Parser, ReadError};
-use checkpassword::Verdict;
-use tls::Tls;
 
 const LIMITS: Limits = Limits {
     line: 8192,
@@ -38,49 +37,59 @@ const MAX_COMMANDS: u32 = 100;
 
 struct Login {
     conn: Conn,
-    prog: Vec<OsString>,
+    /// The socket to the monitor.
+    monitor: OwnedFd,
     tls: Tls,
     plaintext_ok: bool,
-    failures: u64,
-    max_failures: u64,
     /// Descriptors 0 and 1 after STARTTLS, held open so no new descriptor takes their place.
     plain: Option<[OwnedFd; 2]>,
-    fail_delay: Duration,
 }
 
 /// How one command ended.
 enum Next {
     Continue,
-    /// The connection is over; exit with this status.
-    Exit(u8),
+    /// The connection is over.
+    Exit,
 }
 
-pub fn run(prog: Vec<OsString>) -> u8 {
-    let timeout = settings::seconds("AUTH_TIMEOUT", 60);
-    // SAFETY: this role owns descriptors 0 and 1 (the connection) for its whole life.
+/// Runs the dialogue in the forked child; returns its exit status (which only the monitor
+/// sees). `timeout` is AUTH_TIMEOUT: the idle limit of each read and write, and, counted
+/// from `started`, the deadline of the whole dialogue.
+pub fn run(monitor: OwnedFd, tls: Tls, started: Instant, timeout: Duration) -> u8 {
+    // SAFETY: this process owns descriptors 0 and 1 (the connection) for its whole life.
     let (fd0, fd1) = unsafe { (OwnedFd::from_raw_fd(0), OwnedFd::from_raw_fd(1)) };
+    let mut input = Input::new(fd0, timeout, false);
+    input.set_deadline(started + timeout);
     let mut login = Login {
         conn: Conn {
-            input: Input::new(fd0, timeout, false),
+            input,
             output: Output::new(fd1, timeout),
         },
-        prog,
-        tls: tls::from_env(),
+        monitor,
+        tls,
         plaintext_ok: settings::is_set("IMAPD_PLAINTEXT"),
-        failures: 0,
         plain: None,
-        max_failures: settings::number("MAXAUTHFAIL", 3).max(1),
-        fail_delay: settings::seconds("IMAPD_FAILDELAY", 2),
     };
-    match std::env::var_os("TCPREMOTEHOST") {
-        Some(host) => crate::log!(
-            "connect host={}",
-            crate::log::escape(host.as_encoded_bytes())
-        ),
-        None => crate::log!("connect"),
+    match sandbox::enter() {
+        Ok(Sandbox::Dropped {
+            no_chroot: Some(why),
+        }) => crate::log!("login process not chrooted: {why}"),
+        Ok(_) => {}
+        Err(e) => {
+            crate::log!("cannot drop privileges: {e}");
+            let _ = login.bye("[UNAVAILABLE] Server configuration problem; the log says more");
+            return 111;
+        }
     }
     match login.serve() {
-        Ok(code) => code,
+        Ok(()) => 0,
+        Err(ParseError::Read(ReadError::Deadline)) => {
+            crate::log!(
+                "disconnect before login: AUTH_TIMEOUT of {}s reached",
+                timeout.as_secs()
+            );
+            0
+        }
         Err(e) => {
             crate::log!("disconnect before login: {e}");
             0
@@ -97,20 +106,24 @@ impl Login {
         capability::pre_auth(matches!(self.tls, Tls::Offered(_)), self.login_allowed())
     }
 
-    fn serve(&mut self) -> Result<u8, ParseError> {
+    fn serve(&mut self) -> Result<(), ParseError> {
         let greeting = format!("* OK [CAPABILITY {}] imapd ready.\r\n", self.capabilities());
         self.conn.output.write_all(greeting.as_bytes())?;
         self.conn.output.flush()?;
         for _ in 0..MAX_COMMANDS {
             match self.command() {
                 Ok(Next::Continue) => {}
-                Ok(Next::Exit(code)) => return Ok(code),
+                Ok(Next::Exit) => return Ok(()),
                 Err(ParseError::Overflow) => {
                     self.bye("Literal too large")?;
-                    return Ok(0);
+                    return Ok(());
                 }
                 Err(e @ ParseError::Read(ReadError::Timeout)) => {
                     let _ = self.bye("Autologout; idle for too long");
+                    return Err(e);
+                }
+                Err(e @ ParseError::Read(ReadError::Deadline)) => {
+                    let _ = self.bye("Autologout; time limit for logging in reached");
                     return Err(e);
                 }
                 Err(e) => return Err(e),
@@ -118,7 +131,7 @@ impl Login {
             self.conn.output.flush()?;
         }
         self.bye("Too many commands without logging in")?;
-        Ok(0)
+        Ok(())
     }
 
     fn bye(&mut self, text: &str) -> io::Result<()> {
@@ -152,7 +165,7 @@ impl Login {
                 self.tagged(tag, "OK LOGOUT completed")?;
                 self.conn.output.flush()?;
                 crate::log!("logout before login");
-                return Ok(Next::Exit(0));
+                return Ok(Next::Exit);
             }
             Request::Id => {
                 id::respond(&mut self.conn.output)?;
@@ -164,7 +177,7 @@ impl Login {
                     self.refuse_plaintext(tag)?;
                     return Ok(Next::Continue);
                 }
-                return self.authenticate(tag, &user, &password);
+                return self.authenticate(tag, user, password);
             }
             Request::Authenticate { mechanism, initial } => {
                 return self.sasl(tag, &mechanism, initial)
@@ -246,8 +259,10 @@ impl Login {
             self.tagged(tag, "BAD Authentication cancelled")?;
             return Ok(Next::Continue);
         }
-        match plain::decode(&response) {
-            Ok(c) => self.authenticate(tag, &c.user, &c.password),
+        let decoded = plain::decode(&response);
+        drop(response);
+        match decoded {
+            Ok(c) => self.authenticate(tag, c.user, c.password),
             Err(e @ plain::PlainError::Authzid) => {
                 self.tagged(tag, &format!("NO [AUTHORIZATIONFAILED] {e}"))?;
                 Ok(Next::Continue)
@@ -259,57 +274,66 @@ impl Login {
         }
     }
 
-    /// Hands one credential to the checker and answers what it says.
+    /// Hands one credential to the monitor and answers what the checker said. Takes the
+    /// credential to wipe it before the wait, which may last a whole session.
     fn authenticate(
         &mut self,
         tag: &[u8],
-        user: &[u8],
-        password: &[u8],
+        user: Zeroizing<Vec<u8>>,
+        password: Zeroizing<Vec<u8>>,
     ) -> Result<Next, ParseError> {
-        let name = crate::log::escape(user);
+        let encoded = handoff::encode(self.plain.is_some(), tag, &user, &password);
+        drop((user, password));
+        let msg = match encoded {
+            Ok(msg) => msg,
+            Err(e) => {
+                self.tagged(tag, &format!("BAD [TOOBIG] Cannot log in: {e}"))?;
+                return Ok(Next::Continue);
+            }
+        };
         self.conn.output.flush()?;
         // The checker and the session after it get the connection in blocking mode.
         self.conn.output.set_nonblocking(false);
-        let verdict = checkpassword::check(
-            &self.prog,
-            tag,
-            user,
-            password,
-            self.conn.input.fd(),
-            self.conn.output.fd(),
-        );
+        let sent = send(&self.monitor, &msg, SendFlags::empty());
+        drop(msg);
+        // The password may have come as a literal through the input buffer (qmail-popup
+        // likewise zeroes its copy right after the hand-off).
+        self.conn.input.wipe_used();
+        let verdict = sent.and_then(|_| self.verdict());
         self.conn.output.set_nonblocking(true);
         match verdict {
-            Ok(Verdict::SessionDone) => Ok(Next::Exit(0)),
-            Ok(Verdict::Refused) => {
-                self.failures += 1;
-                crate::log!("login failed user={name} failures={}", self.failures);
-                std::thread::sleep(self.fail_delay);
+            // The monitor has closed the socket: the session ran, or it has taken over.
+            Ok(None) | Err(_) => Ok(Next::Exit),
+            Ok(Some(Verdict::Refused)) => {
                 self.tagged(tag, "NO [AUTHENTICATIONFAILED] Authentication failed")?;
-                if self.failures >= self.max_failures {
-                    self.bye("Too many authentication failures")?;
-                    return Ok(Next::Exit(0));
-                }
                 Ok(Next::Continue)
             }
-            Ok(Verdict::Unavailable(why)) => {
-                crate::log!("login unavailable user={name}: {why}");
+            Ok(Some(Verdict::RefusedLast)) => {
+                self.tagged(tag, "NO [AUTHENTICATIONFAILED] Authentication failed")?;
+                self.bye("Too many authentication failures")?;
+                Ok(Next::Exit)
+            }
+            Ok(Some(Verdict::Unavailable)) => {
                 self.tagged(
                     tag,
                     "NO [UNAVAILABLE] Authentication is temporarily unavailable",
                 )?;
                 Ok(Next::Continue)
             }
-            Err(e) => {
-                crate::log!(
-                    "login unavailable user={name}: cannot run checker {:?}: {e}",
-                    self.prog[0]
-                );
-                self.tagged(
-                    tag,
-                    "NO [UNAVAILABLE] Authentication is temporarily unavailable",
-                )?;
-                Ok(Next::Continue)
+        }
+    }
+
+    /// Waits for the monitor's answer; `None` when it has closed the socket (or said nothing
+    /// it should). No limit of its own: the monitor bounds it (a checker, then maybe a whole
+    /// session, after which it kills this process).
+    fn verdict(&self) -> rustix::io::Result<Option<Verdict>> {
+        let mut b = [0u8; 1];
+        loop {
+            match recv(&self.monitor, &mut b, RecvFlags::empty()) {
+                Ok((_, 0)) => return Ok(None),
+                Ok(_) => return Ok(Verdict::from_byte(b[0])),
+                Err(Errno::INTR) => continue,
+                Err(e) => return Err(e),
             }
         }
     }

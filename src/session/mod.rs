@@ -94,6 +94,8 @@ pub fn run(arg: Option<OsString>) -> u8 {
         .output
         .write_all(&greeting)
         .and_then(|_| session.conn.output.flush());
+    // From here on the login role must never answer the tag itself, however this ends.
+    crate::login::takeover::announce();
     crate::log!("login ok user={user}");
     let why = match started {
         // After the tagged OK the exit status must be 0 whatever happens (DESIGN.md 1),
