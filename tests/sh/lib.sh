@@ -17,6 +17,12 @@ PYTHON=${PYTHON:-python3}
 T_NAME=$(basename "$0" .t)
 T_TMP=$(mktemp -d "/tmp/imapd-test.$T_NAME.XXXXXX")
 chmod 755 "$T_TMP"
+# The tests run $IMAPD serve and some of $BIN as nobody and as test users.  When they
+# cannot reach the checkout (a clone in root's home, mode 700), they get copies in $T_TMP.
+if [ -x "$IMAPD" ] && ! setuidgid nobody test -x "$IMAPD" 2> /dev/null; then
+	cp "$IMAPD" "$T_TMP/imapd" && IMAPD=$T_TMP/imapd
+	cp -R "$BIN" "$T_TMP/bin" && BIN=$T_TMP/bin
+fi
 T_FAILS=0
 T_CHECKS=0
 T_PGIDS=()      # process groups to kill at exit (setsid'd background jobs)
