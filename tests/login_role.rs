@@ -876,3 +876,26 @@ fn login_user_comes_from_the_environment() {
         assert!(c.stderr().contains(why), "{user}: {}", c.stderr());
     }
 }
+
+// The root process bounds the dialogue itself: one that stops answering (here stopped with
+// SIGSTOP; in real life a child in an attacker's hands) is killed a few seconds after
+// AUTH_TIMEOUT, and the connection closes.
+#[test]
+fn stuck_dialogue_is_killed_after_auth_timeout() {
+    use rustix::process::{kill_process, Pid, Signal};
+    let ch = Checker::new("stuck");
+    let mut cmd = login_cmd(&ch.prog("1"));
+    cmd.env("AUTH_TIMEOUT", "1");
+    let (mut c, _) = start(cmd);
+    let d = dialogue_of(&c);
+    kill_process(Pid::from_raw(d as i32).unwrap(), Signal::STOP).unwrap();
+    let rest = c.rest();
+    assert!(rest.is_empty(), "{rest:?}");
+    c.wait_within(Duration::from_secs(20));
+    assert!(
+        c.stderr()
+            .contains("login process overran AUTH_TIMEOUT; stopping it"),
+        "{}",
+        c.stderr()
+    );
+}

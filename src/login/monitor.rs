@@ -13,7 +13,9 @@ use std::time::{Duration, Instant};
 use rustix::event::{poll, PollFd, PollFlags, Timespec};
 use rustix::io::Errno;
 use rustix::net::{recv, send, RecvFlags, SendFlags};
-use rustix::process::{kill_process, waitpid, Pid, Signal, WaitOptions};
+use rustix::process::{
+    kill_process, pidfd_open, pidfd_send_signal, waitpid, Pid, PidfdFlags, Signal, WaitOptions,
+};
 use zeroize::Zeroizing;
 
 use super::checkpassword::{self, Verdict as Checked};
@@ -28,6 +30,8 @@ const GRACE: Duration = Duration::from_secs(5);
 /// The forked dialogue process, until it has been reaped.
 struct Dialogue {
     pid: Option<Pid>,
+    /// Signals go through it: a pid may be reused once the process is gone, a pidfd not.
+    pidfd: Option<OwnedFd>,
 }
 
 impl Dialogue {
@@ -38,12 +42,19 @@ impl Dialogue {
         };
         let status = match waitpid(Some(pid), WaitOptions::NOHANG) {
             Ok(Some((_, status))) => Some(status),
-            _ => {
-                let _ = kill_process(pid, Signal::KILL);
+            Ok(None) => {
+                match &self.pidfd {
+                    Some(fd) => drop(pidfd_send_signal(fd, Signal::KILL)),
+                    // Not exited, not reaped: the pid is still its own.
+                    None => drop(kill_process(pid, Signal::KILL)),
+                }
                 let _ = waitpid(Some(pid), WaitOptions::empty());
                 None
             }
+            // Reaped already (SIGCHLD ignored by whoever started us): nothing to stop.
+            Err(_) => None,
         };
+        self.pidfd = None;
         if let Some(sig) = status.and_then(|s| s.terminating_signal()) {
             crate::log!("login process killed by signal {sig}");
         }
@@ -52,7 +63,10 @@ impl Dialogue {
 
 /// Runs the monitor until the connection is over; returns the exit status of `imapd login`.
 pub fn run(socket: OwnedFd, pid: Pid, prog: &[OsString], tls: &Tls, deadline: Instant) -> u8 {
-    let mut dialogue = Dialogue { pid: Some(pid) };
+    let mut dialogue = Dialogue {
+        pid: Some(pid),
+        pidfd: pidfd_open(pid, PidfdFlags::empty()).ok(),
+    };
     let max_failures = settings::number("MAXAUTHFAIL", 3).max(1);
     let fail_delay = settings::seconds("IMAPD_FAILDELAY", 2);
     let mut failures = 0;
