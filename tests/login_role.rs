@@ -10,8 +10,8 @@ use common::{base64, capabilities, has, login_cmd, tagged, Client, TempDir};
 
 /// A checkpassword stand-in: records what it was given in its directory, then behaves as
 /// `mode` says: an exit code, `kill` (dies by SIGKILL), `session` (answers the tag like
-/// `imapd serve` would, echoes the next input line and exits 0), or `crash` (answers the
-/// tag, announces the takeover as `imapd serve` does, then dies by SIGKILL, as a serve
+/// `imapd serve` would, echoes the next input line and exits 0), or `crash` (announces the
+/// takeover and answers the tag as `imapd serve` does, then dies by SIGKILL, as a serve
 /// process killed by the OOM killer would).
 struct Checker {
     dir: TempDir,
@@ -30,8 +30,8 @@ session)
     printf '* next [%s]\r\n' "$l"
     exit 0 ;;
 crash)
-    printf '%s OK [CAPABILITY IMAP4rev1] Logged in\r\n' "$IMAPLOGINTAG"
     printf y >&"$IMAPD_TAKEOVERFD"
+    printf '%s OK [CAPABILITY IMAP4rev1] Logged in\r\n' "$IMAPLOGINTAG"
     kill -9 $$ ;;
 *) exit "$1" ;;
 esac

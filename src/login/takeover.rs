@@ -6,8 +6,11 @@
 //! For each checker run the monitor makes a pipe and passes its write end to the checker at
 //! a descriptor of 4 or more, named by `IMAPD_TAKEOVERFD`. Checkers keep both across their
 //! exec, as they keep any descriptor and variable they do not know; `imapd serve` writes one
-//! byte there right after its tagged OK (or PREAUTH) and closes it. The monitor reads the
-//! pipe: a byte means the session has started, whatever the status it ends with. No byte
+//! byte there and closes it right before it writes its tagged OK (or PREAUTH): before, so
+//! that no kill can fall between an OK the client has seen and the byte. The monitor reads
+//! the pipe: a byte means the session has started, whatever the status it ends with (killed
+//! between the byte and the OK, the client sees the connection close, never a second
+//! answer). No byte
 //! (a checker that closes descriptors it does not know, another server after the checker)
 //! means the exit status is all there is to go by, as before.
 
@@ -56,8 +59,8 @@ impl Watch {
     }
 }
 
-/// In `imapd serve`, once the tagged OK or PREAUTH has been written: says so, and closes the
-/// descriptor, which nothing after this may inherit. Without the variable, does nothing.
+/// In `imapd serve`, right before the tagged OK or PREAUTH is written: says so, and closes
+/// the descriptor, which nothing after this may inherit. Without the variable, does nothing.
 pub fn announce() {
     let Some(value) = std::env::var_os(VAR) else {
         return;

@@ -89,13 +89,14 @@ pub fn run(arg: Option<OsString>) -> u8 {
         )
         .into_bytes(),
     };
+    // Before the OK can reach the client: from here on the login role must never answer
+    // the tag itself, however this ends (a kill between the two would otherwise let it).
+    crate::login::takeover::announce();
     let started = session
         .conn
         .output
         .write_all(&greeting)
         .and_then(|_| session.conn.output.flush());
-    // From here on the login role must never answer the tag itself, however this ends.
-    crate::login::takeover::announce();
     crate::log!("login ok user={user}");
     let why = match started {
         // After the tagged OK the exit status must be 0 whatever happens (DESIGN.md 1),

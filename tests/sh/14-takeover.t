@@ -39,9 +39,11 @@ kill_serve() {
 	timeout 60 "$PYTHON" "$T_TMP/t_login_wait.py" "$PORT" "$user" "$pw" "$ready" > "$out" 2>&1 &
 	local client=$!
 	for ((i = 0; i < 100; i++)); do [ -e "$ready" ] && break; sleep 0.1; done
+	# this service's: tcpserver, its child imapd login, that one's child running as the user
+	# (other tests may run sessions of the same uid meanwhile)
 	pid=
 	for ((i = 0; i < 50; i++)); do
-		pid=$(pgrep -u "$uid" -x imapd | head -n1)
+		pid=$(for m in $(pgrep -P "$(svc_pid)" -x imapd); do pgrep -P "$m" -u "$uid" -x imapd; done | head -n1)
 		[ -n "$pid" ] && break
 		sleep 0.1
 	done
@@ -74,3 +76,24 @@ show "$OUT"
 expect "$OUT" '^a NO \[AUTHENTICATIONFAILED\]' "wrong password: NO [AUTHENTICATIONFAILED]"
 expect "$OUT" '^b OK' "then the right one: OK"
 expect "$OUT" '^c OK' "and the session ends normally"
+
+# The byte comes before the OK (strace shows the order of the two writes): a kill cannot
+# fall between an OK the client has already seen and the announcement.
+if command -v strace > /dev/null; then
+	md=$T_TMP/order
+	mkdir -p "$md" && chown nobody "$md"
+	exec 7> >(cat > /dev/null)
+	echo 'z LOGOUT' | IMAPLOGINTAG=t1 IMAPD_TAKEOVERFD=7 timeout 20 strace -f -e trace=write -o "$T_TMP/strace.out" \
+		setuidgid nobody "$IMAPD" serve "$md/Maildir" > "$T_TMP/order.out" 2>&1
+	exec 7>&-
+	y=$(grep -n 'write(7, "y", 1)' "$T_TMP/strace.out" | head -n1 | cut -d: -f1)
+	ok=$(grep -n 'write(1, "t1 OK ' "$T_TMP/strace.out" | head -n1 | cut -d: -f1)
+	if [ -n "$y" ] && [ -n "$ok" ] && [ "$y" -lt "$ok" ]; then
+		pass "imapd serve writes the takeover byte (line $y) before its tagged OK (line $ok)"
+	else
+		fail "imapd serve: takeover byte at line '${y}', tagged OK at line '${ok}' of strace"
+		show "$T_TMP/strace.out"
+	fi
+else
+	fail "strace is needed to check the order of the takeover byte and the OK"
+fi
