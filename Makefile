@@ -4,17 +4,28 @@
 
 PREFIX ?= /usr/local
 CARGO ?= cargo
+RUSTC ?= rustc
+# The oldest Rust the locked crates build with (Cargo.toml's rust-version).
+RUST_MIN := $(shell sed -n 's/^rust-version = "\(.*\)"/\1/p' Cargo.toml)
 SRC := Cargo.toml Cargo.lock $(shell find src -name '*.rs')
 # What the tests drive: the real tcpserver, supervise, multilog, checkpw, TLS in front,
 # real clients, and Dovecot to compare with.
 DEBS := ucspi-tcp daemontools checkpw stunnel4 curl openssl python3 gcc isync offlineimap3 mutt tmux dovecot-imapd
 
-.PHONY: all deps test check fuzz chaos load demo install clean
+.PHONY: all deps toolchain test check fuzz chaos load demo install clean
 
 all: target/release/imapd tcprules/imap.cdb
 
-target/release/imapd: $(SRC)
+target/release/imapd: $(SRC) | toolchain
 	$(CARGO) build --release --locked
+
+# One line instead of a wall of compile errors when the toolchain is too old (Debian 12's
+# rustc is 1.63, Debian 13's 1.85).
+toolchain:
+	@v=$$($(RUSTC) --version 2>/dev/null | sed -n 's/^rustc \([0-9][0-9.]*\).*/\1/p'); \
+	if [ -z "$$v" ] || [ "$$(printf '%s\n' "$(RUST_MIN)" "$$v" | sort -V | head -n1)" != "$(RUST_MIN)" ]; then \
+	  echo "imapd needs Rust $(RUST_MIN) or later, and $(RUSTC) is $${v:-missing}: install Rust with rustup (https://rustup.rs), then run make again" >&2; \
+	  exit 1; fi
 
 tcprules/imap.cdb: tcprules/imap.rules
 	cd tcprules && tcprules imap.cdb imap.tmp < imap.rules

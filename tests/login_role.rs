@@ -9,8 +9,10 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use common::{base64, capabilities, has, login_cmd, tagged, Client, TempDir};
 
 /// A checkpassword stand-in: records what it was given in its directory, then behaves as
-/// `mode` says: an exit code, `kill` (dies by SIGKILL), or `session` (answers the tag like
-/// `imapd serve` would, echoes the next input line and exits 0).
+/// `mode` says: an exit code, `kill` (dies by SIGKILL), `session` (answers the tag like
+/// `imapd serve` would, echoes the next input line and exits 0), or `crash` (announces the
+/// takeover and answers the tag as `imapd serve` does, then dies by SIGKILL, as a serve
+/// process killed by the OOM killer would).
 struct Checker {
     dir: TempDir,
 }
@@ -27,6 +29,10 @@ session)
     l=$(printf %s "$l" | tr -d '\r')
     printf '* next [%s]\r\n' "$l"
     exit 0 ;;
+crash)
+    printf y >&"$IMAPD_TAKEOVERFD"
+    printf '%s OK [CAPABILITY IMAP4rev1] Logged in\r\n' "$IMAPLOGINTAG"
+    kill -9 $$ ;;
 *) exit "$1" ;;
 esac
 "#;
@@ -627,4 +633,269 @@ fn oversized_credential_never_reaches_checker() {
     assert!(tagged(&lines).starts_with("a NO"), "{lines:?}");
     c.expect("b NOOP", "OK");
     assert_eq!(ch.runs(), 0);
+}
+
+// AUTH_TIMEOUT is a deadline for the whole pre-auth dialogue, not an idle timer: a client
+// trickling a byte a second (well inside the idle limit) is still disconnected, with a BYE
+// (RFC 3501 7.1.5) that says why and a log line.
+#[test]
+fn auth_timeout_is_a_deadline_not_an_idle_timer() {
+    let ch = Checker::new("deadline");
+    let mut cmd = login_cmd(&ch.prog("1"));
+    cmd.env("AUTH_TIMEOUT", "3");
+    let (mut c, _) = start(cmd);
+    // 30 bytes of one endless line, one a second: the server must hang up first.
+    let mut closed_by_server = false;
+    for _ in 0..30 {
+        if c.try_send(b"x").is_err() {
+            closed_by_server = true;
+            break;
+        }
+        std::thread::sleep(Duration::from_secs(1));
+    }
+    let rest = c.rest();
+    if !closed_by_server {
+        c.fail("a client trickling bytes was never disconnected");
+    }
+    match rest.last() {
+        Some(l) if l.starts_with("* BYE") && l.contains("time limit") => {}
+        _ => c.fail("expected `* BYE` saying the time limit was reached, as the last line"),
+    }
+    assert_eq!(c.wait().code(), Some(0));
+    assert!(
+        c.stderr().contains("AUTH_TIMEOUT of 3s reached"),
+        "{}",
+        c.stderr()
+    );
+    assert_eq!(ch.runs(), 0);
+}
+
+// DESIGN.md 1: once the serve role has answered the tag (and said so on IMAPD_TAKEOVERFD),
+// its death by a signal must not make the login role answer the same tag again
+// (RFC 3501 2.2.1: one tagged response per command) on a connection that is logged in.
+#[test]
+fn serve_killed_after_its_ok_gets_no_second_answer() {
+    let ch = Checker::new("takeover");
+    let (mut c, _) = login(&ch, "crash");
+    let lines = c.expect("t1 LOGIN joe right", "OK");
+    assert_eq!(lines.len(), 1, "{lines:?}");
+    let rest = c.rest();
+    assert!(
+        rest.is_empty(),
+        "nothing may follow the session's OK: {rest:?}"
+    );
+    assert_eq!(c.wait().code(), Some(0));
+    let log = c.stderr();
+    assert!(
+        log.contains("user=joe ended: imapd serve was killed by signal 9"),
+        "{log}"
+    );
+    assert!(!log.contains("login unavailable"), "{log}");
+}
+
+/// The `imapd` processes of one connection: `pid` and its descendants running imapd.
+fn imapd_processes(pid: u32) -> Vec<u32> {
+    let mut all = vec![pid];
+    let mut i = 0;
+    while i < all.len() {
+        let p = all[i];
+        let kids =
+            std::fs::read_to_string(format!("/proc/{p}/task/{p}/children")).unwrap_or_default();
+        all.extend(kids.split_whitespace().map(|k| k.parse::<u32>().unwrap()));
+        i += 1;
+    }
+    all.retain(|p| {
+        std::fs::read_to_string(format!("/proc/{p}/comm")).is_ok_and(|c| c.trim() == "imapd")
+    });
+    all
+}
+
+/// Whether `needle` is anywhere in the readable memory of process `pid` (read through
+/// /proc/PID/mem, as a debugger would).
+fn memory_holds(pid: u32, needle: &[u8]) -> bool {
+    use std::io::{Read as _, Seek as _, SeekFrom};
+    let maps = std::fs::read_to_string(format!("/proc/{pid}/maps")).expect("read maps");
+    let mut mem = std::fs::File::open(format!("/proc/{pid}/mem"))
+        .unwrap_or_else(|e| panic!("cannot read the memory of process {pid}: {e}"));
+    let mut read_any = false;
+    for line in maps.lines() {
+        let mut f = line.split_whitespace();
+        let (range, perms) = (f.next().unwrap(), f.next().unwrap());
+        if !perms.starts_with('r') || line.ends_with("[vvar]") || line.ends_with("[vsyscall]") {
+            continue;
+        }
+        let (a, b) = range.split_once('-').unwrap();
+        let (a, b) = (
+            u64::from_str_radix(a, 16).unwrap(),
+            u64::from_str_radix(b, 16).unwrap(),
+        );
+        let mut buf = vec![0u8; (b - a) as usize];
+        if mem.seek(SeekFrom::Start(a)).is_err() || mem.read_exact(&mut buf).is_err() {
+            continue;
+        }
+        read_any = true;
+        if buf.windows(needle.len()).any(|w| w == needle) {
+            return true;
+        }
+    }
+    assert!(read_any, "no memory of process {pid} could be read");
+    false
+}
+
+// DESIGN.md 1 (as qmail-popup): a password sent as a literal (RFC 3501 4.3) passes through
+// the input buffer; once it has been handed to the checker no login process holds it, both
+// after a refusal (the dialogue goes on) and while the session runs.
+#[test]
+fn password_is_wiped_once_handed_over() {
+    const PASSWORD: &[u8] = b"Wq9-literal-Pw-5xz";
+    for mode in ["1", "session"] {
+        let ch = Checker::new("wipe");
+        let (mut c, _) = login(&ch, mode);
+        c.send(format!("L1 LOGIN joe {{{}}}\r\n", PASSWORD.len()).as_bytes());
+        let l = c.line();
+        assert!(l.starts_with('+'), "{l:?}");
+        c.send(PASSWORD);
+        c.send(b"\r\n");
+        let l = c.line();
+        let want = if mode == "1" { "L1 NO" } else { "L1 OK" };
+        assert!(l.starts_with(want), "{l:?}");
+        ch.assert_cred(b"joe", PASSWORD);
+        let procs = imapd_processes(c.pid());
+        assert!(!procs.is_empty());
+        for &p in &procs {
+            // The scan itself works: the capability list is in every imapd process.
+            assert!(
+                memory_holds(p, b"SASL-IR LITERAL+"),
+                "scan of {p} found nothing"
+            );
+            // Without its first bytes, which later reads overwrite in the input buffer.
+            assert!(
+                !memory_holds(p, &PASSWORD[2..]),
+                "process {p} of {procs:?} still holds the password (mode {mode})"
+            );
+        }
+        c.close_stdin();
+    }
+}
+
+/// Field `key` of /proc/PID/status.
+fn status_field(pid: u32, key: &str) -> String {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).expect("status");
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix(key).map(|v| v.trim().to_string()))
+        .unwrap_or_else(|| panic!("no {key} in status of {pid}"))
+}
+
+/// The dialogue process of a login process that has greeted and waits for a command.
+fn dialogue_of(c: &Client) -> u32 {
+    let procs = imapd_processes(c.pid());
+    match procs[..] {
+        [monitor, dialogue] if monitor == c.pid() => dialogue,
+        _ => c.fail(&format!(
+            "expected the login process and one child, got {procs:?}"
+        )),
+    }
+}
+
+// DESIGN.md 1: the process that parses the client's bytes is not root: it runs as nobody
+// (IMAPD_LOGINUSER), chrooted to an empty directory, without new privileges, files or
+// processes; the process that stays root is the one that runs the checker.
+#[test]
+fn dialogue_runs_unprivileged_in_an_empty_root() {
+    let ch = Checker::new("privsep");
+    let (mut c, _) = login(&ch, "1");
+    let d = dialogue_of(&c);
+    let own_uid = status_field(c.pid(), "Uid:");
+    if common::is_root() {
+        assert_eq!(own_uid, "0\t0\t0\t0");
+        assert_eq!(status_field(d, "Uid:"), "65534\t65534\t65534\t65534");
+        assert_eq!(status_field(d, "Gid:"), "65534\t65534\t65534\t65534");
+        assert_eq!(status_field(d, "Groups:"), "65534");
+        let root = std::fs::read_link(format!("/proc/{d}/root")).unwrap();
+        let root = root.to_string_lossy();
+        assert!(
+            root.contains(".imapd-empty-") && root.ends_with(" (deleted)"),
+            "root of the dialogue: {root}"
+        );
+    } else {
+        // Nothing to drop; the same two processes.
+        assert_eq!(status_field(d, "Uid:"), own_uid);
+    }
+    assert_eq!(status_field(d, "NoNewPrivs:"), "1");
+    let limits = std::fs::read_to_string(format!("/proc/{d}/limits")).unwrap();
+    let limit = |what: &str| {
+        limits
+            .lines()
+            .find(|l| l.starts_with(what))
+            .map(|l| l.split_whitespace().nth(3).unwrap_or("").to_string())
+            .unwrap()
+    };
+    assert_eq!(limit("Max open files"), "1");
+    assert_eq!(limit("Max processes"), "0");
+    // And it still works: the checker is run by the root process with the credential.
+    c.expect("a LOGIN joe pw", "NO [AUTHENTICATIONFAILED]");
+    ch.assert_cred(b"joe", b"pw");
+}
+
+// IMAPD_LOGINUSER names the user, else UID and GID (daemontools' envuidgid) give it; root,
+// or a user that does not exist, is refused with BYE [UNAVAILABLE] (RFC 5530 3) and a log
+// line, before any command is read.
+#[test]
+fn login_user_comes_from_the_environment() {
+    if !common::is_root() {
+        return;
+    }
+    let ch = Checker::new("loginuser");
+    let daemon = |c: &Client| status_field(dialogue_of(c), "Uid:");
+    let mut cmd = login_cmd(&ch.prog("1"));
+    cmd.env("IMAPD_LOGINUSER", "daemon");
+    let (c, _) = start(cmd);
+    assert_eq!(daemon(&c), "1\t1\t1\t1");
+    let mut cmd = login_cmd(&ch.prog("1"));
+    cmd.env("UID", "4321").env("GID", "4322");
+    let (c, _) = start(cmd);
+    assert_eq!(daemon(&c), "4321\t4321\t4321\t4321");
+    assert_eq!(
+        status_field(dialogue_of(&c), "Gid:"),
+        "4322\t4322\t4322\t4322"
+    );
+    for (user, why) in [
+        ("root", "must not be root"),
+        ("no-such-user-here", "no user"),
+    ] {
+        let mut cmd = login_cmd(&ch.prog("1"));
+        cmd.env("IMAPD_LOGINUSER", user);
+        let mut c = Client::spawn(cmd);
+        let rest = c.rest();
+        assert!(
+            rest.len() == 1 && rest[0].starts_with("* BYE [UNAVAILABLE]"),
+            "{user}: {rest:?}"
+        );
+        c.wait();
+        assert!(c.stderr().contains(why), "{user}: {}", c.stderr());
+    }
+}
+
+// The root process bounds the dialogue itself: one that stops answering (here stopped with
+// SIGSTOP; in real life a child in an attacker's hands) is killed a few seconds after
+// AUTH_TIMEOUT, and the connection closes.
+#[test]
+fn stuck_dialogue_is_killed_after_auth_timeout() {
+    use rustix::process::{kill_process, Pid, Signal};
+    let ch = Checker::new("stuck");
+    let mut cmd = login_cmd(&ch.prog("1"));
+    cmd.env("AUTH_TIMEOUT", "1");
+    let (mut c, _) = start(cmd);
+    let d = dialogue_of(&c);
+    kill_process(Pid::from_raw(d as i32).unwrap(), Signal::STOP).unwrap();
+    let rest = c.rest();
+    assert!(rest.is_empty(), "{rest:?}");
+    c.wait_within(Duration::from_secs(20));
+    assert!(
+        c.stderr()
+            .contains("login process overran AUTH_TIMEOUT; stopping it"),
+        "{}",
+        c.stderr()
+    );
 }

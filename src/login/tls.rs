@@ -2,7 +2,7 @@
 //! `s6-ucspitlsd` (ucspi-tls(2)). The wrapper holds the socket and the TLS library; `imapd`
 //! writes `y` on the control descriptor and from then on talks through two pipes.
 
-use std::os::fd::{OwnedFd, RawFd};
+use std::os::fd::{AsFd, BorrowedFd, OwnedFd, RawFd};
 
 use rustix::io::{fcntl_dupfd_cloexec, fcntl_getfd};
 
@@ -58,6 +58,11 @@ fn fd(name: &str) -> Option<OwnedFd> {
 }
 
 impl UcspiTls {
+    /// The descriptors a session inside TLS reads and writes (for the checker's 0 and 1).
+    pub fn session_fds(&self) -> (BorrowedFd<'_>, BorrowedFd<'_>) {
+        (self.read.as_fd(), self.write.as_fd())
+    }
+
     /// Starts TLS after the tagged OK has been flushed. Anything the client sent behind
     /// STARTTLS is dropped: it must never run inside TLS (CVE-2011-0411). Returns the plain
     /// descriptors, to be kept open so that their numbers (0 and 1) stay taken.

@@ -91,6 +91,9 @@ pub fn run(arg: Option<OsString>) -> u8 {
         )
         .into_bytes(),
     };
+    // Before the OK can reach the client: from here on the login role must never answer
+    // the tag itself, however this ends (a kill between the two would otherwise let it).
+    crate::login::takeover::announce();
     let started = session
         .conn
         .output

@@ -1,7 +1,8 @@
-//! Reading a connection: lines and literals with bounded memory and an idle timeout.
+//! Reading a connection: lines and literals with bounded memory, an idle timeout, and
+//! optionally a deadline for the whole conversation (the pre-auth role's AUTH_TIMEOUT).
 
 use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use rustix::event::{poll, PollFd, PollFlags, Timespec};
 use rustix::io::Errno;
@@ -14,6 +15,8 @@ pub enum ReadError {
     Eof,
     #[error("client idle too long")]
     Timeout,
+    #[error("time limit reached")]
+    Deadline,
     #[error("read failed: {0}")]
     Os(Errno),
 }
@@ -24,7 +27,7 @@ impl ReadError {
     pub fn into_io(self) -> std::io::Error {
         let kind = match &self {
             ReadError::Eof => std::io::ErrorKind::UnexpectedEof,
-            ReadError::Timeout => std::io::ErrorKind::TimedOut,
+            ReadError::Timeout | ReadError::Deadline => std::io::ErrorKind::TimedOut,
             ReadError::Os(e) => std::io::Error::from(*e).kind(),
         };
         std::io::Error::new(kind, self)
@@ -61,6 +64,7 @@ pub struct Input {
     end: usize,
     readahead: bool,
     timeout: Duration,
+    deadline: Option<Instant>,
     count: u64,
 }
 
@@ -76,8 +80,15 @@ impl Input {
             end: 0,
             readahead,
             timeout,
+            deadline: None,
             count: 0,
         }
+    }
+
+    /// From `at` on, every read fails with [`ReadError::Deadline`], however lively the peer:
+    /// a client trickling a byte now and then must not hold the process for days.
+    pub fn set_deadline(&mut self, at: Instant) {
+        self.deadline = Some(at);
     }
 
     /// The descriptor, for handing the connection to another program.
@@ -104,6 +115,14 @@ impl Input {
         self.end = 0;
     }
 
+    /// Zeroes every byte of the buffer except those read but not yet used: a password
+    /// literal passes through it, and must not stay there once it has been handed on.
+    pub fn wipe_used(&mut self) {
+        let (start, end) = (self.start, self.end);
+        self.buf[..start].zeroize();
+        self.buf[end..].zeroize();
+    }
+
     /// Switches to another descriptor (the TLS side of UCSPI-TLS), dropping any read-ahead.
     /// Returns the old one, which the caller keeps open: closing descriptor 0 would let the
     /// next new descriptor take its number.
@@ -123,13 +142,26 @@ impl Input {
             want.min(self.buf.len() - self.end)
         };
         loop {
-            let timeout = Timespec::try_from(self.timeout).unwrap_or(Timespec {
+            let mut wait = self.timeout;
+            let mut expired = ReadError::Timeout;
+            if let Some(at) = self.deadline {
+                let left = at.saturating_duration_since(Instant::now());
+                // Checked before polling: a peer streaming without pause must not outlive it.
+                if left.is_zero() {
+                    return Err(ReadError::Deadline);
+                }
+                if left <= wait {
+                    wait = left;
+                    expired = ReadError::Deadline;
+                }
+            }
+            let timeout = Timespec::try_from(wait).unwrap_or(Timespec {
                 tv_sec: 3600,
                 tv_nsec: 0,
             });
             let mut fds = [PollFd::new(&self.fd, PollFlags::IN)];
             match poll(&mut fds, Some(&timeout)) {
-                Ok(0) => return Err(ReadError::Timeout),
+                Ok(0) => return Err(expired),
                 Ok(_) => {}
                 Err(Errno::INTR) => continue,
                 Err(e) => return Err(ReadError::Os(e)),
@@ -255,5 +287,80 @@ impl Drop for Input {
     fn drop(&mut self) {
         // The pre-auth role reads passwords through this buffer.
         self.buf.zeroize();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn has(hay: &[u8], needle: &[u8]) -> bool {
+        hay.windows(needle.len()).any(|w| w == needle)
+    }
+
+    /// An input reading `data` from a pipe; the writer is returned to keep the pipe open.
+    fn input_of(data: &[u8], readahead: bool) -> (Input, OwnedFd) {
+        let (r, w) = rustix::pipe::pipe().unwrap();
+        assert_eq!(rustix::io::write(&w, data).unwrap(), data.len());
+        (Input::new(r, Duration::from_secs(5), readahead), w)
+    }
+
+    #[test]
+    fn wipe_used_clears_a_password_literal_and_keeps_unread_bytes() {
+        for readahead in [false, true] {
+            let (mut input, _w) =
+                input_of(b"a LOGIN joe {9}\r\nhunter2xy\r\nb NOOP\r\n", readahead);
+            let mut line = Vec::new();
+            input.read_line(&mut line, 100).unwrap();
+            let mut literal = Vec::new();
+            input.read_exact(&mut literal, 9).unwrap();
+            assert_eq!(literal, b"hunter2xy");
+            line.clear();
+            input.read_line(&mut line, 100).unwrap();
+            assert!(
+                has(&input.buf, b"unter2xy"),
+                "the literal passed through the buffer"
+            );
+            input.wipe_used();
+            assert!(!has(&input.buf, b"unter2xy"), "readahead {readahead}");
+            line.clear();
+            input.read_line(&mut line, 100).unwrap();
+            assert_eq!(line, b"b NOOP\r\n", "readahead {readahead}");
+        }
+    }
+
+    #[test]
+    fn deadline_ends_a_trickle_that_the_idle_timeout_would_allow() {
+        let (r, w) = rustix::pipe::pipe().unwrap();
+        let mut input = Input::new(r, Duration::from_secs(5), false);
+        input.set_deadline(Instant::now() + Duration::from_millis(300));
+        let trickle = std::thread::spawn(move || {
+            for _ in 0..100 {
+                if rustix::io::write(&w, b"x").is_err() {
+                    return;
+                }
+                std::thread::sleep(Duration::from_millis(50));
+            }
+        });
+        let mut line = Vec::new();
+        assert!(matches!(
+            input.read_line(&mut line, 8192),
+            Err(ReadError::Deadline)
+        ));
+        assert!(!line.is_empty(), "bytes did arrive before the deadline");
+        drop(input);
+        trickle.join().unwrap();
+    }
+
+    #[test]
+    fn deadline_ends_a_stream_without_pause() {
+        // Bytes are always ready: the deadline must be checked before waiting for more.
+        let (mut input, _w) = input_of(&[b'x'; 4096], false);
+        input.set_deadline(Instant::now());
+        let mut line = Vec::new();
+        assert!(matches!(
+            input.read_line(&mut line, 8192),
+            Err(ReadError::Deadline)
+        ));
     }
 }

@@ -5,13 +5,14 @@
 #![allow(dead_code)]
 
 use std::io::{Read, Write};
+use std::os::fd::AsRawFd;
 use std::os::unix::fs::MetadataExt;
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, Command, ExitStatus, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
@@ -99,11 +100,24 @@ pub fn names(dir: &Path) -> Vec<String> {
     v
 }
 
+/// The binary as a path that `nobody` can execute wherever the checkout is: a descriptor
+/// opened here (the tests run as root), through /proc/self/fd. Executing it checks only the
+/// file's own mode, not the directories above it, so a checkout in root's home (mode 700)
+/// works too.
+fn imapd_for_nobody() -> String {
+    static BINARY: OnceLock<std::fs::File> = OnceLock::new();
+    let file = BINARY.get_or_init(|| {
+        std::fs::File::open(imapd()).unwrap_or_else(|e| panic!("open {}: {e}", imapd()))
+    });
+    format!("/proc/self/fd/{}", file.as_raw_fd())
+}
+
 /// A clean environment: nothing from the test runner (no UCSPITLS, PROTO, SSL_PROTOCOL,
 /// IMAPLOGINTAG, MAILDIR...) leaks into the process under test.
-fn base_command(role: &str) -> Command {
-    let mut cmd = Command::new(imapd());
-    cmd.arg(role)
+fn base_command(program: &str, role: &str) -> Command {
+    let mut cmd = Command::new(program);
+    cmd.arg0("imapd")
+        .arg(role)
         .env_clear()
         .env("PATH", "/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin");
     cmd
@@ -112,7 +126,11 @@ fn base_command(role: &str) -> Command {
 /// `imapd serve MAILDIR` in `dir`, as `nobody` when the tests run as root. Populate the
 /// directory first: this hands it to `nobody`.
 pub fn serve_cmd(dir: &TempDir, maildir: Option<&Path>) -> Command {
-    let mut cmd = base_command("serve");
+    let mut cmd = if is_root() {
+        base_command(&imapd_for_nobody(), "serve")
+    } else {
+        base_command(imapd(), "serve")
+    };
     if let Some(m) = maildir {
         cmd.arg(m);
     }
@@ -126,7 +144,7 @@ pub fn serve_cmd(dir: &TempDir, maildir: Option<&Path>) -> Command {
 
 /// `imapd login PROG...` with plaintext logins allowed and no failure delay.
 pub fn login_cmd(prog: &[String]) -> Command {
-    let mut cmd = base_command("login");
+    let mut cmd = base_command(imapd(), "login");
     cmd.args(prog)
         .env("IMAPD_FAILDELAY", "0")
         .env("IMAPD_PLAINTEXT", "1");
@@ -388,6 +406,11 @@ impl Client {
                 Err(e) => self.fail(&format!("wait failed: {e}")),
             }
         }
+    }
+
+    /// The process id of `imapd`.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
     }
 
     /// What the process wrote on stderr so far.

@@ -17,6 +17,16 @@ PYTHON=${PYTHON:-python3}
 T_NAME=$(basename "$0" .t)
 T_TMP=$(mktemp -d "/tmp/imapd-test.$T_NAME.XXXXXX")
 chmod 755 "$T_TMP"
+# The tests run $IMAPD serve and some of $BIN as nobody and as test users.  When they
+# cannot reach them (a clone in root's home, mode 700), they get copies in $T_TMP; the
+# tools in tests/bin find the corpus beside them, so it comes along.
+if [ -x "$IMAPD" ] && ! setuidgid nobody test -x "$IMAPD" 2> /dev/null; then
+	cp "$IMAPD" "$T_TMP/imapd" && IMAPD=$T_TMP/imapd
+fi
+if ! setuidgid nobody test -r "$BIN/maildir-stress" 2> /dev/null; then
+	mkdir -p "$T_TMP/top/tests" && cp -R "$BIN" "$TOP/tests/corpus" "$T_TMP/top/tests/" &&
+		BIN=$T_TMP/top/tests/bin
+fi
 T_FAILS=0
 T_CHECKS=0
 T_PGIDS=()      # process groups to kill at exit (setsid'd background jobs)

@@ -1,0 +1,403 @@
+//! The dialogue: the unprivileged half of `imapd login` (see the module above), the only
+//! code that reads bytes from a client that has not logged in. It greets, answers the few
+//! commands allowed before login (CAPABILITY, NOOP, LOGOUT, ID, STARTTLS, LOGIN,
+//! AUTHENTICATE PLAIN), and hands each credential to the monitor, which runs the checker.
+//!
+//! Kept small and bounded: short lines, tiny literals, a bounded number of commands, an
+//! idle timeout and a deadline for the whole dialogue (AUTH_TIMEOUT), and nothing of a
+//! credential left in memory once it has been handed over.
+
+use std::io::{self, Write};
+use std::os::fd::{FromRawFd, OwnedFd};
+use std::time::{Duration, Instant};
+
+use rustix::io::Errno;
+use rustix::net::{recv, send, RecvFlags, SendFlags};
+use zeroize::Zeroizing;
+
+use super::handoff::{self, Verdict};
+use super::plain;
+use super::sandbox::{self, Sandbox};
+use super::tls::Tls;
+use crate::capability;
+use crate::command::id;
+use crate::settings;
+use crate::wire::command::{self, Read};
+use crate::wire::{Conn, Input, Limits, Line, Output, ParseError, Parser, ReadError};
+
+const LIMITS: Limits = Limits {
+    line: 8192,
+    literal: 1024,
+    command: 8192,
+    discard: 1024,
+};
+
+/// Enough for any real client's pre-login chatter; a peer that wants more is not a client.
+const MAX_COMMANDS: u32 = 100;
+
+struct Login {
+    conn: Conn,
+    /// The socket to the monitor.
+    monitor: OwnedFd,
+    tls: Tls,
+    plaintext_ok: bool,
+    /// Descriptors 0 and 1 after STARTTLS, held open so no new descriptor takes their place.
+    plain: Option<[OwnedFd; 2]>,
+}
+
+/// How one command ended.
+enum Next {
+    Continue,
+    /// The connection is over.
+    Exit,
+}
+
+/// Runs the dialogue in the forked child; returns its exit status (which only the monitor
+/// sees). `timeout` is AUTH_TIMEOUT: the idle limit of each read and write, and, counted
+/// from `started`, the deadline of the whole dialogue.
+pub fn run(monitor: OwnedFd, tls: Tls, started: Instant, timeout: Duration) -> u8 {
+    // SAFETY: this process owns descriptors 0 and 1 (the connection) for its whole life.
+    let (fd0, fd1) = unsafe { (OwnedFd::from_raw_fd(0), OwnedFd::from_raw_fd(1)) };
+    let mut input = Input::new(fd0, timeout, false);
+    input.set_deadline(started + timeout);
+    let mut login = Login {
+        conn: Conn {
+            input,
+            output: Output::new(fd1, timeout),
+        },
+        monitor,
+        tls,
+        plaintext_ok: settings::is_set("IMAPD_PLAINTEXT"),
+        plain: None,
+    };
+    match sandbox::enter() {
+        Ok(Sandbox::Dropped {
+            no_chroot: Some(why),
+        }) => crate::log!("login process not chrooted: {why}"),
+        Ok(_) => {}
+        Err(e) => {
+            crate::log!("cannot drop privileges: {e}");
+            let _ = login.bye("[UNAVAILABLE] Server configuration problem; the log says more");
+            return 111;
+        }
+    }
+    match login.serve() {
+        Ok(()) => 0,
+        Err(ParseError::Read(ReadError::Deadline)) => {
+            crate::log!(
+                "disconnect before login: AUTH_TIMEOUT of {}s reached",
+                timeout.as_secs()
+            );
+            0
+        }
+        Err(e) => {
+            crate::log!("disconnect before login: {e}");
+            0
+        }
+    }
+}
+
+impl Login {
+    fn login_allowed(&self) -> bool {
+        self.plaintext_ok || matches!(self.tls, Tls::Active)
+    }
+
+    fn capabilities(&self) -> String {
+        capability::pre_auth(matches!(self.tls, Tls::Offered(_)), self.login_allowed())
+    }
+
+    fn serve(&mut self) -> Result<(), ParseError> {
+        let greeting = format!("* OK [CAPABILITY {}] imapd ready.\r\n", self.capabilities());
+        self.conn.output.write_all(greeting.as_bytes())?;
+        self.conn.output.flush()?;
+        for _ in 0..MAX_COMMANDS {
+            match self.command() {
+                Ok(Next::Continue) => {}
+                Ok(Next::Exit) => return Ok(()),
+                Err(ParseError::Overflow) => {
+                    self.bye("Literal too large")?;
+                    return Ok(());
+                }
+                Err(e @ ParseError::Read(ReadError::Timeout)) => {
+                    let _ = self.bye("Autologout; idle for too long");
+                    return Err(e);
+                }
+                Err(e @ ParseError::Read(ReadError::Deadline)) => {
+                    let _ = self.bye("Autologout; time limit for logging in reached");
+                    return Err(e);
+                }
+                Err(e) => return Err(e),
+            }
+            self.conn.output.flush()?;
+        }
+        self.bye("Too many commands without logging in")?;
+        Ok(())
+    }
+
+    fn bye(&mut self, text: &str) -> io::Result<()> {
+        write!(self.conn.output, "* BYE {text}\r\n")?;
+        self.conn.output.flush()
+    }
+
+    /// Reads and answers one command.
+    fn command(&mut self) -> Result<Next, ParseError> {
+        match command::read(&mut self.conn, LIMITS, Request::parse)? {
+            Read::Command { tag, command } => self.execute(&tag, command),
+            Read::Refused => Ok(Next::Continue),
+        }
+    }
+
+    fn tagged(&mut self, tag: &[u8], text: &str) -> io::Result<()> {
+        self.conn.output.write_all(tag)?;
+        write!(self.conn.output, " {text}\r\n")
+    }
+
+    fn execute(&mut self, tag: &[u8], req: Request) -> Result<Next, ParseError> {
+        match req {
+            Request::Capability => {
+                let caps = self.capabilities();
+                write!(self.conn.output, "* CAPABILITY {caps}\r\n")?;
+                self.tagged(tag, "OK CAPABILITY completed")?;
+            }
+            Request::Noop => self.tagged(tag, "OK NOOP completed")?,
+            Request::Logout => {
+                self.conn.output.write_all(b"* BYE Logging out\r\n")?;
+                self.tagged(tag, "OK LOGOUT completed")?;
+                self.conn.output.flush()?;
+                crate::log!("logout before login");
+                return Ok(Next::Exit);
+            }
+            Request::Id => {
+                id::respond(&mut self.conn.output)?;
+                self.tagged(tag, "OK ID completed")?;
+            }
+            Request::StartTls => return self.starttls(tag),
+            Request::Login { user, password } => {
+                if !self.login_allowed() {
+                    self.refuse_plaintext(tag)?;
+                    return Ok(Next::Continue);
+                }
+                return self.authenticate(tag, user, password);
+            }
+            Request::Authenticate { mechanism, initial } => {
+                return self.sasl(tag, &mechanism, initial)
+            }
+        }
+        Ok(Next::Continue)
+    }
+
+    fn refuse_plaintext(&mut self, tag: &[u8]) -> io::Result<()> {
+        let how = if matches!(self.tls, Tls::Offered(_)) {
+            "use STARTTLS first"
+        } else {
+            "connect with TLS"
+        };
+        self.tagged(
+            tag,
+            &format!("NO [PRIVACYREQUIRED] Plaintext login is disabled: {how}"),
+        )
+    }
+
+    fn starttls(&mut self, tag: &[u8]) -> Result<Next, ParseError> {
+        match std::mem::replace(&mut self.tls, Tls::Active) {
+            Tls::Offered(ucspi) => {
+                self.tagged(tag, "OK Begin TLS negotiation now")?;
+                self.conn.output.flush()?;
+                self.plain = Some(ucspi.start(&mut self.conn)?);
+                crate::log!("starttls");
+                Ok(Next::Continue)
+            }
+            other => {
+                let text = if matches!(other, Tls::Active) {
+                    "BAD TLS is already active"
+                } else {
+                    "BAD STARTTLS is not available here"
+                };
+                self.tls = other;
+                self.tagged(tag, text)?;
+                Ok(Next::Continue)
+            }
+        }
+    }
+
+    /// AUTHENTICATE PLAIN, with the initial response on the command line (RFC 4959) or
+    /// after a `+` continuation (RFC 3501 6.2.2).
+    fn sasl(
+        &mut self,
+        tag: &[u8],
+        mechanism: &[u8],
+        initial: Option<Zeroizing<Vec<u8>>>,
+    ) -> Result<Next, ParseError> {
+        if !mechanism.eq_ignore_ascii_case(b"PLAIN") {
+            self.tagged(tag, "NO Unsupported authentication mechanism")?;
+            return Ok(Next::Continue);
+        }
+        if !self.login_allowed() {
+            self.refuse_plaintext(tag)?;
+            return Ok(Next::Continue);
+        }
+        let response = match initial {
+            Some(r) => r,
+            None => {
+                self.conn.output.write_all(b"+ \r\n")?;
+                self.conn.output.flush()?;
+                let mut line = Zeroizing::new(Vec::with_capacity(LIMITS.line + 2));
+                match self.conn.input.read_line(&mut line, LIMITS.line)? {
+                    Line::Complete => {}
+                    _ => {
+                        self.tagged(tag, "BAD [TOOBIG] Response too long")?;
+                        return Ok(Next::Continue);
+                    }
+                }
+                while matches!(line.last(), Some(b'\n' | b'\r')) {
+                    line.pop();
+                }
+                line
+            }
+        };
+        if &response[..] == b"*" {
+            self.tagged(tag, "BAD Authentication cancelled")?;
+            return Ok(Next::Continue);
+        }
+        let decoded = plain::decode(&response);
+        drop(response);
+        match decoded {
+            Ok(c) => self.authenticate(tag, c.user, c.password),
+            Err(e @ plain::PlainError::Authzid) => {
+                self.tagged(tag, &format!("NO [AUTHORIZATIONFAILED] {e}"))?;
+                Ok(Next::Continue)
+            }
+            Err(e) => {
+                self.tagged(tag, &format!("BAD {e}"))?;
+                Ok(Next::Continue)
+            }
+        }
+    }
+
+    /// Hands one credential to the monitor and answers what the checker said. Takes the
+    /// credential to wipe it before the wait, which may last a whole session.
+    fn authenticate(
+        &mut self,
+        tag: &[u8],
+        user: Zeroizing<Vec<u8>>,
+        password: Zeroizing<Vec<u8>>,
+    ) -> Result<Next, ParseError> {
+        let encoded = handoff::encode(self.plain.is_some(), tag, &user, &password);
+        drop((user, password));
+        let msg = match encoded {
+            Ok(msg) => msg,
+            Err(e) => {
+                self.tagged(tag, &format!("BAD [TOOBIG] Cannot log in: {e}"))?;
+                return Ok(Next::Continue);
+            }
+        };
+        self.conn.output.flush()?;
+        // The checker and the session after it get the connection in blocking mode.
+        self.conn.output.set_nonblocking(false);
+        let sent = send(&self.monitor, &msg, SendFlags::empty());
+        drop(msg);
+        // The password may have come as a literal through the input buffer (qmail-popup
+        // likewise zeroes its copy right after the hand-off).
+        self.conn.input.wipe_used();
+        let verdict = sent.and_then(|_| self.verdict());
+        self.conn.output.set_nonblocking(true);
+        match verdict {
+            // The monitor has closed the socket: the session ran, or it has taken over.
+            Ok(None) | Err(_) => Ok(Next::Exit),
+            Ok(Some(Verdict::Refused)) => {
+                self.tagged(tag, "NO [AUTHENTICATIONFAILED] Authentication failed")?;
+                Ok(Next::Continue)
+            }
+            Ok(Some(Verdict::RefusedLast)) => {
+                self.tagged(tag, "NO [AUTHENTICATIONFAILED] Authentication failed")?;
+                self.bye("Too many authentication failures")?;
+                Ok(Next::Exit)
+            }
+            Ok(Some(Verdict::Unavailable)) => {
+                self.tagged(
+                    tag,
+                    "NO [UNAVAILABLE] Authentication is temporarily unavailable",
+                )?;
+                Ok(Next::Continue)
+            }
+        }
+    }
+
+    /// Waits for the monitor's answer; `None` when it has closed the socket (or said nothing
+    /// it should). No limit of its own: the monitor bounds it (a checker, then maybe a whole
+    /// session, after which it kills this process).
+    fn verdict(&self) -> rustix::io::Result<Option<Verdict>> {
+        let mut b = [0u8; 1];
+        loop {
+            match recv(&self.monitor, &mut b, RecvFlags::empty()) {
+                Ok((_, 0)) => return Ok(None),
+                Ok(_) => return Ok(Verdict::from_byte(b[0])),
+                Err(Errno::INTR) => continue,
+                Err(e) => return Err(e),
+            }
+        }
+    }
+}
+
+/// The commands this role knows, parsed.
+enum Request {
+    Capability,
+    Noop,
+    Logout,
+    Id,
+    StartTls,
+    Login {
+        user: Zeroizing<Vec<u8>>,
+        password: Zeroizing<Vec<u8>>,
+    },
+    Authenticate {
+        mechanism: Vec<u8>,
+        initial: Option<Zeroizing<Vec<u8>>>,
+    },
+}
+
+impl Request {
+    fn parse(name: &[u8], p: &mut Parser) -> Result<Request, ParseError> {
+        Ok(match name {
+            b"CAPABILITY" => Request::Capability,
+            b"NOOP" => Request::Noop,
+            b"LOGOUT" => Request::Logout,
+            b"STARTTLS" => Request::StartTls,
+            b"ID" => {
+                p.sp()?;
+                id::parse(p)?;
+                Request::Id
+            }
+            b"LOGIN" => {
+                p.sp()?;
+                let user = Zeroizing::new(p.astring()?);
+                p.sp()?;
+                let password = Zeroizing::new(p.astring()?);
+                Request::Login { user, password }
+            }
+            b"AUTHENTICATE" => {
+                p.sp()?;
+                let mechanism = p.atom()?;
+                let initial = if p.eat(b' ') {
+                    Some(Zeroizing::new(p.atom()?))
+                } else {
+                    None
+                };
+                Request::Authenticate { mechanism, initial }
+            }
+            _ => {
+                return Err(ParseError::bad(
+                    "Unknown command, or not valid before login",
+                ))
+            }
+        })
+    }
+}
+
+/// Reads commands from `data` the way this role does, until the input ends, and throws
+/// the results away: the entry point of the `preauth` fuzz target (`fuzz/`).
+pub fn fuzz_commands(data: &[u8]) {
+    if let Some(mut conn) = Conn::scratch(data) {
+        while command::read(&mut conn, LIMITS, Request::parse).is_ok() {}
+    }
+}
