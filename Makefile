@@ -20,11 +20,11 @@ target/release/imapd: $(SRC) | toolchain
 	$(CARGO) build --release --locked
 
 # One line instead of a wall of compile errors when the toolchain is too old (Debian 12's
-# rustc is 1.63, Debian 13's 1.85).
+# rustc is 1.63; Debian 13's 1.85 is enough).
 toolchain:
 	@v=$$($(RUSTC) --version 2>/dev/null | sed -n 's/^rustc \([0-9][0-9.]*\).*/\1/p'); \
 	if [ -z "$$v" ] || [ "$$(printf '%s\n' "$(RUST_MIN)" "$$v" | sort -V | head -n1)" != "$(RUST_MIN)" ]; then \
-	  echo "imapd needs Rust $(RUST_MIN) or later, and $(RUSTC) is $${v:-missing}: install Rust with rustup (https://rustup.rs), then run make again" >&2; \
+	  echo "imapd needs Rust $(RUST_MIN) or later, and $(RUSTC) is $${v:-missing}: use Debian 13's cargo, or install Rust with rustup (https://rustup.rs), then run make again" >&2; \
 	  exit 1; fi
 
 tcprules/imap.cdb: tcprules/imap.rules
