@@ -46,6 +46,7 @@ deps:
 test: deps all
 	$(CARGO) test --release --locked
 	bash tests/sh/run
+	$(CARGO) test --release --locked --no-default-features --manifest-path fuzz/Cargo.toml
 
 # The gate before a commit: formatting, lints, tests.
 check: test
