@@ -46,22 +46,23 @@ deps:
 test: deps all
 	$(CARGO) test --release --locked
 	bash tests/sh/run
+	$(CARGO) test --release --locked --no-default-features --manifest-path fuzz/Cargo.toml
 
 # The gate before a commit: formatting, lints, tests.
 check: test
 	$(CARGO) fmt --check
 	$(CARGO) clippy --all-targets --locked -- -D warnings
 
-# Runs the fuzz target FUZZ_TARGET (preauth: the pre-login reader; commands: the post-login
-# grammar; message: the MIME parser and everything FETCH and SEARCH build on it; serve:
-# command streams run against a scratch Maildir) for FUZZ_SECONDS, with cargo-fuzz; the stable
-# toolchain is told to accept the sanitizer flags it needs.
-FUZZ_TARGET ?= preauth
-FUZZ_SECONDS ?= 600
+# The long fuzzing: every cargo-fuzz target (preauth: the pre-login reader; commands: the
+# post-login grammar; message: the MIME parser and what FETCH, SEARCH, SORT and THREAD build
+# on it; serve: command streams run by a session on a scratch Maildir), or only FUZZ_TARGET,
+# for FUZZ_SECONDS each, seeded from the tests; prints runs, coverage and findings per
+# target (tests/bin/fuzz-all). `make test` replays the seeds and fuzz/regressions/.
+FUZZ_TARGET ?=
+FUZZ_SECONDS ?= 1800
 fuzz:
 	command -v cargo-fuzz >/dev/null 2>&1 || $(CARGO) install cargo-fuzz
-	[ "$(FUZZ_TARGET)" != serve ] || [ -d fuzz/corpus/serve ] || python3 tests/bin/serve-seeds fuzz/corpus/serve
-	RUSTC_BOOTSTRAP=1 $(CARGO) fuzz run $(FUZZ_TARGET) -- -max_total_time=$(FUZZ_SECONDS) -max_len=4096
+	FUZZ_TARGET="$(FUZZ_TARGET)" FUZZ_SECONDS=$(FUZZ_SECONDS) sh tests/bin/fuzz-all
 
 # The long versions of two shell tests that `make test` runs short: imapd serve killed
 # with SIGKILL CHAOS_KILLS times while mail arrives (tests/sh/40-chaos.t), and

@@ -1,11 +1,6 @@
-//! The post-login command grammar: every command a logged-in client can send (FETCH items
-//! and body section specifications, SEARCH keys, STORE, APPEND literals, LIST patterns,
-//! ...) parsed from arbitrary bytes without being run. Panics are bugs. Run:
-//! `cargo fuzz run commands` (see the Makefile's `fuzz` target).
+//! The post-login command grammar: the checks are
+//! imapd_fuzz::commands::check (fuzz/src/), which `make test` also replays. Run: `make fuzz
+//! FUZZ_TARGET=commands`.
 #![no_main]
 
-use libfuzzer_sys::fuzz_target;
-
-fuzz_target!(|data: &[u8]| {
-    imapd::session::fuzz_commands(data);
-});
+libfuzzer_sys::fuzz_target!(|data: &[u8]| imapd_fuzz::commands::check(data));

@@ -1,11 +1,6 @@
-//! The pre-authentication command reader, the code that faces anyone who connects (in the
-//! unprivileged half of `imapd login`): arbitrary bytes in, commands or BAD answers out,
-//! never a panic, never more memory than the limits allow. Run: `cargo fuzz run preauth`
-//! (see the Makefile's `fuzz` target).
+//! The pre-authentication command reader: the checks are
+//! imapd_fuzz::preauth::check (fuzz/src/), which `make test` also replays. Run: `make fuzz
+//! FUZZ_TARGET=preauth`.
 #![no_main]
 
-use libfuzzer_sys::fuzz_target;
-
-fuzz_target!(|data: &[u8]| {
-    imapd::login::fuzz_commands(data);
-});
+libfuzzer_sys::fuzz_target!(|data: &[u8]| imapd_fuzz::preauth::check(data));
