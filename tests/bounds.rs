@@ -335,6 +335,30 @@ fn large_sections_and_binary_hold_the_message_once() {
     c.expect("z LOGOUT", "OK");
 }
 
+/// SEARCH TEXT and BODY of a 40 MiB text message under an address space of 64 MiB plus
+/// the message and its text (SECURITY.md): the text is folded from the message line by
+/// line, not copied, converted and folded whole (RFC 3501 6.4.4: case-insensitive
+/// substrings). Before, the search needed 168 MiB and this session died.
+#[test]
+fn search_of_a_large_text_holds_the_message_and_its_text() {
+    let (dir, md) = maildir("large-search");
+    let line = "The quick brown fox jumps over the lazy dog, again and again.\n";
+    let mut m = String::from("Subject: large\nContent-Type: text/plain\n\n");
+    m.push_str(&line.repeat(LARGE / line.len()));
+    m.push_str("a NeEdLe at the end\n");
+    std::fs::write(md.join("cur/1700000001.M1P1.host:2,"), m).unwrap();
+    let limit = ADDRESS_SPACE + 2 * LARGE as u64;
+    let mut c = session(&dir, &md, Some(limit), &[]);
+    c.expect("s SELECT INBOX", "OK");
+    assert_eq!(search_hits(&c.expect("a SEARCH TEXT needle", "OK")), [1]);
+    assert_eq!(
+        search_hits(&c.expect("b SEARCH BODY \"LAZY DOG\"", "OK")),
+        [1]
+    );
+    assert!(search_hits(&c.expect("c SEARCH BODY haystack", "OK")).is_empty());
+    c.expect("z LOGOUT", "OK");
+}
+
 /// LIST matches without backtracking (RFC 3501 6.3.8 `*` and `%`): thirty wildcards against
 /// a long name answer. Patterns are at most 1024 bytes and 32 per command.
 #[test]

@@ -2,6 +2,8 @@
 //! (RFC 2045 6.7, 6.8), encoded words in headers (RFC 2047), and charsets to UTF-8
 //! (through `encoding_rs`). Broken input decodes as far as it can; nothing here fails.
 
+use std::borrow::Cow;
+
 use base64::engine::general_purpose::GeneralPurpose;
 use base64::engine::{DecodePaddingMode, GeneralPurposeConfig};
 use base64::Engine as _;
@@ -188,11 +190,12 @@ impl Base64 {
     }
 }
 
-/// `bytes` in `charset`, as UTF-8 (unknown charsets are read as UTF-8, bad bytes replaced).
-pub fn to_utf8(bytes: &[u8], charset: &[u8]) -> String {
+/// `bytes` in `charset`, as UTF-8 (unknown charsets are read as UTF-8, bad bytes replaced);
+/// borrowed when they already are, so a large text part is not copied to be searched.
+pub fn to_utf8<'a>(bytes: &'a [u8], charset: &[u8]) -> Cow<'a, str> {
     match encoding_rs::Encoding::for_label(charset) {
-        Some(enc) => enc.decode(bytes).0.into_owned(),
-        None => String::from_utf8_lossy(bytes).into_owned(),
+        Some(enc) => enc.decode(bytes).0,
+        None => String::from_utf8_lossy(bytes),
     }
 }
 
@@ -258,7 +261,7 @@ fn encoded_word(s: &[u8]) -> Option<(String, usize)> {
         b'Q' => quoted_printable(text, true),
         _ => return None,
     };
-    Some((to_utf8(&bytes, charset), end + 4))
+    Some((to_utf8(&bytes, charset).into_owned(), end + 4))
 }
 
 #[cfg(test)]
