@@ -340,16 +340,17 @@ pub fn fetch(s: &mut Session, set: &SequenceSet, items: &[Item], uid: bool) -> i
                     let spec: Vec<String> = numbers.iter().map(u32::to_string).collect();
                     write!(out, "{label}[{}]", spec.join("."))?;
                     let msg = msg.expect("read for BINARY");
-                    match binary.sized(msg, tree.as_ref(), numbers) {
-                        Ok((_, decoded)) if *size => write!(out, " {decoded}")?,
-                        Ok((body, decoded)) => {
+                    match binary.measured(msg, tree.as_ref(), numbers) {
+                        Ok((_, decoded, _)) if *size => write!(out, " {decoded}")?,
+                        Ok((body, decoded, any_nul)) => {
                             let (offset, len) = window(*partial, decoded);
                             if let Some((o, _)) = partial {
                                 write!(out, "<{o}>")?;
                             }
                             out.write_all(b" ")?;
                             let stream = |f: &mut dyn FnMut(&[u8]) -> bool| body.pieces(msg, f);
-                            let nul = crlf::window_has_nul(stream, offset, len);
+                            // Only a part with a NUL somewhere needs its window looked at.
+                            let nul = any_nul && crlf::window_has_nul(stream, offset, len);
                             quote::binary_head(out, len, nul)?;
                             crlf::write_window(out, stream, offset, len)?;
                         }
@@ -436,13 +437,13 @@ pub fn fetch(s: &mut Session, set: &SequenceSet, items: &[Item], uid: bool) -> i
     ))
 }
 
-/// The BINARY part last asked for and its decoded size, kept while the same part is asked
-/// again (a size costs a pass of decoding).
+/// The BINARY part last asked for with its decoded size and whether it holds NUL, kept
+/// while the same part is asked again (they cost a pass of decoding).
 #[derive(Default)]
 struct Binary<'i> {
     part: Option<&'i [u32]>,
     body: Option<Result<binary::Body, binary::Error>>,
-    size: Option<u64>,
+    measured: Option<(u64, bool)>,
 }
 
 impl<'i> Binary<'i> {
@@ -457,24 +458,25 @@ impl<'i> Binary<'i> {
             let tree = tree.expect("parsed for BINARY");
             self.part = Some(part);
             self.body = Some(binary::find(msg, tree, part));
-            self.size = None;
+            self.measured = None;
         }
         self.body.as_ref().expect("just found")
     }
 
-    /// The part with its decoded size.
-    fn sized(
+    /// The part with its decoded size and whether it holds NUL.
+    fn measured(
         &mut self,
         msg: &[u8],
         tree: Option<&part::Part>,
         part: &'i [u32],
-    ) -> Result<(&binary::Body, u64), &binary::Error> {
+    ) -> Result<(&binary::Body, u64, bool), &binary::Error> {
         self.get(msg, tree, part);
         let body = self.body.as_ref().expect("just found");
-        if let (Ok(b), None) = (body, self.size) {
-            self.size = Some(b.size(msg));
+        if let (Ok(b), None) = (body, self.measured) {
+            self.measured = Some(b.measure(msg));
         }
-        body.as_ref().map(|b| (b, self.size.unwrap_or(0)))
+        let (size, nul) = self.measured.unwrap_or_default();
+        body.as_ref().map(|b| (b, size, nul))
     }
 }
 

@@ -84,14 +84,16 @@ impl Body {
         }
     }
 
-    /// The decoded size (BINARY.SIZE), counted without keeping what is decoded.
-    pub fn size(&self, msg: &[u8]) -> u64 {
-        let mut n = 0u64;
+    /// The decoded size (BINARY.SIZE) and whether the content holds a NUL (then a window
+    /// of it may need a literal8), counted without keeping what is decoded.
+    pub fn measure(&self, msg: &[u8]) -> (u64, bool) {
+        let (mut n, mut nul) = (0u64, false);
         self.pieces(msg, &mut |p| {
             n += p.len() as u64;
+            nul = nul || memchr::memchr(0, p).is_some();
             true
         });
-        n
+        (n, nul)
     }
 }
 
@@ -107,7 +109,7 @@ mod tests {
             v.extend_from_slice(p);
             true
         });
-        assert_eq!(body.size(m), v.len() as u64);
+        assert_eq!(body.measure(m), (v.len() as u64, v.contains(&0)));
         Ok(v)
     }
 

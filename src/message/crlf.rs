@@ -67,8 +67,12 @@ pub fn window(
     });
 }
 
-/// Writes the [`window`] to `out`; returns how many bytes went out (fewer than `len` only
-/// when the stream was shorter).
+/// How many bytes [`write_window`] gathers before it writes: pieces are often single lines
+/// or line ends, and one write per piece would cost more than the bytes.
+const BATCH: usize = 65536;
+
+/// Writes the [`window`] to `out`, in writes of up to [`BATCH`] bytes; returns how many
+/// bytes went out (fewer than `len` only when the stream was shorter).
 pub fn write_window(
     out: &mut impl Write,
     stream: impl FnOnce(&mut dyn FnMut(&[u8]) -> bool),
@@ -77,19 +81,33 @@ pub fn write_window(
 ) -> io::Result<u64> {
     let mut written = 0u64;
     let mut failed = None;
-    window(stream, offset, len, &mut |p| match out.write_all(p) {
-        Ok(()) => {
-            written += p.len() as u64;
-            true
+    let mut batch = Vec::with_capacity(BATCH.min(len as usize));
+    window(stream, offset, len, &mut |p| {
+        written += p.len() as u64;
+        if batch.len() + p.len() <= batch.capacity() {
+            batch.extend_from_slice(p);
+            return true;
         }
-        Err(e) => {
-            failed = Some(e);
-            false
+        let sent = out.write_all(&batch).and_then(|()| {
+            batch.clear();
+            if p.len() < batch.capacity() {
+                batch.extend_from_slice(p);
+                Ok(())
+            } else {
+                out.write_all(p)
+            }
+        });
+        match sent {
+            Ok(()) => true,
+            Err(e) => {
+                failed = Some(e);
+                false
+            }
         }
     });
     match failed {
         Some(e) => Err(e),
-        None => Ok(written),
+        None => out.write_all(&batch).map(|()| written),
     }
 }
 
