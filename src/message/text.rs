@@ -71,16 +71,27 @@ fn collect(msg: &[u8], part: &Part, out: &mut String) {
                 _ => Cow::Borrowed(raw),
             };
             let charset = part.content_type.param(b"charset").unwrap_or(b"us-ascii");
-            let text = decode::to_utf8(&bytes, charset);
-            out.reserve(text.len() + 1);
-            // Folding looks at no more than a word (final sigma), and no word spans lines.
-            for line in text.split_inclusive('\n') {
-                out.push_str(&fold(line));
+            // Converted text goes on alone: the decoded bytes it came from are dropped.
+            match decode::to_utf8(&bytes, charset) {
+                Cow::Owned(text) => {
+                    drop(bytes);
+                    push_folded(out, &text);
+                }
+                Cow::Borrowed(_) => push_folded(out, &String::from_utf8_lossy(&bytes)),
             }
-            out.push('\n');
         }
         Kind::Single => {}
     }
+}
+
+/// Appends `text` folded, and a line end. Folding looks at no more than a word (final
+/// sigma), and no word spans lines, so it goes a line at a time.
+fn push_folded(out: &mut String, text: &str) {
+    out.reserve(text.len() + 1);
+    for line in text.split_inclusive('\n') {
+        out.push_str(&fold(line));
+    }
+    out.push('\n');
 }
 
 #[cfg(test)]
