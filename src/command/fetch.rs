@@ -1,6 +1,8 @@
 //! FETCH and UID FETCH (RFC 3501 6.4.5, 6.4.8): flags, UID, INTERNALDATE, RFC822.SIZE,
 //! ENVELOPE, BODY and BODYSTRUCTURE, body sections with `<offset.length>` partials, and the
 //! RFC822 forms. The whole message (`BODY[]`) streams from the file with CRLF line ends;
+//! other sections and BINARY are read once and written from those bytes, converted to CRLF
+//! and decoded while they are written, so a command holds a message at most once.
 //! RFC822.SIZE comes from the file name when it has `,W=`; ENVELOPE and header sections read
 //! only the header. Files are read through [`message_file`], which follows renames.
 
@@ -11,7 +13,7 @@ use crate::maildir::flags::Flags;
 use crate::maildir::message_file::{self, window, MessageFile};
 use crate::maildir::MaildirError;
 use crate::message::section::{Section, Text};
-use crate::message::{binary, bodystructure, envelope, header, part};
+use crate::message::{binary, bodystructure, crlf, envelope, header, part};
 use crate::session::Session;
 use crate::wire::{datetime, quote, ParseError, Parser, SequenceSet};
 
@@ -273,22 +275,15 @@ pub fn fetch(s: &mut Session, set: &SequenceSet, items: &[Item], uid: bool) -> i
         let msg = read.msg.as_deref();
         let tree = msg.filter(|_| parses).map(part::parse);
         // BINARY first: RFC 3516 4.2 answers a part it cannot decode with NO [UNKNOWN-CTE],
-        // and this message then gets no FETCH response at all. Each part is decoded and
-        // dropped here, and decoded again when its item is written: never more than one
-        // decoded part is held, however many BINARY items the command has.
-        let mut decoded = Decoded::default();
-        let mut parts: Vec<&[u32]> = items
-            .iter()
-            .filter_map(|item| match item {
-                Item::Binary { part, .. } => Some(&part[..]),
-                _ => None,
-            })
-            .collect();
-        parts.sort_unstable();
-        parts.dedup();
-        let unknown = parts.into_iter().any(|part| {
-            let d = decoded.get(msg, tree.as_ref(), part);
-            matches!(d, Err(binary::Error::UnknownEncoding))
+        // and this message then gets no FETCH response at all. That needs only the parts'
+        // encodings; their content is decoded piece by piece as it is written, never held.
+        let mut binary = Binary::default();
+        let unknown = items.iter().any(|item| match item {
+            Item::Binary { part, .. } => matches!(
+                binary.get(msg.expect("read for BINARY"), tree.as_ref(), part),
+                Err(binary::Error::UnknownEncoding)
+            ),
+            _ => false,
         });
         if unknown {
             unknown_cte = true;
@@ -344,15 +339,20 @@ pub fn fetch(s: &mut Session, set: &SequenceSet, items: &[Item], uid: bool) -> i
                     let label = if *size { "BINARY.SIZE" } else { "BINARY" };
                     let spec: Vec<String> = numbers.iter().map(u32::to_string).collect();
                     write!(out, "{label}[{}]", spec.join("."))?;
-                    match decoded.get(msg, tree.as_ref(), numbers) {
-                        Ok(decoded) if *size => write!(out, " {}", decoded.len())?,
-                        Ok(decoded) => {
-                            let (offset, len) = window(*partial, decoded.len() as u64);
+                    let msg = msg.expect("read for BINARY");
+                    match binary.measured(msg, tree.as_ref(), numbers) {
+                        Ok((_, decoded, _)) if *size => write!(out, " {decoded}")?,
+                        Ok((body, decoded, any_nul)) => {
+                            let (offset, len) = window(*partial, decoded);
                             if let Some((o, _)) = partial {
                                 write!(out, "<{o}>")?;
                             }
                             out.write_all(b" ")?;
-                            quote::binary(out, &decoded[offset as usize..(offset + len) as usize])?;
+                            let stream = |f: &mut dyn FnMut(&[u8]) -> bool| body.pieces(msg, f);
+                            // Only a part with a NUL somewhere needs its window looked at.
+                            let nul = any_nul && crlf::window_has_nul(stream, offset, len);
+                            quote::binary_head(out, len, nul)?;
+                            crlf::write_window(out, stream, offset, len)?;
                         }
                         // No such part.
                         Err(_) => out.write_all(b" NIL")?,
@@ -395,14 +395,12 @@ pub fn fetch(s: &mut Session, set: &SequenceSet, items: &[Item], uid: bool) -> i
                         Some(sec) => {
                             let msg = msg.expect("read for a section");
                             let tree = tree.as_ref().expect("parsed for a section");
+                            // Converted to CRLF as it is written: the message is held once.
                             match sec.resolve(msg, tree) {
                                 Some(c) => {
-                                    let bytes = c.served(msg);
-                                    let (offset, len) = window(*partial, bytes.len() as u64);
-                                    quote::literal(
-                                        out,
-                                        &bytes[offset as usize..(offset + len) as usize],
-                                    )?;
+                                    let (offset, len) = window(*partial, c.served_len(msg));
+                                    quote::literal_head(out, len)?;
+                                    c.write(msg, &mut quote::Char8(&mut *out), offset, len)?;
                                 }
                                 None => out.write_all(b"NIL")?,
                             }
@@ -439,31 +437,46 @@ pub fn fetch(s: &mut Session, set: &SequenceSet, items: &[Item], uid: bool) -> i
     ))
 }
 
-/// The one decoded BINARY part held at a time, kept while the same part is asked again.
+/// The BINARY part last asked for with its decoded size and whether it holds NUL, kept
+/// while the same part is asked again (they cost a pass of decoding).
 #[derive(Default)]
-struct Decoded<'i> {
+struct Binary<'i> {
     part: Option<&'i [u32]>,
-    data: Option<Result<Vec<u8>, binary::Error>>,
+    body: Option<Result<binary::Body, binary::Error>>,
+    measured: Option<(u64, bool)>,
 }
 
-impl<'i> Decoded<'i> {
+impl<'i> Binary<'i> {
+    /// The part, found in `msg` unless it is the one found last.
     fn get(
         &mut self,
-        msg: Option<&[u8]>,
+        msg: &[u8],
         tree: Option<&part::Part>,
         part: &'i [u32],
-    ) -> &Result<Vec<u8>, binary::Error> {
+    ) -> &Result<binary::Body, binary::Error> {
         if self.part != Some(part) {
-            // The old part goes before the new one is made.
-            self.data = None;
-            let (msg, tree) = (
-                msg.expect("read for BINARY"),
-                tree.expect("parsed for BINARY"),
-            );
+            let tree = tree.expect("parsed for BINARY");
             self.part = Some(part);
-            self.data = Some(binary::decode(msg, tree, part));
+            self.body = Some(binary::find(msg, tree, part));
+            self.measured = None;
         }
-        self.data.as_ref().expect("just decoded")
+        self.body.as_ref().expect("just found")
+    }
+
+    /// The part with its decoded size and whether it holds NUL.
+    fn measured(
+        &mut self,
+        msg: &[u8],
+        tree: Option<&part::Part>,
+        part: &'i [u32],
+    ) -> Result<(&binary::Body, u64, bool), &binary::Error> {
+        self.get(msg, tree, part);
+        let body = self.body.as_ref().expect("just found");
+        if let (Ok(b), None) = (body, self.measured) {
+            self.measured = Some(b.measure(msg));
+        }
+        let (size, nul) = self.measured.unwrap_or_default();
+        body.as_ref().map(|b| (b, size, nul))
     }
 }
 

@@ -8,7 +8,7 @@
 //! read from the descriptor, so later renames and unlinks change nothing.
 //!
 //! Messages are stored with LF line ends and served with CRLF (an LF that already follows
-//! a CR is left alone); every size is counted as served. A file is read only as far as
+//! a CR is left alone, [`crate::message::crlf`]); every size is counted as served. A file is read only as far as
 //! asked: the header alone for header fetches and sort keys, the prefix up to the end of
 //! a partial fetch's window when the size is not in the name (`,W=`).
 //!
@@ -23,6 +23,7 @@ use std::path::{Path, PathBuf};
 use super::flags::base;
 use super::mailbox::Message;
 use super::MaildirError;
+use crate::message::crlf;
 
 const CHUNK: usize = 65536;
 
@@ -167,7 +168,7 @@ impl MessageFile {
             return Ok(n);
         }
         let mut n = 0u64;
-        self.served_chunks(|c| {
+        self.served_chunks(&mut |c| {
             n += c.len() as u64;
             true
         })
@@ -219,7 +220,7 @@ impl MessageFile {
             None => {
                 let mut seen = 0u64;
                 let mut at_end = true;
-                self.served_chunks(|c| {
+                self.served_chunks(&mut |c| {
                     seen += c.len() as u64;
                     at_end = seen <= end;
                     at_end
@@ -245,28 +246,10 @@ impl MessageFile {
         offset: u64,
         len: u64,
     ) -> io::Result<Result<(), MaildirError>> {
-        let end = offset + len;
-        let mut pos = 0u64;
-        let mut written = 0u64;
-        let mut failed = None;
-        let read = self.served_chunks(|c| {
-            let (from, to) = (pos, pos + c.len() as u64);
-            pos = to;
-            if to > offset && from < end {
-                let a = offset.saturating_sub(from) as usize;
-                let b = (end.min(to) - from) as usize;
-                if let Err(e) = out.write_all(&c[a..b]) {
-                    failed = Some(e);
-                    return false;
-                }
-                written += (b - a) as u64;
-            }
-            pos < end
-        });
-        if let Some(e) = failed {
-            return Err(e);
-        }
+        let mut read = Ok(());
+        let written = crlf::write_window(out, |f| read = self.served_chunks(f), offset, len)?;
         const SPACES: [u8; 512] = [b' '; 512];
+        let mut written = written;
         while written < len {
             let n = (len - written).min(SPACES.len() as u64);
             out.write_all(&SPACES[..n as usize])?;
@@ -276,7 +259,7 @@ impl MessageFile {
     }
 
     /// Calls `f` with the served bytes of the file, chunk by chunk, until it returns false.
-    fn served_chunks(&mut self, mut f: impl FnMut(&[u8]) -> bool) -> io::Result<()> {
+    fn served_chunks(&mut self, f: &mut dyn FnMut(&[u8]) -> bool) -> io::Result<()> {
         self.file.seek(SeekFrom::Start(0))?;
         let mut raw = vec![0u8; CHUNK];
         let mut out = Vec::with_capacity(CHUNK * 2);
@@ -287,16 +270,10 @@ impl MessageFile {
                 return Ok(());
             }
             out.clear();
-            let mut start = 0;
-            for i in memchr::memchr_iter(b'\n', &raw[..n]) {
-                let before = if i == 0 { prev } else { raw[i - 1] };
-                if before != b'\r' {
-                    out.extend_from_slice(&raw[start..i]);
-                    out.extend_from_slice(b"\r\n");
-                    start = i + 1;
-                }
-            }
-            out.extend_from_slice(&raw[start..n]);
+            crlf::pieces(&raw[..n], prev, &mut |p| {
+                out.extend_from_slice(p);
+                true
+            });
             prev = raw[n - 1];
             if !f(&out) {
                 return Ok(());

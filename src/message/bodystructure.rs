@@ -4,9 +4,10 @@
 
 use std::io::{self, Write};
 
+use super::crlf::served_len;
 use super::header;
 use super::mime::{self, Value};
-use super::part::{lines, served_len, Kind, Part};
+use super::part::{lines, Kind, Part};
 use crate::wire::quote::{nstring, string};
 
 /// Writes the structure of `part` of `msg`; `extended` for BODYSTRUCTURE.

@@ -2,6 +2,8 @@
 //! (RFC 2045 6.7, 6.8), encoded words in headers (RFC 2047), and charsets to UTF-8
 //! (through `encoding_rs`). Broken input decodes as far as it can; nothing here fails.
 
+use std::borrow::Cow;
+
 use base64::engine::general_purpose::GeneralPurpose;
 use base64::engine::{DecodePaddingMode, GeneralPurposeConfig};
 use base64::Engine as _;
@@ -13,62 +15,187 @@ const LENIENT: GeneralPurpose = GeneralPurpose::new(
         .with_decode_allow_trailing_bits(true),
 );
 
+/// How many bytes a decoder collects before it hands them on: its buffers are bounded, so
+/// a part of any size decodes in constant memory when its output is streamed.
+const PIECE: usize = 16384;
+
 /// Quoted-printable: `=XX` escapes and `=` soft line breaks; a bad escape stays as it is.
 pub fn quoted_printable(input: &[u8], underscore_is_space: bool) -> Vec<u8> {
     let mut out = Vec::with_capacity(input.len());
-    let mut i = 0;
-    while i < input.len() {
-        match input[i] {
-            b'=' => {
-                let rest = &input[i + 1..];
-                if rest.starts_with(b"\r\n") {
-                    i += 3;
-                } else if rest.starts_with(b"\n") {
-                    i += 2;
-                } else if let (Some(h), Some(l)) = (
-                    rest.first().and_then(|c| (*c as char).to_digit(16)),
-                    rest.get(1).and_then(|c| (*c as char).to_digit(16)),
-                ) {
-                    out.push((h * 16 + l) as u8);
-                    i += 3;
-                } else {
-                    out.push(b'=');
-                    i += 1;
+    let mut f = |p: &[u8]| {
+        out.extend_from_slice(p);
+        true
+    };
+    let mut d = QuotedPrintable::new(underscore_is_space);
+    d.feed(input, &mut f);
+    d.finish(&mut f);
+    out
+}
+
+/// A quoted-printable decoder fed in pieces (an escape may be split between two).
+pub struct QuotedPrintable {
+    underscore_is_space: bool,
+    state: Qp,
+    out: Vec<u8>,
+}
+
+#[derive(Clone, Copy)]
+enum Qp {
+    Text,
+    /// After `=`.
+    Equals,
+    /// After `=` CR.
+    EqualsCr,
+    /// After `=` and a hex digit.
+    EqualsHex(u8),
+}
+
+fn hex(b: u8) -> Option<u8> {
+    (b as char).to_digit(16).map(|d| d as u8)
+}
+
+impl QuotedPrintable {
+    pub fn new(underscore_is_space: bool) -> QuotedPrintable {
+        QuotedPrintable {
+            underscore_is_space,
+            state: Qp::Text,
+            out: Vec::with_capacity(PIECE),
+        }
+    }
+
+    /// Decodes `input`, calling `f` with the output until it returns false (then false).
+    pub fn feed(&mut self, input: &[u8], f: &mut dyn FnMut(&[u8]) -> bool) -> bool {
+        for chunk in input.chunks(PIECE) {
+            for &b in chunk {
+                self.byte(b);
+            }
+            if !self.flush(f) {
+                return false;
+            }
+        }
+        true
+    }
+
+    /// The end of the input: an escape left open stays as it was.
+    pub fn finish(mut self, f: &mut dyn FnMut(&[u8]) -> bool) -> bool {
+        match self.state {
+            Qp::Text => {}
+            Qp::Equals => self.out.push(b'='),
+            Qp::EqualsCr => self.out.extend_from_slice(b"=\r"),
+            Qp::EqualsHex(h) => self.out.extend_from_slice(&[b'=', h]),
+        }
+        self.flush(f)
+    }
+
+    fn flush(&mut self, f: &mut dyn FnMut(&[u8]) -> bool) -> bool {
+        let go = self.out.is_empty() || f(&self.out);
+        self.out.clear();
+        go
+    }
+
+    fn byte(&mut self, b: u8) {
+        match self.state {
+            Qp::Text => match b {
+                b'=' => self.state = Qp::Equals,
+                b'_' if self.underscore_is_space => self.out.push(b' '),
+                _ => self.out.push(b),
+            },
+            Qp::Equals => match b {
+                b'\r' => self.state = Qp::EqualsCr,
+                b'\n' => self.state = Qp::Text,
+                _ if hex(b).is_some() => self.state = Qp::EqualsHex(b),
+                _ => {
+                    self.out.push(b'=');
+                    self.state = Qp::Text;
+                    self.byte(b);
+                }
+            },
+            Qp::EqualsCr => {
+                self.state = Qp::Text;
+                if b != b'\n' {
+                    self.out.extend_from_slice(b"=\r");
+                    self.byte(b);
                 }
             }
-            b'_' if underscore_is_space => {
-                out.push(b' ');
-                i += 1;
-            }
-            b => {
-                out.push(b);
-                i += 1;
+            Qp::EqualsHex(h) => {
+                self.state = Qp::Text;
+                match (hex(h), hex(b)) {
+                    (Some(h), Some(l)) => self.out.push(h * 16 + l),
+                    _ => {
+                        self.out.extend_from_slice(&[b'=', h]);
+                        self.byte(b);
+                    }
+                }
             }
         }
     }
-    out
 }
 
 /// Base64, skipping line breaks and anything outside the alphabet.
 pub fn base64(input: &[u8]) -> Vec<u8> {
-    let mut clean: Vec<u8> = input
-        .iter()
-        .copied()
-        .take_while(|&b| b != b'=')
-        .filter(|b| b.is_ascii_alphanumeric() || *b == b'+' || *b == b'/')
-        .collect();
-    // A dangling sixth of a byte cannot decode; drop it.
-    if clean.len() % 4 == 1 {
-        clean.pop();
-    }
-    LENIENT.decode(&clean).unwrap_or_default()
+    let mut out = Vec::with_capacity(input.len() / 4 * 3 + 3);
+    let mut f = |p: &[u8]| {
+        out.extend_from_slice(p);
+        true
+    };
+    let mut d = Base64::default();
+    d.feed(input, &mut f);
+    d.finish(&mut f);
+    out
 }
 
-/// `bytes` in `charset`, as UTF-8 (unknown charsets are read as UTF-8, bad bytes replaced).
-pub fn to_utf8(bytes: &[u8], charset: &[u8]) -> String {
+/// A base64 decoder fed in pieces: it keeps at most [`PIECE`] bytes of the alphabet, a
+/// whole number of quanta, before it decodes them. Decoding stops at the first `=`.
+#[derive(Default)]
+pub struct Base64 {
+    clean: Vec<u8>,
+    ended: bool,
+    out: Vec<u8>,
+}
+
+impl Base64 {
+    /// Decodes `input`, calling `f` with the output until it returns false (then false).
+    pub fn feed(&mut self, input: &[u8], f: &mut dyn FnMut(&[u8]) -> bool) -> bool {
+        for &b in input {
+            if self.ended {
+                break;
+            }
+            if b == b'=' {
+                self.ended = true;
+            } else if b.is_ascii_alphanumeric() || b == b'+' || b == b'/' {
+                self.clean.push(b);
+                if self.clean.len() == PIECE && !self.decode(f) {
+                    return false;
+                }
+            }
+        }
+        true
+    }
+
+    /// The end of the input.
+    pub fn finish(mut self, f: &mut dyn FnMut(&[u8]) -> bool) -> bool {
+        // A dangling sixth of a byte cannot decode; drop it.
+        if self.clean.len() % 4 == 1 {
+            self.clean.pop();
+        }
+        self.decode(f)
+    }
+
+    fn decode(&mut self, f: &mut dyn FnMut(&[u8]) -> bool) -> bool {
+        self.out.clear();
+        // Only the alphabet, never a lone sixth: this cannot fail.
+        let _ = LENIENT.decode_vec(&self.clean, &mut self.out);
+        self.clean.clear();
+        self.out.is_empty() || f(&self.out)
+    }
+}
+
+/// `bytes` in `charset`, as UTF-8 (unknown charsets are read as UTF-8, bad bytes replaced);
+/// borrowed when they already are, so a large text part is not copied to be searched.
+pub fn to_utf8<'a>(bytes: &'a [u8], charset: &[u8]) -> Cow<'a, str> {
     match encoding_rs::Encoding::for_label(charset) {
-        Some(enc) => enc.decode(bytes).0.into_owned(),
-        None => String::from_utf8_lossy(bytes).into_owned(),
+        Some(enc) => enc.decode(bytes).0,
+        None => String::from_utf8_lossy(bytes),
     }
 }
 
@@ -134,7 +261,7 @@ fn encoded_word(s: &[u8]) -> Option<(String, usize)> {
         b'Q' => quoted_printable(text, true),
         _ => return None,
     };
-    Some((to_utf8(&bytes, charset), end + 4))
+    Some((to_utf8(&bytes, charset).into_owned(), end + 4))
 }
 
 #[cfg(test)]
@@ -164,6 +291,36 @@ mod tests {
         assert_eq!(quoted_printable(b"bad =ZZ", false), b"bad =ZZ");
         assert_eq!(base64(b"SGVs\nbG8=\n"), b"Hello");
         assert_eq!(base64(b"SGVsbG8"), b"Hello");
+        assert_eq!(quoted_printable(b"a=\r\nb=\rc=4", false), b"ab=\rc=4");
+        // Fed in pieces, an escape or a quantum may be split anywhere.
+        let qp = b"x=3D=\r\ny=\nz=4";
+        let long = "QUFB".repeat(PIECE);
+        for input in [&qp[..], long.as_bytes()] {
+            let whole = if input == qp {
+                quoted_printable(input, false)
+            } else {
+                base64(input)
+            };
+            for cut in [1, 2, 3, 5, PIECE - 1, PIECE + 1] {
+                let mut out = Vec::new();
+                let mut f = |p: &[u8]| {
+                    out.extend_from_slice(p);
+                    true
+                };
+                let cut = cut.min(input.len());
+                if input == qp {
+                    let mut d = QuotedPrintable::new(false);
+                    input.chunks(cut).for_each(|c| _ = d.feed(c, &mut f));
+                    d.finish(&mut f);
+                } else {
+                    let mut d = Base64::default();
+                    input.chunks(cut).for_each(|c| _ = d.feed(c, &mut f));
+                    d.finish(&mut f);
+                }
+                assert_eq!(out, whole, "cut at {cut}");
+            }
+        }
+        assert_eq!(base64(long.as_bytes()).len(), PIECE * 3);
         assert_eq!(to_utf8(b"\x82\xb1\x82\xf1", b"Shift_JIS"), "こん");
         assert_eq!(to_utf8(b"\x80", b"windows-1252"), "€");
     }

@@ -5,6 +5,7 @@
 pub mod address;
 pub mod binary;
 pub mod bodystructure;
+pub mod crlf;
 pub mod date;
 pub mod decode;
 pub mod envelope;

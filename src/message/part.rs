@@ -217,18 +217,6 @@ pub fn find<'a>(root: &'a Part, numbers: &[u32]) -> Option<&'a Part> {
     Some(part)
 }
 
-/// The size of `range` of `msg` as served (every LF not after a CR counts as CRLF).
-pub fn served_len(msg: &[u8], range: Range<usize>) -> u64 {
-    let mut n = range.len() as u64;
-    for i in memchr::memchr_iter(b'\n', &msg[range.clone()]) {
-        let at = range.start + i;
-        if at == 0 || msg[at - 1] != b'\r' {
-            n += 1;
-        }
-    }
-    n
-}
-
 /// The number of lines in `range`, as IMAP counts them for text bodies: line breaks (a
 /// last line without one is not a line, RFC 5322 2.1; Dovecot and c-client count so too).
 pub fn lines(msg: &[u8], range: Range<usize>) -> u64 {
@@ -291,8 +279,7 @@ mod tests {
     }
 
     #[test]
-    fn sizes_count_crlf() {
-        assert_eq!(served_len(b"a\nb\r\n", 0..5), 6);
+    fn lines_count_line_ends() {
         assert_eq!(lines(b"a\nb", 0..3), 1);
         assert_eq!(lines(b"a\nb\n", 0..4), 2);
     }

@@ -1,8 +1,10 @@
 //! Body sections (RFC 3501 6.4.5, `section-spec`): `1.2.MIME`, `HEADER.FIELDS (From To)`,
 //! `TEXT` and the like, resolved against a message's part tree to the bytes they name.
 
+use std::io::{self, Write};
 use std::ops::Range;
 
+use super::crlf;
 use super::header;
 use super::part::{Kind, Part};
 
@@ -102,40 +104,50 @@ impl Section {
 }
 
 impl Content {
-    /// The bytes as served: CRLF line ends; a field list ends with an empty line.
-    pub fn served(&self, msg: &[u8]) -> Vec<u8> {
-        let mut out = Vec::new();
+    /// Calls `f` with the bytes as served, piece by piece, until it returns false: CRLF
+    /// line ends; a field list ends with an empty line. Nothing is copied.
+    pub fn pieces(&self, msg: &[u8], f: &mut dyn FnMut(&[u8]) -> bool) {
         match self {
-            Content::Range(r) => crlf(&mut out, msg, r.clone()),
+            Content::Range(r) => {
+                crlf::range_pieces(msg, r.clone(), f);
+            }
             Content::Fields(fields, blank) => {
-                for f in fields {
-                    crlf(&mut out, msg, f.clone());
+                let mut last = 0u8;
+                for field in fields {
+                    let go = crlf::range_pieces(msg, field.clone(), &mut |p| {
+                        if let Some(&b) = p.last() {
+                            last = b;
+                        }
+                        f(p)
+                    });
                     // A field on a header's last line may lack its line end.
-                    if !out.ends_with(b"\n") {
-                        out.extend_from_slice(b"\r\n");
+                    if !go || (last != b'\n' && !f(b"\r\n")) {
+                        return;
                     }
+                    last = b'\n';
                 }
                 if *blank {
-                    out.extend_from_slice(b"\r\n");
+                    f(b"\r\n");
                 }
             }
         }
-        out
     }
-}
 
-/// Appends `msg[range]` with every LF not after a CR made CRLF.
-pub fn crlf(out: &mut Vec<u8>, msg: &[u8], range: Range<usize>) {
-    let mut start = range.start;
-    for i in memchr::memchr_iter(b'\n', &msg[range.clone()]) {
-        let at = range.start + i;
-        if at == 0 || msg[at - 1] != b'\r' {
-            out.extend_from_slice(&msg[start..at]);
-            out.extend_from_slice(b"\r\n");
-            start = at + 1;
-        }
+    /// The size as served.
+    pub fn served_len(&self, msg: &[u8]) -> u64 {
+        let mut n = 0u64;
+        self.pieces(msg, &mut |p| {
+            n += p.len() as u64;
+            true
+        });
+        n
     }
-    out.extend_from_slice(&msg[start..range.end]);
+
+    /// Writes `len` served bytes from served offset `offset` (a window inside
+    /// [`Content::served_len`]).
+    pub fn write(&self, msg: &[u8], out: &mut impl Write, offset: u64, len: u64) -> io::Result<()> {
+        crlf::write_window(out, |f| self.pieces(msg, f), offset, len).map(drop)
+    }
 }
 
 #[cfg(test)]
@@ -147,7 +159,13 @@ mod tests {
 
     fn get(section: Section) -> Option<Vec<u8>> {
         let root = part::parse(MSG);
-        section.resolve(MSG, &root).map(|c| c.served(MSG))
+        section.resolve(MSG, &root).map(|c| {
+            let len = c.served_len(MSG);
+            let mut v = Vec::new();
+            c.write(MSG, &mut v, 0, len).unwrap();
+            assert_eq!(v.len() as u64, len);
+            v
+        })
     }
 
     fn sec(part: &[u32], text: Option<Text>) -> Section {

@@ -2,6 +2,8 @@
 //! text parts of the body with their transfer encoding undone and their charset turned
 //! into UTF-8, all lower-cased for case-insensitive matching.
 
+use std::borrow::Cow;
+
 use super::decode;
 use super::header;
 use super::part::{Kind, Part};
@@ -42,11 +44,13 @@ pub fn whole_header(hdr: &[u8]) -> String {
 }
 
 /// The decoded text of every text part under `part` (through attached messages too,
-/// whose headers count as text).
+/// whose headers count as text), folded. Besides the message, this holds the text and at
+/// most one part decoded and one line folded: parts that need no decoding and are UTF-8
+/// already are folded from the message, line by line.
 pub fn body(msg: &[u8], part: &Part) -> String {
     let mut out = String::new();
     collect(msg, part, &mut out);
-    fold(&out)
+    out
 }
 
 fn collect(msg: &[u8], part: &Part, out: &mut String) {
@@ -62,16 +66,32 @@ fn collect(msg: &[u8], part: &Part, out: &mut String) {
                 .unwrap_or_default()
                 .to_ascii_lowercase();
             let bytes = match &encoding[..] {
-                b"base64" => decode::base64(raw),
-                b"quoted-printable" => decode::quoted_printable(raw, false),
-                _ => raw.to_vec(),
+                b"base64" => Cow::Owned(decode::base64(raw)),
+                b"quoted-printable" => Cow::Owned(decode::quoted_printable(raw, false)),
+                _ => Cow::Borrowed(raw),
             };
             let charset = part.content_type.param(b"charset").unwrap_or(b"us-ascii");
-            out.push_str(&decode::to_utf8(&bytes, charset));
-            out.push('\n');
+            // Converted text goes on alone: the decoded bytes it came from are dropped.
+            match decode::to_utf8(&bytes, charset) {
+                Cow::Owned(text) => {
+                    drop(bytes);
+                    push_folded(out, &text);
+                }
+                Cow::Borrowed(_) => push_folded(out, &String::from_utf8_lossy(&bytes)),
+            }
         }
         Kind::Single => {}
     }
+}
+
+/// Appends `text` folded, and a line end. Folding looks at no more than a word (final
+/// sigma), and no word spans lines, so it goes a line at a time.
+fn push_folded(out: &mut String, text: &str) {
+    out.reserve(text.len() + 1);
+    for line in text.split_inclusive('\n') {
+        out.push_str(&fold(line));
+    }
+    out.push('\n');
 }
 
 #[cfg(test)]

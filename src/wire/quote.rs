@@ -22,13 +22,13 @@ pub fn literal(w: &mut impl Write, data: &[u8]) -> io::Result<()> {
     Char8(w).write_all(data)
 }
 
-/// Writes BINARY's data (RFC 3516 4.3): a literal8 when it holds NUL, else a literal.
-pub fn binary(w: &mut impl Write, data: &[u8]) -> io::Result<()> {
-    if data.contains(&0) {
-        write!(w, "~{{{}}}\r\n", data.len())?;
-        w.write_all(data)
+/// Announces BINARY's data of `len` bytes (RFC 3516 4.3): a literal8 when it holds NUL
+/// (`nul`), else a literal. Its data then goes out as it is: a literal's holds no NUL.
+pub fn binary_head(w: &mut impl Write, len: u64, nul: bool) -> io::Result<()> {
+    if nul {
+        write!(w, "~{{{len}}}\r\n")
     } else {
-        literal(w, data)
+        literal_head(w, len)
     }
 }
 
@@ -136,7 +136,7 @@ mod tests {
         };
         assert_eq!(bytes(&|w| string(w, b"a\0b")), b"{3}\r\na\x80b");
         assert_eq!(bytes(&|w| literal(w, b"\0\0")), b"{2}\r\n\x80\x80");
-        assert_eq!(bytes(&|w| binary(w, b"a\0b")), b"~{3}\r\na\0b");
-        assert_eq!(bytes(&|w| binary(w, b"a\x80b")), b"{3}\r\na\x80b");
+        assert_eq!(bytes(&|w| binary_head(w, 3, true)), b"~{3}\r\n");
+        assert_eq!(bytes(&|w| binary_head(w, 3, false)), b"{3}\r\n");
     }
 }
