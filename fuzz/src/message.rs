@@ -18,7 +18,7 @@ use imapd::message::keys::Keys;
 use imapd::message::part::{self, Kind, Part};
 use imapd::message::section::{Content, Section, Text};
 use imapd::message::{
-    address, binary, bodystructure, date, decode, envelope, header, msgid, subject, text,
+    address, binary, bodystructure, crlf, date, decode, envelope, header, msgid, subject, text,
 };
 
 /// The checks on one input; a panic is a finding.
@@ -89,7 +89,12 @@ pub fn check(msg: &[u8]) {
             };
             let _ = sec.spec();
             if let Some(c) = sec.resolve(msg, &root) {
-                let served = c.served(msg);
+                let mut served = Vec::new();
+                c.pieces(msg, &mut |p| {
+                    served.extend_from_slice(p);
+                    true
+                });
+                assert_eq!(served.len() as u64, c.served_len(msg), "size of {sec:?}");
                 check_served(msg, &c, &served, &sec);
                 // Partial windows as FETCH cuts them.
                 for (o, n) in [
@@ -105,8 +110,18 @@ pub fn check(msg: &[u8]) {
             }
         }
         // BINARY: the decoded part; undecoded encodings give what BODY[part] serves.
-        if let Ok(decoded) = binary::decode(msg, &root, path) {
-            let _ = decoded.len();
+        if let Ok(body) = binary::find(msg, &root, path) {
+            let mut decoded = Vec::new();
+            body.pieces(msg, &mut |p| {
+                decoded.extend_from_slice(p);
+                true
+            });
+            let nul = decoded.contains(&0);
+            assert_eq!(
+                body.measure(msg),
+                (decoded.len() as u64, nul),
+                "BINARY of {path:?}"
+            );
         }
     }
 
@@ -220,7 +235,7 @@ fn check_served(msg: &[u8], c: &Content, served: &[u8], sec: &Section) {
                 "served bytes of {:?} are not the message's",
                 sec
             );
-            assert_eq!(served.len() as u64, part::served_len(msg, r.clone()));
+            assert_eq!(served.len() as u64, crlf::served_len(msg, r.clone()));
         }
         Content::Fields(fields, blank) => {
             let Some(Text::Fields { not, names }) = &sec.text else {
@@ -248,7 +263,7 @@ fn check_served(msg: &[u8], c: &Content, served: &[u8], sec: &Section) {
                     "field {:?} in {sec:?}",
                     String::from_utf8_lossy(name)
                 );
-                len += part::served_len(msg, f.clone()) + if line.ends_with(b"\n") { 0 } else { 2 };
+                len += crlf::served_len(msg, f.clone()) + if line.ends_with(b"\n") { 0 } else { 2 };
             }
             assert_eq!(served.len() as u64, len);
             assert!(served.is_empty() || served.ends_with(b"\r\n"));
@@ -454,7 +469,7 @@ fn check_body(msg: &[u8], d: &Data, p: &Part, extended: bool) {
             check_params(&items[2]);
             assert!(nstring(&items[3]) && nstring(&items[4]));
             assert!(matches!(items[5], Data::Str(_)), "encoding {:?}", items[5]);
-            let size = part::served_len(msg, p.body.clone());
+            let size = crlf::served_len(msg, p.body.clone());
             assert!(
                 matches!(items[6], Data::Num(n) if n == size),
                 "size {:?}",
