@@ -20,7 +20,12 @@
 # Maildir): unlinking a told message's file gives "lost"; a second copy of a file
 # under another name gives "duplicate" and "uid-changed"; an empty
 # .Folder/dovecot-uidlist.lock nobody holds is found, aged and broken by the check
-# session; a file `garbage name` in tmp/ gives "tmp/ ... delivery name".  On main the
+# session; a file `garbage name` in tmp/ gives "tmp/ ... delivery name".  The model's
+# own rules are tried first on histories written out by hand ("the model: ..."): with
+# seeds 40 and 45 the old model reported "lost: ...: its MOVE was killed and it is in
+# neither folder" for a message the same victim had STOREd \Deleted and EXPUNGEd with
+# OK before its UID MOVE (which then moves nothing), and it excused any message whose
+# STORE \Deleted was killed even when no EXPUNGE followed.  On main the
 # background sessions' FETCH RFC822.SIZE drops the connection (files without ,W= the
 # second server renamed): the vanishing-file bug of issue 7.
 . "$(dirname "$0")/lib.sh"
