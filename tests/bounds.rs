@@ -11,21 +11,14 @@
 mod common;
 
 use std::os::unix::process::CommandExt;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-use common::{has, make_maildir, names, serve_cmd, tagged, Client, TempDir};
+use common::{has, maildir, make_maildir, names, preauth, serve_cmd, tagged, Client, TempDir};
 
 /// What `imapd serve` may map in these tests: the memory bound of one session (SECURITY.md:
 /// 64 MiB with the view of the selected folder, plus the largest message once) for 20,000
 /// small messages or one of 4 MiB; expanding the hostile sets below would take gigabytes.
 const ADDRESS_SPACE: u64 = 64 << 20;
-
-fn maildir(name: &str) -> (TempDir, PathBuf) {
-    let dir = TempDir::new(name);
-    let md = dir.join("Maildir");
-    make_maildir(&md);
-    (dir, md)
-}
 
 /// `count` small messages in cur/, oldest first.
 fn fill(md: &Path, count: u32) {
@@ -55,11 +48,7 @@ fn session(dir: &TempDir, md: &Path, limit: Option<u64>, env: &[(&str, &str)]) -
             });
         }
     }
-    let mut c = Client::spawn(cmd);
-    if !c.line().starts_with("* PREAUTH ") {
-        c.fail("expected a PREAUTH greeting");
-    }
-    c
+    preauth(cmd)
 }
 
 /// `item` `n` times, joined by `sep`.

@@ -7,34 +7,11 @@
 mod common;
 
 use std::os::unix::fs::PermissionsExt;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, SystemTime};
 
-use common::{has, is_root, make_maildir, names, put_message, serve_cmd, tagged, Client, TempDir};
-
-fn maildir(name: &str) -> (TempDir, PathBuf) {
-    let dir = TempDir::new(name);
-    let md = dir.join("Maildir");
-    make_maildir(&md);
-    (dir, md)
-}
-
-fn session(dir: &TempDir, md: &Path) -> Client {
-    let mut c = Client::spawn(serve_cmd(dir, Some(md)));
-    let g = c.line();
-    if !g.starts_with("* PREAUTH ") {
-        c.fail("expected a PREAUTH greeting");
-    }
-    c
-}
-
-fn folder(md: &Path, name: &str) -> PathBuf {
-    let f = md.join(format!(".{name}"));
-    make_maildir(&f);
-    std::fs::write(f.join("maildirfolder"), b"").unwrap();
-    f
-}
+use common::{folder, has, is_root, maildir, names, put_message, session, tagged, Client};
 
 /// Three messages in cur/.
 fn three(md: &Path) {

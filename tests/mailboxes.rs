@@ -10,37 +10,11 @@ use std::collections::BTreeSet;
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 
-use common::{has, make_maildir, names, serve_cmd, tagged, Client, TempDir};
+use common::{folder, has, maildir, make_maildir, names, session, tagged, Client, TempDir};
 
 // ---------------------------------------------------------------------------------------
 // Helpers
 // ---------------------------------------------------------------------------------------
-
-/// A Maildir at `dir/Maildir`.
-fn maildir(name: &str) -> (TempDir, PathBuf) {
-    let dir = TempDir::new(&format!("mbx-{name}"));
-    let md = dir.join("Maildir");
-    make_maildir(&md);
-    (dir, md)
-}
-
-/// A PREAUTH session on `md` (hands the tree to `nobody` when root).
-fn session(dir: &TempDir, md: &Path) -> Client {
-    let mut c = Client::spawn(serve_cmd(dir, Some(md)));
-    let g = c.line();
-    if !g.starts_with("* PREAUTH ") {
-        c.fail("expected a PREAUTH greeting");
-    }
-    c
-}
-
-/// Creates the Maildir++ folder `name` (`.name/` with tmp, new, cur, maildirfolder).
-fn folder(md: &Path, name: &str) -> PathBuf {
-    let f = md.join(format!(".{name}"));
-    make_maildir(&f);
-    std::fs::write(f.join("maildirfolder"), b"").unwrap();
-    f
-}
 
 /// Writes the message file `dir/sub/name` with `content` (LF line ends, as stored).
 fn put(dir: &Path, sub: &str, name: &str, content: &str) {

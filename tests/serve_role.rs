@@ -4,31 +4,13 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Duration;
 
 use common::{
-    capabilities, has, is_root, make_maildir, names, put_message, serve_cmd, tagged, Client,
-    TempDir,
+    capabilities, has, is_root, maildir, make_maildir, names, put_message, serve_cmd, session,
+    tagged, Client, TempDir,
 };
-
-/// A Maildir at `dir/Maildir`.
-fn maildir(name: &str) -> (TempDir, PathBuf) {
-    let dir = TempDir::new(name);
-    let md = dir.join("Maildir");
-    make_maildir(&md);
-    (dir, md)
-}
-
-/// A PREAUTH session on `md`.
-fn session(dir: &TempDir, md: &Path) -> Client {
-    let mut c = Client::spawn(serve_cmd(dir, Some(md)));
-    let g = c.line();
-    if !g.starts_with("* PREAUTH ") {
-        c.fail("expected a PREAUTH greeting");
-    }
-    c
-}
 
 /// The number in `* <n> <what>`.
 fn count(c: &Client, lines: &[String], what: &str) -> u32 {

@@ -142,6 +142,37 @@ pub fn serve_cmd(dir: &TempDir, maildir: Option<&Path>) -> Command {
     cmd
 }
 
+/// A Maildir at `dir/Maildir` in a new temporary directory named for `name`.
+pub fn maildir(name: &str) -> (TempDir, PathBuf) {
+    let dir = TempDir::new(name);
+    let md = dir.join("Maildir");
+    make_maildir(&md);
+    (dir, md)
+}
+
+/// `cmd` started, past its `* PREAUTH` greeting.
+pub fn preauth(cmd: Command) -> Client {
+    let mut c = Client::spawn(cmd);
+    let g = c.line();
+    if !g.starts_with("* PREAUTH ") {
+        c.fail("expected a PREAUTH greeting");
+    }
+    c
+}
+
+/// A PREAUTH session on `md` (hands the tree to `nobody` when root).
+pub fn session(dir: &TempDir, md: &Path) -> Client {
+    preauth(serve_cmd(dir, Some(md)))
+}
+
+/// Creates the Maildir++ folder `name` (`.name/` with tmp, new, cur, maildirfolder).
+pub fn folder(md: &Path, name: &str) -> PathBuf {
+    let f = md.join(format!(".{name}"));
+    make_maildir(&f);
+    std::fs::write(f.join("maildirfolder"), b"").unwrap();
+    f
+}
+
 /// `imapd login PROG...` with plaintext logins allowed and no failure delay.
 pub fn login_cmd(prog: &[String]) -> Command {
     let mut cmd = base_command(imapd(), "login");
