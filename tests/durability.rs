@@ -7,7 +7,7 @@
 mod common;
 
 use std::os::unix::fs::PermissionsExt;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, SystemTime};
 
@@ -118,6 +118,64 @@ fn move_failing_half_way_puts_the_moved_messages_back() {
     nothing_moved(&mut c, &md, &target, &reply, &before);
     assert!(md.join("cur").join("1700000001.M1P1.host,S=30:2,").exists());
     c.expect("m3 LOGOUT", "OK");
+}
+
+/// A tmpfs mounted on a directory for one test, unmounted when dropped.
+struct Mount(PathBuf);
+
+impl Drop for Mount {
+    fn drop(&mut self) {
+        let _ = Command::new("umount").arg(&self.0).status();
+    }
+}
+
+// A folder on another filesystem (Maildir++ allows a folder to be a mount point): APPEND,
+// COPY and MOVE into it used to stage in the root's tmp/ and failed with EXDEV (`NO
+// [SERVERBUG] Invalid cross-device link`). Each folder's own tmp/ is the Maildir rule.
+#[test]
+fn append_copy_and_move_into_a_folder_on_another_filesystem() {
+    if !is_root() {
+        eprintln!("skipped: mounting a tmpfs needs root");
+        return;
+    }
+    let (dir, md) = maildir("cross-device");
+    three(&md);
+    let target = md.join(".Other");
+    std::fs::create_dir(&target).unwrap();
+    let mounted = Command::new("mount")
+        .args(["-t", "tmpfs", "-o", "size=4m", "tmpfs"])
+        .arg(&target)
+        .status()
+        .is_ok_and(|s| s.success());
+    if !mounted {
+        eprintln!("skipped: mount -t tmpfs does not work here");
+        return;
+    }
+    let _mount = Mount(target.clone());
+    folder(&md, "Other");
+    let mut c = session(&dir, &md);
+    c.expect("x1 SELECT INBOX", "OK");
+    let msg = "Subject: appended\r\n\r\nacross filesystems\r\n";
+    c.send(format!("x2 APPEND Other {{{}+}}\r\n{msg}\r\n", msg.len()).as_bytes());
+    let r = c.until_tagged("x2");
+    assert!(tagged(&r).contains("OK [APPENDUID "), "{r:?}");
+    let r = c.cmd("x3 COPY 1 Other");
+    assert!(tagged(&r).contains("OK [COPYUID "), "{r:?}");
+    let r = c.cmd("x4 MOVE 2 Other");
+    assert!(has(&r, "* 2 EXPUNGE"), "{r:?}");
+    assert!(tagged(&r).starts_with("x4 OK"), "{r:?}");
+    c.expect("x5 SELECT Other", "OK");
+    let r = c.cmd("x6 FETCH 1:* (BODY.PEEK[HEADER.FIELDS (SUBJECT)])");
+    assert_eq!(
+        r.iter()
+            .filter(|l| l.starts_with("* ") && l.contains(" FETCH ("))
+            .count(),
+        3,
+        "{r:?}"
+    );
+    assert!(names(&target.join("tmp")).is_empty());
+    assert_eq!(names(&md.join("cur")).len(), 2);
+    c.expect("x7 LOGOUT", "OK");
 }
 
 // DELETE renames the folder into the root's tmp/ and removes it from there; a session

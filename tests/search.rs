@@ -1057,4 +1057,17 @@ fn searchres_save_with_min_max() {
         },
     );
     check(&mut s, "UID SEARCH $", &[2, 4, 12]);
+    // MIN and MAX beside ALL or COUNT: `$` is every match all the same (RFC 5182 2.1's
+    // table, "SAVE * [m]"; example C286).
+    expect_esearch(
+        &mut s,
+        "SEARCH RETURN (MAX SAVE MIN COUNT) OR SEEN RECENT",
+        Esearch {
+            min: Some(1),
+            max: Some(6),
+            count: Some(3),
+            ..Default::default()
+        },
+    );
+    check(&mut s, "UID SEARCH $", &[2, 4, 12]);
 }

@@ -477,3 +477,19 @@ fn id_nil_and_nil_values() {
     assert_bad(&c, tagged(&lines), "c");
     still_in_step(&mut c);
 }
+
+// RFC 3501 4.3 / RFC 7888: `{n+}` is a literal whatever n is. A length too long for 64 bits
+// is only too large for every limit: its bytes are literal data, never a command.
+#[test]
+fn literal_length_past_64_bits_is_still_a_literal() {
+    let (_dir, mut c) = session("literal-u64");
+    c.send(b"b APPEND INBOX {18446744073709551616+}\r\nxx NOOP\r\n");
+    c.close_stdin();
+    while let Some(line) = c.next_line() {
+        if line.starts_with("xx ") {
+            c.fail(&format!(
+                "bytes of a literal were run as a command: {line:?}"
+            ));
+        }
+    }
+}

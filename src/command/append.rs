@@ -78,7 +78,7 @@ pub fn parse(p: &mut Parser, root: &Path) -> Result<Append, ParseError> {
                 "[LIMIT] At most {max_total} bytes of messages in one APPEND"
             )));
         }
-        let mut file = TmpFile::create(root).map_err(|e| {
+        let mut file = TmpFile::create(&dir).map_err(|e| {
             crate::log!("APPEND failed: {e}");
             ParseError::No(format!(
                 "[{}] Cannot store the message; the server log says why",

@@ -82,10 +82,10 @@ pub fn copy(
             }
         };
         let result = if moving {
-            m.move_to(&src_dir, &s.root, &dir, translate)
+            m.move_to(&src_dir, &dir, translate)
         } else {
             message_file::follow(&src_dir, &mut m, |path, m| {
-                match deliver::copy(path, &m.name, &s.root, &dir, translate(m)) {
+                match deliver::copy(path, &m.name, &dir, translate(m)) {
                     Ok(Some(name)) => Ok(Ok(name)),
                     // No file under that name: follow the message to its new one.
                     Ok(None) => Err(io::ErrorKind::NotFound.into()),
@@ -106,7 +106,7 @@ pub fn copy(
                 sel.vanished.insert(m.uid);
             }
             Err(e) => {
-                undo(sel, &s.root, &dir, &copies, &moved);
+                undo(sel, &dir, &copies, &moved);
                 return Ok(failed(verb, e));
             }
         }
@@ -127,7 +127,7 @@ pub fn copy(
         }
     }
     if let Err(e) = synced {
-        undo(sel, &s.root, &dir, &copies, &moved);
+        undo(sel, &dir, &copies, &moved);
         return Ok(failed(verb, e));
     }
     let code = match mailbox::assign(&s.root, &dir, &copies) {
@@ -162,7 +162,6 @@ pub fn copy(
 /// only, and is reported expunged from the source.
 fn undo(
     sel: &mut Selected,
-    root: &Path,
     target: &Path,
     copies: &[Vec<u8>],
     moved: &[(mailbox::Message, Vec<u8>)],
@@ -175,7 +174,7 @@ fn undo(
         return;
     }
     for (m, name) in moved.iter().rev() {
-        if let Err(e) = m.move_back(&sel.dir, root, target, name) {
+        if let Err(e) = m.move_back(&sel.dir, target, name) {
             crate::log!("MOVE: cannot put a message back, it stays moved: {e}");
             sel.vanished.insert(m.uid);
         }

@@ -476,8 +476,10 @@ pub fn search(s: &mut Session, tag: &[u8], search: &Search, uid: bool) -> io::Re
     };
     let has = |r| returns.contains(&r);
     if has(Return::Save) {
-        // RFC 5182 2.1: with MIN or MAX, only those are saved.
-        let saved: Vec<usize> = if has(Return::Min) || has(Return::Max) {
+        // RFC 5182 2.1: with MIN or MAX alone, only those are saved; with ALL or COUNT,
+        // every message found.
+        let extremes = !has(Return::All) && !has(Return::Count);
+        let saved: Vec<usize> = if extremes && (has(Return::Min) || has(Return::Max)) {
             let mut v = Vec::new();
             if let (true, Some(&f)) = (has(Return::Min), hits.first()) {
                 v.push(f);

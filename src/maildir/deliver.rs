@@ -91,7 +91,8 @@ impl TmpFile {
     }
 
     /// Syncs the file, links it into `cur/` of `target` with `flags`, sets its mtime (the
-    /// INTERNALDATE) and removes it from `tmp/`. Returns the new name.
+    /// INTERNALDATE) and removes it from `tmp/`. Returns the new name; on an error nothing
+    /// of it is left in `cur/`.
     pub fn commit(
         mut self,
         target: &Path,
@@ -102,12 +103,8 @@ impl TmpFile {
             self.put(b"\r").map_err(MaildirError::io(&self.path))?;
         }
         let file = self.file.take().expect("open until committed");
-        if let Some(secs) = mtime {
-            let t = UNIX_EPOCH + std::time::Duration::from_secs(secs.max(0) as u64);
-            file.set_modified(t).map_err(MaildirError::io(&self.path))?;
-        }
+        // The content is on disk before its name appears in cur/.
         file.sync_all().map_err(MaildirError::io(&self.path))?;
-        drop(file);
         let plain = format!("{},S={},W={}", self.unique, self.stored, self.served);
         let name = rename(plain.as_bytes(), flags);
         let cur = target.join("cur");
@@ -123,19 +120,37 @@ impl TmpFile {
             })
             .map_err(MaildirError::io(&dest))?;
         let _ = std::fs::remove_file(&self.path);
-        sync_dir(&cur)?;
-        Ok(name)
+        // The date goes on after the link: an old date on the file still in tmp/ would make
+        // it a leftover there for the next session's cleaning (older than 36 hours).
+        let dated = match mtime {
+            Some(secs) => {
+                let t = UNIX_EPOCH + std::time::Duration::from_secs(secs.max(0) as u64);
+                file.set_modified(t).and_then(|_| file.sync_all())
+            }
+            None => Ok(()),
+        };
+        drop(file);
+        match dated
+            .map_err(MaildirError::io(&dest))
+            .and_then(|_| sync_dir(&cur))
+        {
+            Ok(()) => Ok(name),
+            Err(e) => {
+                // The client hears NO: the message must not stay behind for a retry to double.
+                let _ = std::fs::remove_file(&dest);
+                Err(e)
+            }
+        }
     }
 }
 
 /// Puts a copy of the message file `src` into `cur/` of the folder `target`, with `flags`,
 /// under a new unique name that keeps the size fields of `name` (the source's name).
-/// A hard link where the filesystem allows, else a copy through `tmp/` of `root`.
-/// `Ok(None)`: the source is gone.
+/// A hard link where the filesystem allows, else a copy through the target's own `tmp/`
+/// (a folder may be another filesystem). `Ok(None)`: the source is gone.
 pub fn copy(
     src: &Path,
     name: &[u8],
-    root: &Path,
     target: &Path,
     flags: MessageFlags,
 ) -> Result<Option<Vec<u8>>, MaildirError> {
@@ -149,7 +164,7 @@ pub fn copy(
         }
         Err(_) => {}
     }
-    let tmp = root.join("tmp").join(std::ffi::OsStr::from_bytes(&plain));
+    let tmp = target.join("tmp").join(std::ffi::OsStr::from_bytes(&plain));
     let copied = std::fs::copy(src, &tmp)
         .and_then(|_| File::open(&tmp)?.sync_all())
         .and_then(|_| std::fs::rename(&tmp, &dest));

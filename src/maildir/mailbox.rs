@@ -279,8 +279,7 @@ impl Message {
         Ok(false)
     }
 
-    /// Moves the message's file into `cur/` of the folder `target` (under the Maildir
-    /// `root`), under a new unique name with `flags`, and returns that name; `Ok(None)`: it
+    /// Moves the message's file into `cur/` of the folder `target`, under a new unique name with `flags`, and returns that name; `Ok(None)`: it
     /// is gone (expunged elsewhere). A rename: at every moment the message is in exactly
     /// one of the two folders (RFC 6851 3.3). Across filesystems it is copied and the
     /// original removed, and the copy goes again if the original cannot be. `self` keeps
@@ -288,7 +287,6 @@ impl Message {
     pub fn move_to(
         &mut self,
         dir: &Path,
-        root: &Path,
         target: &Path,
         flags: impl Fn(&Message) -> MessageFlags,
     ) -> Result<Option<Vec<u8>>, MaildirError> {
@@ -311,8 +309,7 @@ impl Message {
                     }
                 }
                 Err(e) if super::deliver::is_cross_device(&e) => {
-                    let Some(new) = super::deliver::copy(&src, &self.name, root, target, flags)?
-                    else {
+                    let Some(new) = super::deliver::copy(&src, &self.name, target, flags)? else {
                         return Ok(None);
                     };
                     let copy = target.join("cur").join(std::ffi::OsStr::from_bytes(&new));
@@ -330,20 +327,14 @@ impl Message {
 
     /// Undoes [`move_to`](Self::move_to): puts the file `moved` in `cur/` of `target` back
     /// where the message was in `dir`, under its old name.
-    pub fn move_back(
-        &self,
-        dir: &Path,
-        root: &Path,
-        target: &Path,
-        moved: &[u8],
-    ) -> Result<(), MaildirError> {
+    pub fn move_back(&self, dir: &Path, target: &Path, moved: &[u8]) -> Result<(), MaildirError> {
         let from = target.join("cur").join(std::ffi::OsStr::from_bytes(moved));
         let to = self.path(dir);
         match std::fs::rename(&from, &to) {
             Ok(()) => Ok(()),
             Err(e) if super::deliver::is_cross_device(&e) => {
                 // Back through a copy; the message keeps a new unique name in `dir`.
-                super::deliver::copy(&from, moved, root, dir, self.flags())?;
+                super::deliver::copy(&from, moved, dir, self.flags())?;
                 std::fs::remove_file(&from).map_err(MaildirError::io(&from))
             }
             Err(e) => Err(MaildirError::io(&from)(e)),

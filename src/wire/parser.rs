@@ -93,12 +93,14 @@ fn announced(line: &[u8]) -> Option<Announced> {
         }
         None => true,
     };
-    if digits.is_empty() || digits.len() > 19 || !digits.iter().all(u8::is_ascii_digit) {
+    if digits.is_empty() || !digits.iter().all(u8::is_ascii_digit) {
         return None;
     }
-    let len = digits
-        .iter()
-        .fold(0u64, |n, d| n * 10 + u64::from(d - b'0'));
+    // A number too long for 64 bits is still a literal, only too large for any limit: taken
+    // for an argument instead, its bytes would run as commands.
+    let len = digits.iter().fold(0u64, |n, d| {
+        n.saturating_mul(10).saturating_add(u64::from(d - b'0'))
+    });
     let binary = open > 0 && body[open - 1] == b'~';
     Some(Announced {
         at: if binary { open - 1 } else { open },
@@ -591,6 +593,10 @@ mod tests {
         assert_eq!(announced(b"a LOGIN {5} x"), None);
         assert_eq!(announced(b"a LOGIN {}"), None);
         assert_eq!(announced(b"a LOGIN {-1}"), None);
-        assert_eq!(announced(b"a LOGIN {99999999999999999999}"), None);
+        // Too long for 64 bits: still a literal (too large for every limit), never an argument.
+        assert_eq!(
+            announced(b"a LOGIN {99999999999999999999+}").map(|a| a.len),
+            Some(u64::MAX)
+        );
     }
 }
