@@ -294,6 +294,45 @@ fn truncated_uidlist_keeps_its_uids() {
     c.expect("z LOGOUT", "OK");
 }
 
+// RFC 3501 2.3.1.1: UIDs are non-zero 32-bit numbers in strictly ascending order; when
+// they run out, the server must start over under a new (larger, DESIGN.md 3) UIDVALIDITY.
+// A list at `N4294967295` with one new message: SELECT said UIDNEXT 0, two APPENDs were
+// given UIDs 0 and 4294967295 again, and UID FETCH showed one of the three messages.
+#[test]
+fn exhausted_uids_start_a_new_uidvalidity() {
+    let (dir, md) = maildir("uid-exhausted");
+    std::fs::write(md.join("dovecot-uidlist"), b"3 V123 N4294967295\n").unwrap();
+    put_message(&md, "cur", "1700000001.M1P1.host,S=30:2,");
+    let mut c = session(&dir, &md);
+    let (v, n, uids) = selected_state(&mut c, "a");
+    let body = "Subject: x\r\n\r\nx\r\n";
+    let mut appended = Vec::new();
+    for tag in ["b", "c"] {
+        c.send(format!("{tag} APPEND INBOX {{{}+}}\r\n{body}\r\n", body.len()).as_bytes());
+        let lines = c.until_tagged(tag);
+        let t = tagged(&lines);
+        let args: Vec<u32> = t
+            .strip_prefix(&format!("{tag} OK [APPENDUID "))
+            .and_then(|r| r.split(']').next())
+            .unwrap_or_else(|| panic!("{lines:?}"))
+            .split(' ')
+            .map(|a| a.parse().unwrap())
+            .collect();
+        assert_eq!(args[0], v, "the same UIDVALIDITY as SELECT: {t}");
+        appended.push(args[1]);
+    }
+    let (v2, n2, all) = selected_state(&mut c, "d");
+    c.expect("z LOGOUT", "OK");
+    assert!(v > 123, "a new, larger UIDVALIDITY: {v}");
+    assert_eq!(v2, v);
+    assert_eq!(uids, [1], "renumbered from 1");
+    assert_eq!(n, 2, "UIDNEXT is a UID, never 0");
+    assert_eq!(appended, [2, 3]);
+    assert_eq!(all, [1, 2, 3], "every message once, no UID 0, none twice");
+    assert_eq!(n2, 4);
+    assert!(c.stderr().contains("UIDVALIDITY"), "logged: {}", c.stderr());
+}
+
 /// A folder whose one message already has its UID in `dovecot-uidlist`.
 fn settled_folder(md: &Path) {
     put_message(md, "cur", "1700000001.M1P1.host,S=30:2,S");

@@ -337,5 +337,6 @@ fn code(e: &MaildirError) -> &'static str {
             }
             _ => "SERVERBUG",
         },
+        MaildirError::UidsExhausted(_) | MaildirError::UidvalidityExhausted(..) => "LIMIT",
     }
 }

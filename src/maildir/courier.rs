@@ -39,7 +39,11 @@ fn parse(data: &[u8], guid: [u8; 16]) -> Option<Uidlist> {
             name: super::flags::base(name.as_bytes()).to_vec(),
         });
     }
-    list.next_uid = next_uid.max(list.records.last().map_or(1, |r| r.uid + 1));
+    list.next_uid = next_uid.max(
+        list.records
+            .last()
+            .map_or(1, |r| super::uidlist::above(r.uid)),
+    );
     Some(list)
 }
 

@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 use super::flags::{base, Flags, MessageFlags};
 use super::lock::Dotlock;
 use super::scan::{scan, Entry};
-use super::uidlist::{self, Read, Record, Uidlist};
+use super::uidlist::{self, Read, Uidlist};
 use super::{uidvalidity, MaildirError};
 
 #[derive(Clone, Debug)]
@@ -56,7 +56,8 @@ impl Mailbox {
             let settled = entries
                 .iter()
                 .all(|e| known.contains_key(base(&e.name)) && !(claim_new && e.in_new))
-                && list.records.iter().all(|r| present.contains(base(&r.name)));
+                && list.records.iter().all(|r| present.contains(base(&r.name)))
+                && list.has_room(0);
             if settled {
                 return Ok(view(dir, &list, entries, &HashSet::new()));
             }
@@ -116,17 +117,11 @@ impl Mailbox {
             .collect();
         fresh.sort_by(|a, b| a.name.cmp(&b.name));
         let mut seen = HashSet::new();
+        fresh.retain(|e| seen.insert(base(&e.name)));
+        changed |= make_room(root, dir, &mut list, fresh.len())?;
         for e in fresh {
-            if !seen.insert(base(&e.name)) {
-                continue;
-            }
             // Dovecot records the name without the flags part.
-            list.records.push(Record {
-                uid: list.next_uid,
-                fields: Vec::new(),
-                name: base(&e.name).to_vec(),
-            });
-            list.next_uid += 1;
+            give_uid(dir, &mut list, base(&e.name).to_vec())?;
             changed = true;
         }
         if changed {
@@ -172,29 +167,63 @@ fn assign_locked(
 ) -> Result<(u32, Vec<u32>), MaildirError> {
     let lock = Dotlock::acquire(dir.join(format!("{}.lock", uidlist::FILE)))?;
     let (mut list, _) = read_or_create(root, dir)?;
-    let known = list.map();
+    let count = {
+        let known = list.map();
+        names
+            .iter()
+            .filter(|n| !known.contains_key(base(n)))
+            .count()
+    };
+    // Renumbering changes the UIDs of the messages already listed too: before any is read.
+    make_room(root, dir, &mut list, count)?;
+    let listed: Vec<Option<u32>> = {
+        let known = list.map();
+        names.iter().map(|n| known.get(base(n)).copied()).collect()
+    };
     let mut uids = Vec::with_capacity(names.len());
-    let mut fresh = Vec::new();
-    for name in names {
-        match known.get(base(name)) {
-            Some(&uid) => uids.push(uid),
-            None => {
-                uids.push(list.next_uid + fresh.len() as u32);
-                fresh.push(base(name).to_vec());
-            }
-        }
-    }
-    for name in fresh {
-        list.records.push(Record {
-            uid: list.next_uid,
-            fields: Vec::new(),
-            name,
-        });
-        list.next_uid += 1;
+    for (name, uid) in names.iter().zip(listed) {
+        let uid = match uid {
+            Some(uid) => uid,
+            None => give_uid(dir, &mut list, base(name).to_vec())?,
+        };
+        uids.push(uid);
     }
     let uidvalidity = list.uidvalidity;
     lock.replace(&dir.join(uidlist::FILE), &list.to_bytes())?;
     Ok((uidvalidity, uids))
+}
+
+/// Makes room in `list` for `count` new UIDs. When the UIDs have run out, starts a new
+/// UID epoch as RFC 3501 2.3.1.1 requires: a new, larger UIDVALIDITY, every message
+/// renumbered from 1 (the way a lost list is, DESIGN.md 3). True when it renumbered.
+fn make_room(
+    root: &Path,
+    dir: &Path,
+    list: &mut Uidlist,
+    count: usize,
+) -> Result<bool, MaildirError> {
+    if list.has_room(count) {
+        return Ok(false);
+    }
+    let previous = list.uidvalidity;
+    list.renumber(uidvalidity::next(root, Some(previous))?);
+    crate::log!(
+        "{}: UIDs used up under UIDVALIDITY {previous}; {} messages renumbered from 1 \
+         under the new UIDVALIDITY {}",
+        dir.display(),
+        list.records.len(),
+        list.uidvalidity
+    );
+    if !list.has_room(count) {
+        return Err(MaildirError::UidsExhausted(dir.to_path_buf()));
+    }
+    Ok(true)
+}
+
+/// Gives `name` the next UID of `list`, after [`make_room`].
+fn give_uid(dir: &Path, list: &mut Uidlist, name: Vec<u8>) -> Result<u32, MaildirError> {
+    list.push(name)
+        .ok_or_else(|| MaildirError::UidsExhausted(dir.to_path_buf()))
 }
 
 /// How often a change of the list is tried when the lock was taken away meanwhile.

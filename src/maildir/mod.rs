@@ -40,6 +40,12 @@ pub enum MaildirError {
     /// A message file was renamed again each time it was looked up under its new name.
     #[error("{0}: renamed again each time it was looked up")]
     Renaming(PathBuf),
+    /// More messages than UIDs, even after renumbering from 1.
+    #[error("{0}: no UID left for the new messages")]
+    UidsExhausted(PathBuf),
+    /// The UIDVALIDITY recorded is already the largest there is: no new UID epoch can start.
+    #[error("{0}: no UIDVALIDITY left above {1}")]
+    UidvalidityExhausted(PathBuf, u32),
 }
 
 impl MaildirError {

@@ -91,7 +91,7 @@ impl Uidlist {
                 _ => return Err(UidlistError::Record(i + 2)),
             }
         }
-        let next_uid = next_uid.max(records.last().map_or(1, |r| r.uid + 1));
+        let next_uid = next_uid.max(records.last().map_or(1, |r| above(r.uid)));
         Ok(Uidlist {
             uidvalidity,
             next_uid,
@@ -153,7 +153,7 @@ impl Uidlist {
         records.retain(|r| names.insert(base(&r.name).to_vec()));
         Some(Uidlist {
             uidvalidity: uidvalidity?,
-            next_uid: next_uid.max(highest.saturating_add(1)).max(1),
+            next_uid: next_uid.max(above(highest)).max(1),
             header_rest,
             records,
         })
@@ -193,6 +193,44 @@ impl Uidlist {
         }
     }
 
+    /// Whether `count` more messages can get UIDs under this UIDVALIDITY. UIDNEXT, one
+    /// above the last UID given, must itself be a UID (RFC 3501 2.3.1.1: non-zero, 32
+    /// bits), so u32::MAX is never given; and every UID must be below UIDNEXT, which a list
+    /// holding u32::MAX (written by someone else) cannot say.
+    pub fn has_room(&self, count: usize) -> bool {
+        self.records.last().is_none_or(|r| r.uid < self.next_uid)
+            && u32::try_from(count)
+                .ok()
+                .and_then(|c| self.next_uid.checked_add(c))
+                .is_some()
+    }
+
+    /// Gives the message `name` (the unique part of its file name) the next UID; `None`
+    /// when none is left ([`has_room`](Self::has_room)).
+    pub fn push(&mut self, name: Vec<u8>) -> Option<u32> {
+        if !self.has_room(1) {
+            return None;
+        }
+        let uid = self.next_uid;
+        self.next_uid = uid.checked_add(1)?;
+        self.records.push(Record {
+            uid,
+            fields: Vec::new(),
+            name,
+        });
+        Some(uid)
+    }
+
+    /// Starts a new UID epoch under `uidvalidity`: every message renumbered from 1, in
+    /// the order of its old UID.
+    pub fn renumber(&mut self, uidvalidity: u32) {
+        self.uidvalidity = uidvalidity;
+        for (uid, r) in (1..=u32::MAX).zip(&mut self.records) {
+            r.uid = uid;
+        }
+        self.next_uid = self.records.last().map_or(1, |r| above(r.uid));
+    }
+
     /// The UID of a message, looked up by the unique part of its name.
     pub fn map(&self) -> std::collections::HashMap<&[u8], u32> {
         self.records
@@ -211,6 +249,12 @@ pub enum Read {
     Lost {
         previous: Option<u32>,
     },
+}
+
+/// The next UID after `uid`; u32::MAX, which is never given, when there is none: a list
+/// whose UIDNEXT it is has no room ([`Uidlist::has_room`]).
+pub fn above(uid: u32) -> u32 {
+    uid.saturating_add(1)
 }
 
 /// One `<uid> [fields] :<filename>` line; `None` when it does not parse.
@@ -314,6 +358,33 @@ mod tests {
         // No readable UIDVALIDITY: nothing to keep the UIDs under.
         assert!(Uidlist::repair(b"3 Vx N3\n1 :a\n").is_none());
         assert!(Uidlist::repair(b"\x00\x00\x00").is_none());
+    }
+
+    // RFC 3501 2.3.1.1: no UID 0, none above 2^32 - 1, and UIDNEXT a UID too: the last
+    // UID given is 2^32 - 2, and a list whose UIDs ran out says so instead of wrapping.
+    #[test]
+    fn uids_run_out_without_wrapping() {
+        let mut l = Uidlist::parse(b"3 V1 N4294967294\n").unwrap();
+        assert_eq!(l.push(b"a".to_vec()), Some(4294967294));
+        assert_eq!((l.next_uid, l.has_room(0)), (u32::MAX, true));
+        assert_eq!(l.push(b"b".to_vec()), None);
+        assert_eq!(l.next_uid, u32::MAX);
+        // Written by someone else: a UID at the very top leaves no UIDNEXT above it.
+        let l = Uidlist::parse(b"3 V1 N2\n1 :a\n4294967295 :b\n").unwrap();
+        assert!(!l.has_room(0));
+        // A cut line at the top: that UID is not given again.
+        let l = Uidlist::repair(b"3 V1 N2\n1 :a\n4294967295").unwrap();
+        assert_eq!(
+            (l.records.len(), l.next_uid, l.has_room(1)),
+            (1, u32::MAX, false)
+        );
+    }
+
+    #[test]
+    fn renumbering_starts_from_one() {
+        let mut l = Uidlist::parse(b"3 V5 N4294967295 G00\n7 W9 :a\n4294967294 :b\n").unwrap();
+        l.renumber(6);
+        assert_eq!(l.to_bytes(), b"3 V6 N3 G00\n1 W9 :a\n2 :b\n");
     }
 
     #[test]

@@ -22,7 +22,10 @@ pub fn next(root: &Path, previous: Option<u32>) -> Result<u32, MaildirError> {
         .and_then(|s| u32::from_str_radix(s.trim(), 16).ok())
         .unwrap_or(0)
         .max(previous.unwrap_or(0));
-    let value = now.max(last.saturating_add(1)).max(1);
+    let above = last
+        .checked_add(1)
+        .ok_or(MaildirError::UidvalidityExhausted(path.clone(), last))?;
+    let value = now.max(above);
     super::durable::replace(&path, format!("{value:08x}").as_bytes())?;
     Ok(value)
 }
