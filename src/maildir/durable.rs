@@ -26,11 +26,15 @@ pub fn rename_synced(from: &Path, to: &Path) -> Result<(), MaildirError> {
 
 /// Syncs the directory that holds `path`, making a rename or link there durable.
 pub fn sync_parent(path: &Path) -> Result<(), MaildirError> {
-    let dir = match path.parent() {
+    sync_dir(parent(path))
+}
+
+/// The directory holding `path` (`.` for a bare name).
+fn parent(path: &Path) -> &Path {
+    match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d,
         _ => Path::new("."),
-    };
-    sync_dir(dir)
+    }
 }
 
 /// Makes renames, links and removals in `dir` durable.
@@ -44,10 +48,7 @@ pub fn sync_dir(dir: &Path) -> Result<(), MaildirError> {
 /// name (two processes never write into one) in the `tmp/` beside the target, where a
 /// crash's leftover goes with the 36-hour cleaning; beside the target when there is none.
 pub fn replace(target: &Path, data: &[u8]) -> Result<(), MaildirError> {
-    let dir = match target.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d,
-        _ => Path::new("."),
-    };
+    let dir = parent(target);
     let mut tmp_name = std::ffi::OsString::from(super::deliver::unique_name());
     tmp_name.push(".");
     tmp_name.push(target.file_name().unwrap_or_default());

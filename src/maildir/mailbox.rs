@@ -308,50 +308,36 @@ impl Message {
         Ok(false)
     }
 
-    /// Moves the message's file into `cur/` of the folder `target`, under a new unique name with `flags`, and returns that name; `Ok(None)`: it
-    /// is gone (expunged elsewhere). A rename: at every moment the message is in exactly
-    /// one of the two folders (RFC 6851 3.3). Across filesystems it is copied and the
-    /// original removed, and the copy goes again if the original cannot be. `self` keeps
-    /// the name it had in `dir`, for [`move_back`](Self::move_back).
+    /// Moves the message's file into `cur/` of the folder `target`, under a new unique name
+    /// with `flags` (of the flags the file has when it goes), and returns that name;
+    /// `Ok(None)`: it is gone (expunged elsewhere). A rename: at every moment the message
+    /// is in exactly one of the two folders (RFC 6851 3.3). Across filesystems it is copied
+    /// and the original removed, and the copy goes again if the original cannot be. `self`
+    /// keeps the name it had in `dir`, for [`move_back`](Self::move_back).
     pub fn move_to(
         &mut self,
         dir: &Path,
         target: &Path,
         flags: impl Fn(&Message) -> MessageFlags,
     ) -> Result<Option<Vec<u8>>, MaildirError> {
-        for _ in 0..3 {
-            // The flags the file has now: another session may have renamed it.
-            let flags = flags(self);
-            let (_, new) = super::deliver::copy_name(&self.name, flags);
+        super::message_file::follow(dir, self, |src, m| {
+            let flags = flags(m);
+            let (_, new) = super::deliver::copy_name(&m.name, flags);
             let dest = target.join("cur").join(std::ffi::OsStr::from_bytes(&new));
-            let src = self.path(dir);
-            match std::fs::rename(&src, &dest) {
-                Ok(()) => return Ok(Some(new)),
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                    let before = (self.name.clone(), self.in_new);
-                    if !self.follow(dir) {
-                        return Ok(None);
-                    }
-                    if before == (self.name.clone(), self.in_new) {
-                        // The source is there: what is missing is the target.
-                        return Err(MaildirError::io(&dest)(e));
-                    }
-                }
+            match std::fs::rename(src, &dest) {
+                Ok(()) => Ok(Ok(new)),
                 Err(e) if super::deliver::is_cross_device(&e) => {
-                    let Some(new) = super::deliver::copy(&src, &self.name, target, flags)? else {
-                        return Ok(None);
-                    };
-                    let copy = target.join("cur").join(std::ffi::OsStr::from_bytes(&new));
-                    if let Err(e) = std::fs::remove_file(&src) {
-                        let _ = std::fs::remove_file(&copy);
-                        return Err(MaildirError::io(&src)(e));
+                    match super::deliver::copy(src, &m.name, target, flags) {
+                        Ok(Some(new)) => Ok(remove_original(src, target, new)),
+                        // No file under that name: follow the message to its new one.
+                        Ok(None) => Err(std::io::ErrorKind::NotFound.into()),
+                        Err(e) => Ok(Err(e)),
                     }
-                    return Ok(Some(new));
                 }
-                Err(e) => return Err(MaildirError::io(&src)(e)),
+                Err(e) => Err(e),
             }
-        }
-        Ok(None)
+        })
+        .and_then(Option::transpose)
     }
 
     /// Undoes [`move_to`](Self::move_to): puts the file `moved` in `cur/` of `target` back
@@ -399,5 +385,18 @@ impl Message {
             }
         }
         Ok(false)
+    }
+}
+
+/// The second half of a move across filesystems: removes the original at `src` now that a
+/// copy named `new` is in `cur/` of `target`, or the copy when the original cannot go.
+fn remove_original(src: &Path, target: &Path, new: Vec<u8>) -> Result<Vec<u8>, MaildirError> {
+    match std::fs::remove_file(src) {
+        Ok(()) => Ok(new),
+        Err(e) => {
+            let _ =
+                std::fs::remove_file(target.join("cur").join(std::ffi::OsStr::from_bytes(&new)));
+            Err(MaildirError::io(src)(e))
+        }
     }
 }

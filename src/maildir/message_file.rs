@@ -85,12 +85,17 @@ pub fn follow<T>(
 ) -> Result<Option<T>, MaildirError> {
     for _ in 0..TRIES {
         let path = m.path(dir);
-        match op(&path, m) {
+        let missing = match op(&path, m) {
             Ok(v) => return Ok(Some(v)),
-            Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+            Err(e) if e.kind() == io::ErrorKind::NotFound => e,
             Err(e) => return Err(MaildirError::io(&path)(e)),
-        }
+        };
         match current_name(dir, &m.name) {
+            // Still under the same name: what `op` did not find is something else (the
+            // target of a link or rename), and looking again would not find it either.
+            Some((name, in_new)) if name == m.name && in_new == m.in_new => {
+                return Err(MaildirError::io(&path)(missing));
+            }
             Some((name, in_new)) => {
                 m.name = name;
                 m.in_new = in_new;
@@ -383,12 +388,28 @@ mod tests {
         let folder = Folder::new("renaming");
         let mut m = folder.put("cur", "1.M1P1.x:2,", b"x\n");
         let mut tries = 0;
-        let r = follow(&folder.0, &mut m, |_, _| -> io::Result<()> {
+        // Another session renames it between each look and each use.
+        let r = follow(&folder.0, &mut m, |path, _| -> io::Result<()> {
             tries += 1;
+            let to = format!("1.M1P1.x:2,{}", ["F", "R", "S", "T"][tries % 4]);
+            std::fs::rename(path, folder.0.join("cur").join(to))?;
             Err(io::ErrorKind::NotFound.into())
         });
         assert!(matches!(r, Err(MaildirError::Renaming(_))), "{r:?}");
         assert_eq!(tries, TRIES);
+    }
+
+    #[test]
+    fn a_missing_target_is_not_taken_for_a_renamed_message() {
+        let folder = Folder::new("no-target");
+        let mut m = folder.put("cur", "1.M1P1.x:2,", b"x\n");
+        let mut tries = 0;
+        let r = follow(&folder.0, &mut m, |path, _| {
+            tries += 1;
+            std::fs::hard_link(path, folder.0.join("gone/cur/copy"))
+        });
+        assert!(matches!(r, Err(MaildirError::Io { .. })), "{r:?}");
+        assert_eq!(tries, 1);
     }
 
     #[test]
