@@ -83,6 +83,7 @@ pub fn follow<T>(
     m: &mut Message,
     mut op: impl FnMut(&Path, &Message) -> io::Result<T>,
 ) -> Result<Option<T>, MaildirError> {
+    let mut unchanged = false;
     for _ in 0..TRIES {
         let path = m.path(dir);
         let missing = match op(&path, m) {
@@ -91,14 +92,19 @@ pub fn follow<T>(
             Err(e) => return Err(MaildirError::io(&path)(e)),
         };
         match current_name(dir, &m.name) {
-            // Still under the same name: what `op` did not find is something else (the
-            // target of a link or rename), and looking again would not find it either.
+            // Still under the same name twice running: what `op` did not find is something
+            // else (the target of a link or rename). Once is not enough: another session
+            // may have set a flag and cleared it again between `op` and the lookup.
             Some((name, in_new)) if name == m.name && in_new == m.in_new => {
-                return Err(MaildirError::io(&path)(missing));
+                if unchanged {
+                    return Err(MaildirError::io(&path)(missing));
+                }
+                unchanged = true;
             }
             Some((name, in_new)) => {
                 m.name = name;
                 m.in_new = in_new;
+                unchanged = false;
             }
             None => return Ok(None),
         }
@@ -409,7 +415,25 @@ mod tests {
             std::fs::hard_link(path, folder.0.join("gone/cur/copy"))
         });
         assert!(matches!(r, Err(MaildirError::Io { .. })), "{r:?}");
-        assert_eq!(tries, 1);
+        assert_eq!(tries, 2);
+    }
+
+    #[test]
+    fn a_message_renamed_away_and_back_is_opened() {
+        let folder = Folder::new("away-and-back");
+        let mut m = folder.put("cur", "1.M1P1.x:2,", b"x\n");
+        let mut tries = 0;
+        // Another session sets a flag as the first open is tried and clears it again
+        // before the lookup: the second look finds the old name, and it opens.
+        let r = follow(&folder.0, &mut m, |path, _| {
+            tries += 1;
+            if tries == 1 {
+                return Err(io::ErrorKind::NotFound.into());
+            }
+            File::open(path)
+        });
+        assert!(matches!(r, Ok(Some(_))), "{r:?}");
+        assert_eq!(tries, 2);
     }
 
     #[test]
