@@ -274,38 +274,16 @@ impl Message {
         dir.join(sub).join(std::ffi::OsStr::from_bytes(&self.name))
     }
 
-    /// After a file operation found no file: takes the message's current name, if another
-    /// session renamed it; false when it is gone (expunged elsewhere).
-    fn follow(&mut self, dir: &Path) -> bool {
-        match super::message_file::current_name(dir, &self.name) {
-            Some((name, in_new)) => {
-                self.name = name;
-                self.in_new = in_new;
-                true
-            }
-            None => false,
-        }
-    }
-
     /// Removes the message's file, as long as it is still marked \Deleted (another
     /// session may have renamed it meanwhile). Returns true when the file is gone.
     pub fn remove_if_deleted(&mut self, dir: &Path) -> Result<bool, MaildirError> {
-        for _ in 0..3 {
-            if !self.flags().system.contains(Flags::DELETED) {
+        let removed = super::message_file::follow(dir, self, |path, m| {
+            if !m.flags().system.contains(Flags::DELETED) {
                 return Ok(false);
             }
-            let path = self.path(dir);
-            match std::fs::remove_file(&path) {
-                Ok(()) => return Ok(true),
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                    if !self.follow(dir) {
-                        return Ok(true);
-                    }
-                }
-                Err(e) => return Err(MaildirError::io(&path)(e)),
-            }
-        }
-        Ok(false)
+            std::fs::remove_file(path).map(|()| true)
+        })?;
+        Ok(removed.unwrap_or(true))
     }
 
     /// Moves the message's file into `cur/` of the folder `target`, under a new unique name
@@ -364,27 +342,26 @@ impl Message {
         dir: &Path,
         change: impl Fn(MessageFlags) -> MessageFlags,
     ) -> Result<bool, MaildirError> {
-        for _ in 0..3 {
-            let new = super::flags::rename(&self.name, change(self.flags()));
-            if new == self.name && !self.in_new {
-                return Ok(true);
+        let renamed = super::message_file::follow(dir, self, |path, m| {
+            let new = super::flags::rename(&m.name, change(m.flags()));
+            if new == m.name && !m.in_new {
+                return Ok(None);
             }
-            let to = dir.join("cur").join(std::ffi::OsStr::from_bytes(&new));
-            match std::fs::rename(self.path(dir), &to) {
-                Ok(()) => {
-                    self.name = new;
-                    self.in_new = false;
-                    return Ok(true);
-                }
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                    if !self.follow(dir) {
-                        return Ok(false);
-                    }
-                }
-                Err(e) => return Err(MaildirError::io(&to)(e)),
+            std::fs::rename(
+                path,
+                dir.join("cur").join(std::ffi::OsStr::from_bytes(&new)),
+            )?;
+            Ok(Some(new))
+        })?;
+        match renamed {
+            None => Ok(false),
+            Some(None) => Ok(true),
+            Some(Some(new)) => {
+                self.name = new;
+                self.in_new = false;
+                Ok(true)
             }
         }
-        Ok(false)
     }
 }
 
