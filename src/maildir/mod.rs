@@ -9,6 +9,7 @@ pub mod durable;
 pub mod find;
 pub mod flags;
 pub mod folder;
+pub mod index;
 pub mod keywords;
 mod lock;
 pub mod mailbox;
