@@ -54,10 +54,13 @@ pub fn write_status(
     for item in items {
         let (label, value) = match item {
             Item::Messages => ("MESSAGES", m.messages.len() as u64),
-            // \Recent: what no session has taken from new/ yet.
+            // \Recent: what no read-write session has seen yet.
             Item::Recent => (
                 "RECENT",
-                m.messages.iter().filter(|m| m.in_new).count() as u64,
+                m.messages
+                    .iter()
+                    .filter(|msg| msg.uid >= m.first_unrecent)
+                    .count() as u64,
             ),
             Item::UidNext => ("UIDNEXT", u64::from(m.uidnext)),
             Item::UidValidity => ("UIDVALIDITY", u64::from(m.uidvalidity)),

@@ -13,6 +13,8 @@ use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 
 use super::flags::{base, Flags, MessageFlags};
+use super::index::recent;
+use super::index::state::{self, Stamp, State};
 use super::lock::Dotlock;
 use super::scan::{scan, Entry};
 use super::uidlist::{self, Read, Uidlist};
@@ -39,13 +41,84 @@ pub struct Mailbox {
     pub dir: PathBuf,
     pub uidvalidity: u32,
     pub uidnext: u32,
+    /// Messages from this UID on are \Recent for the next read-write session.
+    pub first_unrecent: u32,
     pub messages: Vec<Message>,
 }
 
 impl Mailbox {
     /// Reads the folder at `dir` under the Maildir `root`. With `claim_new`, messages in
-    /// `new/` move to `cur/` and are \Recent in this session.
+    /// `new/` move to `cur/`, and the messages no read-write session has seen yet are this
+    /// session's \Recent ones (RFC 3501 2.3.2); without, they are \Recent here and stay so
+    /// for the next session. When `imapd.state` says the folder has not changed since it
+    /// was last read, nothing else is read; otherwise the state is brought up to date.
     pub fn open(root: &Path, dir: &Path, claim_new: bool) -> Result<Mailbox, MaildirError> {
+        Self::open_as(root, dir, claim_new, true)
+    }
+
+    /// [`open`](Self::open) for a session that has the folder selected and saw it change:
+    /// the state is not rewritten, since rewriting the whole listing after each of a
+    /// session's own APPENDs or STOREs would cost more than the next SELECT saves.
+    pub fn reread(root: &Path, dir: &Path, claim_new: bool) -> Result<Mailbox, MaildirError> {
+        Self::open_as(root, dir, claim_new, false)
+    }
+
+    fn open_as(
+        root: &Path,
+        dir: &Path,
+        claim_new: bool,
+        keep: bool,
+    ) -> Result<Mailbox, MaildirError> {
+        let mut mailbox = match State::read(dir).filter(|s| {
+            s.stamp.is_current(dir) && !(claim_new && s.messages.iter().any(|m| m.in_new))
+        }) {
+            Some(state) => from_state(dir, state),
+            None => {
+                let (mut mailbox, stamp) = Self::read(root, dir, claim_new)?;
+                if let Some(stamp) = stamp.filter(|_| keep) {
+                    record(dir, &mailbox, stamp);
+                }
+                mailbox.mark_recent(dir, claim_new);
+                return Ok(mailbox);
+            }
+        };
+        mailbox.mark_recent(dir, claim_new);
+        Ok(mailbox)
+    }
+
+    /// Marks \Recent the messages no read-write session has seen, and with `claim_new`
+    /// records that this session has. Without a record, those are the messages that were
+    /// in `new/` (or that this session just took from there). A record that cannot be
+    /// kept costs the next session a wrong \Recent only, and is logged.
+    fn mark_recent(&mut self, dir: &Path, claim_new: bool) {
+        let fallback = self
+            .messages
+            .iter()
+            .filter(|m| m.in_new || m.recent)
+            .map(|m| m.uid)
+            .min()
+            .unwrap_or(self.uidnext);
+        let first = if claim_new {
+            recent::claim(dir, self.uidvalidity, self.uidnext, fallback).unwrap_or_else(|e| {
+                crate::log!("{}: \\Recent not recorded: {e}", dir.display());
+                fallback
+            })
+        } else {
+            recent::read(dir, self.uidvalidity).unwrap_or(fallback)
+        };
+        self.first_unrecent = first;
+        for m in &mut self.messages {
+            m.recent = m.uid >= first;
+        }
+    }
+
+    /// Reads the folder from its directories and uidlist, with the stamp it was read under.
+    fn read(
+        root: &Path,
+        dir: &Path,
+        claim_new: bool,
+    ) -> Result<(Mailbox, Option<Stamp>), MaildirError> {
+        let stamp = Stamp::take(dir);
         if let Read::Found(list) = Uidlist::read(dir)? {
             let entries = scan(dir)?;
             let known = list.map();
@@ -59,13 +132,17 @@ impl Mailbox {
                 && list.records.iter().all(|r| present.contains(base(&r.name)))
                 && list.has_room(0);
             if settled {
-                return Ok(view(dir, &list, entries, &HashSet::new()));
+                return Ok((view(dir, &list, entries, &HashSet::new()), stamp));
             }
         }
         retry_lost(|| Self::open_locked(root, dir, claim_new))
     }
 
-    fn open_locked(root: &Path, dir: &Path, claim_new: bool) -> Result<Mailbox, MaildirError> {
+    fn open_locked(
+        root: &Path,
+        dir: &Path,
+        claim_new: bool,
+    ) -> Result<(Mailbox, Option<Stamp>), MaildirError> {
         let mut lock = Dotlock::acquire(dir.join(format!("{}.lock", uidlist::FILE)))?;
         let (mut list, mut changed) = read_or_create(root, dir)?;
         let mut recent = HashSet::new();
@@ -85,6 +162,7 @@ impl Mailbox {
             }
         }
         lock.refresh();
+        let mut stamp = Stamp::take(dir);
         let mut entries = scan(dir)?;
         let known: HashSet<Vec<u8>> = list
             .records
@@ -126,8 +204,12 @@ impl Mailbox {
         }
         if changed {
             lock.replace(&dir.join(uidlist::FILE), &list.to_bytes())?;
+            // Nobody else replaces it while the lock is held: the listing goes with it.
+            if let Some(s) = stamp.as_mut() {
+                s.uidlist = state::uidlist_identity(dir);
+            }
         }
-        Ok(view(dir, &list, entries, &recent))
+        Ok((view(dir, &list, entries, &recent), stamp))
     }
 }
 
@@ -241,6 +323,57 @@ fn retry_lost<T>(mut f: impl FnMut() -> Result<T, MaildirError>) -> Result<T, Ma
     f()
 }
 
+/// The folder as its state last listed it.
+fn from_state(dir: &Path, state: State) -> Mailbox {
+    Mailbox {
+        dir: dir.to_path_buf(),
+        uidvalidity: state.uidvalidity,
+        uidnext: state.next_uid,
+        first_unrecent: state.next_uid,
+        messages: state
+            .messages
+            .into_iter()
+            .map(|e| Message {
+                uid: e.uid,
+                name: e.name,
+                in_new: e.in_new,
+                recent: false,
+            })
+            .collect(),
+    }
+}
+
+/// Takes the listing in `mailbox` (read under `stamp`) into the folder's state. A state
+/// that cannot be written costs only time, and is logged.
+fn record(dir: &Path, mailbox: &Mailbox, stamp: Stamp) {
+    let updated = State::update(dir, |latest| {
+        let latest = latest.filter(|l| l.uidvalidity == mailbox.uidvalidity);
+        let listing = mailbox
+            .messages
+            .iter()
+            .map(|m| (m.uid, m.in_new, m.name.clone()));
+        let next = State::merge(
+            latest.as_ref(),
+            mailbox.uidvalidity,
+            mailbox.uidnext,
+            stamp,
+            listing,
+        );
+        // The same listing needs no writing, unless it can now be trusted where the
+        // recorded one could not.
+        let unchanged = latest.as_ref().is_some_and(|l| {
+            l.messages == next.messages
+                && l.highest_modseq == next.highest_modseq
+                && l.next_uid == next.next_uid
+                && (l.stamp == stamp || !stamp.trustworthy())
+        });
+        (Some(next).filter(|_| !unchanged), ())
+    });
+    if let Err(e) = updated {
+        crate::log!("{}: state not kept: {e}", dir.display());
+    }
+}
+
 /// The messages present on disk, in UID order.
 fn view(dir: &Path, list: &Uidlist, entries: Vec<Entry>, recent: &HashSet<Vec<u8>>) -> Mailbox {
     let uids = list.map();
@@ -263,6 +396,7 @@ fn view(dir: &Path, list: &Uidlist, entries: Vec<Entry>, recent: &HashSet<Vec<u8
         dir: dir.to_path_buf(),
         uidvalidity: list.uidvalidity,
         uidnext: list.next_uid,
+        first_unrecent: list.next_uid,
         messages,
     }
 }

@@ -1,5 +1,6 @@
-//! Whether a folder changed since it was last read, told from the modification times of
-//! what a rescan reads: `new/`, `cur/`, `dovecot-uidlist` and `dovecot-keywords`.
+//! Whether a folder changed since it was last read, told from what a rescan reads: the
+//! modification times of `new/` and `cur/`, and the identity of `dovecot-uidlist` and
+//! `dovecot-keywords`.
 //!
 //! Where mtimes are coarse (NFS, filesystems or kernels with second or jiffy resolution), a
 //! change in the same tick as the read leaves the mtime as it was, and comparing stamps
@@ -7,17 +8,23 @@
 //! [`RESOLUTION`] of the moment it was taken (or in the future: another host's clock) is
 //! not trusted, and the next look rescans whatever the times say.
 
+use std::os::unix::fs::MetadataExt;
 use std::path::Path;
 use std::time::{Duration, SystemTime};
 
 /// The coarsest mtime resolution allowed for, with a margin: NFS servers and older
 /// filesystems keep whole seconds.
-const RESOLUTION: Duration = Duration::from_secs(2);
+pub const RESOLUTION: Duration = Duration::from_secs(2);
 
 #[derive(Debug)]
 pub struct Stamp {
-    times: [Option<SystemTime>; 4],
-    /// No time is so recent that a change in its tick could have gone unrecorded.
+    /// The mtimes of `new/` and `cur/`.
+    dirs: [Option<SystemTime>; 2],
+    /// Inode, size and mtime of `dovecot-uidlist` and `dovecot-keywords`. Both are only ever
+    /// replaced by rename (a new inode) or appended to (a new size), so an unchanged
+    /// identity is an unchanged file, however coarse the clock.
+    files: [Option<(u64, u64, SystemTime)>; 2],
+    /// No directory time is so recent that a change in its tick could have gone unrecorded.
     trusted: bool,
 }
 
@@ -25,27 +32,24 @@ impl Stamp {
     /// The stamp of the folder at `dir`; take it before reading the folder.
     pub fn take(dir: &Path) -> Stamp {
         let now = SystemTime::now();
-        let m = |p: &str| {
-            std::fs::metadata(dir.join(p))
-                .and_then(|m| m.modified())
-                .ok()
-        };
-        let times = [
-            m("new"),
-            m("cur"),
-            m(super::uidlist::FILE),
-            m(super::keywords::FILE),
-        ];
-        let trusted = times
+        let m = |p: &str| std::fs::metadata(dir.join(p)).ok();
+        let dirs = [m("new"), m("cur")].map(|d| d.and_then(|d| d.modified().ok()));
+        let files = [m(super::uidlist::FILE), m(super::keywords::FILE)]
+            .map(|f| f.and_then(|f| Some((f.ino(), f.size(), f.modified().ok()?))));
+        let trusted = dirs
             .iter()
             .flatten()
             .all(|&t| now.duration_since(t).is_ok_and(|age| age >= RESOLUTION));
-        Stamp { times, trusted }
+        Stamp {
+            dirs,
+            files,
+            trusted,
+        }
     }
 
     /// Whether nothing can have changed between `earlier` and this stamp.
     pub fn unchanged_since(&self, earlier: &Stamp) -> bool {
-        earlier.trusted && earlier.times == self.times
+        earlier.trusted && earlier.dirs == self.dirs && earlier.files == self.files
     }
 }
 

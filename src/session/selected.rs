@@ -139,7 +139,7 @@ impl Selected {
                 Ok(())
             };
         }
-        let fresh = match Mailbox::open(root, &self.dir, !self.read_only) {
+        let fresh = match Mailbox::reread(root, &self.dir, !self.read_only) {
             Ok(m) => m,
             Err(e) => {
                 crate::log!("rescan failed: {e}");

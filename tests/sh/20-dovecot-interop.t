@@ -229,7 +229,8 @@ talk "$(imapd_cmd)" 'd01 SELECT INBOX' 'd02 UID FETCH 7 (UID FLAGS)' 'd03 LOGOUT
 show "$OUT"
 expect "$OUT" "^\\* OK \\[UIDVALIDITY $UV_I\\]" "imapd: UIDVALIDITY still $UV_I"
 expect "$OUT" '^\* OK \[UIDNEXT 8\]' "imapd: UIDNEXT 8 after Dovecot's APPEND"
-expect "$OUT" '^\* 5 FETCH \(UID 7 FLAGS \(foo\)\)' "imapd: Dovecot's message is UID 7 with foo"
+# \Recent too: no read-write imapd session has seen UID 7 yet (RFC 3501 2.3.2).
+expect "$OUT" '^\* 5 FETCH \(UID 7 FLAGS \(\\Recent foo\)\)' "imapd: Dovecot's message is UID 7 with foo, and \\Recent"
 
 ########################################################################
 note "3. MTA deliveries into new/, picked up alternately by Dovecot and imapd"

@@ -128,8 +128,16 @@ expect_eq "$(cat "$O/snap.afterbigplus" 2>/dev/null)" "$(cat "$O/snap.start")" "
 
 # --- F: APPEND until full ---------------------------------------------------------------
 nok=$(awk '$1 == "append" && $2 ~ /^F/ && $3 == "OK"' "$EV" | wc -l)
-nfail=$(awk '$1 == "append" && $2 ~ /^F/ && $3 != "OK"' "$EV" | wc -l)
-ftag=$(awk '$1 == "append" && $2 ~ /^F/ && $3 != "OK" { print $2; exit }' "$EV")
+nfail=$(awk '$1 == "append" && $2 ~ /^F/ && $3 != "OK" && $3 != "OKNOUID"' "$EV" | wc -l)
+ftag=$(awk '$1 == "append" && $2 ~ /^F/ && $3 != "OK" && $3 != "OKNOUID" { print $2; exit }' "$EV")
+# Where the last message fits but a new dovecot-uidlist does not, its APPEND is OK without
+# APPENDUID (as in P below): the message is kept, and gets its UID once there is room.
+nouid=$(awk '$1 == "append" && $2 ~ /^F/ && $3 == "OKNOUID"' "$EV" | wc -l)
+[ "$nouid" -le 1 ] && pass "at most one APPEND stored without a UID ($nouid)" || fail "$nouid APPENDs stored without a UID"
+if [ "$nouid" = 1 ]; then
+	nfile=$(awk '$1 == "append" && $2 ~ /^F/ && $3 == "OKNOUID" { print $NF }' "$EV")
+	expect_eq "$(in_snap "$O/snap.fillfailed" "$(sha "$nfile")")" 1 "the APPEND without a UID: its message is in cur/ once"
+fi
 [ "$nok" -ge 5 ] && pass "$nok APPENDs fitted before the disk was full" || fail "only $nok APPENDs fitted"
 expect_eq "$nfail" 1 "exactly one APPEND failed (the fill stops there)"
 if [ -n "$ftag" ]; then
@@ -141,7 +149,7 @@ else
 fi
 expect_eq "$(count_sub "$O/snap.fillfailed" tmp)" 0 "after the failed APPEND: tmp/ is empty"
 expect_eq "$(count_sub "$O/snap.fillfailed" new)" 0 "new/ is empty (APPEND goes to cur/)"
-expect_eq "$(count_sub "$O/snap.fillfailed" cur)" $((3 + nok)) "cur/ holds the 3 first messages and the $nok appended"
+expect_eq "$(count_sub "$O/snap.fillfailed" cur)" $((3 + nok + nouid)) "cur/ holds the 3 first messages and the $((nok + nouid)) appended"
 expect_eq "$(header "$O/uidlist.fillfailed" V)" "$(header "$O/uidlist.start" V)" "UIDVALIDITY unchanged"
 # Each APPENDed message: in cur/ once, byte for byte, under the UID APPENDUID gave
 bad=0
@@ -177,7 +185,8 @@ tinyfile=$(ev append T1 | awk '{ print $NF }')
 expect_eq "$(avail stored)" 0 "still 0 bytes free during STORE"
 expect "$T" '^R1 OK ' "R1 STORE 1:3 +FLAGS (\\Flagged \\Answered) on the full disk: OK"
 expect "$T" '^R2 OK ' "R2 STORE 4 FLAGS (\\Seen \\Draft) on the full disk: OK"
-expect "$T" '^\* 4 FETCH \(UID 4 FLAGS \(\\Draft \\Seen\)\)$' "R3 FETCH shows message 4 with \\Draft \\Seen"
+# \Recent as well: this session appended it (RFC 3501 2.3.2).
+expect "$T" '^\* 4 FETCH \(UID 4 FLAGS \(\\Draft \\Seen \\Recent\)\)$' "R3 FETCH shows message 4 with \\Draft \\Seen"
 flags_of() { uid_file "$O/uidlist.stored" "$O/snap.stored" "$1" | awk '{ n = $2; sub(/.*:2,/, "", n); print n }'; }
 expect_eq "$(flags_of 1)" FRS "on disk: UID 1 is :2,FRS"
 expect_eq "$(flags_of 2)" FR "on disk: UID 2 is :2,FR"
@@ -198,7 +207,8 @@ done
 nextuid=$(header "$O/uidlist.full" N)
 expect_eq "$nextuid" $((lastuid + 1)) "dovecot-uidlist N on the full disk is the last APPENDUID + 1"
 auid=$(ev append A1 | awk '$1 == "OK" { print $2 }')
-expect_eq "$auid" "$nextuid" "A1 APPEND after EXPUNGE: OK [APPENDUID v $nextuid], the next UID"
+# The message stored without a UID takes the next one first, at the rescan after EXPUNGE.
+expect_eq "$auid" "$((nextuid + nouid))" "A1 APPEND after EXPUNGE: OK [APPENDUID v $((nextuid + nouid))], the next UID"
 if [ -n "$auid" ]; then
 	used=$(cat "$O"/uidlist.start "$O"/uidlist.fillfailed "$O"/uidlist.full | awk 'FNR > 1 { print $1 }' | grep -cx "$auid")
 	expect_eq "$used" 0 "UID $auid was never used before"

@@ -7,3 +7,33 @@
 //! listing, the first UID not yet \Recent, MODSEQs). Any of them may be deleted or damaged
 //! at any moment: the directories and `dovecot-uidlist` always win, and what is missing is
 //! rebuilt, at the cost of time only.
+
+pub mod recent;
+pub mod state;
+
+use std::fs::File;
+use std::path::Path;
+
+use super::MaildirError;
+
+/// The lock file that orders changes of `imapd.state` and `imapd.recent`.
+pub const LOCK: &str = "imapd.lock";
+
+/// Runs `f` holding `flock(2)` on `imapd.lock` (never on the files themselves, which are
+/// replaced by rename). The kernel drops the lock with the process, so a killed session
+/// leaves none behind; readers take no lock, since every file is replaced whole.
+pub fn locked<T>(
+    dir: &Path,
+    f: impl FnOnce() -> Result<T, MaildirError>,
+) -> Result<T, MaildirError> {
+    let path = dir.join(LOCK);
+    let lock = File::options()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .map_err(MaildirError::io(&path))?;
+    rustix::fs::flock(&lock, rustix::fs::FlockOperation::LockExclusive)
+        .map_err(|e| MaildirError::io(&path)(e.into()))?;
+    f()
+}

@@ -1,0 +1,289 @@
+//! The folder state `imapd.state` (part 5): a SELECT of a folder that did not change is
+//! served from it, yet the disk always wins. Every test compares what a client sees with
+//! and without the state: deleting or damaging `imapd.*` at any moment changes nothing but
+//! time, and a change by another program (the MTA, Dovecot, a shell) is never missed.
+
+mod common;
+
+use std::path::Path;
+use std::time::{Duration, SystemTime};
+
+use common::{maildir, session, Client, TempDir};
+
+/// Sets the mtimes of `new/` and `cur/` a minute back, as for a folder left alone: only
+/// then may a listing be trusted (a change in the tick of the listing could hide).
+fn age(dir: &Path) {
+    let t = SystemTime::now() - Duration::from_secs(60);
+    for sub in ["new", "cur"] {
+        std::fs::File::open(dir.join(sub))
+            .unwrap()
+            .set_modified(t)
+            .unwrap();
+    }
+}
+
+fn put(md: &Path, sub: &str, name: &str, n: usize) {
+    let body = format!(
+        "From: Sender {n} <s{n}@example.org>\nSubject: message {n}\nMessage-ID: <{n}@x>\n\nbody {n}\n"
+    );
+    std::fs::write(md.join(sub).join(name), body).unwrap();
+}
+
+/// A folder of `n` messages in `cur/` with assorted flags, and two in `new/`.
+fn populate(md: &Path, n: usize) {
+    for i in 0..n {
+        let flags = ["", "S", "FS", "RS", "T"][i % 5];
+        put(
+            md,
+            "cur",
+            &format!("{}.M{i}P1.host:2,{flags}", 1_700_000_000 + i),
+            i,
+        );
+    }
+    put(md, "new", "1800000000.M1P2.host", n);
+    put(md, "new", "1800000001.M1P2.host", n + 1);
+}
+
+/// What a client sees of the folder: SELECT's answers and every message's UID and flags.
+fn view(c: &mut Client, verb: &str) -> Vec<String> {
+    let mut lines = c.expect(&format!("s {verb} INBOX"), "OK");
+    lines.extend(c.expect("f UID FETCH 1:* (FLAGS)", "OK"));
+    lines
+}
+
+fn index_files(md: &Path) -> Vec<String> {
+    let mut v: Vec<String> = std::fs::read_dir(md)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with("imapd."))
+        .collect();
+    v.sort();
+    v
+}
+
+fn remove_index(md: &Path) {
+    for n in index_files(md) {
+        std::fs::remove_file(md.join(n)).unwrap();
+    }
+}
+
+/// The view of a new read-only session, once from the state and once with it deleted:
+/// the two must agree.
+fn examine_both_ways(dir: &TempDir, md: &Path) -> Vec<String> {
+    let with = view(&mut session(dir, md), "EXAMINE");
+    let saved: Vec<(String, Vec<u8>)> = index_files(md)
+        .into_iter()
+        .map(|n| (n.clone(), std::fs::read(md.join(&n)).unwrap()))
+        .collect();
+    remove_index(md);
+    let without = view(&mut session(dir, md), "EXAMINE");
+    assert_eq!(with, without, "the state changed what a client sees");
+    // Put the state back as it was, so that the next look uses it again.
+    for (n, data) in saved {
+        std::fs::write(md.join(n), data).unwrap();
+    }
+    with
+}
+
+#[test]
+fn an_unchanged_folder_is_served_from_its_state_as_from_the_disk() {
+    let (dir, md) = maildir("state-same");
+    populate(&md, 40);
+    let first = view(&mut session(&dir, &md), "SELECT");
+    assert!(common::has(&first, "* 42 EXISTS"), "{first:?}");
+    assert!(common::has(&first, "* 2 RECENT"), "{first:?}");
+    assert_eq!(
+        index_files(&md),
+        ["imapd.lock", "imapd.recent", "imapd.state"]
+    );
+    age(&md);
+    // The first look after the folder settled records a listing that can be trusted, the
+    // next ones are served from it; both say what the disk says.
+    let second = examine_both_ways(&dir, &md);
+    let third = examine_both_ways(&dir, &md);
+    assert_eq!(second, third);
+    let flagged = third
+        .iter()
+        .filter(|l| l.contains(" FETCH ") && l.contains("\\Flagged"))
+        .count();
+    assert_eq!(flagged, 8, "{third:?}");
+}
+
+#[test]
+fn a_change_in_the_tick_of_the_listing_is_not_missed() {
+    let (dir, md) = maildir("state-tick");
+    populate(&md, 10);
+    let mut c = session(&dir, &md);
+    view(&mut c, "SELECT");
+    drop(c);
+    // Another program sets \Flagged on message 1 and puts the directory's mtime back as it
+    // was: what a change in the same clock tick looks like on a coarse-grained filesystem.
+    let cur = md.join("cur");
+    let before = std::fs::metadata(&cur).unwrap().modified().unwrap();
+    std::fs::rename(
+        cur.join("1700000000.M0P1.host:2,"),
+        cur.join("1700000000.M0P1.host:2,F"),
+    )
+    .unwrap();
+    std::fs::File::open(&cur)
+        .unwrap()
+        .set_modified(before)
+        .unwrap();
+    let after = examine_both_ways(&dir, &md);
+    assert!(
+        after
+            .iter()
+            .any(|l| l.contains("UID 1 ") && l.contains("\\Flagged")),
+        "{after:?}"
+    );
+}
+
+#[test]
+fn changes_by_other_programs_after_the_state_are_seen() {
+    let (dir, md) = maildir("state-others");
+    populate(&md, 20);
+    view(&mut session(&dir, &md), "SELECT");
+    age(&md);
+    examine_both_ways(&dir, &md);
+    // A shell (or Dovecot, or the MTA) flags one message, removes another, delivers one.
+    let cur = md.join("cur");
+    std::fs::rename(
+        cur.join("1700000003.M3P1.host:2,RS"),
+        cur.join("1700000003.M3P1.host:2,DRS"),
+    )
+    .unwrap();
+    std::fs::remove_file(cur.join("1700000005.M5P1.host:2,")).unwrap();
+    put(&md, "new", "1800000009.M1P3.host", 99);
+    let v = examine_both_ways(&dir, &md);
+    assert!(common::has(&v, "* 22 EXISTS"), "{v:?}");
+    assert!(
+        v.iter()
+            .any(|l| l.contains("UID 4 ") && l.contains("\\Draft")),
+        "{v:?}"
+    );
+    assert!(!v.iter().any(|l| l.contains("UID 6 ")), "{v:?}");
+    assert!(v.iter().any(|l| l.contains("UID 23 ")), "{v:?}");
+}
+
+#[test]
+fn a_damaged_state_is_ignored() {
+    let (dir, md) = maildir("state-damaged");
+    populate(&md, 15);
+    view(&mut session(&dir, &md), "SELECT");
+    age(&md);
+    let good = examine_both_ways(&dir, &md);
+    let state = md.join("imapd.state");
+    let bytes = std::fs::read(&state).unwrap();
+    // A torn write (kill -9, power loss) and flipped bits.
+    let torn = bytes[..bytes.len() / 2].to_vec();
+    let mut flipped = bytes.clone();
+    flipped[bytes.len() / 3] ^= 1;
+    for (what, data) in [("torn", torn), ("flipped", flipped), ("empty", Vec::new())] {
+        std::fs::write(&state, data).unwrap();
+        let v = view(&mut session(&dir, &md), "EXAMINE");
+        assert_eq!(v, good, "{what} state");
+    }
+}
+
+/// RFC 3501 2.3.2: \Recent is for the first session to see a message; EXAMINE sees but
+/// does not take it (RFC 3501 6.3.2), STATUS counts it (6.3.10).
+#[test]
+fn recent_goes_to_the_first_read_write_session_only() {
+    let (dir, md) = maildir("state-recent");
+    populate(&md, 3);
+    let mut e = session(&dir, &md);
+    let seen = e.expect("s STATUS INBOX (MESSAGES RECENT)", "OK");
+    assert!(
+        common::has(&seen, "* STATUS INBOX (MESSAGES 5 RECENT 2)"),
+        "{seen:?}"
+    );
+    let ex = e.expect("x EXAMINE INBOX", "OK");
+    assert!(common::has(&ex, "* 2 RECENT"), "{ex:?}");
+    drop(e);
+    let mut a = session(&dir, &md);
+    let sel = a.expect("s SELECT INBOX", "OK");
+    assert!(common::has(&sel, "* 2 RECENT"), "{sel:?}");
+    let mut b = session(&dir, &md);
+    let sel = b.expect("s SELECT INBOX", "OK");
+    assert!(common::has(&sel, "* 0 RECENT"), "{sel:?}");
+    // Delivered while both are selected: the first to look has it.
+    put(&md, "new", "1800000005.M1P4.host", 7);
+    let noop = a.expect("n NOOP", "OK");
+    assert!(common::has(&noop, "* 6 EXISTS"), "{noop:?}");
+    assert!(common::has(&noop, "* 3 RECENT"), "{noop:?}");
+    let noop = b.expect("n NOOP", "OK");
+    assert!(common::has(&noop, "* 6 EXISTS"), "{noop:?}");
+    assert!(common::has(&noop, "* 0 RECENT"), "{noop:?}");
+    let st = b.expect("t STATUS INBOX (RECENT)", "OK");
+    assert!(common::has(&st, "* STATUS INBOX (RECENT 0)"), "{st:?}");
+}
+
+/// Deleting every `imapd.*` file before each command, in a session and between sessions,
+/// gives the same transcript as keeping them.
+#[test]
+fn deleting_the_index_at_any_moment_changes_nothing_a_client_sees() {
+    let script = [
+        "a SELECT INBOX",
+        "b UID FETCH 1:* (FLAGS)",
+        "c UID STORE 2:4 +FLAGS (\\Flagged $Work)",
+        "DELIVER",
+        "d NOOP",
+        "e UID STORE 1 +FLAGS (\\Deleted)",
+        "f EXPUNGE",
+        "g UID FETCH 1:* (FLAGS)",
+        "h STATUS INBOX (MESSAGES UIDNEXT UNSEEN RECENT)",
+        "NEW",
+        "i SELECT INBOX",
+        "j UID FETCH 1:* (FLAGS)",
+        "k EXAMINE INBOX",
+    ];
+    let run = |delete: bool| -> Vec<String> {
+        let (dir, md) = maildir(if delete { "state-del" } else { "state-keep" });
+        populate(&md, 12);
+        let mut c = session(&dir, &md);
+        let mut out = Vec::new();
+        for line in script {
+            if delete {
+                remove_index(&md);
+            }
+            match line {
+                "DELIVER" => put(&md, "new", "1800000007.M1P5.host", 50),
+                "NEW" => c = session(&dir, &md),
+                _ => out.extend(c.cmd(line)),
+            }
+        }
+        out
+    };
+    assert_eq!(run(true), run(false));
+}
+
+/// Sessions killed at random moments while they update the state (SELECT after changes,
+/// STORE) leave a folder that the next session serves exactly as the disk says.
+#[test]
+fn sessions_killed_while_updating_the_state_leave_a_servable_folder() {
+    let (dir, md) = maildir("state-kill");
+    populate(&md, 3000);
+    view(&mut session(&dir, &md), "SELECT");
+    let mut seed = 0x2545_f491_4f6c_dd1du64;
+    for round in 0..12 {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        let mut c = session(&dir, &md);
+        c.send_line(&format!(
+            "a SELECT INBOX\r\nb UID STORE {}:* +FLAGS (\\Answered)\r\nc SELECT INBOX\r\n\
+             d UID STORE 1:* -FLAGS (\\Answered)",
+            1 + seed % 2000
+        ));
+        std::thread::sleep(Duration::from_micros(seed % 60_000));
+        // SIGKILL: no chance to finish a write.
+        unsafe { libc::kill(c.pid() as i32, libc::SIGKILL) };
+        drop(c);
+        let v = examine_both_ways(&dir, &md);
+        assert!(
+            common::has(&v, "* 3002 EXISTS"),
+            "round {round}: {:?}",
+            &v[..3]
+        );
+    }
+}
