@@ -101,6 +101,12 @@ impl Input {
         self.start < self.end
     }
 
+    /// Whether a whole line already read waits to be used: the next command's first line
+    /// can then be had without waiting for the client.
+    pub fn has_line(&self) -> bool {
+        memchr::memchr(b'\n', &self.buf[self.start..self.end]).is_some()
+    }
+
     /// Total bytes read so far.
     pub fn bytes_read(&self) -> u64 {
         self.count
