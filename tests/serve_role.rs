@@ -415,6 +415,41 @@ fn nothing_after_logout() {
     assert_eq!(c.wait().code(), Some(0));
 }
 
+// RFC 3501 5.5: responses to pipelined commands are gathered into few writes, but never
+// held back while the server waits for the client: before a synchronizing literal's `+`
+// (RFC 3501 7.5) and IDLE's (RFC 2177), the responses to the commands before them arrive.
+#[test]
+fn pipelined_responses_arrive_before_the_server_waits() {
+    let (dir, md) = maildir("pipelined");
+    let mut c = session(&dir, &md);
+    c.send(b"a NOOP\r\nb NOOP\r\nc APPEND INBOX {8}\r\n");
+    let lines = c.until_tagged("b");
+    assert!(tagged(&lines).starts_with("b OK"), "{lines:?}");
+    let l = c.line();
+    assert!(l.starts_with("+ "), "{l:?}");
+    c.send(b"Subject:\r\n");
+    let lines = c.until_tagged("c");
+    assert!(tagged(&lines).starts_with("c OK"), "{lines:?}");
+    c.send(b"d SELECT INBOX\r\ne IDLE\r\n");
+    let lines = c.until_tagged("d");
+    assert!(tagged(&lines).starts_with("d OK"), "{lines:?}");
+    let l = c.line();
+    assert!(l.starts_with("+ "), "{l:?}");
+    c.send(b"DONE\r\n");
+    let lines = c.until_tagged("e");
+    assert!(tagged(&lines).starts_with("e OK"), "{lines:?}");
+    // Fifty pipelined commands, one write: every response, in order.
+    let many: String = (1..=50).map(|i| format!("f{i} NOOP\r\n")).collect();
+    c.send(many.as_bytes());
+    for i in 1..=50 {
+        let lines = c.until_tagged(&format!("f{i}"));
+        assert!(tagged(&lines).starts_with(&format!("f{i} OK")), "{lines:?}");
+    }
+    c.send_line("z LOGOUT");
+    let _ = c.rest();
+    assert_eq!(c.wait().code(), Some(0));
+}
+
 // DESIGN 1: once the session started, the serve role exits 0 however it ends; exit 1 would
 // mean "password refused" to the login role. Client hangs up, with and without a mailbox
 // selected, and after a half-sent command.

@@ -3,7 +3,9 @@
 //! is never written in place, and a message that does not arrive whole never leaves `tmp/`.
 //!
 //! Content arrives with CRLF line ends (IMAP) and is stored with LF (Maildir); the name
-//! records both sizes: `,S=` on disk, `,W=` as served with CRLF.
+//! records both sizes: `,S=` on disk, `,W=` as served with CRLF. The converted bytes are
+//! gathered and written in large chunks: one `write(2)` per line made a 10 MB message cost
+//! 130,000 system calls.
 
 use std::fs::File;
 use std::io::{self, Write};
@@ -17,6 +19,11 @@ use super::flags::{rename, MessageFlags};
 use super::MaildirError;
 
 static SEQUENCE: AtomicU32 = AtomicU32::new(0);
+
+/// How many converted bytes are gathered before they are written. A MULTIAPPEND keeps up to
+/// 500 messages open, so the buffer is let go at each [`flush`](Write::flush), which the
+/// parser calls at the end of each literal.
+const CHUNK: usize = 256 << 10;
 
 /// A unique name for a new file: `<secs>.M<usec>P<pid>Q<n>.<host>` (the Maildir page's
 /// recommendation; `/` and `:` in the host name become `\057` and `\072`).
@@ -43,6 +50,8 @@ pub fn unique_name() -> String {
 pub struct TmpFile {
     path: PathBuf,
     file: Option<File>,
+    /// Converted bytes not yet written.
+    buf: Vec<u8>,
     unique: String,
     stored: u64,
     served: u64,
@@ -65,6 +74,7 @@ impl TmpFile {
         Ok(TmpFile {
             path,
             file: Some(file),
+            buf: Vec::new(),
             unique,
             stored: 0,
             served: 0,
@@ -77,17 +87,32 @@ impl TmpFile {
         if bytes.is_empty() {
             return Ok(());
         }
-        let file = self.file.as_mut().ok_or(io::ErrorKind::BrokenPipe)?;
-        file.write_all(bytes)?;
+        if self.file.is_none() {
+            return Err(io::ErrorKind::BrokenPipe.into());
+        }
+        if self.buf.capacity() == 0 {
+            self.buf.reserve_exact(CHUNK);
+        }
+        self.buf.extend_from_slice(bytes);
         self.stored += bytes.len() as u64;
         // Served size: every LF not after a CR gains a CR.
-        let mut prev = self.last;
-        for &b in bytes {
-            self.served += 1 + u64::from(b == b'\n' && prev != b'\r');
-            prev = b;
+        let bare = memchr::memchr_iter(b'\n', bytes)
+            .filter(|&i| if i == 0 { self.last } else { bytes[i - 1] } != b'\r')
+            .count();
+        self.served += bytes.len() as u64 + bare as u64;
+        self.last = bytes[bytes.len() - 1];
+        if self.buf.len() >= CHUNK {
+            self.write_out()?;
         }
-        self.last = prev;
         Ok(())
+    }
+
+    /// Writes the gathered bytes to the file.
+    fn write_out(&mut self) -> io::Result<()> {
+        let file = self.file.as_mut().ok_or(io::ErrorKind::BrokenPipe)?;
+        let written = file.write_all(&self.buf);
+        self.buf.clear();
+        written
     }
 
     /// Syncs the file, links it into `cur/` of `target` with `flags`, sets its mtime (the
@@ -102,6 +127,7 @@ impl TmpFile {
         if std::mem::take(&mut self.pending_cr) {
             self.put(b"\r").map_err(MaildirError::io(&self.path))?;
         }
+        self.write_out().map_err(MaildirError::io(&self.path))?;
         let file = self.file.take().expect("open until committed");
         // The content is on disk before its name appears in cur/.
         file.sync_all().map_err(MaildirError::io(&self.path))?;
@@ -266,8 +292,11 @@ impl Write for TmpFile {
         Ok(data.len())
     }
 
+    /// Writes what is gathered and lets the buffer go (a held-back CR stays held back).
     fn flush(&mut self) -> io::Result<()> {
-        Ok(())
+        let written = self.write_out();
+        self.buf = Vec::new();
+        written
     }
 }
 
@@ -335,6 +364,42 @@ mod tests {
         assert!(!stale.exists() && fresh.exists());
         assert!(!grave.exists() && other.exists());
         std::fs::remove_dir(&other).unwrap();
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn a_message_larger_than_the_buffer_arrives_whole() {
+        let dir = std::env::temp_dir().join(format!("imapd-deliver-big-{}", std::process::id()));
+        for sub in ["tmp", "new", "cur"] {
+            std::fs::create_dir_all(dir.join(sub)).unwrap();
+        }
+        // Lines of varying length, so CRLFs fall across the chunk boundaries, written in
+        // pieces that split some of them, and a bare CR in each hundredth line.
+        let mut wire = Vec::new();
+        let mut want = Vec::new();
+        for i in 0..40_000usize {
+            let line = vec![b'a' + (i % 26) as u8; i % 97];
+            wire.extend_from_slice(&line);
+            want.extend_from_slice(&line);
+            if i % 100 == 0 {
+                wire.extend_from_slice(b"\rx");
+                want.extend_from_slice(b"\rx");
+            }
+            wire.extend_from_slice(b"\r\n");
+            want.push(b'\n');
+        }
+        let mut t = TmpFile::create(&dir).unwrap();
+        for piece in wire.chunks(16_383) {
+            t.write_all(piece).unwrap();
+        }
+        t.flush().unwrap();
+        let name = t.commit(&dir, MessageFlags::default(), None).unwrap();
+        let name = String::from_utf8(name).unwrap();
+        assert!(
+            name.ends_with(&format!(",S={},W={}:2,", want.len(), wire.len())),
+            "{name}"
+        );
+        assert!(std::fs::read(dir.join("cur").join(&name)).unwrap() == want);
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }

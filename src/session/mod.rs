@@ -146,7 +146,15 @@ impl Session {
                 let _ = self.conn.output.write_all(bye);
                 e.to_string()
             });
-            let flushed = self.conn.output.flush();
+            // Pipelined commands (RFC 3501 5.5) get their responses in as few writes as the
+            // buffer allows: the flush waits until the next command is not already here.
+            // Whatever then waits for the client (a literal's `+`, IDLE) flushes first.
+            let more = step.is_ok() && !self.done && self.conn.input.has_line();
+            let flushed = if more {
+                Ok(())
+            } else {
+                self.conn.output.flush()
+            };
             match (step, flushed) {
                 (Err(why), _) => return why,
                 (Ok(()), Err(e)) => return e.to_string(),

@@ -63,15 +63,20 @@ pub struct Input {
     start: usize,
     end: usize,
     readahead: bool,
+    /// Without read-ahead, whether the descriptor is a socket whose waiting bytes can be
+    /// looked at before they are taken (`MSG_PEEK`); a pipe is read one byte at a time.
+    peek: bool,
     timeout: Duration,
     deadline: Option<Instant>,
     count: u64,
 }
 
 impl Input {
-    /// `readahead: false` reads a line one byte at a time, so that nothing past the current
-    /// command is ever taken from the descriptor: the pre-auth role hands the descriptor to
-    /// another program (or to TLS) right after a command, and read-ahead would be lost.
+    /// `readahead: false` never takes from the descriptor anything past the current line or
+    /// literal: the pre-auth role hands the descriptor to another program (or to TLS) right
+    /// after a command, and read-ahead would be lost. On a socket a line is then found by
+    /// peeking at what has arrived and taking it up to its LF; elsewhere it is read one byte
+    /// at a time (two system calls a byte).
     pub fn new(fd: OwnedFd, timeout: Duration, readahead: bool) -> Input {
         Input {
             fd,
@@ -79,6 +84,7 @@ impl Input {
             start: 0,
             end: 0,
             readahead,
+            peek: !readahead,
             timeout,
             deadline: None,
             count: 0,
@@ -99,6 +105,12 @@ impl Input {
     /// Whether bytes already read wait to be used (then there is no need to poll).
     pub fn has_buffered(&self) -> bool {
         self.start < self.end
+    }
+
+    /// Whether a whole line already read waits to be used: the next command's first line
+    /// can then be had without waiting for the client.
+    pub fn has_line(&self) -> bool {
+        memchr::memchr(b'\n', &self.buf[self.start..self.end]).is_some()
     }
 
     /// Total bytes read so far.
@@ -131,7 +143,9 @@ impl Input {
         std::mem::replace(&mut self.fd, fd)
     }
 
-    fn fill(&mut self, want: usize) -> Result<(), ReadError> {
+    /// Reads what has arrived: as much as fits, but without read-ahead at most `want` bytes
+    /// and, for a `line`, nothing past its LF.
+    fn fill(&mut self, want: usize, line: bool) -> Result<(), ReadError> {
         if self.start == self.end {
             self.start = 0;
             self.end = 0;
@@ -167,7 +181,30 @@ impl Input {
                 Err(e) => return Err(ReadError::Os(e)),
             }
             let end = self.end;
-            match rustix::io::read(&self.fd, &mut self.buf[end..end + room]) {
+            let mut take = room;
+            if self.peek && line {
+                match rustix::net::recv(
+                    &self.fd,
+                    &mut self.buf[end..end + room],
+                    rustix::net::RecvFlags::PEEK,
+                ) {
+                    Ok((_, 0)) => return Err(ReadError::Eof),
+                    Ok((_, n)) => {
+                        let seen = &self.buf[end..end + n.min(room)];
+                        take = memchr::memchr(b'\n', seen).map_or(seen.len(), |i| i + 1);
+                    }
+                    Err(Errno::NOTSOCK) => {
+                        self.peek = false;
+                        take = 1;
+                    }
+                    Err(Errno::INTR) | Err(Errno::AGAIN) => continue,
+                    Err(Errno::CONNRESET) => return Err(ReadError::Eof),
+                    Err(e) => return Err(ReadError::Os(e)),
+                }
+            } else if !self.readahead && line {
+                take = 1;
+            }
+            match rustix::io::read(&self.fd, &mut self.buf[end..end + take]) {
                 Ok(0) => return Err(ReadError::Eof),
                 Ok(n) => {
                     self.end += n;
@@ -187,7 +224,7 @@ impl Input {
         let mut tail: Option<Vec<u8>> = None;
         loop {
             if self.start == self.end {
-                self.fill(1)?;
+                self.fill(usize::MAX, true)?;
             }
             let avail = &self.buf[self.start..self.end];
             let (chunk, done) = match memchr::memchr(b'\n', avail) {
@@ -227,7 +264,7 @@ impl Input {
     pub fn read_exact(&mut self, out: &mut Vec<u8>, mut n: usize) -> Result<(), ReadError> {
         while n > 0 {
             if self.start == self.end {
-                self.fill(n)?;
+                self.fill(n, false)?;
             }
             let take = n.min(self.end - self.start);
             out.extend_from_slice(&self.buf[self.start..self.start + take]);
@@ -247,7 +284,7 @@ impl Input {
         let mut failed = None;
         while n > 0 {
             if self.start == self.end {
-                self.fill(n.min(usize::MAX as u64) as usize)?;
+                self.fill(n.min(usize::MAX as u64) as usize, false)?;
             }
             let take = n.min((self.end - self.start) as u64) as usize;
             if failed.is_none() {
@@ -265,7 +302,7 @@ impl Input {
     pub fn discard(&mut self, mut n: u64) -> Result<(), ReadError> {
         while n > 0 {
             if self.start == self.end {
-                self.fill(n.min(usize::MAX as u64) as usize)?;
+                self.fill(n.min(usize::MAX as u64) as usize, false)?;
             }
             let take = n.min((self.end - self.start) as u64) as usize;
             self.start += take;
@@ -305,11 +342,29 @@ mod tests {
         (Input::new(r, Duration::from_secs(5), readahead), w)
     }
 
+    /// An input reading `data` from a UNIX socket; the other end is returned.
+    fn socket_input_of(data: &[u8], readahead: bool) -> (Input, OwnedFd) {
+        use rustix::net::{socketpair, AddressFamily, SocketFlags, SocketType};
+        let (ours, theirs) = socketpair(
+            AddressFamily::UNIX,
+            SocketType::STREAM,
+            SocketFlags::CLOEXEC,
+            None,
+        )
+        .unwrap();
+        assert_eq!(rustix::io::write(&theirs, data).unwrap(), data.len());
+        (Input::new(ours, Duration::from_secs(5), readahead), theirs)
+    }
+
     #[test]
     fn wipe_used_clears_a_password_literal_and_keeps_unread_bytes() {
-        for readahead in [false, true] {
-            let (mut input, _w) =
-                input_of(b"a LOGIN joe {9}\r\nhunter2xy\r\nb NOOP\r\n", readahead);
+        for (readahead, socket) in [(false, false), (true, false), (false, true)] {
+            let data = b"a LOGIN joe {9}\r\nhunter2xy\r\nb NOOP\r\n";
+            let (mut input, _w) = if socket {
+                socket_input_of(data, readahead)
+            } else {
+                input_of(data, readahead)
+            };
             let mut line = Vec::new();
             input.read_line(&mut line, 100).unwrap();
             let mut literal = Vec::new();
@@ -327,6 +382,29 @@ mod tests {
             input.read_line(&mut line, 100).unwrap();
             assert_eq!(line, b"b NOOP\r\n", "readahead {readahead}");
         }
+    }
+
+    #[test]
+    fn without_readahead_a_socket_gives_up_nothing_past_the_line_or_literal() {
+        let (mut input, _theirs) =
+            socket_input_of(b"a LOGIN joe {3}\r\nabc\r\nb STARTTLS\r\nafter", false);
+        let mut line = Vec::new();
+        input.read_line(&mut line, 100).unwrap();
+        assert_eq!(line, b"a LOGIN joe {3}\r\n");
+        let mut literal = Vec::new();
+        input.read_exact(&mut literal, 3).unwrap();
+        assert_eq!(literal, b"abc");
+        line.clear();
+        input.read_line(&mut line, 100).unwrap();
+        assert_eq!(line, b"\r\n");
+        line.clear();
+        input.read_line(&mut line, 100).unwrap();
+        assert_eq!(line, b"b STARTTLS\r\n");
+        assert!(!input.has_buffered());
+        // What follows is still on the descriptor, for whoever takes it over.
+        let mut rest = [0u8; 16];
+        let n = rustix::io::read(input.fd(), &mut rest).unwrap();
+        assert_eq!(&rest[..n], b"after");
     }
 
     #[test]

@@ -439,7 +439,7 @@ impl<'c> Parser<'c> {
     }
 
     /// A literal or literal8 whose bytes go to `w` instead of memory (APPEND's message, which
-    /// RFC 3516 lets be binary), up to `max` bytes. Returns its length.
+    /// RFC 3516 lets be binary), up to `max` bytes, then flushes `w`. Returns its length.
     pub fn literal_into(&mut self, w: &mut impl Write, max: u64) -> Result<u64, ParseError> {
         let lit = match self.pending {
             Some(l) if l.at == self.pos => l,
@@ -458,7 +458,11 @@ impl<'c> Parser<'c> {
             self.conn.output.flush()?;
         }
         self.pending = None;
-        let failed = self.conn.input.copy_to(w, lit.len)?;
+        let mut failed = self.conn.input.copy_to(w, lit.len)?;
+        if failed.is_none() {
+            // A buffering writer's own error (a full disk) shows here at the latest.
+            failed = w.flush().err();
+        }
         self.total = 0;
         self.next_line()?;
         match failed {
