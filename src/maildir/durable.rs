@@ -48,6 +48,18 @@ pub fn sync_dir(dir: &Path) -> Result<(), MaildirError> {
 /// name (two processes never write into one) in the `tmp/` beside the target, where a
 /// crash's leftover goes with the 36-hour cleaning; beside the target when there is none.
 pub fn replace(target: &Path, data: &[u8]) -> Result<(), MaildirError> {
+    install(target, data, true)
+}
+
+/// Replaces `target` as [`replace`] does, atomically but not durably: readers see the old
+/// file or the new one whole, but after a crash either may be there. Only for files where
+/// an older copy costs nothing (`imapd.recent`: a message \Recent once more), and that
+/// change too often to pay two fsyncs each time.
+pub fn replace_atomically(target: &Path, data: &[u8]) -> Result<(), MaildirError> {
+    install(target, data, false)
+}
+
+fn install(target: &Path, data: &[u8], durable: bool) -> Result<(), MaildirError> {
     let dir = parent(target);
     let mut tmp_name = std::ffi::OsString::from(super::deliver::unique_name());
     tmp_name.push(".");
@@ -64,9 +76,15 @@ pub fn replace(target: &Path, data: &[u8]) -> Result<(), MaildirError> {
         .create_new(true)
         .mode(0o600)
         .open(&tmp)
-        .and_then(|mut f| write_synced(&mut f, data))
+        .and_then(|mut f| match durable {
+            true => write_synced(&mut f, data),
+            false => f.write_all(data),
+        })
         .map_err(MaildirError::io(&tmp))
-        .and_then(|_| rename_synced(&tmp, target));
+        .and_then(|_| match durable {
+            true => rename_synced(&tmp, target),
+            false => std::fs::rename(&tmp, target).map_err(MaildirError::io(target)),
+        });
     if written.is_err() {
         let _ = std::fs::remove_file(&tmp);
     }

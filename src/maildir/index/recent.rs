@@ -4,8 +4,12 @@
 //!
 //! A file of its own, 12 bytes, because it changes whenever a read-write session sees new
 //! mail, its own APPENDs included: rewriting the whole listing then would cost more than
-//! the next SELECT saves. Replaced durably under the index lock, checked by CRC-32; when it
-//! is missing or damaged, the messages still in `new/` are the ones no session has seen.
+//! the next SELECT saves. Replaced whole under the index lock and checked by CRC-32, but not
+//! synced: after a crash an older copy only makes some messages \Recent once more, which
+//! RFC 3501 2.3.2 allows ("if it is not possible to determine ..., that message SHOULD be
+//! considered recent"), and two fsyncs for every new message cost the sessions of a busy
+//! folder more than that. When it is missing or damaged, the messages still in `new/` are
+//! the ones no session has seen.
 
 use std::path::Path;
 
@@ -38,7 +42,7 @@ pub fn claim(
             let mut data = uidvalidity.to_le_bytes().to_vec();
             data.extend_from_slice(&next_uid.to_le_bytes());
             data.extend_from_slice(&crc32fast::hash(&data).to_le_bytes());
-            durable::replace(&dir.join(FILE), &data)?;
+            durable::replace_atomically(&dir.join(FILE), &data)?;
         }
         Ok(recorded.unwrap_or(fallback))
     })
