@@ -65,7 +65,10 @@ pub fn ensure(root: &Path) -> Result<(), MaildirError> {
     builder.mode(0o700).recursive(true);
     for sub in ["tmp", "new", "cur"] {
         let dir = root.join(sub);
-        builder.create(&dir).map_err(MaildirError::io(&dir))?;
+        // Nearly always there: one stat instead of mkdir's EEXIST and then a stat.
+        if !dir.is_dir() {
+            builder.create(&dir).map_err(MaildirError::io(&dir))?;
+        }
     }
     Ok(())
 }
