@@ -7,3 +7,4 @@
 //! listing, the first UID not yet \Recent, MODSEQs). Any of them may be deleted or damaged
 //! at any moment: the directories and `dovecot-uidlist` always win, and what is missing is
 //! rebuilt, at the cost of time only.
+pub mod cache;

@@ -1,0 +1,408 @@
+//! What the cache holds of one message, in three entries under three keys (the part's
+//! letter, then the unique name), so that each command reads only what it uses:
+//!
+//! - [`Part::Keys`] ([`Facts`]): INTERNALDATE as seen when cached, the sizes when the
+//!   whole message was read, and the SORT and THREAD keys: a few hundred bytes.
+//! - [`Part::Header`] ([`HeaderPart`]): the kept header fields ([`fields`]) and the
+//!   ENVELOPE response text.
+//! - [`Part::Whole`] ([`WholePart`]): the BODY and BODYSTRUCTURE response texts.
+//!
+//! The first two come from the header alone, so SORT and THREAD, which read only headers,
+//! fill them; the third needs the whole message. Each entry is `VERSION | sum | payload`;
+//! an entry of another version, or whose sum fails, is a miss.
+
+use super::checksum::sum;
+use crate::message::keys::Keys;
+use crate::message::part::Part as Tree;
+use crate::message::{bodystructure, crlf, envelope, fields};
+
+/// Changes whenever an encoding below changes, or what goes into one (a response text).
+const VERSION: u8 = 1;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Part {
+    Keys,
+    Header,
+    Whole,
+}
+
+/// Every part, in the order a merge copies them.
+pub const PARTS: [Part; 3] = [Part::Keys, Part::Header, Part::Whole];
+
+/// Makes `key` the cache key of `part` of the message whose unique name is `unique`.
+pub fn key_into(key: &mut Vec<u8>, part: Part, unique: &[u8]) {
+    key.clear();
+    key.push(match part {
+        Part::Keys => b'K',
+        Part::Header => b'H',
+        Part::Whole => b'W',
+    });
+    key.extend_from_slice(unique);
+}
+
+/// The entry holding `payload`.
+pub fn seal(payload: Vec<u8>) -> Vec<u8> {
+    let mut v = Vec::with_capacity(payload.len() + 9);
+    v.push(VERSION);
+    v.extend_from_slice(&sum(&payload).to_le_bytes());
+    v.extend_from_slice(&payload);
+    v
+}
+
+/// The payload of `entry`, if it is of this version and intact.
+fn open(entry: &[u8]) -> Option<&[u8]> {
+    let (&version, rest) = entry.split_first()?;
+    if version != VERSION || rest.len() < 8 {
+        return None;
+    }
+    let (stored, payload) = rest.split_at(8);
+    let mut s = [0u8; 8];
+    s.copy_from_slice(stored);
+    (sum(payload) == u64::from_le_bytes(s)).then_some(payload)
+}
+
+/// Whether `entry` is one this version reads.
+pub fn intact(entry: &[u8]) -> bool {
+    open(entry).is_some()
+}
+
+/// Sizes of the message file.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Sizes {
+    /// As served, with CRLF line ends (RFC822.SIZE).
+    pub served: u64,
+    /// As stored.
+    pub stored: u64,
+}
+
+impl Sizes {
+    /// The sizes of the whole message `msg`.
+    pub fn of(msg: &[u8]) -> Sizes {
+        Sizes {
+            served: crlf::served_len(msg, 0..msg.len()),
+            stored: msg.len() as u64,
+        }
+    }
+}
+
+/// The [`Part::Keys`] entry.
+#[derive(Clone, Debug)]
+pub struct Facts {
+    /// INTERNALDATE in seconds since the epoch, as the file's mtime was when cached.
+    pub internal_date: i64,
+    pub sizes: Option<Sizes>,
+    /// With the thread links always.
+    pub keys: Keys,
+}
+
+/// Which of the keys a reader wants decoded: the others are left empty.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Want {
+    /// The base subject.
+    pub subject: bool,
+    /// From, To, Cc.
+    pub addresses: bool,
+    /// Message-ID and the parents' ids.
+    pub links: bool,
+}
+
+impl Want {
+    pub const ALL: Want = Want {
+        subject: true,
+        addresses: true,
+        links: true,
+    };
+}
+
+impl Facts {
+    /// The facts of the message whose header is `hdr`.
+    pub fn of(hdr: &[u8], internal_date: i64, sizes: Option<Sizes>) -> Facts {
+        Facts {
+            internal_date,
+            sizes,
+            keys: Keys::of(hdr, true),
+        }
+    }
+
+    pub fn encode(&self) -> Vec<u8> {
+        let mut w = Vec::with_capacity(256);
+        w.extend_from_slice(&self.internal_date.to_le_bytes());
+        match self.sizes {
+            Some(s) => {
+                w.push(1);
+                w.extend_from_slice(&s.served.to_le_bytes());
+                w.extend_from_slice(&s.stored.to_le_bytes());
+            }
+            None => w.push(0),
+        }
+        let k = &self.keys;
+        match k.sent {
+            Some(t) => {
+                w.push(1);
+                w.extend_from_slice(&t.to_le_bytes());
+            }
+            None => w.push(0),
+        }
+        w.push(u8::from(k.reply));
+        for s in [&k.subject, &k.from, &k.to, &k.cc] {
+            bytes(&mut w, s.as_bytes());
+        }
+        match &k.id {
+            Some(id) => {
+                w.push(1);
+                bytes(&mut w, id);
+            }
+            None => w.push(0),
+        }
+        w.extend_from_slice(&(k.parents.len() as u32).to_le_bytes());
+        for p in &k.parents {
+            bytes(&mut w, p);
+        }
+        seal(w)
+    }
+
+    /// The facts in `entry`, with only the keys `want` says; `None` for a damaged entry.
+    pub fn decode(entry: &[u8], want: Want) -> Option<Facts> {
+        let mut r = Reader(open(entry)?);
+        let internal_date = r.i64()?;
+        let sizes = match r.u8()? {
+            0 => None,
+            _ => Some(Sizes {
+                served: r.u64()?,
+                stored: r.u64()?,
+            }),
+        };
+        let sent = match r.u8()? {
+            0 => None,
+            _ => Some(r.i64()?),
+        };
+        let reply = r.u8()? != 0;
+        let mut text = |keep: bool| -> Option<String> {
+            let b = r.bytes()?;
+            Some(if keep {
+                String::from_utf8(b.to_vec()).ok()?
+            } else {
+                String::new()
+            })
+        };
+        let subject = text(want.subject)?;
+        let from = text(want.addresses)?;
+        let to = text(want.addresses)?;
+        let cc = text(want.addresses)?;
+        let id = match r.u8()? {
+            0 => None,
+            _ => Some(r.bytes()?.to_vec()),
+        };
+        let mut parents = Vec::new();
+        if want.links {
+            let n = r.u32()?;
+            for _ in 0..n {
+                parents.push(r.bytes()?.to_vec());
+            }
+        }
+        Some(Facts {
+            internal_date,
+            sizes,
+            keys: Keys {
+                sent,
+                subject,
+                reply,
+                from,
+                to,
+                cc,
+                id: id.filter(|_| want.links),
+                parents,
+            },
+        })
+    }
+}
+
+/// The [`Part::Header`] entry.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HeaderPart {
+    /// The kept fields ([`fields::keep`]).
+    pub fields: Vec<u8>,
+    /// Whether the header ends with a line end (then HEADER.FIELDS ends with a blank line).
+    pub blank: bool,
+    /// The ENVELOPE response text.
+    pub envelope: Vec<u8>,
+}
+
+impl HeaderPart {
+    /// The entry for the message whose header is `hdr`.
+    pub fn of(hdr: &[u8]) -> HeaderPart {
+        let mut envelope = Vec::new();
+        let _ = envelope::write(&mut envelope, hdr);
+        HeaderPart {
+            fields: fields::keep(hdr),
+            blank: hdr.ends_with(b"\n"),
+            envelope,
+        }
+    }
+
+    pub fn encode(&self) -> Vec<u8> {
+        let mut w = Vec::with_capacity(self.fields.len() + self.envelope.len() + 9);
+        w.push(u8::from(self.blank));
+        bytes(&mut w, &self.fields);
+        bytes(&mut w, &self.envelope);
+        seal(w)
+    }
+
+    pub fn decode(entry: &[u8]) -> Option<HeaderPart> {
+        let mut r = Reader(open(entry)?);
+        Some(HeaderPart {
+            blank: r.u8()? != 0,
+            fields: r.bytes()?.to_vec(),
+            envelope: r.bytes()?.to_vec(),
+        })
+    }
+}
+
+/// The [`Part::Whole`] entry.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct WholePart {
+    /// The BODY response text.
+    pub body: Vec<u8>,
+    /// The BODYSTRUCTURE response text.
+    pub bodystructure: Vec<u8>,
+}
+
+impl WholePart {
+    /// The entry for the message `msg`, whose structure is `tree`.
+    pub fn of(msg: &[u8], tree: &Tree) -> WholePart {
+        let (mut body, mut bodystructure) = (Vec::new(), Vec::new());
+        let _ = bodystructure::write(&mut body, msg, tree, false);
+        let _ = bodystructure::write(&mut bodystructure, msg, tree, true);
+        WholePart {
+            body,
+            bodystructure,
+        }
+    }
+
+    pub fn encode(&self) -> Vec<u8> {
+        let mut w = Vec::with_capacity(self.body.len() + self.bodystructure.len() + 8);
+        bytes(&mut w, &self.body);
+        bytes(&mut w, &self.bodystructure);
+        seal(w)
+    }
+
+    pub fn decode(entry: &[u8]) -> Option<WholePart> {
+        let mut r = Reader(open(entry)?);
+        Some(WholePart {
+            body: r.bytes()?.to_vec(),
+            bodystructure: r.bytes()?.to_vec(),
+        })
+    }
+}
+
+/// `len (u32 LE) | bytes`. Entries are bounded by [`super::MAX_ENTRY`], far below 4 GiB.
+fn bytes(w: &mut Vec<u8>, b: &[u8]) {
+    w.extend_from_slice(&(b.len() as u32).to_le_bytes());
+    w.extend_from_slice(b);
+}
+
+/// Reads a payload front to back; `None` past its end.
+struct Reader<'a>(&'a [u8]);
+
+impl<'a> Reader<'a> {
+    fn take(&mut self, n: usize) -> Option<&'a [u8]> {
+        if self.0.len() < n {
+            return None;
+        }
+        let (head, rest) = self.0.split_at(n);
+        self.0 = rest;
+        Some(head)
+    }
+
+    fn array<const N: usize>(&mut self) -> Option<[u8; N]> {
+        let mut a = [0u8; N];
+        a.copy_from_slice(self.take(N)?);
+        Some(a)
+    }
+
+    fn u8(&mut self) -> Option<u8> {
+        Some(self.take(1)?[0])
+    }
+
+    fn u32(&mut self) -> Option<u32> {
+        self.array().map(u32::from_le_bytes)
+    }
+
+    fn u64(&mut self) -> Option<u64> {
+        self.array().map(u64::from_le_bytes)
+    }
+
+    fn i64(&mut self) -> Option<i64> {
+        self.array().map(i64::from_le_bytes)
+    }
+
+    fn bytes(&mut self) -> Option<&'a [u8]> {
+        let n = self.u32()? as usize;
+        self.take(n)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::message::part;
+
+    const MSG: &[u8] = b"From: Ann <a@b.example>\nTo: c@d.example\nSubject: Re: hello\nDate: Tue, 1 Feb 2022 10:00:00 +0100\nMessage-ID: <1@x>\nReferences: <0@x>\nX-Other: y\n\nbody\n";
+
+    #[test]
+    fn entries_read_back_as_written() {
+        let hdr = &MSG[..crate::message::header::split(MSG)];
+        let f = Facts::of(hdr, 1_600_000_000, Some(Sizes::of(MSG)));
+        let back = Facts::decode(&f.encode(), Want::ALL).unwrap();
+        assert_eq!(back.internal_date, 1_600_000_000);
+        assert_eq!(
+            back.sizes,
+            Some(Sizes {
+                served: MSG.len() as u64 + 9,
+                stored: MSG.len() as u64
+            })
+        );
+        let (a, b) = (&f.keys, &back.keys);
+        assert_eq!(
+            (&a.subject, a.reply, &a.from, a.sent),
+            (&b.subject, b.reply, &b.from, b.sent)
+        );
+        assert_eq!((&a.id, &a.parents), (&b.id, &b.parents));
+        assert_eq!(b.subject, "HELLO");
+        // Only what is wanted is decoded.
+        let sort = Facts::decode(
+            &f.encode(),
+            Want {
+                subject: true,
+                addresses: false,
+                links: false,
+            },
+        )
+        .unwrap();
+        assert!(
+            sort.keys.from.is_empty() && sort.keys.id.is_none() && sort.keys.parents.is_empty()
+        );
+        let h = HeaderPart::of(hdr);
+        assert!(!h.fields.windows(7).any(|w| w == b"X-Other"));
+        assert_eq!(HeaderPart::decode(&h.encode()), Some(h));
+        let w = WholePart::of(MSG, &part::parse(MSG));
+        assert!(w.bodystructure.starts_with(b"(\"text\" \"plain\""));
+        assert_eq!(WholePart::decode(&w.encode()), Some(w));
+    }
+
+    #[test]
+    fn damaged_or_other_versions_are_misses() {
+        let hdr = &MSG[..crate::message::header::split(MSG)];
+        let good = HeaderPart::of(hdr).encode();
+        for i in 0..good.len() {
+            let mut bad = good.clone();
+            bad[i] ^= 0x10;
+            assert!(HeaderPart::decode(&bad).is_none(), "byte {i}");
+        }
+        for n in 0..good.len() {
+            assert!(HeaderPart::decode(&good[..n]).is_none());
+        }
+        // Sealed but cut inside: the reader stops at the end of the payload.
+        assert!(Facts::decode(&seal(vec![1, 2, 3]), Want::ALL).is_none());
+    }
+}
