@@ -9,11 +9,13 @@
 use std::io::{self, Write};
 
 use super::{failed, Reply};
-use crate::maildir::flags::Flags;
+use crate::maildir::flags::{base, Flags};
+use crate::maildir::index::cache::record::{Facts, HeaderPart, Want, WholePart};
+use crate::maildir::index::cache::Cache;
 use crate::maildir::message_file::{self, window, MessageFile};
 use crate::maildir::MaildirError;
-use crate::message::section::{Section, Text};
-use crate::message::{binary, bodystructure, crlf, envelope, header, part};
+use crate::message::section::{Content, Section, Text};
+use crate::message::{binary, bodystructure, crlf, envelope, fields, header, part};
 use crate::session::Session;
 use crate::wire::{datetime, quote, ParseError, Parser, SequenceSet};
 
@@ -209,6 +211,15 @@ fn section(p: &mut Parser) -> Result<Option<Section>, ParseError> {
 }
 
 pub fn fetch(s: &mut Session, set: &SequenceSet, items: &[Item], uid: bool) -> io::Result<Reply> {
+    let reply = answer(s, set, items, uid);
+    // Also after a failure: what was learnt before it is good.
+    if let Some(sel) = s.selected.as_ref() {
+        sel.cache.finish(sel.messages.iter().map(|m| base(&m.name)));
+    }
+    reply
+}
+
+fn answer(s: &mut Session, set: &SequenceSet, items: &[Item], uid: bool) -> io::Result<Reply> {
     let Some(sel) = s.selected.as_mut() else {
         return Ok(super::NOT_SELECTED.to_string());
     };
@@ -237,6 +248,7 @@ pub fn fetch(s: &mut Session, set: &SequenceSet, items: &[Item], uid: bool) -> i
                 }
         )
     });
+    let cached = Parts::of(&items);
     let out = &mut s.conn.output;
     let mut missing = false;
     let mut unknown_cte = false;
@@ -248,11 +260,15 @@ pub fn fetch(s: &mut Session, set: &SequenceSet, items: &[Item], uid: bool) -> i
             continue;
         }
         let dir = sel.dir.clone();
-        let need = items
-            .iter()
-            .map(|item| item.need(&sel.messages[i].name))
-            .max()
-            .unwrap_or(Need::Nothing);
+        let hit = cached.and_then(|p| Hit::lookup(&sel.cache, p, &sel.messages[i].name));
+        let need = match hit {
+            Some(_) => Need::Nothing,
+            None => items
+                .iter()
+                .map(|item| item.need(&sel.messages[i].name))
+                .max()
+                .unwrap_or(Need::Nothing),
+        };
         let mut file = None;
         if need > Need::Nothing {
             // A copy of the view's message: the rescan after the command tells the client
@@ -274,6 +290,9 @@ pub fn fetch(s: &mut Session, set: &SequenceSet, items: &[Item], uid: bool) -> i
         };
         let msg = read.msg.as_deref();
         let tree = msg.filter(|_| parses).map(part::parse);
+        if let (Some(f), Some(m)) = (file.as_ref(), msg) {
+            learn(&sel.cache, &sel.messages[i].name, f, m, tree.as_ref(), need);
+        }
         // BINARY first: RFC 3516 4.2 answers a part it cannot decode with NO [UNKNOWN-CTE],
         // and this message then gets no FETCH response at all. That needs only the parts'
         // encodings; their content is decoded piece by piece as it is written, never held.
@@ -312,23 +331,44 @@ pub fn fetch(s: &mut Session, set: &SequenceSet, items: &[Item], uid: bool) -> i
                 Item::Flags => write!(out, "FLAGS {}", sel.flag_list(m))?,
                 Item::Uid => write!(out, "UID {}", m.uid)?,
                 Item::InternalDate => {
-                    write!(out, "INTERNALDATE {}", datetime::format(read.internal_date))?
+                    let cached = hit.as_ref().and_then(|h| h.facts.as_ref());
+                    let date = cached.map_or(read.internal_date, |f| f.internal_date);
+                    write!(out, "INTERNALDATE {}", datetime::format(date))?
                 }
-                Item::Size => write!(out, "RFC822.SIZE {}", read.size)?,
+                Item::Size => {
+                    let cached = hit.as_ref().and_then(|h| h.facts.as_ref()?.sizes);
+                    let size = match cached {
+                        // The name's size wins, as it does without the cache.
+                        Some(s) if message_file::size_from_name(&m.name).is_none() => s.served,
+                        _ => read.size,
+                    };
+                    write!(out, "RFC822.SIZE {size}")?
+                }
                 Item::Envelope => {
-                    let msg = msg.expect("read for ENVELOPE");
                     out.write_all(b"ENVELOPE ")?;
-                    envelope::write(out, &msg[..header::split(msg)])?;
+                    match hit.as_ref().and_then(|h| h.header.as_ref()) {
+                        Some(h) => out.write_all(&h.envelope)?,
+                        None => {
+                            let msg = msg.expect("read for ENVELOPE");
+                            envelope::write(out, &msg[..header::split(msg)])?;
+                        }
+                    }
                 }
                 Item::Structure { extended } => {
-                    let msg = msg.expect("read for BODYSTRUCTURE");
-                    let tree = tree.as_ref().expect("parsed for BODYSTRUCTURE");
                     out.write_all(if *extended {
                         b"BODYSTRUCTURE "
                     } else {
                         b"BODY "
                     })?;
-                    bodystructure::write(out, msg, tree, *extended)?;
+                    match hit.as_ref().and_then(|h| h.whole.as_ref()) {
+                        Some(w) if *extended => out.write_all(&w.bodystructure)?,
+                        Some(w) => out.write_all(&w.body)?,
+                        None => {
+                            let msg = msg.expect("read for BODYSTRUCTURE");
+                            let tree = tree.as_ref().expect("parsed for BODYSTRUCTURE");
+                            bodystructure::write(out, msg, tree, *extended)?;
+                        }
+                    }
                 }
                 Item::Binary {
                     part: numbers,
@@ -393,14 +433,23 @@ pub fn fetch(s: &mut Session, set: &SequenceSet, items: &[Item], uid: bool) -> i
                             }
                         }
                         Some(sec) => {
-                            let msg = msg.expect("read for a section");
-                            let tree = tree.as_ref().expect("parsed for a section");
+                            let cached = hit.as_ref().and_then(|h| h.header.as_ref());
+                            let resolved: Option<(Content, &[u8])> = match (cached, &sec.text) {
+                                (Some(h), Some(Text::Fields { names, .. })) => {
+                                    Some((fields::select(&h.fields, h.blank, names), &h.fields))
+                                }
+                                _ => {
+                                    let msg = msg.expect("read for a section");
+                                    let tree = tree.as_ref().expect("parsed for a section");
+                                    sec.resolve(msg, tree).map(|c| (c, msg))
+                                }
+                            };
                             // Converted to CRLF as it is written: the message is held once.
-                            match sec.resolve(msg, tree) {
-                                Some(c) => {
-                                    let (offset, len) = window(*partial, c.served_len(msg));
+                            match resolved {
+                                Some((c, bytes)) => {
+                                    let (offset, len) = window(*partial, c.served_len(bytes));
                                     quote::literal_head(out, len)?;
-                                    c.write(msg, &mut quote::Char8(&mut *out), offset, len)?;
+                                    c.write(bytes, &mut quote::Char8(&mut *out), offset, len)?;
                                 }
                                 None => out.write_all(b"NIL")?,
                             }
@@ -477,6 +526,109 @@ impl<'i> Binary<'i> {
         }
         let (size, nul) = self.measured.unwrap_or_default();
         body.as_ref().map(|b| (b, size, nul))
+    }
+}
+
+/// Which cache entries a FETCH's items are answered from, when every item can be.
+#[derive(Clone, Copy, Debug, Default)]
+struct Parts {
+    /// INTERNALDATE, and RFC822.SIZE when the name has no `,W=`.
+    date: bool,
+    size: bool,
+    /// ENVELOPE, HEADER.FIELDS of kept fields.
+    header: bool,
+    /// BODY, BODYSTRUCTURE.
+    whole: bool,
+}
+
+impl Parts {
+    /// `None` when some item needs the file.
+    fn of(items: &[Item]) -> Option<Parts> {
+        let mut p = Parts::default();
+        for item in items {
+            match item {
+                Item::Flags | Item::Uid => {}
+                Item::InternalDate => p.date = true,
+                Item::Size => p.size = true,
+                Item::Envelope => p.header = true,
+                Item::Structure { .. } => p.whole = true,
+                Item::Body {
+                    section: Some(s), ..
+                } if s.part.is_empty()
+                    && matches!(&s.text, Some(Text::Fields { not: false, names })
+                        if names.iter().all(|n| fields::kept(n))) =>
+                {
+                    p.header = true
+                }
+                _ => return None,
+            }
+        }
+        Some(p)
+    }
+}
+
+/// What the cache holds of one message for this FETCH: every entry its items need.
+struct Hit {
+    facts: Option<Facts>,
+    header: Option<HeaderPart>,
+    whole: Option<WholePart>,
+}
+
+impl Hit {
+    /// `None` when an entry is missing, or nothing is needed from the cache.
+    fn lookup(cache: &Cache, parts: Parts, name: &[u8]) -> Option<Hit> {
+        let size = parts.size && message_file::size_from_name(name).is_none();
+        if !(parts.date || size || parts.header || parts.whole) {
+            return None;
+        }
+        let unique = base(name);
+        let only_dates = Want {
+            subject: false,
+            addresses: false,
+            links: false,
+        };
+        let facts = match parts.date || size {
+            true => Some(
+                cache
+                    .facts(unique, only_dates)
+                    .filter(|f| !size || f.sizes.is_some())?,
+            ),
+            false => None,
+        };
+        let header = match parts.header {
+            true => Some(cache.header(unique)?),
+            false => None,
+        };
+        let whole = match parts.whole {
+            true => Some(cache.whole(unique)?),
+            false => None,
+        };
+        Some(Hit {
+            facts,
+            header,
+            whole,
+        })
+    }
+}
+
+/// Gives the cache what reading message `name` for this FETCH yielded: the entries of its
+/// header, or (when it was read whole and parsed) all of them. A file whose date cannot be
+/// read is left out (the response needs no date).
+fn learn(
+    cache: &Cache,
+    name: &[u8],
+    file: &MessageFile,
+    msg: &[u8],
+    tree: Option<&part::Part>,
+    need: Need,
+) {
+    let Ok(date) = file.internal_date() else {
+        return;
+    };
+    match (need, tree) {
+        (Need::Whole, Some(tree)) => cache.learn_whole(base(name), msg, tree, date),
+        (Need::Header, _) => cache.learn_header(base(name), &msg[..header::split(msg)], date),
+        _ => {}
     }
 }
 

@@ -38,8 +38,10 @@ use std::path::{Path, PathBuf};
 
 use super::super::durable;
 use super::super::MaildirError;
+use crate::message::part::Part as Tree;
 use journal::Entry;
 pub use journal::{MAX_ENTRY, MAX_JOURNAL};
+use record::{Facts, HeaderPart, Part, Sizes, Want, WholePart};
 
 pub const CACHE: &str = "imapd.cache";
 pub const JOURNAL: &str = "imapd.journal";
@@ -48,8 +50,8 @@ const LOCK: &str = "imapd.cache.lock";
 /// Entries are appended once this many bytes wait, and at the end of each command.
 const FLUSH: usize = 1024 * 1024;
 
-/// A journal smaller than this (about 256 entries) is never merged.
-const MIN_MERGE: u64 = 512 * 1024;
+/// A journal smaller than this (the entries of about 200 messages) is never merged.
+const MIN_MERGE: u64 = 256 * 1024;
 
 /// Bytes of cdb values read before its mapping is dropped and made again.
 const REMAP: usize = 16 * 1024 * 1024;
@@ -114,8 +116,8 @@ impl Cache {
         }
     }
 
-    /// The value stored under `key`, if there is a good one.
-    pub fn get(&self, key: &[u8]) -> Option<Vec<u8>> {
+    /// The value stored under `key`, if there is one.
+    fn get(&self, key: &[u8]) -> Option<Vec<u8>> {
         let mut st = self.state.borrow_mut();
         if !st.fresh {
             self.look(&mut st);
@@ -124,7 +126,7 @@ impl Cache {
     }
 
     /// Adds `value` under `key`; a value larger than [`MAX_ENTRY`] is not kept.
-    pub fn put(&self, key: &[u8], value: &[u8]) {
+    fn put(&self, key: &[u8], value: &[u8]) {
         let mut st = self.state.borrow_mut();
         journal::frame(&mut st.batch, key, value);
         if st.batch.len() >= FLUSH {
@@ -150,6 +152,63 @@ impl Cache {
         st.fresh = false;
     }
 
+    /// The [`Facts`] of the message whose unique name is `unique`, with the keys `want`
+    /// says.
+    pub fn facts(&self, unique: &[u8], want: Want) -> Option<Facts> {
+        Facts::decode(&self.get(&key(Part::Keys, unique))?, want)
+    }
+
+    pub fn header(&self, unique: &[u8]) -> Option<HeaderPart> {
+        HeaderPart::decode(&self.get(&key(Part::Header, unique))?)
+    }
+
+    pub fn whole(&self, unique: &[u8]) -> Option<WholePart> {
+        WholePart::decode(&self.get(&key(Part::Whole, unique))?)
+    }
+
+    pub fn put_facts(&self, unique: &[u8], facts: &Facts) {
+        self.put(&key(Part::Keys, unique), &facts.encode());
+    }
+
+    /// Adds what the cache lacks of message `unique` that its header `hdr` gives.
+    pub fn learn_header(&self, unique: &[u8], hdr: &[u8], internal_date: i64) {
+        if !self.has(Part::Keys, unique) {
+            self.put_facts(unique, &Facts::of(hdr, internal_date, None));
+        }
+        if !self.has(Part::Header, unique) {
+            self.put(&key(Part::Header, unique), &HeaderPart::of(hdr).encode());
+        }
+    }
+
+    /// Adds what the cache lacks of message `unique` that the whole message `msg`, whose
+    /// structure is `tree`, gives.
+    pub fn learn_whole(&self, unique: &[u8], msg: &[u8], tree: &Tree, internal_date: i64) {
+        let hdr = &msg[tree.header.clone()];
+        let no = Want {
+            subject: false,
+            addresses: false,
+            links: false,
+        };
+        if self.facts(unique, no).and_then(|f| f.sizes).is_none() {
+            let sizes = Some(Sizes::of(msg));
+            self.put_facts(unique, &Facts::of(hdr, internal_date, sizes));
+        }
+        if !self.has(Part::Header, unique) {
+            self.put(&key(Part::Header, unique), &HeaderPart::of(hdr).encode());
+        }
+        if !self.has(Part::Whole, unique) {
+            self.put(
+                &key(Part::Whole, unique),
+                &WholePart::of(msg, tree).encode(),
+            );
+        }
+    }
+
+    fn has(&self, part: Part, unique: &[u8]) -> bool {
+        self.get(&key(part, unique))
+            .is_some_and(|v| record::intact(&v))
+    }
+
     fn flush(&self, st: &mut State) {
         if st.batch.is_empty() {
             return;
@@ -167,9 +226,12 @@ impl Cache {
         st.fresh = true;
         self.look_journal(st);
         let path = self.dir.join(CACHE);
-        let meta = std::fs::metadata(&path).ok();
-        let current = meta.as_ref().map(FileId::of);
-        if current.is_none() || st.main.as_ref().map(|m| m.id) != current {
+        // The length too: a cdb truncated in place (never by imapd) must not stay mapped.
+        let current = std::fs::metadata(&path)
+            .ok()
+            .map(|m| (FileId::of(&m), m.len()));
+        if current.is_none() || st.main.as_ref().map(|m| (m.id, m.len)) != current {
+            st.main = None;
             st.main = open_main(&path);
         }
     }
@@ -278,6 +340,12 @@ impl Cache {
     }
 }
 
+fn key(part: Part, unique: &[u8]) -> Vec<u8> {
+    let mut k = Vec::with_capacity(unique.len() + 1);
+    record::key_into(&mut k, part, unique);
+    k
+}
+
 /// `key` in the journal, else in the cdb at `path`.
 fn lookup(st: &mut State, key: &[u8], path: &Path) -> Option<Vec<u8>> {
     if let Some(j) = &st.journal {
@@ -343,7 +411,7 @@ fn temporary(dir: &Path) -> PathBuf {
 
 #[cfg(test)]
 mod tests {
-    use super::record::{key_into, Part};
+    use super::record::key_into;
     use super::*;
 
     fn folder(name: &str) -> PathBuf {
