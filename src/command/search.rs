@@ -273,8 +273,8 @@ struct Candidate<'a> {
     kept: Option<Option<HeaderPart>>,
     file: Option<MessageFile>,
     header: Option<Vec<u8>>,
-    /// Parsed from the file name once, not once per key.
-    flags: MessageFlags,
+    /// Parsed from the file name once, when a key first needs them.
+    flags: Option<MessageFlags>,
     whole: Option<Vec<u8>>,
     /// Expunged by another session: no match (RFC 2180 4.3).
     gone: bool,
@@ -326,6 +326,10 @@ impl Candidate<'_> {
             (Some(msg), _) => &msg[..header::split(msg)],
             (None, h) => h.as_deref().unwrap_or_default(),
         }
+    }
+
+    fn flags(&mut self) -> MessageFlags {
+        *self.flags.get_or_insert_with(|| self.message.flags())
     }
 
     /// The cache's facts of the message, without its keys.
@@ -401,23 +405,22 @@ impl Candidate<'_> {
 }
 
 fn matches(key: &Key, c: &mut Candidate) -> bool {
-    let flags = c.flags;
     match key {
         Key::All => true,
         // Resolved by `prepare` before any message is looked at.
         Key::Set(_) | Key::Uid(_) => false,
         Key::Indexes(ix) => ix.contains(c.index as u32),
-        Key::Flag(f, set) => flags.system.contains(*f) == *set,
+        Key::Flag(f, set) => c.flags().system.contains(*f) == *set,
         Key::Keyword(name, set) => {
             let has = c
                 .sel
                 .keywords
                 .slot(name)
-                .is_some_and(|n| flags.keywords & (1 << n) != 0);
+                .is_some_and(|n| c.flags().keywords & (1 << n) != 0);
             has == *set
         }
         Key::Recent(recent) => c.message.recent == *recent,
-        Key::New => c.message.recent && !flags.system.contains(Flags::SEEN),
+        Key::New => c.message.recent && !c.flags().system.contains(Flags::SEEN),
         Key::Larger(n) => c.size().is_some_and(|size| size > *n),
         Key::Smaller(n) => c.size().is_some_and(|size| size < *n),
         Key::Internal(when, d) => c.internal_date().is_some_and(|m| when.holds(m, *d)),
@@ -493,7 +496,7 @@ fn matching(sel: &Selected, key: &Key) -> Result<(Vec<usize>, bool), MaildirErro
             kept: None,
             file: None,
             header: None,
-            flags: message.flags(),
+            flags: None,
             whole: None,
             gone: false,
             error: None,

@@ -53,6 +53,9 @@ const FLUSH: usize = 1024 * 1024;
 /// A journal smaller than this (the entries of about 200 messages) is never merged.
 const MIN_MERGE: u64 = 256 * 1024;
 
+/// The journal is read this much at a time; more than any record.
+const PIECE: usize = 4 * 1024 * 1024;
+
 /// Bytes of cdb values read before its mapping is dropped and made again.
 const REMAP: usize = 16 * 1024 * 1024;
 
@@ -255,18 +258,25 @@ impl Cache {
             return;
         };
         let len = meta.len().min(MAX_JOURNAL);
-        if len <= j.parsed {
-            return;
+        // Read a piece at a time: only the keys are kept. A piece holds any whole record,
+        // so one that ends inside a record is read again from that record on.
+        let mut buf = Vec::new();
+        while j.parsed < len {
+            let n = (len - j.parsed).min(PIECE as u64) as usize;
+            buf.resize(n, 0);
+            if j.file.read_exact_at(&mut buf, j.parsed).is_err() {
+                return;
+            }
+            let (entries, upto) = journal::parse(&buf, j.parsed);
+            for Entry { key, at, len } in entries {
+                j.index.insert(key, (at, len));
+            }
+            j.parsed += upto as u64;
+            if upto == 0 {
+                // A record still being written, or torn.
+                return;
+            }
         }
-        let mut buf = vec![0u8; (len - j.parsed) as usize];
-        if j.file.read_exact_at(&mut buf, j.parsed).is_err() {
-            return;
-        }
-        let (entries, upto) = journal::parse(&buf, j.parsed);
-        for Entry { key, at, len } in entries {
-            j.index.insert(key, (at, len));
-        }
-        j.parsed += upto as u64;
     }
 
     /// Writes a new cdb of the entries of the messages named, from the journal and the
@@ -290,12 +300,13 @@ impl Cache {
             return Ok(());
         }
         self.look(st);
+        let started = std::time::Instant::now();
         let tmp = temporary(&self.dir);
         let written = self.write_merged(st, names, &tmp);
         if written.is_err() {
             let _ = std::fs::remove_file(&tmp);
         }
-        written?;
+        let written = written?;
         let target = self.dir.join(CACHE);
         durable::rename_synced(&tmp, &target)?;
         let journal = self.dir.join(JOURNAL);
@@ -307,6 +318,9 @@ impl Cache {
         }
         st.journal = None;
         st.main = open_main(&target);
+        let (entries, bytes) = written;
+        let ms = started.elapsed().as_millis();
+        crate::log!("cache merged: {entries} entries, {bytes} bytes in {ms} ms");
         Ok(())
     }
 
@@ -315,7 +329,7 @@ impl Cache {
         st: &mut State,
         names: impl IntoIterator<Item = &'a [u8]>,
         tmp: &Path,
-    ) -> Result<(), MaildirError> {
+    ) -> Result<(usize, u64), MaildirError> {
         let err = MaildirError::io(tmp);
         let file = OpenOptions::new()
             .write(true)
@@ -327,16 +341,20 @@ impl Cache {
         let mut out = cdb::CDBMake::new(file).map_err(MaildirError::io(tmp))?;
         let cache = self.dir.join(CACHE);
         let mut key = Vec::new();
+        let mut entries = 0;
         for name in names {
             for part in record::PARTS {
                 record::key_into(&mut key, part, name);
                 if let Some(v) = lookup(st, &key, &cache).filter(|v| record::intact(v)) {
                     out.add(&key, &v).map_err(MaildirError::io(tmp))?;
+                    entries += 1;
                 }
             }
         }
         out.finish().map_err(MaildirError::io(tmp))?;
-        synced.sync_all().map_err(err)
+        synced.sync_all().map_err(MaildirError::io(tmp))?;
+        let bytes = synced.metadata().map_err(err)?.len();
+        Ok((entries, bytes))
     }
 }
 
