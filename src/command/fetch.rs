@@ -10,8 +10,8 @@ use std::io::{self, Write};
 
 use super::{failed, Reply};
 use crate::maildir::flags::{base, Flags};
-use crate::maildir::index::cache::record::{Facts, HeaderPart, Want, WholePart};
-use crate::maildir::index::cache::Cache;
+use crate::maildir::index::cache::record::{Facts, HeaderPart, Sizes, Want, WholePart};
+use crate::maildir::index::cache::{Cache, Learnt};
 use crate::maildir::message_file::{self, window, MessageFile};
 use crate::maildir::MaildirError;
 use crate::message::section::{Content, Section, Text};
@@ -290,9 +290,6 @@ fn answer(s: &mut Session, set: &SequenceSet, items: &[Item], uid: bool) -> io::
         };
         let msg = read.msg.as_deref();
         let tree = msg.filter(|_| parses).map(part::parse);
-        if let (Some(f), Some(m)) = (file.as_ref(), msg) {
-            learn(&sel.cache, &sel.messages[i].name, f, m, tree.as_ref(), need);
-        }
         // BINARY first: RFC 3516 4.2 answers a part it cannot decode with NO [UNKNOWN-CTE],
         // and this message then gets no FETCH response at all. That needs only the parts'
         // encodings; their content is decoded piece by piece as it is written, never held.
@@ -320,6 +317,8 @@ fn answer(s: &mut Session, set: &SequenceSet, items: &[Item], uid: bool) -> io::
             }
         }
         let m = &sel.messages[i];
+        // The response texts made here, for the cache.
+        let mut made = Made::default();
         // A read error while streaming BODY[]: the literal is padded, the command fails.
         let mut streaming_failed = None;
         write!(out, "* {} FETCH (", i + 1)?;
@@ -346,11 +345,17 @@ fn answer(s: &mut Session, set: &SequenceSet, items: &[Item], uid: bool) -> io::
                 }
                 Item::Envelope => {
                     out.write_all(b"ENVELOPE ")?;
-                    match hit.as_ref().and_then(|h| h.header.as_ref()) {
-                        Some(h) => out.write_all(&h.envelope)?,
+                    match hit
+                        .as_ref()
+                        .and_then(|h| h.header.as_ref()?.envelope.as_ref())
+                    {
+                        Some(text) => out.write_all(text)?,
                         None => {
                             let msg = msg.expect("read for ENVELOPE");
-                            envelope::write(out, &msg[..header::split(msg)])?;
+                            let mut text = Vec::new();
+                            envelope::write(&mut text, &msg[..header::split(msg)])?;
+                            out.write_all(&text)?;
+                            made.envelope = Some(text);
                         }
                     }
                 }
@@ -360,13 +365,25 @@ fn answer(s: &mut Session, set: &SequenceSet, items: &[Item], uid: bool) -> io::
                     } else {
                         b"BODY "
                     })?;
-                    match hit.as_ref().and_then(|h| h.whole.as_ref()) {
-                        Some(w) if *extended => out.write_all(&w.bodystructure)?,
-                        Some(w) => out.write_all(&w.body)?,
+                    let cached = hit.as_ref().and_then(|h| h.whole.as_ref()).and_then(|w| {
+                        if *extended {
+                            w.bodystructure.as_ref()
+                        } else {
+                            w.body.as_ref()
+                        }
+                    });
+                    match cached {
+                        Some(text) => out.write_all(text)?,
                         None => {
                             let msg = msg.expect("read for BODYSTRUCTURE");
                             let tree = tree.as_ref().expect("parsed for BODYSTRUCTURE");
-                            bodystructure::write(out, msg, tree, *extended)?;
+                            let mut text = Vec::new();
+                            bodystructure::write(&mut text, msg, tree, *extended)?;
+                            out.write_all(&text)?;
+                            match extended {
+                                true => made.bodystructure = Some(text),
+                                false => made.body = Some(text),
+                            }
                         }
                     }
                 }
@@ -462,6 +479,9 @@ fn answer(s: &mut Session, set: &SequenceSet, items: &[Item], uid: bool) -> io::
             write!(out, " FLAGS {}", sel.flag_list(m))?;
         }
         out.write_all(b")\r\n")?;
+        if let (Some(f), Some(msg)) = (file.as_ref(), msg) {
+            learn(&sel.cache, &m.name, f, msg, need, &made);
+        }
         if let Some(e) = streaming_failed {
             return Ok(failed("FETCH", e));
         }
@@ -529,16 +549,17 @@ impl<'i> Binary<'i> {
     }
 }
 
-/// Which cache entries a FETCH's items are answered from, when every item can be.
+/// What of the cache a FETCH's items are answered from, when every item can be.
 #[derive(Clone, Copy, Debug, Default)]
 struct Parts {
-    /// INTERNALDATE, and RFC822.SIZE when the name has no `,W=`.
     date: bool,
+    /// RFC822.SIZE: from the cache when the name has no `,W=`.
     size: bool,
-    /// ENVELOPE, HEADER.FIELDS of kept fields.
-    header: bool,
-    /// BODY, BODYSTRUCTURE.
-    whole: bool,
+    envelope: bool,
+    /// HEADER.FIELDS of kept fields only.
+    fields: bool,
+    body: bool,
+    bodystructure: bool,
 }
 
 impl Parts {
@@ -550,15 +571,16 @@ impl Parts {
                 Item::Flags | Item::Uid => {}
                 Item::InternalDate => p.date = true,
                 Item::Size => p.size = true,
-                Item::Envelope => p.header = true,
-                Item::Structure { .. } => p.whole = true,
+                Item::Envelope => p.envelope = true,
+                Item::Structure { extended: true } => p.bodystructure = true,
+                Item::Structure { extended: false } => p.body = true,
                 Item::Body {
                     section: Some(s), ..
                 } if s.part.is_empty()
                     && matches!(&s.text, Some(Text::Fields { not: false, names })
                         if names.iter().all(|n| fields::kept(n))) =>
                 {
-                    p.header = true
+                    p.fields = true
                 }
                 _ => return None,
             }
@@ -575,32 +597,34 @@ struct Hit {
 }
 
 impl Hit {
-    /// `None` when an entry is missing, or nothing is needed from the cache.
-    fn lookup(cache: &Cache, parts: Parts, name: &[u8]) -> Option<Hit> {
-        let size = parts.size && message_file::size_from_name(name).is_none();
-        if !(parts.date || size || parts.header || parts.whole) {
+    /// `None` when something is missing, or nothing is needed from the cache.
+    fn lookup(cache: &Cache, p: Parts, name: &[u8]) -> Option<Hit> {
+        let size = p.size && message_file::size_from_name(name).is_none();
+        let (header, whole) = (p.envelope || p.fields, p.body || p.bodystructure);
+        if !(p.date || size || header || whole) {
             return None;
         }
         let unique = base(name);
-        let only_dates = Want {
-            subject: false,
-            addresses: false,
-            links: false,
-        };
-        let facts = match parts.date || size {
+        let facts = match p.date || size {
             true => Some(
                 cache
-                    .facts(unique, only_dates)
+                    .facts(unique, Want::NONE)
                     .filter(|f| !size || f.sizes.is_some())?,
             ),
             false => None,
         };
-        let header = match parts.header {
-            true => Some(cache.header(unique)?),
+        let header = match header {
+            true => Some(
+                cache
+                    .header(unique)
+                    .filter(|h| !p.envelope || h.envelope.is_some())?,
+            ),
             false => None,
         };
-        let whole = match parts.whole {
-            true => Some(cache.whole(unique)?),
+        let whole = match whole {
+            true => Some(cache.whole(unique).filter(|w| {
+                (!p.body || w.body.is_some()) && (!p.bodystructure || w.bodystructure.is_some())
+            })?),
             false => None,
         };
         Some(Hit {
@@ -611,25 +635,33 @@ impl Hit {
     }
 }
 
-/// Gives the cache what reading message `name` for this FETCH yielded: the entries of its
-/// header, or (when it was read whole and parsed) all of them. A file whose date cannot be
-/// read is left out (the response needs no date).
-fn learn(
-    cache: &Cache,
-    name: &[u8],
-    file: &MessageFile,
-    msg: &[u8],
-    tree: Option<&part::Part>,
-    need: Need,
-) {
-    let Ok(date) = file.internal_date() else {
+/// The response texts one message's response made.
+#[derive(Default)]
+struct Made {
+    envelope: Option<Vec<u8>>,
+    body: Option<Vec<u8>>,
+    bodystructure: Option<Vec<u8>>,
+}
+
+/// Gives the cache what reading message `name` for this FETCH yielded: its header, the
+/// sizes when it was read whole, and the response texts `made`. A file whose date cannot
+/// be read is left out (the response needs no date).
+fn learn(cache: &Cache, name: &[u8], file: &MessageFile, msg: &[u8], need: Need, made: &Made) {
+    let Ok(internal_date) = file.internal_date() else {
         return;
     };
-    match (need, tree) {
-        (Need::Whole, Some(tree)) => cache.learn_whole(base(name), msg, tree, date),
-        (Need::Header, _) => cache.learn_header(base(name), &msg[..header::split(msg)], date),
-        _ => {}
-    }
+    cache.learn(
+        base(name),
+        &Learnt {
+            internal_date,
+            header: Some(&msg[..header::split(msg)]),
+            sizes: (need == Need::Whole).then(|| Sizes::of(msg)),
+            keys: None,
+            envelope: made.envelope.as_deref(),
+            body: made.body.as_deref(),
+            bodystructure: made.bodystructure.as_deref(),
+        },
+    );
 }
 
 /// How much of a message's file an item needs; more reads include less.

@@ -14,6 +14,7 @@ use jiff::tz::TimeZone;
 use super::{failed, Reply};
 use crate::maildir::flags::{base, Flags, MessageFlags};
 use crate::maildir::index::cache::record::{self, HeaderPart, Want};
+use crate::maildir::index::cache::Learnt;
 use crate::maildir::mailbox::Message;
 use crate::maildir::message_file::{self, MessageFile};
 use crate::maildir::MaildirError;
@@ -335,13 +336,8 @@ impl Candidate<'_> {
     /// The cache's facts of the message, without its keys.
     fn facts(&mut self) -> Option<&record::Facts> {
         let (cache, unique) = (&self.sel.cache, base(&self.message.name));
-        let none = Want {
-            subject: false,
-            addresses: false,
-            links: false,
-        };
         self.facts
-            .get_or_insert_with(|| cache.facts(unique, none))
+            .get_or_insert_with(|| cache.facts(unique, Want::NONE))
             .as_ref()
     }
 
@@ -396,11 +392,12 @@ impl Candidate<'_> {
         let Some(date) = self.with_file(|f| f.internal_date()) else {
             return;
         };
-        if let Some(h) = &self.header {
-            self.sel
-                .cache
-                .learn_header(base(&self.message.name), h, date);
-        }
+        let learnt = Learnt {
+            internal_date: date,
+            header: self.header.as_deref(),
+            ..Learnt::default()
+        };
+        self.sel.cache.learn(base(&self.message.name), &learnt);
     }
 }
 

@@ -10,6 +10,7 @@ use super::search::{self, Key};
 use super::{failed, Reply};
 use crate::maildir::flags::base;
 use crate::maildir::index::cache::record::{self, Want};
+use crate::maildir::index::cache::Learnt;
 use crate::maildir::message_file;
 use crate::maildir::MaildirError;
 use crate::message::keys::Keys;
@@ -101,11 +102,12 @@ pub fn facts(
     let named = message_file::size_from_name(name);
     let mut cached = sel.cache.facts(unique, want);
     let known = |c: &record::Facts| named.or(c.sizes.map(|s| s.served));
-    if let Some(c) = cached.take_if(|c| !size || known(c).is_some()) {
+    let enough = |c: &record::Facts| c.keys.is_some() && (!size || known(c).is_some());
+    if let Some(c) = cached.take_if(|c| enough(c)) {
         return Ok(Some(Facts {
             arrival: c.internal_date,
             size: known(&c).unwrap_or(0),
-            keys: c.keys,
+            keys: c.keys.unwrap_or_default(),
         }));
     }
     // A copy: the session's view learns of a rename at its next rescan.
@@ -118,12 +120,19 @@ pub fn facts(
         true => file.size()?,
         false => 0,
     };
-    let keys = match cached {
-        Some(c) => c.keys,
+    let keys = match cached.and_then(|c| c.keys) {
+        Some(keys) => keys,
         None => {
-            let learnt = record::Facts::of(&file.header()?, arrival, None);
-            sel.cache.put_facts(unique, &learnt);
-            only(learnt.keys, want)
+            let hdr = file.header()?;
+            let keys = Keys::of(&hdr, true);
+            let learnt = Learnt {
+                internal_date: arrival,
+                header: Some(&hdr),
+                keys: Some(&keys),
+                ..Learnt::default()
+            };
+            sel.cache.learn(unique, &learnt);
+            only(keys, want)
         }
     };
     Ok(Some(Facts {

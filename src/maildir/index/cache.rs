@@ -38,7 +38,7 @@ use std::path::{Path, PathBuf};
 
 use super::super::durable;
 use super::super::MaildirError;
-use crate::message::part::Part as Tree;
+use crate::message::keys::Keys;
 use journal::Entry;
 pub use journal::{MAX_ENTRY, MAX_JOURNAL};
 use record::{Facts, HeaderPart, Part, Sizes, Want, WholePart};
@@ -58,6 +58,22 @@ const PIECE: usize = 4 * 1024 * 1024;
 
 /// Bytes of cdb values read before its mapping is dropped and made again.
 const REMAP: usize = 16 * 1024 * 1024;
+
+/// What a command computed of one message, for [`Cache::learn`].
+#[derive(Default)]
+pub struct Learnt<'a> {
+    /// INTERNALDATE, from the open file.
+    pub internal_date: i64,
+    /// The header as stored, when it was read.
+    pub header: Option<&'a [u8]>,
+    pub sizes: Option<Sizes>,
+    /// With the thread links.
+    pub keys: Option<&'a Keys>,
+    /// Response texts.
+    pub envelope: Option<&'a [u8]>,
+    pub body: Option<&'a [u8]>,
+    pub bodystructure: Option<&'a [u8]>,
+}
 
 /// The cache of one folder, as one session sees it. Looked at again at the first look-up
 /// of each command; what the command adds goes out at [`Cache::finish`].
@@ -169,47 +185,54 @@ impl Cache {
         WholePart::decode(&self.get(&key(Part::Whole, unique))?)
     }
 
-    pub fn put_facts(&self, unique: &[u8], facts: &Facts) {
-        self.put(&key(Part::Keys, unique), &facts.encode());
-    }
-
-    /// Adds what the cache lacks of message `unique` that its header `hdr` gives.
-    pub fn learn_header(&self, unique: &[u8], hdr: &[u8], internal_date: i64) {
-        if !self.has(Part::Keys, unique) {
-            self.put_facts(unique, &Facts::of(hdr, internal_date, None));
+    /// Adds to the entries of message `unique` what a command computed of it and they lack.
+    pub fn learn(&self, unique: &[u8], l: &Learnt) {
+        let old = self.facts(unique, Want::ALL);
+        let grows = old.as_ref().is_none_or(|o| {
+            (o.sizes.is_none() && l.sizes.is_some()) || (o.keys.is_none() && l.keys.is_some())
+        });
+        if grows {
+            let facts = match old {
+                Some(o) => Facts {
+                    internal_date: o.internal_date,
+                    sizes: o.sizes.or(l.sizes),
+                    keys: o.keys.or_else(|| l.keys.cloned()),
+                },
+                None => Facts {
+                    internal_date: l.internal_date,
+                    sizes: l.sizes,
+                    keys: l.keys.cloned(),
+                },
+            };
+            self.put(&key(Part::Keys, unique), &facts.encode());
         }
-        if !self.has(Part::Header, unique) {
-            self.put(&key(Part::Header, unique), &HeaderPart::of(hdr).encode());
-        }
-    }
-
-    /// Adds what the cache lacks of message `unique` that the whole message `msg`, whose
-    /// structure is `tree`, gives.
-    pub fn learn_whole(&self, unique: &[u8], msg: &[u8], tree: &Tree, internal_date: i64) {
-        let hdr = &msg[tree.header.clone()];
-        let no = Want {
-            subject: false,
-            addresses: false,
-            links: false,
+        let header = match self.header(unique) {
+            Some(h) if h.envelope.is_some() || l.envelope.is_none() => None,
+            Some(mut h) => {
+                h.envelope = l.envelope.map(<[u8]>::to_vec);
+                Some(h)
+            }
+            None => l.header.map(|hdr| HeaderPart {
+                envelope: l.envelope.map(<[u8]>::to_vec),
+                ..HeaderPart::of(hdr)
+            }),
         };
-        if self.facts(unique, no).and_then(|f| f.sizes).is_none() {
-            let sizes = Some(Sizes::of(msg));
-            self.put_facts(unique, &Facts::of(hdr, internal_date, sizes));
+        if let Some(h) = header {
+            self.put(&key(Part::Header, unique), &h.encode());
         }
-        if !self.has(Part::Header, unique) {
-            self.put(&key(Part::Header, unique), &HeaderPart::of(hdr).encode());
+        if l.body.is_some() || l.bodystructure.is_some() {
+            let old = self.whole(unique).unwrap_or_default();
+            let new = WholePart {
+                body: old.body.clone().or(l.body.map(<[u8]>::to_vec)),
+                bodystructure: old
+                    .bodystructure
+                    .clone()
+                    .or(l.bodystructure.map(<[u8]>::to_vec)),
+            };
+            if new != old {
+                self.put(&key(Part::Whole, unique), &new.encode());
+            }
         }
-        if !self.has(Part::Whole, unique) {
-            self.put(
-                &key(Part::Whole, unique),
-                &WholePart::of(msg, tree).encode(),
-            );
-        }
-    }
-
-    fn has(&self, part: Part, unique: &[u8]) -> bool {
-        self.get(&key(part, unique))
-            .is_some_and(|v| record::intact(&v))
     }
 
     fn flush(&self, st: &mut State) {

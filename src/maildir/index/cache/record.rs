@@ -7,14 +7,16 @@
 //!   ENVELOPE response text.
 //! - [`Part::Whole`] ([`WholePart`]): the BODY and BODYSTRUCTURE response texts.
 //!
-//! The first two come from the header alone, so SORT and THREAD, which read only headers,
-//! fill them; the third needs the whole message. Each entry is `VERSION | sum | payload`;
-//! an entry of another version, or whose sum fails, is a miss.
+//! An entry holds what the commands that read the message computed anyway, so that filling
+//! the cache costs them little: the sizes once the whole message was read, the keys once
+//! SORT or THREAD computed them, each response text once a FETCH made it; the kept fields
+//! (one pass over a header) whenever a header was read. What is missing is added to the
+//! entry later. Each entry is `VERSION | sum | payload`; an entry of another version, or
+//! whose sum fails, is a miss.
 
 use super::checksum::sum;
 use crate::message::keys::Keys;
-use crate::message::part::Part as Tree;
-use crate::message::{bodystructure, crlf, envelope, fields};
+use crate::message::{crlf, fields};
 
 /// Changes whenever an encoding below changes, or what goes into one (a response text).
 const VERSION: u8 = 1;
@@ -90,9 +92,10 @@ impl Sizes {
 pub struct Facts {
     /// INTERNALDATE in seconds since the epoch, as the file's mtime was when cached.
     pub internal_date: i64,
+    /// Once the whole message was read.
     pub sizes: Option<Sizes>,
-    /// With the thread links always.
-    pub keys: Keys,
+    /// With the thread links, once SORT or THREAD computed them.
+    pub keys: Option<Keys>,
 }
 
 /// Which of the keys a reader wants decoded: the others are left empty.
@@ -112,18 +115,14 @@ impl Want {
         addresses: true,
         links: true,
     };
+    pub const NONE: Want = Want {
+        subject: false,
+        addresses: false,
+        links: false,
+    };
 }
 
 impl Facts {
-    /// The facts of the message whose header is `hdr`.
-    pub fn of(hdr: &[u8], internal_date: i64, sizes: Option<Sizes>) -> Facts {
-        Facts {
-            internal_date,
-            sizes,
-            keys: Keys::of(hdr, true),
-        }
-    }
-
     pub fn encode(&self) -> Vec<u8> {
         let mut w = Vec::with_capacity(256);
         w.extend_from_slice(&self.internal_date.to_le_bytes());
@@ -135,7 +134,11 @@ impl Facts {
             }
             None => w.push(0),
         }
-        let k = &self.keys;
+        let Some(k) = &self.keys else {
+            w.push(0);
+            return seal(w);
+        };
+        w.push(1);
         match k.sent {
             Some(t) => {
                 w.push(1);
@@ -172,49 +175,57 @@ impl Facts {
                 stored: r.u64()?,
             }),
         };
-        let sent = match r.u8()? {
+        let keys = match r.u8()? {
             0 => None,
-            _ => Some(r.i64()?),
+            _ => Some(keys(&mut r, want)?),
         };
-        let reply = r.u8()? != 0;
-        let mut text = |keep: bool| -> Option<String> {
-            let b = r.bytes()?;
-            Some(if keep {
-                String::from_utf8(b.to_vec()).ok()?
-            } else {
-                String::new()
-            })
-        };
-        let subject = text(want.subject)?;
-        let from = text(want.addresses)?;
-        let to = text(want.addresses)?;
-        let cc = text(want.addresses)?;
-        let id = match r.u8()? {
-            0 => None,
-            _ => Some(r.bytes()?.to_vec()),
-        };
-        let mut parents = Vec::new();
-        if want.links {
-            let n = r.u32()?;
-            for _ in 0..n {
-                parents.push(r.bytes()?.to_vec());
-            }
-        }
         Some(Facts {
             internal_date,
             sizes,
-            keys: Keys {
-                sent,
-                subject,
-                reply,
-                from,
-                to,
-                cc,
-                id: id.filter(|_| want.links),
-                parents,
-            },
+            keys,
         })
     }
+}
+
+fn keys(r: &mut Reader, want: Want) -> Option<Keys> {
+    let sent = match r.u8()? {
+        0 => None,
+        _ => Some(r.i64()?),
+    };
+    let reply = r.u8()? != 0;
+    let mut text = |keep: bool| -> Option<String> {
+        let b = r.bytes()?;
+        Some(if keep {
+            String::from_utf8(b.to_vec()).ok()?
+        } else {
+            String::new()
+        })
+    };
+    let subject = text(want.subject)?;
+    let from = text(want.addresses)?;
+    let to = text(want.addresses)?;
+    let cc = text(want.addresses)?;
+    let id = match r.u8()? {
+        0 => None,
+        _ => Some(r.bytes()?.to_vec()),
+    };
+    let mut parents = Vec::new();
+    if want.links {
+        let n = r.u32()?;
+        for _ in 0..n {
+            parents.push(r.bytes()?.to_vec());
+        }
+    }
+    Some(Keys {
+        sent,
+        subject,
+        reply,
+        from,
+        to,
+        cc,
+        id: id.filter(|_| want.links),
+        parents,
+    })
 }
 
 /// The [`Part::Header`] entry.
@@ -224,27 +235,25 @@ pub struct HeaderPart {
     pub fields: Vec<u8>,
     /// Whether the header ends with a line end (then HEADER.FIELDS ends with a blank line).
     pub blank: bool,
-    /// The ENVELOPE response text.
-    pub envelope: Vec<u8>,
+    /// The ENVELOPE response text, once a FETCH made it.
+    pub envelope: Option<Vec<u8>>,
 }
 
 impl HeaderPart {
-    /// The entry for the message whose header is `hdr`.
+    /// The entry for the message whose header is `hdr`, without an ENVELOPE.
     pub fn of(hdr: &[u8]) -> HeaderPart {
-        let mut envelope = Vec::new();
-        let _ = envelope::write(&mut envelope, hdr);
         HeaderPart {
             fields: fields::keep(hdr),
             blank: hdr.ends_with(b"\n"),
-            envelope,
+            envelope: None,
         }
     }
 
     pub fn encode(&self) -> Vec<u8> {
-        let mut w = Vec::with_capacity(self.fields.len() + self.envelope.len() + 9);
+        let mut w = Vec::with_capacity(self.fields.len() + 1024);
         w.push(u8::from(self.blank));
         bytes(&mut w, &self.fields);
-        bytes(&mut w, &self.envelope);
+        optional(&mut w, self.envelope.as_deref());
         seal(w)
     }
 
@@ -253,45 +262,45 @@ impl HeaderPart {
         Some(HeaderPart {
             blank: r.u8()? != 0,
             fields: r.bytes()?.to_vec(),
-            envelope: r.bytes()?.to_vec(),
+            envelope: r.optional()?,
         })
     }
 }
 
-/// The [`Part::Whole`] entry.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// The [`Part::Whole`] entry: response texts, each once a FETCH made it.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct WholePart {
-    /// The BODY response text.
-    pub body: Vec<u8>,
-    /// The BODYSTRUCTURE response text.
-    pub bodystructure: Vec<u8>,
+    /// BODY.
+    pub body: Option<Vec<u8>>,
+    /// BODYSTRUCTURE.
+    pub bodystructure: Option<Vec<u8>>,
 }
 
 impl WholePart {
-    /// The entry for the message `msg`, whose structure is `tree`.
-    pub fn of(msg: &[u8], tree: &Tree) -> WholePart {
-        let (mut body, mut bodystructure) = (Vec::new(), Vec::new());
-        let _ = bodystructure::write(&mut body, msg, tree, false);
-        let _ = bodystructure::write(&mut bodystructure, msg, tree, true);
-        WholePart {
-            body,
-            bodystructure,
-        }
-    }
-
     pub fn encode(&self) -> Vec<u8> {
-        let mut w = Vec::with_capacity(self.body.len() + self.bodystructure.len() + 8);
-        bytes(&mut w, &self.body);
-        bytes(&mut w, &self.bodystructure);
+        let mut w = Vec::new();
+        optional(&mut w, self.body.as_deref());
+        optional(&mut w, self.bodystructure.as_deref());
         seal(w)
     }
 
     pub fn decode(entry: &[u8]) -> Option<WholePart> {
         let mut r = Reader(open(entry)?);
         Some(WholePart {
-            body: r.bytes()?.to_vec(),
-            bodystructure: r.bytes()?.to_vec(),
+            body: r.optional()?,
+            bodystructure: r.optional()?,
         })
+    }
+}
+
+/// `0`, or `1 | len | bytes`.
+fn optional(w: &mut Vec<u8>, b: Option<&[u8]>) {
+    match b {
+        Some(b) => {
+            w.push(1);
+            bytes(w, b);
+        }
+        None => w.push(0),
     }
 }
 
@@ -340,29 +349,41 @@ impl<'a> Reader<'a> {
         let n = self.u32()? as usize;
         self.take(n)
     }
+
+    /// `Some(None)` for an absent value, `None` past the end.
+    fn optional(&mut self) -> Option<Option<Vec<u8>>> {
+        Some(match self.u8()? {
+            0 => None,
+            _ => Some(self.bytes()?.to_vec()),
+        })
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::message::part;
 
     const MSG: &[u8] = b"From: Ann <a@b.example>\nTo: c@d.example\nSubject: Re: hello\nDate: Tue, 1 Feb 2022 10:00:00 +0100\nMessage-ID: <1@x>\nReferences: <0@x>\nX-Other: y\n\nbody\n";
 
+    fn hdr() -> &'static [u8] {
+        &MSG[..crate::message::header::split(MSG)]
+    }
+
     #[test]
     fn entries_read_back_as_written() {
-        let hdr = &MSG[..crate::message::header::split(MSG)];
-        let f = Facts::of(hdr, 1_600_000_000, Some(Sizes::of(MSG)));
+        let f = Facts {
+            internal_date: 1_600_000_000,
+            sizes: Some(Sizes::of(MSG)),
+            keys: Some(Keys::of(hdr(), true)),
+        };
         let back = Facts::decode(&f.encode(), Want::ALL).unwrap();
         assert_eq!(back.internal_date, 1_600_000_000);
-        assert_eq!(
-            back.sizes,
-            Some(Sizes {
-                served: MSG.len() as u64 + 9,
-                stored: MSG.len() as u64
-            })
-        );
-        let (a, b) = (&f.keys, &back.keys);
+        let sizes = Sizes {
+            served: MSG.len() as u64 + 9,
+            stored: MSG.len() as u64,
+        };
+        assert_eq!(back.sizes, Some(sizes));
+        let (a, b) = (f.keys.as_ref().unwrap(), back.keys.as_ref().unwrap());
         assert_eq!(
             (&a.subject, a.reply, &a.from, a.sent),
             (&b.subject, b.reply, &b.from, b.sent)
@@ -370,30 +391,34 @@ mod tests {
         assert_eq!((&a.id, &a.parents), (&b.id, &b.parents));
         assert_eq!(b.subject, "HELLO");
         // Only what is wanted is decoded.
-        let sort = Facts::decode(
-            &f.encode(),
-            Want {
-                subject: true,
-                addresses: false,
-                links: false,
-            },
-        )
-        .unwrap();
-        assert!(
-            sort.keys.from.is_empty() && sort.keys.id.is_none() && sort.keys.parents.is_empty()
-        );
-        let h = HeaderPart::of(hdr);
+        let want = Want {
+            subject: true,
+            ..Want::NONE
+        };
+        let sort = Facts::decode(&f.encode(), want).unwrap().keys.unwrap();
+        assert!(sort.from.is_empty() && sort.id.is_none() && sort.parents.is_empty());
+        let bare = Facts {
+            keys: None,
+            sizes: None,
+            ..f
+        };
+        let back = Facts::decode(&bare.encode(), Want::ALL).unwrap();
+        assert!(back.keys.is_none() && back.sizes.is_none());
+        let mut h = HeaderPart::of(hdr());
         assert!(!h.fields.windows(7).any(|w| w == b"X-Other"));
+        assert_eq!(HeaderPart::decode(&h.encode()), Some(h.clone()));
+        h.envelope = Some(b"(NIL)".to_vec());
         assert_eq!(HeaderPart::decode(&h.encode()), Some(h));
-        let w = WholePart::of(MSG, &part::parse(MSG));
-        assert!(w.bodystructure.starts_with(b"(\"text\" \"plain\""));
+        let w = WholePart {
+            body: None,
+            bodystructure: Some(b"(\"text\" \"plain\")".to_vec()),
+        };
         assert_eq!(WholePart::decode(&w.encode()), Some(w));
     }
 
     #[test]
     fn damaged_or_other_versions_are_misses() {
-        let hdr = &MSG[..crate::message::header::split(MSG)];
-        let good = HeaderPart::of(hdr).encode();
+        let good = HeaderPart::of(hdr()).encode();
         for i in 0..good.len() {
             let mut bad = good.clone();
             bad[i] ^= 0x10;
