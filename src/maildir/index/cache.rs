@@ -7,9 +7,12 @@
 //! journal, in one `write(2)` per command (or per [`FLUSH`] bytes of a large one). When
 //! the journal passes [`MIN_MERGE`] bytes or an eighth of the cdb, the process that
 //! noticed merges both into a new cdb: the entries of the messages its view holds, from
-//! the journal where it has one, else from the old cdb; written to a temporary file in
-//! `tmp/`, fsynced, renamed over `imapd.cache`, then the journal is removed. Entries of
-//! expunged messages go at that point.
+//! the journal where it has one, else from the old cdb, grouped by part (all keys, then
+//! all headers, then all structures, so that SORT reads a compact stretch of the file);
+//! written to a temporary file in `tmp/`, fsynced, renamed over `imapd.cache`, then the
+//! journal is removed. Entries of expunged messages go at that point. Adding an entry
+//! costs one append whatever the size of the cdb; the merge rewrites all of it, once per
+//! eighth of its size added.
 //!
 //! Locks: a merge holds `flock(LOCK_EX | LOCK_NB)` on `imapd.cache.lock`, only so that two
 //! processes do not do the same work; one that finds it held skips its merge. Readers take
@@ -21,9 +24,10 @@
 //!
 //! Any file may be missing, damaged or deleted at any moment: a damaged cdb (its tables
 //! pointing outside the file) or record is absent. The cdb is read through `mmap(2)`:
-//! `imapd` never truncates one in place (only renames over it), and the mapping is
-//! reopened every [`REMAP`] bytes read so that a session's resident memory does not grow
-//! with the folder.
+//! `imapd` never truncates one in place (only renames over it; one truncated in place by
+//! someone else while a command reads it kills that session with SIGBUS), and the mapping
+//! is made again every [`REMAP`] bytes touched, so that a session's resident memory does
+//! not grow with the folder.
 
 mod checksum;
 mod journal;
@@ -56,8 +60,10 @@ const MIN_MERGE: u64 = 256 * 1024;
 /// The journal is read this much at a time; more than any record.
 const PIECE: usize = 4 * 1024 * 1024;
 
-/// Bytes of cdb values read before its mapping is dropped and made again.
+/// Bytes of the cdb mapped (roughly: pages touched by look-ups) before its mapping is
+/// dropped and made again, which bounds how much of it counts in the session's memory.
 const REMAP: usize = 16 * 1024 * 1024;
+const PAGE: usize = 4096;
 
 /// What a command computed of one message, for [`Cache::learn`].
 #[derive(Default)]
@@ -365,8 +371,11 @@ impl Cache {
         let cache = self.dir.join(CACHE);
         let mut key = Vec::new();
         let mut entries = 0;
-        for name in names {
-            for part in record::PARTS {
+        // One part of every message after the other: SORT, which reads only the keys,
+        // then finds them together.
+        let names: Vec<&[u8]> = names.into_iter().collect();
+        for part in record::PARTS {
+            for &name in &names {
                 record::key_into(&mut key, part, name);
                 if let Some(v) = lookup(st, &key, &cache).filter(|v| record::intact(v)) {
                     out.add(&key, &v).map_err(MaildirError::io(tmp))?;
@@ -399,7 +408,8 @@ fn lookup(st: &mut State, key: &[u8], path: &Path) -> Option<Vec<u8>> {
     }
     let main = st.main.as_mut()?;
     let value = main.cdb.get(key)?.ok()?;
-    main.read += value.len();
+    // A look-up maps a page of the hash table and the pages of the record.
+    main.read += value.len() + 2 * PAGE;
     if main.read > REMAP {
         // Dropping the old mapping first frees its pages; a cdb renamed there meanwhile
         // is left for the next command.
