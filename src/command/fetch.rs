@@ -249,13 +249,24 @@ fn answer(s: &mut Session, set: &SequenceSet, items: &[Item], uid: bool) -> io::
         )
     });
     let cached = Parts::of(&items);
+    // Each section's name in the response, made once for all messages.
+    let specs: Vec<Option<Vec<u8>>> = items
+        .iter()
+        .map(|i| match i {
+            Item::Body {
+                section: Some(sec), ..
+            } => Some(sec.spec()),
+            _ => None,
+        })
+        .collect();
     let out = &mut s.conn.output;
     let mut missing = false;
     let mut unknown_cte = false;
     // \Seen set here is synced to disk before the tagged OK, as STORE's flags are.
     let mut seen_set = false;
     for i in indexes.iter().map(|i| i as usize) {
-        if sel.vanished.contains(&sel.messages[i].uid) {
+        // Hashing every UID costs more than the rest of a cached response.
+        if !sel.vanished.is_empty() && sel.vanished.contains(&sel.messages[i].uid) {
             missing = true;
             continue;
         }
@@ -424,8 +435,8 @@ fn answer(s: &mut Session, set: &SequenceSet, items: &[Item], uid: bool) -> io::
                     match label {
                         Label::Body => {
                             out.write_all(b"BODY[")?;
-                            if let Some(sec) = section {
-                                out.write_all(&sec.spec())?;
+                            if let Some(spec) = &specs[n] {
+                                out.write_all(spec)?;
                             }
                             out.write_all(b"]")?;
                             if let Some((o, _)) = partial {
