@@ -524,6 +524,28 @@ mod tests {
     }
 
     #[test]
+    fn a_journal_larger_than_a_piece_is_read_whole() {
+        let dir = folder("pieces");
+        let mut j = Vec::new();
+        let n = 2 * PIECE / 3000 + 10;
+        for i in 0..n {
+            journal::frame(&mut j, &key(&i.to_string()), &value(&"v".repeat(3000)));
+        }
+        // A torn record at the end, as a crash leaves it.
+        let mut torn = Vec::new();
+        journal::frame(&mut torn, &key("torn"), &value("x"));
+        j.extend_from_slice(&torn[..torn.len() - 3]);
+        assert!(j.len() > 2 * PIECE);
+        std::fs::write(dir.join(JOURNAL), &j).unwrap();
+        let c = Cache::new(&dir);
+        for i in 0..n {
+            assert!(c.get(&key(&i.to_string())).is_some(), "record {i}");
+        }
+        assert!(c.get(&key("torn")).is_none());
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
     fn damaged_files_are_absent() {
         let dir = folder("damaged");
         let c = Cache::new(&dir);

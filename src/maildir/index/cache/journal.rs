@@ -23,9 +23,11 @@ const HEAD: usize = 4 + 2 + 4 + 8;
 /// whose entry would be larger (a hostile header, say) is simply not cached.
 pub const MAX_ENTRY: usize = 256 * 1024;
 
-/// The largest journal: past it nothing more is appended until a merge empties it. Only
-/// the keys are held in memory, the values are read when asked for.
-pub const MAX_JOURNAL: u64 = 512 * 1024 * 1024;
+/// The largest journal: past it nothing more is appended until a merge empties it (a
+/// command that fills the cache of 150,000 messages at once stops there; later commands
+/// add the rest). Readers hold only the keys and where their values are: about 3 records
+/// of 0.5 to 1 KB a message, so some 80 bytes of memory per KB of journal.
+pub const MAX_JOURNAL: u64 = 256 * 1024 * 1024;
 
 /// Appends the framed record for `key` and `value` to `batch`; false (and nothing
 /// appended) when it is larger than [`MAX_ENTRY`].
