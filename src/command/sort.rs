@@ -227,19 +227,14 @@ pub fn sort(s: &mut Session, sort: &Sort, uid: bool) -> io::Result<Reply> {
     };
     // Stable, so equal messages stay in mailbox order (RFC 5256: sequence number).
     rows.sort_by(|(_, a), (_, b)| {
-        sort.criteria
-            .iter()
-            .zip(a.iter().zip(b.iter()))
-            .map(|(&(_, reverse), (x, y))| {
-                let o = x.cmp(y);
-                if reverse {
-                    o.reverse()
-                } else {
-                    o
-                }
-            })
-            .find(|o| o.is_ne())
-            .unwrap_or(Ordering::Equal)
+        for (k, &(_, reverse)) in sort.criteria.iter().enumerate() {
+            match a[k].cmp(&b[k]) {
+                Ordering::Equal => {}
+                o if reverse => return o.reverse(),
+                o => return o,
+            }
+        }
+        Ordering::Equal
     });
     let out = &mut s.conn.output;
     out.write_all(b"* SORT")?;

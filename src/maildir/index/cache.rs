@@ -36,6 +36,7 @@ pub mod record;
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::fs::{File, OpenOptions};
+use std::hash::{BuildHasherDefault, Hasher};
 use std::io::Read;
 use std::os::unix::fs::{FileExt, MetadataExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
@@ -129,7 +130,23 @@ struct Journal {
     /// How far it was parsed: later records are read at the next look.
     parsed: u64,
     /// The last record of each key: later ones replace earlier ones.
-    index: HashMap<Vec<u8>, (u64, u32)>,
+    index: HashMap<Vec<u8>, (u64, u32), BuildHasherDefault<KeyHasher>>,
+}
+
+/// Hashes journal keys, which are file names the delivery agents chose, not text from mail:
+/// SipHash's defence against chosen keys is not needed, and it cost more than the rest of
+/// a look-up.
+#[derive(Default)]
+struct KeyHasher(u64);
+
+impl Hasher for KeyHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        self.0 = self.0.rotate_left(23) ^ checksum::sum(bytes);
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
 }
 
 impl Cache {
@@ -280,7 +297,7 @@ impl Cache {
                 file,
                 id,
                 parsed: 0,
-                index: HashMap::new(),
+                index: HashMap::default(),
             });
         }
         let Some(j) = st.journal.as_mut() else {
