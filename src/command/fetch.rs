@@ -490,8 +490,24 @@ fn answer(s: &mut Session, set: &SequenceSet, items: &[Item], uid: bool) -> io::
             write!(out, " FLAGS {}", sel.flag_list(m))?;
         }
         out.write_all(b")\r\n")?;
-        if let (Some(f), Some(msg)) = (file.as_ref(), msg) {
-            learn(&sel.cache, &m.name, f, msg, need, &made);
+        if let Some(f) = file.as_ref() {
+            let sizes = match msg {
+                Some(msg) if need == Need::Whole => Some(Sizes::of(msg)),
+                // RFC822.SIZE counted from the file: with the length beside it.
+                _ if items.contains(&Item::Size)
+                    && message_file::size_from_name(&m.name).is_none() =>
+                {
+                    std::fs::metadata(m.path(&dir)).ok().map(|meta| Sizes {
+                        served: read.size,
+                        stored: meta.len(),
+                    })
+                }
+                _ => None,
+            };
+            // A streamed BODY[] alone yields nothing worth an fstat(2).
+            if msg.is_some() || sizes.is_some() || items.contains(&Item::InternalDate) {
+                learn(&sel.cache, &m.name, f, msg, sizes, &made);
+            }
         }
         if let Some(e) = streaming_failed {
             return Ok(failed("FETCH", e));
@@ -654,10 +670,18 @@ struct Made {
     bodystructure: Option<Vec<u8>>,
 }
 
-/// Gives the cache what reading message `name` for this FETCH yielded: its header, the
-/// sizes when it was read whole, and the response texts `made`. A file whose date cannot
-/// be read is left out (the response needs no date).
-fn learn(cache: &Cache, name: &[u8], file: &MessageFile, msg: &[u8], need: Need, made: &Made) {
+/// Gives the cache what reading message `name` for this FETCH yielded: its date, its
+/// header when read (`msg`, the header or the whole message), its sizes when counted, and
+/// the response texts `made`. A file whose date cannot be read is left out (the response
+/// needs no date).
+fn learn(
+    cache: &Cache,
+    name: &[u8],
+    file: &MessageFile,
+    msg: Option<&[u8]>,
+    sizes: Option<Sizes>,
+    made: &Made,
+) {
     let Ok(internal_date) = file.internal_date() else {
         return;
     };
@@ -665,8 +689,8 @@ fn learn(cache: &Cache, name: &[u8], file: &MessageFile, msg: &[u8], need: Need,
         base(name),
         &Learnt {
             internal_date,
-            header: Some(&msg[..header::split(msg)]),
-            sizes: (need == Need::Whole).then(|| Sizes::of(msg)),
+            header: msg.map(|m| &m[..header::split(m)]),
+            sizes,
             keys: None,
             envelope: made.envelope.as_deref(),
             body: made.body.as_deref(),
