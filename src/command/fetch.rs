@@ -9,11 +9,13 @@
 use std::io::{self, Write};
 
 use super::{failed, Reply};
-use crate::maildir::flags::Flags;
+use crate::maildir::flags::{base, Flags};
+use crate::maildir::index::cache::record::{Facts, HeaderPart, Sizes, Want, WholePart};
+use crate::maildir::index::cache::{Cache, Learnt};
 use crate::maildir::message_file::{self, window, MessageFile};
 use crate::maildir::MaildirError;
-use crate::message::section::{Section, Text};
-use crate::message::{binary, bodystructure, crlf, envelope, header, part};
+use crate::message::section::{Content, Section, Text};
+use crate::message::{binary, bodystructure, crlf, envelope, fields, header, part};
 use crate::session::Session;
 use crate::wire::{datetime, quote, ParseError, Parser, SequenceSet};
 
@@ -209,6 +211,15 @@ fn section(p: &mut Parser) -> Result<Option<Section>, ParseError> {
 }
 
 pub fn fetch(s: &mut Session, set: &SequenceSet, items: &[Item], uid: bool) -> io::Result<Reply> {
+    let reply = answer(s, set, items, uid);
+    // Also after a failure: what was learnt before it is good.
+    if let Some(sel) = s.selected.as_ref() {
+        sel.cache.finish(sel.messages.iter().map(|m| base(&m.name)));
+    }
+    reply
+}
+
+fn answer(s: &mut Session, set: &SequenceSet, items: &[Item], uid: bool) -> io::Result<Reply> {
     let Some(sel) = s.selected.as_mut() else {
         return Ok(super::NOT_SELECTED.to_string());
     };
@@ -237,22 +248,38 @@ pub fn fetch(s: &mut Session, set: &SequenceSet, items: &[Item], uid: bool) -> i
                 }
         )
     });
+    let cached = Parts::of(&items);
+    // Each section's name in the response, made once for all messages.
+    let specs: Vec<Option<Vec<u8>>> = items
+        .iter()
+        .map(|i| match i {
+            Item::Body {
+                section: Some(sec), ..
+            } => Some(sec.spec()),
+            _ => None,
+        })
+        .collect();
     let out = &mut s.conn.output;
     let mut missing = false;
     let mut unknown_cte = false;
     // \Seen set here is synced to disk before the tagged OK, as STORE's flags are.
     let mut seen_set = false;
     for i in indexes.iter().map(|i| i as usize) {
-        if sel.vanished.contains(&sel.messages[i].uid) {
+        // Hashing every UID costs more than the rest of a cached response.
+        if !sel.vanished.is_empty() && sel.vanished.contains(&sel.messages[i].uid) {
             missing = true;
             continue;
         }
         let dir = sel.dir.clone();
-        let need = items
-            .iter()
-            .map(|item| item.need(&sel.messages[i].name))
-            .max()
-            .unwrap_or(Need::Nothing);
+        let hit = cached.and_then(|p| Hit::lookup(&sel.cache, p, &sel.messages[i].name));
+        let need = match hit {
+            Some(_) => Need::Nothing,
+            None => items
+                .iter()
+                .map(|item| item.need(&sel.messages[i].name))
+                .max()
+                .unwrap_or(Need::Nothing),
+        };
         let mut file = None;
         if need > Need::Nothing {
             // A copy of the view's message: the rescan after the command tells the client
@@ -301,6 +328,8 @@ pub fn fetch(s: &mut Session, set: &SequenceSet, items: &[Item], uid: bool) -> i
             }
         }
         let m = &sel.messages[i];
+        // The response texts made here, for the cache.
+        let mut made = Made::default();
         // A read error while streaming BODY[]: the literal is padded, the command fails.
         let mut streaming_failed = None;
         write!(out, "* {} FETCH (", i + 1)?;
@@ -312,23 +341,62 @@ pub fn fetch(s: &mut Session, set: &SequenceSet, items: &[Item], uid: bool) -> i
                 Item::Flags => write!(out, "FLAGS {}", sel.flag_list(m))?,
                 Item::Uid => write!(out, "UID {}", m.uid)?,
                 Item::InternalDate => {
-                    write!(out, "INTERNALDATE {}", datetime::format(read.internal_date))?
+                    let cached = hit.as_ref().and_then(|h| h.facts.as_ref());
+                    let date = cached.map_or(read.internal_date, |f| f.internal_date);
+                    write!(out, "INTERNALDATE {}", datetime::format(date))?
                 }
-                Item::Size => write!(out, "RFC822.SIZE {}", read.size)?,
+                Item::Size => {
+                    let cached = hit.as_ref().and_then(|h| h.facts.as_ref()?.sizes);
+                    let size = match cached {
+                        // The name's size wins, as it does without the cache.
+                        Some(s) if message_file::size_from_name(&m.name).is_none() => s.served,
+                        _ => read.size,
+                    };
+                    write!(out, "RFC822.SIZE {size}")?
+                }
                 Item::Envelope => {
-                    let msg = msg.expect("read for ENVELOPE");
                     out.write_all(b"ENVELOPE ")?;
-                    envelope::write(out, &msg[..header::split(msg)])?;
+                    match hit
+                        .as_ref()
+                        .and_then(|h| h.header.as_ref()?.envelope.as_ref())
+                    {
+                        Some(text) => out.write_all(text)?,
+                        None => {
+                            let msg = msg.expect("read for ENVELOPE");
+                            let mut text = Vec::new();
+                            envelope::write(&mut text, &msg[..header::split(msg)])?;
+                            out.write_all(&text)?;
+                            made.envelope = Some(text);
+                        }
+                    }
                 }
                 Item::Structure { extended } => {
-                    let msg = msg.expect("read for BODYSTRUCTURE");
-                    let tree = tree.as_ref().expect("parsed for BODYSTRUCTURE");
                     out.write_all(if *extended {
                         b"BODYSTRUCTURE "
                     } else {
                         b"BODY "
                     })?;
-                    bodystructure::write(out, msg, tree, *extended)?;
+                    let cached = hit.as_ref().and_then(|h| h.whole.as_ref()).and_then(|w| {
+                        if *extended {
+                            w.bodystructure.as_ref()
+                        } else {
+                            w.body.as_ref()
+                        }
+                    });
+                    match cached {
+                        Some(text) => out.write_all(text)?,
+                        None => {
+                            let msg = msg.expect("read for BODYSTRUCTURE");
+                            let tree = tree.as_ref().expect("parsed for BODYSTRUCTURE");
+                            let mut text = Vec::new();
+                            bodystructure::write(&mut text, msg, tree, *extended)?;
+                            out.write_all(&text)?;
+                            match extended {
+                                true => made.bodystructure = Some(text),
+                                false => made.body = Some(text),
+                            }
+                        }
+                    }
                 }
                 Item::Binary {
                     part: numbers,
@@ -367,8 +435,8 @@ pub fn fetch(s: &mut Session, set: &SequenceSet, items: &[Item], uid: bool) -> i
                     match label {
                         Label::Body => {
                             out.write_all(b"BODY[")?;
-                            if let Some(sec) = section {
-                                out.write_all(&sec.spec())?;
+                            if let Some(spec) = &specs[n] {
+                                out.write_all(spec)?;
                             }
                             out.write_all(b"]")?;
                             if let Some((o, _)) = partial {
@@ -393,14 +461,23 @@ pub fn fetch(s: &mut Session, set: &SequenceSet, items: &[Item], uid: bool) -> i
                             }
                         }
                         Some(sec) => {
-                            let msg = msg.expect("read for a section");
-                            let tree = tree.as_ref().expect("parsed for a section");
+                            let cached = hit.as_ref().and_then(|h| h.header.as_ref());
+                            let resolved: Option<(Content, &[u8])> = match (cached, &sec.text) {
+                                (Some(h), Some(Text::Fields { names, .. })) => {
+                                    Some((fields::select(&h.fields, h.blank, names), &h.fields))
+                                }
+                                _ => {
+                                    let msg = msg.expect("read for a section");
+                                    let tree = tree.as_ref().expect("parsed for a section");
+                                    sec.resolve(msg, tree).map(|c| (c, msg))
+                                }
+                            };
                             // Converted to CRLF as it is written: the message is held once.
-                            match sec.resolve(msg, tree) {
-                                Some(c) => {
-                                    let (offset, len) = window(*partial, c.served_len(msg));
+                            match resolved {
+                                Some((c, bytes)) => {
+                                    let (offset, len) = window(*partial, c.served_len(bytes));
                                     quote::literal_head(out, len)?;
-                                    c.write(msg, &mut quote::Char8(&mut *out), offset, len)?;
+                                    c.write(bytes, &mut quote::Char8(&mut *out), offset, len)?;
                                 }
                                 None => out.write_all(b"NIL")?,
                             }
@@ -413,6 +490,25 @@ pub fn fetch(s: &mut Session, set: &SequenceSet, items: &[Item], uid: bool) -> i
             write!(out, " FLAGS {}", sel.flag_list(m))?;
         }
         out.write_all(b")\r\n")?;
+        if let Some(f) = file.as_ref() {
+            let sizes = match msg {
+                Some(msg) if need == Need::Whole => Some(Sizes::of(msg)),
+                // RFC822.SIZE counted from the file: with the length beside it.
+                _ if items.contains(&Item::Size)
+                    && message_file::size_from_name(&m.name).is_none() =>
+                {
+                    std::fs::metadata(m.path(&dir)).ok().map(|meta| Sizes {
+                        served: read.size,
+                        stored: meta.len(),
+                    })
+                }
+                _ => None,
+            };
+            // A streamed BODY[] alone yields nothing worth an fstat(2).
+            if msg.is_some() || sizes.is_some() || items.contains(&Item::InternalDate) {
+                learn(&sel.cache, &m.name, f, msg, sizes, &made);
+            }
+        }
         if let Some(e) = streaming_failed {
             return Ok(failed("FETCH", e));
         }
@@ -478,6 +574,129 @@ impl<'i> Binary<'i> {
         let (size, nul) = self.measured.unwrap_or_default();
         body.as_ref().map(|b| (b, size, nul))
     }
+}
+
+/// What of the cache a FETCH's items are answered from, when every item can be.
+#[derive(Clone, Copy, Debug, Default)]
+struct Parts {
+    date: bool,
+    /// RFC822.SIZE: from the cache when the name has no `,W=`.
+    size: bool,
+    envelope: bool,
+    /// HEADER.FIELDS of kept fields only.
+    fields: bool,
+    body: bool,
+    bodystructure: bool,
+}
+
+impl Parts {
+    /// `None` when some item needs the file.
+    fn of(items: &[Item]) -> Option<Parts> {
+        let mut p = Parts::default();
+        for item in items {
+            match item {
+                Item::Flags | Item::Uid => {}
+                Item::InternalDate => p.date = true,
+                Item::Size => p.size = true,
+                Item::Envelope => p.envelope = true,
+                Item::Structure { extended: true } => p.bodystructure = true,
+                Item::Structure { extended: false } => p.body = true,
+                Item::Body {
+                    section: Some(s), ..
+                } if s.part.is_empty()
+                    && matches!(&s.text, Some(Text::Fields { not: false, names })
+                        if names.iter().all(|n| fields::kept(n))) =>
+                {
+                    p.fields = true
+                }
+                _ => return None,
+            }
+        }
+        Some(p)
+    }
+}
+
+/// What the cache holds of one message for this FETCH: every entry its items need.
+struct Hit {
+    facts: Option<Facts>,
+    header: Option<HeaderPart>,
+    whole: Option<WholePart>,
+}
+
+impl Hit {
+    /// `None` when something is missing, or nothing is needed from the cache.
+    fn lookup(cache: &Cache, p: Parts, name: &[u8]) -> Option<Hit> {
+        let size = p.size && message_file::size_from_name(name).is_none();
+        let (header, whole) = (p.envelope || p.fields, p.body || p.bodystructure);
+        if !(p.date || size || header || whole) {
+            return None;
+        }
+        let unique = base(name);
+        let facts = match p.date || size {
+            true => Some(
+                cache
+                    .facts(unique, Want::NONE)
+                    .filter(|f| !size || f.sizes.is_some())?,
+            ),
+            false => None,
+        };
+        let header = match header {
+            true => Some(
+                cache
+                    .header(unique)
+                    .filter(|h| !p.envelope || h.envelope.is_some())?,
+            ),
+            false => None,
+        };
+        let whole = match whole {
+            true => Some(cache.whole(unique).filter(|w| {
+                (!p.body || w.body.is_some()) && (!p.bodystructure || w.bodystructure.is_some())
+            })?),
+            false => None,
+        };
+        Some(Hit {
+            facts,
+            header,
+            whole,
+        })
+    }
+}
+
+/// The response texts one message's response made.
+#[derive(Default)]
+struct Made {
+    envelope: Option<Vec<u8>>,
+    body: Option<Vec<u8>>,
+    bodystructure: Option<Vec<u8>>,
+}
+
+/// Gives the cache what reading message `name` for this FETCH yielded: its date, its
+/// header when read (`msg`, the header or the whole message), its sizes when counted, and
+/// the response texts `made`. A file whose date cannot be read is left out (the response
+/// needs no date).
+fn learn(
+    cache: &Cache,
+    name: &[u8],
+    file: &MessageFile,
+    msg: Option<&[u8]>,
+    sizes: Option<Sizes>,
+    made: &Made,
+) {
+    let Ok(internal_date) = file.internal_date() else {
+        return;
+    };
+    cache.learn(
+        base(name),
+        &Learnt {
+            internal_date,
+            header: msg.map(|m| &m[..header::split(m)]),
+            sizes,
+            keys: None,
+            envelope: made.envelope.as_deref(),
+            body: made.body.as_deref(),
+            bodystructure: made.bodystructure.as_deref(),
+        },
+    );
 }
 
 /// How much of a message's file an item needs; more reads include less.

@@ -1,7 +1,9 @@
 //! SEARCH and UID SEARCH (RFC 3501 6.4.4, RFC 9051 6.4.4) with ESEARCH's RETURN options
 //! (RFC 4731: MIN, MAX, COUNT, ALL) and SEARCHRES (RFC 5182: SAVE and `$`). Text keys match
 //! without regard to case, after encoded words, transfer encodings and charsets are
-//! decoded; a message is read only as far as the keys need.
+//! decoded; a message is read only as far as the keys need. Dates, sizes and the header
+//! fields the folder cache keeps come from the cache when it has them; body searches read
+//! the files.
 
 use std::io::{self, Write};
 use std::rc::Rc;
@@ -10,11 +12,13 @@ use jiff::civil::Date;
 use jiff::tz::TimeZone;
 
 use super::{failed, Reply};
-use crate::maildir::flags::{Flags, MessageFlags};
+use crate::maildir::flags::{base, Flags, MessageFlags};
+use crate::maildir::index::cache::record::{self, HeaderPart, Want};
+use crate::maildir::index::cache::Learnt;
 use crate::maildir::mailbox::Message;
 use crate::maildir::message_file::{self, MessageFile};
 use crate::maildir::MaildirError;
-use crate::message::{date, header, part, text};
+use crate::message::{date, fields, header, part, text};
 use crate::session::{Selected, Session};
 use crate::wire::{format_uids, ParseError, Parser, Ranges, SequenceSet};
 
@@ -258,16 +262,20 @@ fn key(p: &mut Parser, depth: usize, count: &mut usize) -> Result<Key, ParseErro
     })
 }
 
-/// One message being tested; its file is opened once, and read only as far as the keys
+/// One message being tested: its entries in the folder cache are looked up once, and its
+/// file is opened once, only for what the cache lacks, and read only as far as the keys
 /// need (the header, or all of it).
 struct Candidate<'a> {
     sel: &'a Selected,
     index: usize,
     message: &'a Message,
+    /// The cache's facts (dates and sizes only) and kept header fields, once looked up.
+    facts: Option<Option<record::Facts>>,
+    kept: Option<Option<HeaderPart>>,
     file: Option<MessageFile>,
     header: Option<Vec<u8>>,
-    /// Parsed from the file name once, not once per key.
-    flags: MessageFlags,
+    /// Parsed from the file name once, when a key first needs them.
+    flags: Option<MessageFlags>,
     whole: Option<Vec<u8>>,
     /// Expunged by another session: no match (RFC 2180 4.3).
     gone: bool,
@@ -321,39 +329,95 @@ impl Candidate<'_> {
         }
     }
 
+    fn flags(&mut self) -> MessageFlags {
+        *self.flags.get_or_insert_with(|| self.message.flags())
+    }
+
+    /// The cache's facts of the message, without its keys.
+    fn facts(&mut self) -> Option<&record::Facts> {
+        let (cache, unique) = (&self.sel.cache, base(&self.message.name));
+        self.facts
+            .get_or_insert_with(|| cache.facts(unique, Want::NONE))
+            .as_ref()
+    }
+
+    /// The message's kept header fields from the cache, when field `name` is one of them
+    /// and the cache has them: a header that answers for that field as the whole does.
+    fn kept(&mut self, name: &[u8]) -> Option<&[u8]> {
+        if !fields::kept(name) {
+            return None;
+        }
+        let (cache, unique) = (&self.sel.cache, base(&self.message.name));
+        let kept = self.kept.get_or_insert_with(|| cache.header(unique));
+        kept.as_ref().map(|h| &h.fields[..])
+    }
+
+    /// The header for looking at field `name`: the kept fields when they hold it.
+    fn header_for(&mut self, name: &[u8]) -> &[u8] {
+        if self.kept(name).is_some() {
+            return self.kept(name).unwrap_or_default();
+        }
+        self.header()
+    }
+
     fn size(&mut self) -> Option<u64> {
-        message_file::size_from_name(&self.message.name).or_else(|| self.with_file(|f| f.size()))
+        if let Some(n) = message_file::size_from_name(&self.message.name) {
+            return Some(n);
+        }
+        if let Some(s) = self.facts().and_then(|f| f.sizes) {
+            return Some(s.served);
+        }
+        self.with_file(|f| f.size())
     }
 
     fn internal_date(&mut self) -> Option<Date> {
-        let secs = self.with_file(|f| f.internal_date())?;
+        let cached = self.facts().map(|f| f.internal_date);
+        let secs = match cached {
+            Some(secs) => secs,
+            None => self.with_file(|f| f.internal_date())?,
+        };
         let ts = jiff::Timestamp::from_second(secs).ok()?;
         Some(ts.to_zoned(TimeZone::system()).date())
     }
 
     fn sent_date(&mut self) -> Option<Date> {
-        header::get(self.header(), b"Date").and_then(|d| date::parse(&d))
+        header::get(self.header_for(b"Date"), b"Date").and_then(|d| date::parse(&d))
+    }
+
+    /// Gives the cache the entries of the header this search read.
+    fn learn(&mut self) {
+        if self.header.is_none() || self.gone || self.error.is_some() {
+            return;
+        }
+        let Some(date) = self.with_file(|f| f.internal_date()) else {
+            return;
+        };
+        let learnt = Learnt {
+            internal_date: date,
+            header: self.header.as_deref(),
+            ..Learnt::default()
+        };
+        self.sel.cache.learn(base(&self.message.name), &learnt);
     }
 }
 
 fn matches(key: &Key, c: &mut Candidate) -> bool {
-    let flags = c.flags;
     match key {
         Key::All => true,
         // Resolved by `prepare` before any message is looked at.
         Key::Set(_) | Key::Uid(_) => false,
         Key::Indexes(ix) => ix.contains(c.index as u32),
-        Key::Flag(f, set) => flags.system.contains(*f) == *set,
+        Key::Flag(f, set) => c.flags().system.contains(*f) == *set,
         Key::Keyword(name, set) => {
             let has = c
                 .sel
                 .keywords
                 .slot(name)
-                .is_some_and(|n| flags.keywords & (1 << n) != 0);
+                .is_some_and(|n| c.flags().keywords & (1 << n) != 0);
             has == *set
         }
         Key::Recent(recent) => c.message.recent == *recent,
-        Key::New => c.message.recent && !flags.system.contains(Flags::SEEN),
+        Key::New => c.message.recent && !c.flags().system.contains(Flags::SEEN),
         Key::Larger(n) => c.size().is_some_and(|size| size > *n),
         Key::Smaller(n) => c.size().is_some_and(|size| size < *n),
         Key::Internal(when, d) => c.internal_date().is_some_and(|m| when.holds(m, *d)),
@@ -361,7 +425,7 @@ fn matches(key: &Key, c: &mut Candidate) -> bool {
         // INTERNALDATE is for sorting only).
         Key::Sent(when, d) => c.sent_date().is_some_and(|m| when.holds(m, *d)),
         Key::Header(name, needle) => {
-            text::field(c.header(), name).is_some_and(|v| v.contains(needle.as_str()))
+            text::field(c.header_for(name), name).is_some_and(|v| v.contains(needle.as_str()))
         }
         Key::Body(needle) => {
             let msg = c.bytes();
@@ -425,14 +489,17 @@ fn matching(sel: &Selected, key: &Key) -> Result<(Vec<usize>, bool), MaildirErro
             sel,
             index,
             message,
+            facts: None,
+            kept: None,
             file: None,
             header: None,
-            flags: message.flags(),
+            flags: None,
             whole: None,
             gone: false,
             error: None,
         };
         let hit = matches(&key, &mut c);
+        c.learn();
         if let Some(e) = c.error {
             return Err(e);
         }
@@ -448,7 +515,9 @@ pub fn search(s: &mut Session, tag: &[u8], search: &Search, uid: bool) -> io::Re
     let Some(sel) = s.selected.as_mut() else {
         return Ok(super::NOT_SELECTED.to_string());
     };
-    let (hits, expunged) = match matching(sel, &search.key) {
+    let found = matching(sel, &search.key);
+    sel.cache.finish(sel.messages.iter().map(|m| base(&m.name)));
+    let (hits, expunged) = match found {
         Ok(found) => found,
         Err(e) => return Ok(failed("SEARCH", e)),
     };

@@ -13,8 +13,10 @@ use std::io::{self, Write};
 
 use super::linkcut::Forest;
 use super::search::{self, Key};
-use super::sort::facts_of;
+use super::sort::rows_of;
 use super::Reply;
+use crate::maildir::flags::base;
+use crate::maildir::index::cache::record::Want;
 use crate::message::keys::Keys;
 #[cfg(doc)]
 use crate::message::msgid;
@@ -382,28 +384,30 @@ pub fn thread(s: &mut Session, t: &Thread, uid: bool) -> io::Result<Reply> {
     let Some(sel) = s.selected.as_ref() else {
         return Ok(super::NOT_SELECTED.to_string());
     };
-    let links = t.algorithm == Algorithm::References;
-    let rows = match search::hits(sel, &t.key).and_then(|hits| facts_of(sel, &hits, links)) {
-        Ok(rows) => rows,
-        Err(e) => return Ok(super::failed("THREAD", e)),
+    let want = Want {
+        subject: true,
+        addresses: false,
+        links: t.algorithm == Algorithm::References,
     };
-    let numbers: Vec<u32> = rows
-        .iter()
-        .map(|&(i, _)| {
-            if uid {
+    let rows = search::hits(sel, &t.key).and_then(|hits| {
+        rows_of(sel, &hits, want, false, |i, f| {
+            let number = if uid {
                 sel.messages[i].uid
             } else {
                 i as u32 + 1
-            }
+            };
+            let m = Message {
+                sent: f.sent(),
+                keys: f.keys,
+            };
+            (number, m)
         })
-        .collect();
-    let all: Vec<Message> = rows
-        .into_iter()
-        .map(|(_, f)| Message {
-            sent: f.sent,
-            keys: f.keys,
-        })
-        .collect();
+    });
+    sel.cache.finish(sel.messages.iter().map(|m| base(&m.name)));
+    let (numbers, all): (Vec<u32>, Vec<Message>) = match rows {
+        Ok(rows) => rows.into_iter().unzip(),
+        Err(e) => return Ok(super::failed("THREAD", e)),
+    };
     let threads = threads(t.algorithm, all, &numbers);
     let mut line = b"* THREAD".to_vec();
     if !threads.is_empty() {

@@ -9,6 +9,7 @@ pub mod crlf;
 pub mod date;
 pub mod decode;
 pub mod envelope;
+pub mod fields;
 pub mod header;
 pub mod keys;
 pub mod mime;

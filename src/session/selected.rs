@@ -12,6 +12,7 @@ use std::path::{Path, PathBuf};
 
 use crate::maildir::find;
 use crate::maildir::flags::{base, Flags};
+use crate::maildir::index::cache::Cache;
 use crate::maildir::keywords::{self, Keywords};
 use crate::maildir::mailbox::Message;
 use crate::maildir::stamp::Stamp;
@@ -30,6 +31,8 @@ pub struct Selected {
     pub vanished: HashSet<u32>,
     /// The UIDs saved by `SEARCH RETURN (SAVE)`, which `$` names (RFC 5182).
     pub saved: Ranges,
+    /// The folder's cache of per-message data (`imapd.cache`, `imapd.journal`).
+    pub cache: Cache,
     stamp: Stamp,
 }
 
@@ -39,6 +42,7 @@ impl Selected {
         let mailbox = Mailbox::open(root, &dir, !read_only)?;
         Ok(Selected {
             keywords: Keywords::read(&dir)?,
+            cache: Cache::new(&dir),
             dir,
             read_only,
             uidvalidity: mailbox.uidvalidity,

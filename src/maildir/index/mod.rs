@@ -8,6 +8,7 @@
 //! at any moment: the directories and `dovecot-uidlist` always win, and what is missing is
 //! rebuilt, at the cost of time only.
 
+pub mod cache;
 pub mod recent;
 pub mod state;
 
