@@ -67,6 +67,8 @@ const COMMANDS: &[&str] = &[
     "SEARCH TEXT message",
     "SEARCH LARGER 2000 SMALLER 100000",
     "SEARCH BEFORE 1-Jan-2021",
+    // RFC 8438: the sum of RFC822.SIZE, from names and cached sizes.
+    "STATUS INBOX (MESSAGES SIZE)",
 ];
 
 fn messages() -> Vec<Vec<u8>> {

@@ -4,7 +4,9 @@
 use std::io::{self, Write};
 
 use super::{failed, Reply};
-use crate::maildir::flags::Flags;
+use crate::maildir::flags::{base, Flags};
+use crate::maildir::index::cache::record::Want;
+use crate::maildir::index::cache::Cache;
 use crate::maildir::{folder, message_file, Mailbox, MaildirError};
 use crate::session::Session;
 use crate::wire::{quote, ParseError, Parser};
@@ -78,11 +80,20 @@ pub fn write_status(
                     .filter(|m| m.flags().system.contains(Flags::DELETED))
                     .count() as u64,
             ),
-            // RFC 8438: the messages' RFC822.SIZE; one expunged meanwhile has none.
+            // RFC 8438: the messages' RFC822.SIZE; one expunged meanwhile has none. From the
+            // name or the folder cache where they have it, not read from the file.
             Item::Size => {
+                let cache = Cache::new(dir);
                 let mut total = 0;
                 for msg in &mut m.messages {
-                    total += message_file::size(dir, msg)?.unwrap_or(0);
+                    let cached = message_file::size_from_name(&msg.name).or_else(|| {
+                        let facts = cache.facts(base(&msg.name), Want::NONE)?;
+                        facts.sizes.map(|s| s.served)
+                    });
+                    total += match cached {
+                        Some(n) => n,
+                        None => message_file::size(dir, msg)?.unwrap_or(0),
+                    };
                 }
                 ("SIZE", total)
             }
