@@ -112,6 +112,23 @@ impl Mailbox {
         }
     }
 
+    /// Lists the folder's files for a session that knows the UID of each (it checks the
+    /// uidlist did not change), calling `visit` with each name and whether it is in `new/`,
+    /// without reading the uidlist: after a flag change, every command for the next two
+    /// seconds lists the directories again (see [`super::stamp`]), and parsing a
+    /// 100,000-line uidlist each time cost as much as the listing. False when `visit`
+    /// stopped (a file new to the session, which needs a UID from the list) or, with
+    /// `claim_new`, a file is in `new/`.
+    pub fn relist(
+        dir: &Path,
+        claim_new: bool,
+        mut visit: impl FnMut(&[u8], bool) -> bool,
+    ) -> Result<bool, MaildirError> {
+        super::scan::each(dir, |name, in_new| {
+            !(claim_new && in_new) && visit(name, in_new)
+        })
+    }
+
     /// Reads the folder from its directories and uidlist, with the stamp it was read under.
     fn read(
         root: &Path,

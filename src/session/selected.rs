@@ -6,13 +6,15 @@
 //! UID forms excepted), since the client could not tell which numbers shifted. A message
 //! that vanished at such a time stays in the view, marked, until a later command.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
+use std::hash::{BuildHasherDefault, Hasher};
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
 use crate::maildir::find;
 use crate::maildir::flags::{base, Flags};
 use crate::maildir::index::cache::Cache;
+use crate::maildir::index::state::{self, Time};
 use crate::maildir::keywords::{self, Keywords};
 use crate::maildir::mailbox::Message;
 use crate::maildir::stamp::Stamp;
@@ -34,11 +36,18 @@ pub struct Selected {
     /// The folder's cache of per-message data (`imapd.cache`, `imapd.journal`).
     pub cache: Cache,
     stamp: Stamp,
+    /// The identity of `dovecot-uidlist` when the view last took UIDs from it: while it is
+    /// the same, nobody gave out UIDs, and a rescan can take them from the view.
+    uidlist: (u64, u64, Time),
+    /// The UID of each message by a hash of its unique name, made at the first rescan that
+    /// needs it.
+    by_name: Option<ByName>,
 }
 
 impl Selected {
     pub fn open(root: &Path, dir: PathBuf, read_only: bool) -> Result<Selected, MaildirError> {
         let stamp = Stamp::take(&dir);
+        let uidlist = state::uidlist_identity(&dir);
         let mailbox = Mailbox::open(root, &dir, !read_only)?;
         Ok(Selected {
             keywords: Keywords::read(&dir)?,
@@ -51,7 +60,67 @@ impl Selected {
             vanished: HashSet::new(),
             saved: Ranges::default(),
             stamp,
+            uidlist,
+            by_name: None,
         })
+    }
+
+    /// The index in the view of the file `name` (any flags), if it has one.
+    fn index_of(messages: &[Message], by_name: &ByName, name: &[u8]) -> Option<usize> {
+        let uid = *by_name.get(&name_hash(name))?;
+        let i = messages.binary_search_by_key(&uid, |m| m.uid).ok()?;
+        (base(&messages[i].name) == base(name)).then_some(i)
+    }
+
+    /// The folder listed again with the UIDs the view has, when nobody gave out new ones
+    /// since (the uidlist is the same) and every file is known: the messages whose flags
+    /// changed and those not seen, or `None` when the folder must be read whole.
+    fn relisted(&mut self) -> Result<Option<Changes>, MaildirError> {
+        let uidlist = state::uidlist_identity(&self.dir);
+        if uidlist != self.uidlist {
+            self.uidlist = uidlist;
+            self.by_name = None;
+            return Ok(None);
+        }
+        let by_name = self.by_name.take().unwrap_or_else(|| {
+            self.messages
+                .iter()
+                .map(|m| (name_hash(&m.name), m.uid))
+                .collect()
+        });
+        // Where each message was seen: IN_NEW, IN_CUR or both (a file caught mid-move).
+        const IN_NEW: u8 = 1;
+        const IN_CUR: u8 = 2;
+        let mut seen = vec![0u8; self.messages.len()];
+        let mut renamed = Vec::new();
+        let messages = &self.messages;
+        let complete = Mailbox::relist(&self.dir, !self.read_only, |name, in_new| {
+            let Some(i) = Self::index_of(messages, &by_name, name) else {
+                return false;
+            };
+            seen[i] |= if in_new { IN_NEW } else { IN_CUR };
+            if messages[i].name != name || messages[i].in_new != in_new {
+                renamed.push((i, name.to_vec(), in_new));
+            }
+            true
+        });
+        self.by_name = Some(by_name);
+        if !complete? {
+            self.by_name = None;
+            return Ok(None);
+        }
+        let mut changed = Vec::new();
+        for (i, name, in_new) in renamed {
+            if !(in_new && seen[i] & IN_CUR != 0) {
+                changed.extend(rename_to(&mut self.messages[i], &name, in_new).then_some(i));
+            }
+        }
+        changed.sort_unstable();
+        changed.dedup();
+        let missing = (0..seen.len())
+            .filter(|&i| seen[i] == 0 && !self.vanished.contains(&self.messages[i].uid))
+            .collect();
+        Ok(Some((changed, missing)))
     }
 
     /// `FLAGS (...)`: the system flags and this folder's keywords.
@@ -143,12 +212,22 @@ impl Selected {
                 Ok(())
             };
         }
-        let fresh = match Mailbox::reread(root, &self.dir, !self.read_only) {
-            Ok(m) => m,
-            Err(e) => {
-                crate::log!("rescan failed: {e}");
-                return Ok(());
-            }
+        let relisted = self.relisted().unwrap_or_else(|e| {
+            crate::log!("rescan failed: {e}");
+            None
+        });
+        let (mut changed_flags, missing, fresh) = match relisted {
+            Some((changed, missing)) => (changed, missing, None),
+            None => match Mailbox::reread(root, &self.dir, !self.read_only) {
+                Ok(fresh) => {
+                    let (changed, missing) = self.merge_names(&fresh);
+                    (changed, missing, Some(fresh))
+                }
+                Err(e) => {
+                    crate::log!("rescan failed: {e}");
+                    return Ok(());
+                }
+            },
         };
         self.stamp = stamp;
         if let Ok(k) = Keywords::read(&self.dir) {
@@ -160,21 +239,6 @@ impl Selected {
                     self.flags_line(),
                     self.permanent_flags_line()
                 )?;
-            }
-        }
-        let mut by_uid = fresh.messages.iter().peekable();
-        let mut changed_flags = Vec::new();
-        let mut missing = Vec::new();
-        for (i, m) in self.messages.iter_mut().enumerate() {
-            while by_uid.peek().is_some_and(|f| f.uid < m.uid) {
-                by_uid.next();
-            }
-            match by_uid.peek() {
-                Some(f) if f.uid == m.uid => {
-                    changed_flags.extend(rename_to(m, &f.name, f.in_new).then_some(i));
-                }
-                _ if !self.vanished.contains(&m.uid) => missing.push(i),
-                _ => {}
             }
         }
         // Not in the listing: gone, or being renamed by another session at that moment.
@@ -207,6 +271,9 @@ impl Selected {
         if allow_expunge {
             self.report_expunges(out)?;
         }
+        let Some(fresh) = fresh else {
+            return Ok(());
+        };
         let last = self.messages.last().map_or(0, |m| m.uid);
         let before = self.messages.len();
         self.messages
@@ -221,6 +288,27 @@ impl Selected {
             )?;
         }
         Ok(())
+    }
+
+    /// Takes the names of `fresh` into the view: the messages whose flags changed, and
+    /// those not in it (gone, or being renamed at that moment).
+    fn merge_names(&mut self, fresh: &Mailbox) -> Changes {
+        let mut by_uid = fresh.messages.iter().peekable();
+        let mut changed_flags = Vec::new();
+        let mut missing = Vec::new();
+        for (i, m) in self.messages.iter_mut().enumerate() {
+            while by_uid.peek().is_some_and(|f| f.uid < m.uid) {
+                by_uid.next();
+            }
+            match by_uid.peek() {
+                Some(f) if f.uid == m.uid => {
+                    changed_flags.extend(rename_to(m, &f.name, f.in_new).then_some(i));
+                }
+                _ if !self.vanished.contains(&m.uid) => missing.push(i),
+                _ => {}
+            }
+        }
+        (changed_flags, missing)
     }
 
     /// Sends EXPUNGE for every vanished message and drops it from the view.
@@ -276,6 +364,41 @@ impl Selected {
         self.messages
             .iter()
             .position(|m| !m.flags().system.contains(Flags::SEEN))
+    }
+}
+
+/// A hash of the unique part of a file name, for [`Selected::index_of`], which checks the
+/// name it finds: the CRC-32 (fast) and the length. Names are chosen by delivery agents,
+/// not by senders, and a collision only sends the rescan the slow way.
+fn name_hash(name: &[u8]) -> u64 {
+    let b = base(name);
+    (b.len() as u64) << 32 | u64::from(crc32fast::hash(b))
+}
+
+/// What a rescan found: the indexes of the messages whose flags changed, and of those it
+/// did not list (gone, or being renamed at that moment).
+type Changes = (Vec<usize>, Vec<usize>);
+
+/// The map from [`name_hash`] to UID.
+type ByName = HashMap<u64, u32, BuildHasherDefault<Prehashed>>;
+
+/// Takes a [`name_hash`] as the hash it is: hashing it again cost more than the CRC did.
+#[derive(Default)]
+struct Prehashed(u64);
+
+impl Hasher for Prehashed {
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = self.0.rotate_left(8) ^ u64::from(b);
+        }
+    }
+
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n;
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
     }
 }
 
