@@ -287,3 +287,50 @@ fn sessions_killed_while_updating_the_state_leave_a_servable_folder() {
         );
     }
 }
+
+/// The rescans a selected session makes after its own STORE take UIDs from the view while
+/// nobody gave out new ones: flag changes, removals and new mail by other programs meanwhile
+/// are all reported (RFC 3501 7.4.1 EXPUNGE, 7.4.2 FETCH, 7.3.1 EXISTS).
+#[test]
+fn changes_by_others_right_after_a_store_are_reported() {
+    let (dir, md) = maildir("state-relist");
+    populate(&md, 30);
+    let mut c = session(&dir, &md);
+    c.expect("a SELECT INBOX", "OK");
+    let cur = md.join("cur");
+    for round in 0..3 {
+        c.expect(&format!("s{round} STORE 1 +FLAGS (\\Answered)"), "OK");
+        let n = 11 + round;
+        let old = format!("{}.M{n}P1.host:2,", 1_700_000_000 + n);
+        let name = std::fs::read_dir(&cur)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .find(|f| f.starts_with(&old[..old.len() - 3]))
+            .unwrap();
+        let base = &name[..name.find(':').unwrap()];
+        std::fs::rename(cur.join(&name), cur.join(format!("{base}:2,DT"))).unwrap();
+        let noop = c.expect(&format!("n{round} NOOP"), "OK");
+        let want = format!("* {} FETCH (FLAGS (\\Draft \\Deleted))", n + 1);
+        assert!(common::has(&noop, &want), "round {round}: {noop:?}");
+    }
+    // Removed by another program: EXPUNGE at the next NOOP.
+    c.expect("s9 STORE 2 +FLAGS (\\Answered)", "OK");
+    let gone = std::fs::read_dir(&cur)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .find(|f| f.starts_with("1700000020.M20P1.host"))
+        .unwrap();
+    std::fs::remove_file(cur.join(gone)).unwrap();
+    let noop = c.expect("n9 NOOP", "OK");
+    assert!(common::has(&noop, "* 21 EXPUNGE"), "{noop:?}");
+    // New mail needs a UID from the list: reported too.
+    c.expect("s10 STORE 3 +FLAGS (\\Answered)", "OK");
+    put(&md, "cur", "1800000100.M1P9.host:2,S", 77);
+    let noop = c.expect("n10 NOOP", "OK");
+    assert!(common::has(&noop, "* 32 EXISTS"), "{noop:?}");
+    let f = c.expect("f UID FETCH 33 (FLAGS)", "OK");
+    assert!(
+        common::has(&f, "* 32 FETCH (UID 33 FLAGS (\\Seen \\Recent))"),
+        "{f:?}"
+    );
+}
