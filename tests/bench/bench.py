@@ -61,7 +61,7 @@ ROWS = [  # key, label, unit, states it is measured in
     ("store", "`STORE 1:* +FLAGS (\\Flagged)`", "s", "w"),
     ("expunge", "`EXPUNGE` of 10 %", "s", "w"),
     ("append", "APPEND of %(appends)s, one at a time", "s", "w"),
-    ("multiappend", "MULTIAPPEND of %(appends)s, 500 a command", "s", "w"),
+    ("multiappend", "MULTIAPPEND of %(appends)s, at most 500 a command", "s", "w"),
 ]
 # imapd takes at most 500 messages in one APPEND (NO [LIMIT] beyond); both servers get
 # the same commands.
