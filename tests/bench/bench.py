@@ -66,6 +66,7 @@ ROWS = [  # key, label, unit, states it is measured in
 # imapd takes at most 500 messages in one APPEND (NO [LIMIT] beyond); both servers get
 # the same commands.
 MULTIAPPEND_MAX = 500
+SETTLE = 2.5  # seconds; imapd distrusts folder times within 2 s of now
 STATES = (("first", "f"), ("cold", "c"), ("warm", "w"))
 
 
@@ -310,6 +311,23 @@ class Bench:
             os.rename(path, trash)
             shutil.rmtree(trash)
 
+    def settle(self, server):
+        """Wait until the copy's directories and lists are SETTLE seconds old.  Both
+        servers rescan a folder whose times are too recent to trust (a change within the
+        same tick could go unseen: imapd's maildir::stamp, Dovecot's dirty syncs); a
+        copy made, or changed by the session before, a moment ago would measure that
+        rescan, not the state the row names."""
+        top = os.path.join(self.a.home, MAILDIR[server])
+        newest = 0.0
+        for name in ("new", "cur", "dovecot-uidlist", "dovecot-keywords"):
+            try:
+                newest = max(newest, os.stat(os.path.join(top, name)).st_mtime)
+            except OSError:
+                pass
+        wait = SETTLE - (time.time() - newest)
+        if wait > 0:
+            time.sleep(wait)
+
     def drop_index(self, server):
         top = os.path.join(self.a.home, MAILDIR[server])
         for root, dirs, files in os.walk(top):
@@ -337,6 +355,7 @@ class Bench:
     def read_session(self, server, size, state, plan):
         """The read rows, one session; returns the facts the servers must agree on."""
         port, rec, f = self.ports[server], (lambda row, v: self.record(size, state, row, server, v)), {}
+        self.settle(server)
         t0 = time.perf_counter()
         c = self.connect(server)
         secs, resp, _ = c.cmd(b"SELECT INBOX")
@@ -395,6 +414,7 @@ class Bench:
         return f
 
     def sessions(self, server, size):
+        self.settle(server)
         n, t0 = 0, time.perf_counter()
         while True:
             c = self.connect(server)
@@ -412,6 +432,7 @@ class Bench:
         c.logout()
 
     def store(self, server, size):
+        self.settle(server)
         c = self.connect(server)
         c.cmd(b"SELECT INBOX")
         secs, resp, _ = c.cmd(b"STORE 1:* +FLAGS (\\Flagged)")
@@ -421,6 +442,7 @@ class Bench:
         return {"unflagged": len(numbers_after(resp, b"SEARCH"))}
 
     def expunge(self, server, size, marked):
+        self.settle(server)
         c = self.connect(server)
         c.cmd(b"SELECT INBOX")
         for i in range(0, len(marked), 1500):
@@ -432,6 +454,7 @@ class Bench:
         return {"expunged": len(re.findall(rb"\n\* \d+ EXPUNGE\r", b"\n" + bytes(resp)))}
 
     def append(self, server, size, multi, plus):
+        self.settle(server)
         c = self.connect(server)
         if multi:
             secs = 0.0
