@@ -27,6 +27,7 @@ import base64
 import os
 import random
 import sys
+import time
 
 VERSION = 1  # bump when the output changes, so that cached Maildirs are regenerated
 SEARCH_WORD = "marmalade"  # in about 1 % of the bodies (SEARCH TEXT)
@@ -80,7 +81,6 @@ MON = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "No
 
 
 def rfc2822_date(t, tz_minutes):
-    import time
     lt = time.gmtime(t + tz_minutes * 60)
     sign = "+" if tz_minutes >= 0 else "-"
     off = abs(tz_minutes)
@@ -143,9 +143,9 @@ class Gen:
 
     def paragraphs(self, size, rare=False):
         """Text of about size bytes, wrapped at 72, in paragraphs."""
-        r, lines, total, line = self.rng, [], 0, []
+        r, lines, line = self.rng, [], []
         words = self.words(max(4, size // 6), rare)
-        for i, w in enumerate(words):
+        for w in words:
             if sum(len(x) + 1 for x in line) + len(w) > 72:
                 lines.append(" ".join(line))
                 line = []
@@ -153,8 +153,8 @@ class Gen:
                     lines.append("")
             line.append(w)
         lines.append(" ".join(line))
-        total = "\n".join(lines)
-        return total[0].upper() + total[1:] + ".\n"
+        text = "\n".join(lines)
+        return text[0].upper() + text[1:] + ".\n"
 
     def address(self, person):
         name, addr = person

@@ -28,5 +28,5 @@ while IFS= read -r line; do
 	esac
 done < "$T_TMP/bench.out"
 expect "$T_TMP/results.md" '^\| SELECT INBOX \| [0-9.]+ ms' "results.md has the SELECT row with figures"
-expect "$T_TMP/results.md" '^168 checks, 0 failed|^[0-9]+ checks, 0 failed' "results.md records no failed check"
+expect "$T_TMP/results.md" '^[0-9]+ checks, 0 failed' "results.md records no failed check"
 note "short bench: $(since "$T0")s"
