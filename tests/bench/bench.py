@@ -317,6 +317,10 @@ class Bench:
                 shutil.copy2(src, os.path.join(tmp, name))
                 os.chown(os.path.join(tmp, name), uid, gid)
         os.rename(tmp, dest)
+        # The links just made leave every message's inode dirty; while the file system
+        # writes them back, opening or stat()ing one waits for its inode table block
+        # (2.8 s instead of 0.2 s for the first UID FETCH of 10,000 here).
+        os.sync()
 
     def remove(self, path):
         if os.path.exists(path):
