@@ -12,7 +12,7 @@ SRC := Cargo.toml Cargo.lock $(shell find src -name '*.rs')
 # real clients, and Dovecot to compare with.
 DEBS := ucspi-tcp daemontools checkpw stunnel4 curl openssl python3 gcc isync offlineimap3 mutt tmux dovecot-imapd
 
-.PHONY: all deps toolchain test check fuzz chaos load demo install clean
+.PHONY: all deps toolchain test check fuzz chaos load bench demo install clean
 
 all: target/release/imapd tcprules/imap.cdb
 
@@ -76,6 +76,15 @@ chaos: deps all
 
 load: deps all
 	LOAD_CLIENTS=$(LOAD_CLIENTS) LOAD_SECONDS=$(LOAD_SECONDS) PER_TEST_LIMIT=$$(( 180 + $(LOAD_SECONDS) )) VERBOSE=1 bash tests/sh/run tests/sh/41-load.t
+
+# imapd against Debian's Dovecot (a private instance) on generated Maildirs of
+# BENCH_SIZES messages, kept in /var/tmp/imapd-bench (BENCH_CACHE), BENCH_ROUNDS rounds:
+# prints medians and imapd/Dovecot ratios and writes tests/bench/results.md
+# (tests/bench/bench). `make test` runs it short (tests/sh/43-bench-short.t).
+BENCH_SIZES ?= 1000 10000 100000
+BENCH_ROUNDS ?= 3
+bench: deps all
+	BENCH_SIZES="$(BENCH_SIZES)" BENCH_ROUNDS=$(BENCH_ROUNDS) bash tests/bench/bench
 
 install: deps all
 	install -m 755 target/release/imapd $(DESTDIR)$(PREFIX)/bin/imapd
