@@ -14,9 +14,10 @@ use std::path::{Path, PathBuf};
 
 use super::flags::{base, Flags, MessageFlags};
 use super::index::recent;
-use super::index::state::{self, Stamp, State};
+use super::index::state::State;
 use super::lock::Dotlock;
 use super::scan::{scan, Entry};
+use super::stamp::{self, Stamp};
 use super::uidlist::{self, Read, Uidlist};
 use super::{uidvalidity, MaildirError};
 
@@ -223,7 +224,7 @@ impl Mailbox {
             lock.replace(&dir.join(uidlist::FILE), &list.to_bytes())?;
             // Nobody else replaces it while the lock is held: the listing goes with it.
             if let Some(s) = stamp.as_mut() {
-                s.uidlist = state::uidlist_identity(dir);
+                s.uidlist = stamp::identity(dir, uidlist::FILE);
             }
         }
         Ok((view(dir, &list, entries, &recent), stamp))

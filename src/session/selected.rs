@@ -14,10 +14,9 @@ use std::path::{Path, PathBuf};
 use crate::maildir::find;
 use crate::maildir::flags::{base, Flags};
 use crate::maildir::index::cache::Cache;
-use crate::maildir::index::state::{self, Time};
 use crate::maildir::keywords::{self, Keywords};
 use crate::maildir::mailbox::Message;
-use crate::maildir::stamp::Stamp;
+use crate::maildir::stamp::{Identity, Stamp};
 use crate::maildir::{Mailbox, MaildirError};
 use crate::wire::{Ranges, SequenceSet};
 
@@ -35,10 +34,12 @@ pub struct Selected {
     pub saved: Ranges,
     /// The folder's cache of per-message data (`imapd.cache`, `imapd.journal`).
     pub cache: Cache,
-    stamp: Stamp,
+    /// What the view was last brought up to date under; `None` when `new/` or `cur/` was
+    /// missing then.
+    stamp: Option<Stamp>,
     /// The identity of `dovecot-uidlist` when the view last took UIDs from it: while it is
     /// the same, nobody gave out UIDs, and a rescan can take them from the view.
-    uidlist: (u64, u64, Time),
+    uidlist: Identity,
     /// The UID of each message by a hash of its unique name, made at the first rescan that
     /// needs it.
     by_name: Option<ByName>,
@@ -47,7 +48,7 @@ pub struct Selected {
 impl Selected {
     pub fn open(root: &Path, dir: PathBuf, read_only: bool) -> Result<Selected, MaildirError> {
         let stamp = Stamp::take(&dir);
-        let uidlist = state::uidlist_identity(&dir);
+        let uidlist = stamp.map(|s| s.uidlist).unwrap_or_default();
         let mailbox = Mailbox::open(root, &dir, !read_only)?;
         Ok(Selected {
             keywords: Keywords::read(&dir)?,
@@ -75,8 +76,7 @@ impl Selected {
     /// The folder listed again with the UIDs the view has, when nobody gave out new ones
     /// since (the uidlist is the same) and every file is known: the messages whose flags
     /// changed and those not seen, or `None` when the folder must be read whole.
-    fn relisted(&mut self) -> Result<Option<Changes>, MaildirError> {
-        let uidlist = state::uidlist_identity(&self.dir);
+    fn relisted(&mut self, uidlist: Identity) -> Result<Option<Changes>, MaildirError> {
         if uidlist != self.uidlist {
             self.uidlist = uidlist;
             self.by_name = None;
@@ -204,7 +204,10 @@ impl Selected {
         allow_expunge: bool,
     ) -> io::Result<()> {
         let stamp = Stamp::take(&self.dir);
-        if stamp.unchanged_since(&self.stamp) {
+        if stamp
+            .zip(self.stamp)
+            .is_some_and(|(now, earlier)| now.unchanged_since(&earlier))
+        {
             // Nothing changed on disk; only expunges already seen may be waiting.
             return if allow_expunge {
                 self.report_expunges(out)
@@ -212,7 +215,8 @@ impl Selected {
                 Ok(())
             };
         }
-        let relisted = self.relisted().unwrap_or_else(|e| {
+        let relisted = self.relisted(stamp.map(|s| s.uidlist).unwrap_or_default());
+        let relisted = relisted.unwrap_or_else(|e| {
             crate::log!("rescan failed: {e}");
             None
         });

@@ -6,11 +6,10 @@
 //! the folder's HIGHESTMODSEQ (RFC 7162 3.1.1). What `\Recent` needs changes more often and
 //! is kept apart, in [`super::recent`].
 //!
-//! The listing is used only when the disk says it is current: the same directory mtimes
-//! (nanoseconds), the same uidlist (inode, size, mtime), and a listing taken at least
-//! [`RESOLUTION`] after the last of those changes, so that a change in the same clock tick
-//! cannot hide behind an unchanged mtime. Otherwise the folder is read as before and the
-//! state rewritten.
+//! The listing is used only when its [`Stamp`] says the folder is unchanged since (the rule
+//! of [`crate::maildir::stamp`], the same as for a session's own view: directory mtimes in
+//! nanoseconds, file identities, and a listing read at least 2 s after the directories'
+//! last change). Otherwise the folder is read as before and the state rewritten.
 //!
 //! Changes are made under the index lock ([`super::locked`]): the latest state is read
 //! again under it and merged, so two
@@ -20,106 +19,18 @@
 //! handed out before (a folder would need more than one change per microsecond since the
 //! state was first written to catch up with it).
 
-use std::os::unix::fs::MetadataExt;
 use std::path::Path;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{SystemTime, UNIX_EPOCH};
 
 use crate::maildir::flags::base;
-use crate::maildir::stamp::RESOLUTION;
-use crate::maildir::{durable, uidlist, MaildirError};
+use crate::maildir::stamp::{Stamp, Time};
+use crate::maildir::{durable, MaildirError};
 
 pub const FILE: &str = "imapd.state";
-const MAGIC: &[u8; 8] = b"IMAPDST1";
-/// Magic, UIDVALIDITY, next UID, HIGHESTMODSEQ, the uidlist identity, three times and the
-/// count.
-const HEADER: usize = 8 + 4 + 4 + 8 + (8 + 8 + 12) + 3 * 12 + 4;
-
-/// A modification time, in seconds and nanoseconds since the epoch.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord)]
-pub struct Time {
-    pub secs: i64,
-    pub nanos: u32,
-}
-
-impl Time {
-    fn of(m: &std::fs::Metadata) -> Time {
-        Time {
-            secs: m.mtime(),
-            nanos: m.mtime_nsec() as u32,
-        }
-    }
-
-    fn now() -> Time {
-        let d = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .unwrap_or_default();
-        Time {
-            secs: d.as_secs() as i64,
-            nanos: d.subsec_nanos(),
-        }
-    }
-
-    fn plus(self, d: Duration) -> Time {
-        let nanos = self.nanos as u64 + d.subsec_nanos() as u64;
-        Time {
-            secs: self.secs + d.as_secs() as i64 + (nanos / 1_000_000_000) as i64,
-            nanos: (nanos % 1_000_000_000) as u32,
-        }
-    }
-}
-
-/// What a listing was read under: the directories' mtimes and the uidlist's identity.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct Stamp {
-    pub new: Time,
-    pub cur: Time,
-    /// Inode, size and mtime of `dovecot-uidlist`; all zero when it is missing.
-    pub uidlist: (u64, u64, Time),
-    /// When the stamp was taken, before the listing was read.
-    pub taken: Time,
-}
-
-impl Stamp {
-    /// The stamp of the folder at `dir` now; `None` when `new/` or `cur/` is missing.
-    pub fn take(dir: &Path) -> Option<Stamp> {
-        let taken = Time::now();
-        let new = Time::of(&std::fs::metadata(dir.join("new")).ok()?);
-        let cur = Time::of(&std::fs::metadata(dir.join("cur")).ok()?);
-        Some(Stamp {
-            new,
-            cur,
-            uidlist: uidlist_identity(dir),
-            taken,
-        })
-    }
-
-    /// Whether the listing was read late enough after the directories' last change that a
-    /// later change cannot share its mtime.
-    pub fn trustworthy(&self) -> bool {
-        self.new.max(self.cur).plus(RESOLUTION) <= self.taken
-    }
-
-    /// Whether a listing read under this stamp still describes the folder at `dir`.
-    pub fn is_current(&self, dir: &Path) -> bool {
-        let Some(now) = Stamp::take(dir) else {
-            return false;
-        };
-        now.new == self.new
-            && now.cur == self.cur
-            && now.uidlist == self.uidlist
-            && self.trustworthy()
-            && self.taken <= now.taken
-    }
-}
-
-/// The uidlist's inode, size and mtime: it is replaced by rename (a new inode) or appended
-/// to (a new size), so the same identity means the same content.
-pub fn uidlist_identity(dir: &Path) -> (u64, u64, Time) {
-    match std::fs::metadata(dir.join(uidlist::FILE)) {
-        Ok(m) => (m.ino(), m.size(), Time::of(&m)),
-        Err(_) => (0, 0, Time::default()),
-    }
-}
+const MAGIC: &[u8; 8] = b"IMAPDST2";
+/// Magic, UIDVALIDITY, next UID, HIGHESTMODSEQ, the uidlist's and the keywords' identities,
+/// three times and the count.
+const HEADER: usize = 8 + 4 + 4 + 8 + 2 * (8 + 8 + 12) + 3 * 12 + 4;
 
 /// One message as last listed.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -239,12 +150,17 @@ fn encode(s: &State) -> Vec<u8> {
         b.extend_from_slice(&v.to_le_bytes());
     }
     b.extend_from_slice(&s.highest_modseq.to_le_bytes());
-    let (ino, size, mtime) = s.stamp.uidlist;
-    b.extend_from_slice(&ino.to_le_bytes());
-    b.extend_from_slice(&size.to_le_bytes());
-    for t in [mtime, s.stamp.new, s.stamp.cur, s.stamp.taken] {
+    let time = |b: &mut Vec<u8>, t: Time| {
         b.extend_from_slice(&t.secs.to_le_bytes());
         b.extend_from_slice(&t.nanos.to_le_bytes());
+    };
+    for (ino, size, mtime) in [s.stamp.uidlist, s.stamp.keywords] {
+        b.extend_from_slice(&ino.to_le_bytes());
+        b.extend_from_slice(&size.to_le_bytes());
+        time(&mut b, mtime);
+    }
+    for t in [s.stamp.new, s.stamp.cur, s.stamp.taken] {
+        time(&mut b, t);
     }
     b.extend_from_slice(&(s.messages.len() as u32).to_le_bytes());
     for m in &s.messages {
@@ -296,7 +212,8 @@ fn decode(data: &[u8]) -> Option<State> {
     let mut r = Reader(&body[MAGIC.len()..]);
     let (uidvalidity, next_uid) = (r.u32()?, r.u32()?);
     let highest_modseq = r.u64()?;
-    let (ino, size, mtime) = (r.u64()?, r.u64()?, r.time()?);
+    let uidlist = (r.u64()?, r.u64()?, r.time()?);
+    let keywords = (r.u64()?, r.u64()?, r.time()?);
     let (new, cur, taken) = (r.time()?, r.time()?, r.time()?);
     let count = r.u32()? as usize;
     // Each entry takes at least 15 bytes: a count larger than that is damage.
@@ -325,7 +242,8 @@ fn decode(data: &[u8]) -> Option<State> {
         stamp: Stamp {
             new,
             cur,
-            uidlist: (ino, size, mtime),
+            uidlist,
+            keywords,
             taken,
         },
         messages,
@@ -391,34 +309,5 @@ mod tests {
         // A new UIDVALIDITY starts over, still above everything before.
         let e = State::merge(Some(&d), 8, 3, Stamp::default(), listing(&[]).into_iter());
         assert!(e.highest_modseq > d.highest_modseq);
-    }
-
-    #[test]
-    fn a_listing_is_current_only_when_old_enough_and_unchanged() {
-        let dir = std::env::temp_dir().join(format!("imapd-state-{}", std::process::id()));
-        for sub in ["new", "cur"] {
-            std::fs::create_dir_all(dir.join(sub)).unwrap();
-        }
-        let age = |t: SystemTime| {
-            for sub in ["new", "cur"] {
-                std::fs::File::open(dir.join(sub))
-                    .unwrap()
-                    .set_modified(t)
-                    .unwrap();
-            }
-        };
-        age(SystemTime::now() - Duration::from_secs(60));
-        let old = Stamp::take(&dir).unwrap();
-        assert!(old.is_current(&dir));
-        std::fs::write(dir.join(uidlist::FILE), b"3 V1 N1\n").unwrap();
-        assert!(!old.is_current(&dir), "the uidlist changed");
-        let with_list = Stamp::take(&dir).unwrap();
-        assert!(with_list.is_current(&dir));
-        std::fs::write(dir.join("new/1.M1P1.h"), b"x").unwrap();
-        assert!(!with_list.is_current(&dir), "new/ changed");
-        // Changed in the tick the listing was read: not to be trusted.
-        let fresh = Stamp::take(&dir).unwrap();
-        assert!(!fresh.is_current(&dir));
-        std::fs::remove_dir_all(&dir).unwrap();
     }
 }
