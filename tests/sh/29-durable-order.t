@@ -33,8 +33,7 @@
 
 need_imapd
 id nobody > /dev/null 2>&1 || skip_all "no user nobody"
-command -v strace > /dev/null 2>&1 || skip_all "strace is not installed (apt-get install strace)"
-strace -f -o /dev/null true > /dev/null 2>&1 || skip_all "strace cannot trace here (ptrace not permitted: $(strace -o /dev/null true 2>&1 | head -n1))"
+need_strace
 
 D=$T_TMP/d
 M=$D/Maildir

@@ -10,8 +10,7 @@
 
 need_imapd
 id nobody > /dev/null 2>&1 || skip_all "no user nobody"
-command -v strace > /dev/null 2>&1 || skip_all "strace is not installed (apt-get install strace)"
-strace -f -o /dev/null true > /dev/null 2>&1 || skip_all "strace cannot trace here"
+need_strace
 
 M=$T_TMP/Maildir
 timeout 60 "$BIN/mkmaildir" "$M" 2000 1000 nobody || fail "mkmaildir"

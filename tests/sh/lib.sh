@@ -78,6 +78,12 @@ need_imapd() {
 	[ -x "$IMAPD" ] || { fail "no imapd binary at $IMAPD (run cargo build --release)"; exit 1; }
 }
 
+# need_strace: skips the test where strace is missing or may not trace (no ptrace).
+need_strace() {
+	command -v strace > /dev/null 2>&1 || skip_all "strace is not installed (apt-get install strace)"
+	strace -f -o /dev/null true > /dev/null 2>&1 || skip_all "strace cannot trace here (ptrace not permitted: $(strace -o /dev/null true 2>&1 | head -n1))"
+}
+
 need_service_files() {
 	local f
 	for f in run log/run tcprules/imap.rules; do
