@@ -67,7 +67,7 @@ pub fn copy(
         }
         // A copy of the view's message: the rescan after the command tells the client of
         // a rename by another session. The copy has the flags the file has now.
-        let mut m = sel.messages[i].clone();
+        let mut m = sel.messages.message(i);
         let translate = |m: &mailbox::Message| {
             let f = m.flags();
             let mut keywords = 0u32;

@@ -23,10 +23,9 @@ pub fn expunge(s: &mut Session, uids: Option<&SequenceSet>) -> io::Result<Reply>
     };
     let dir = sel.dir.clone();
     for i in chosen.iter().map(|i| i as usize) {
-        let m = &mut sel.messages[i];
-        match m.remove_if_deleted(&dir) {
+        match sel.messages.remove_if_deleted(i, &dir) {
             Ok(true) => {
-                sel.vanished.insert(m.uid);
+                sel.vanished.insert(sel.messages[i].uid);
             }
             Ok(false) => {}
             Err(e) => return Ok(failed("EXPUNGE", e)),

@@ -214,7 +214,7 @@ pub fn fetch(s: &mut Session, set: &SequenceSet, items: &[Item], uid: bool) -> i
     let reply = answer(s, set, items, uid);
     // Also after a failure: what was learnt before it is good.
     if let Some(sel) = s.selected.as_ref() {
-        sel.cache.finish(sel.messages.iter().map(|m| base(&m.name)));
+        sel.cache.finish(sel.messages.names().map(base));
     }
     reply
 }
@@ -271,12 +271,12 @@ fn answer(s: &mut Session, set: &SequenceSet, items: &[Item], uid: bool) -> io::
             continue;
         }
         let dir = sel.dir.clone();
-        let hit = cached.and_then(|p| Hit::lookup(&sel.cache, p, &sel.messages[i].name));
+        let hit = cached.and_then(|p| Hit::lookup(&sel.cache, p, sel.messages.name(i)));
         let need = match hit {
             Some(_) => Need::Nothing,
             None => items
                 .iter()
-                .map(|item| item.need(&sel.messages[i].name))
+                .map(|item| item.need(sel.messages.name(i)))
                 .max()
                 .unwrap_or(Need::Nothing),
         };
@@ -284,7 +284,7 @@ fn answer(s: &mut Session, set: &SequenceSet, items: &[Item], uid: bool) -> io::
         if need > Need::Nothing {
             // A copy of the view's message: the rescan after the command tells the client
             // of a rename by another session.
-            match message_file::open(&dir, &mut sel.messages[i].clone()) {
+            match message_file::open(&dir, &mut sel.messages.message(i)) {
                 Ok(Some(f)) => file = Some(f),
                 // RFC 2180 4.1.2: no response for it, and a tagged NO.
                 Ok(None) => {
@@ -295,7 +295,7 @@ fn answer(s: &mut Session, set: &SequenceSet, items: &[Item], uid: bool) -> io::
                 Err(e) => return Ok(failed("FETCH", e)),
             }
         }
-        let read = match read(file.as_mut(), &items, need, &sel.messages[i].name) {
+        let read = match read(file.as_mut(), &items, need, sel.messages.name(i)) {
             Ok(r) => r,
             Err(e) => return Ok(failed("FETCH", e)),
         };
@@ -318,7 +318,7 @@ fn answer(s: &mut Session, set: &SequenceSet, items: &[Item], uid: bool) -> io::
         }
         let mut flags_changed = false;
         if sets_seen && !sel.messages[i].flags().system.contains(Flags::SEEN) {
-            match sel.messages[i].set_flags(&dir, |mut f| {
+            match sel.messages.set_flags(i, &dir, |mut f| {
                 f.system = f.system.union(Flags::SEEN);
                 f
             }) {
@@ -349,7 +349,9 @@ fn answer(s: &mut Session, set: &SequenceSet, items: &[Item], uid: bool) -> io::
                     let cached = hit.as_ref().and_then(|h| h.facts.as_ref()?.sizes);
                     let size = match cached {
                         // The name's size wins, as it does without the cache.
-                        Some(s) if message_file::size_from_name(&m.name).is_none() => s.served,
+                        Some(s) if message_file::size_from_name(sel.messages.name(i)).is_none() => {
+                            s.served
+                        }
                         _ => read.size,
                     };
                     write!(out, "RFC822.SIZE {size}")?
@@ -495,18 +497,20 @@ fn answer(s: &mut Session, set: &SequenceSet, items: &[Item], uid: bool) -> io::
                 Some(msg) if need == Need::Whole => Some(Sizes::of(msg)),
                 // RFC822.SIZE counted from the file: with the length beside it.
                 _ if items.contains(&Item::Size)
-                    && message_file::size_from_name(&m.name).is_none() =>
+                    && message_file::size_from_name(sel.messages.name(i)).is_none() =>
                 {
-                    std::fs::metadata(m.path(&dir)).ok().map(|meta| Sizes {
-                        served: read.size,
-                        stored: meta.len(),
-                    })
+                    std::fs::metadata(sel.messages.path(i, &dir))
+                        .ok()
+                        .map(|meta| Sizes {
+                            served: read.size,
+                            stored: meta.len(),
+                        })
                 }
                 _ => None,
             };
             // A streamed BODY[] alone yields nothing worth an fstat(2).
             if msg.is_some() || sizes.is_some() || items.contains(&Item::InternalDate) {
-                learn(&sel.cache, &m.name, f, msg, sizes, &made);
+                learn(&sel.cache, sel.messages.name(i), f, msg, sizes, &made);
             }
         }
         if let Some(e) = streaming_failed {

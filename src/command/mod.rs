@@ -337,6 +337,8 @@ fn code(e: &MaildirError) -> &'static str {
             }
             _ => "SERVERBUG",
         },
-        MaildirError::UidsExhausted(_) | MaildirError::UidvalidityExhausted(..) => "LIMIT",
+        MaildirError::UidsExhausted(_)
+        | MaildirError::UidvalidityExhausted(..)
+        | MaildirError::ViewFull => "LIMIT",
     }
 }

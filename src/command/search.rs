@@ -15,8 +15,8 @@ use super::{failed, Reply};
 use crate::maildir::flags::{base, Flags, MessageFlags};
 use crate::maildir::index::cache::record::{self, HeaderPart, Want};
 use crate::maildir::index::cache::Learnt;
-use crate::maildir::mailbox::Message;
 use crate::maildir::message_file::{self, MessageFile};
+use crate::maildir::view::Entry;
 use crate::maildir::MaildirError;
 use crate::message::{date, fields, header, part, text};
 use crate::session::{Selected, Session};
@@ -268,7 +268,7 @@ fn key(p: &mut Parser, depth: usize, count: &mut usize) -> Result<Key, ParseErro
 struct Candidate<'a> {
     sel: &'a Selected,
     index: usize,
-    message: &'a Message,
+    message: &'a Entry,
     /// The cache's facts (dates and sizes only) and kept header fields, once looked up.
     facts: Option<Option<record::Facts>>,
     kept: Option<Option<HeaderPart>>,
@@ -294,7 +294,7 @@ impl Candidate<'_> {
         }
         if self.file.is_none() {
             // A copy: the session's view learns of a rename at its next rescan.
-            let mut m = self.message.clone();
+            let mut m = self.sel.messages.message(self.index);
             match message_file::open(&self.sel.dir, &mut m) {
                 Ok(Some(f)) => self.file = Some(f),
                 Ok(None) => self.gone = true,
@@ -335,7 +335,7 @@ impl Candidate<'_> {
 
     /// The cache's facts of the message, without its keys.
     fn facts(&mut self) -> Option<&record::Facts> {
-        let (cache, unique) = (&self.sel.cache, base(&self.message.name));
+        let (cache, unique) = (&self.sel.cache, base(self.sel.messages.name(self.index)));
         self.facts
             .get_or_insert_with(|| cache.facts(unique, Want::NONE))
             .as_ref()
@@ -347,7 +347,7 @@ impl Candidate<'_> {
         if !fields::kept(name) {
             return None;
         }
-        let (cache, unique) = (&self.sel.cache, base(&self.message.name));
+        let (cache, unique) = (&self.sel.cache, base(self.sel.messages.name(self.index)));
         let kept = self.kept.get_or_insert_with(|| cache.header(unique));
         kept.as_ref().map(|h| &h.fields[..])
     }
@@ -361,7 +361,7 @@ impl Candidate<'_> {
     }
 
     fn size(&mut self) -> Option<u64> {
-        if let Some(n) = message_file::size_from_name(&self.message.name) {
+        if let Some(n) = message_file::size_from_name(self.sel.messages.name(self.index)) {
             return Some(n);
         }
         if let Some(s) = self.facts().and_then(|f| f.sizes) {
@@ -397,7 +397,9 @@ impl Candidate<'_> {
             header: self.header.as_deref(),
             ..Learnt::default()
         };
-        self.sel.cache.learn(base(&self.message.name), &learnt);
+        self.sel
+            .cache
+            .learn(base(self.sel.messages.name(self.index)), &learnt);
     }
 }
 
@@ -516,7 +518,7 @@ pub fn search(s: &mut Session, tag: &[u8], search: &Search, uid: bool) -> io::Re
         return Ok(super::NOT_SELECTED.to_string());
     };
     let found = matching(sel, &search.key);
-    sel.cache.finish(sel.messages.iter().map(|m| base(&m.name)));
+    sel.cache.finish(sel.messages.names().map(base));
     let (hits, expunged) = match found {
         Ok(found) => found,
         Err(e) => return Ok(failed("SEARCH", e)),

@@ -45,8 +45,8 @@ pub fn close(s: &mut Session) -> io::Result<Reply> {
     };
     if !sel.read_only {
         let mut removed = false;
-        for m in sel.messages.iter_mut() {
-            match m.remove_if_deleted(&sel.dir) {
+        for i in 0..sel.messages.len() {
+            match sel.messages.remove_if_deleted(i, &sel.dir) {
                 Ok(gone) => removed |= gone,
                 Err(e) => return Ok(failed("CLOSE", e)),
             }

@@ -97,7 +97,7 @@ pub fn facts(
     want: Want,
     size: bool,
 ) -> Result<Option<Facts>, MaildirError> {
-    let name = &sel.messages[index].name;
+    let name = sel.messages.name(index);
     let unique = base(name);
     let named = message_file::size_from_name(name);
     let mut cached = sel.cache.facts(unique, want);
@@ -111,7 +111,7 @@ pub fn facts(
         }));
     }
     // A copy: the session's view learns of a rename at its next rescan.
-    let mut m = sel.messages[index].clone();
+    let mut m = sel.messages.message(index);
     let Some(mut file) = message_file::open(&sel.dir, &mut m)? else {
         return Ok(None);
     };
@@ -220,7 +220,7 @@ pub fn sort(s: &mut Session, sort: &Sort, uid: bool) -> io::Result<Reply> {
             (i as u32, values)
         })
     });
-    sel.cache.finish(sel.messages.iter().map(|m| base(&m.name)));
+    sel.cache.finish(sel.messages.names().map(base));
     let mut rows = match rows {
         Ok(rows) => rows,
         Err(e) => return Ok(failed("SORT", e)),

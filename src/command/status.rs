@@ -51,7 +51,7 @@ pub fn write_status(
     dir: &std::path::Path,
     items: &[Item],
 ) -> Result<(), StatusError> {
-    let mut m = Mailbox::open(&s.root, dir, false)?;
+    let m = Mailbox::open(&s.root, dir, false)?;
     let mut parts = Vec::with_capacity(items.len());
     for item in items {
         let (label, value) = match item {
@@ -85,14 +85,15 @@ pub fn write_status(
             Item::Size => {
                 let cache = Cache::new(dir);
                 let mut total = 0;
-                for msg in &mut m.messages {
-                    let cached = message_file::size_from_name(&msg.name).or_else(|| {
-                        let facts = cache.facts(base(&msg.name), Want::NONE)?;
+                for i in 0..m.messages.len() {
+                    let name = m.messages.name(i);
+                    let cached = message_file::size_from_name(name).or_else(|| {
+                        let facts = cache.facts(base(name), Want::NONE)?;
                         facts.sizes.map(|s| s.served)
                     });
                     total += match cached {
                         Some(n) => n,
-                        None => message_file::size(dir, msg)?.unwrap_or(0),
+                        None => message_file::size(dir, &mut m.messages.message(i))?.unwrap_or(0),
                     };
                 }
                 ("SIZE", total)

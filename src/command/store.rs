@@ -99,7 +99,7 @@ pub fn store(s: &mut Session, st: &Store, uid: bool) -> io::Result<Reply> {
             missing = true;
             continue;
         }
-        match sel.messages[i].set_flags(&dir, change) {
+        match sel.messages.set_flags(i, &dir, change) {
             Ok(true) => {}
             Ok(false) => {
                 sel.vanished.insert(sel.messages[i].uid);

@@ -403,7 +403,7 @@ pub fn thread(s: &mut Session, t: &Thread, uid: bool) -> io::Result<Reply> {
             (number, m)
         })
     });
-    sel.cache.finish(sel.messages.iter().map(|m| base(&m.name)));
+    sel.cache.finish(sel.messages.names().map(base));
     let (numbers, all): (Vec<u32>, Vec<Message>) = match rows {
         Ok(rows) => rows.into_iter().unzip(),
         Err(e) => return Ok(super::failed("THREAD", e)),

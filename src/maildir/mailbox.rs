@@ -19,8 +19,10 @@ use super::lock::Dotlock;
 use super::scan::{scan, Entry};
 use super::stamp::{self, Stamp};
 use super::uidlist::{self, Read, Uidlist};
+use super::view::View;
 use super::{uidvalidity, MaildirError};
 
+/// One message with its name owned: taken out of a [`View`] to open or rename its file.
 #[derive(Clone, Debug)]
 pub struct Message {
     pub uid: u32,
@@ -44,7 +46,7 @@ pub struct Mailbox {
     pub uidnext: u32,
     /// Messages from this UID on are \Recent for the next read-write session.
     pub first_unrecent: u32,
-    pub messages: Vec<Message>,
+    pub messages: View,
 }
 
 impl Mailbox {
@@ -73,7 +75,7 @@ impl Mailbox {
         let mut mailbox = match State::read(dir).filter(|s| {
             s.stamp.is_current(dir) && !(claim_new && s.messages.iter().any(|m| m.in_new))
         }) {
-            Some(state) => from_state(dir, state),
+            Some(state) => from_state(dir, state)?,
             None => {
                 let (mut mailbox, stamp) = Self::read(root, dir, claim_new)?;
                 if let Some(stamp) = stamp.filter(|_| keep) {
@@ -108,7 +110,7 @@ impl Mailbox {
             recent::read(dir, self.uidvalidity).unwrap_or(fallback)
         };
         self.first_unrecent = first;
-        for m in &mut self.messages {
+        for m in self.messages.iter_mut() {
             m.recent = m.uid >= first;
         }
     }
@@ -150,7 +152,7 @@ impl Mailbox {
                 && list.records.iter().all(|r| present.contains(base(&r.name)))
                 && list.has_room(0);
             if settled {
-                return Ok((view(dir, &list, entries, &HashSet::new()), stamp));
+                return Ok((view(dir, &list, entries, &HashSet::new())?, stamp));
             }
         }
         retry_lost(|| Self::open_locked(root, dir, claim_new))
@@ -227,7 +229,7 @@ impl Mailbox {
                 s.uidlist = stamp::identity(dir, uidlist::FILE);
             }
         }
-        Ok((view(dir, &list, entries, &recent), stamp))
+        Ok((view(dir, &list, entries, &recent)?, stamp))
     }
 }
 
@@ -342,23 +344,19 @@ fn retry_lost<T>(mut f: impl FnMut() -> Result<T, MaildirError>) -> Result<T, Ma
 }
 
 /// The folder as its state last listed it.
-fn from_state(dir: &Path, state: State) -> Mailbox {
-    Mailbox {
+fn from_state(dir: &Path, state: State) -> Result<Mailbox, MaildirError> {
+    let names = state.messages.iter().map(|e| e.name.len()).sum();
+    let mut messages = View::with_capacity(state.messages.len(), names);
+    for e in &state.messages {
+        messages.push(e.uid, &e.name, e.in_new, false)?;
+    }
+    Ok(Mailbox {
         dir: dir.to_path_buf(),
         uidvalidity: state.uidvalidity,
         uidnext: state.next_uid,
         first_unrecent: state.next_uid,
-        messages: state
-            .messages
-            .into_iter()
-            .map(|e| Message {
-                uid: e.uid,
-                name: e.name,
-                in_new: e.in_new,
-                recent: false,
-            })
-            .collect(),
-    }
+        messages,
+    })
 }
 
 /// Takes the listing in `mailbox` (read under `stamp`) into the folder's state. A state
@@ -366,10 +364,8 @@ fn from_state(dir: &Path, state: State) -> Mailbox {
 fn record(dir: &Path, mailbox: &Mailbox, stamp: Stamp) {
     let updated = State::update(dir, |latest| {
         let latest = latest.filter(|l| l.uidvalidity == mailbox.uidvalidity);
-        let listing = mailbox
-            .messages
-            .iter()
-            .map(|m| (m.uid, m.in_new, m.name.clone()));
+        let view = &mailbox.messages;
+        let listing = (0..view.len()).map(|i| (view[i].uid, view[i].in_new, view.name(i).to_vec()));
         let next = State::merge(
             latest.as_ref(),
             mailbox.uidvalidity,
@@ -393,30 +389,29 @@ fn record(dir: &Path, mailbox: &Mailbox, stamp: Stamp) {
 }
 
 /// The messages present on disk, in UID order.
-fn view(dir: &Path, list: &Uidlist, entries: Vec<Entry>, recent: &HashSet<Vec<u8>>) -> Mailbox {
+fn view(
+    dir: &Path,
+    list: &Uidlist,
+    entries: Vec<Entry>,
+    recent: &HashSet<Vec<u8>>,
+) -> Result<Mailbox, MaildirError> {
     let uids = list.map();
-    let mut messages: Vec<Message> = entries
-        .into_iter()
-        .filter_map(|e| {
-            let uid = *uids.get(base(&e.name))?;
-            Some(Message {
-                uid,
-                recent: recent.contains(base(&e.name)),
-                name: e.name,
-                in_new: e.in_new,
-            })
-        })
-        .collect();
+    let names = entries.iter().map(|e| e.name.len()).sum();
+    let mut messages = View::with_capacity(entries.len(), names);
+    for e in &entries {
+        if let Some(&uid) = uids.get(base(&e.name)) {
+            messages.push(uid, &e.name, e.in_new, recent.contains(base(&e.name)))?;
+        }
+    }
     // A file caught mid-move can be listed in both new/ and cur/: keep the cur/ one.
-    messages.sort_by_key(|m| (m.uid, m.in_new));
-    messages.dedup_by_key(|m| m.uid);
-    Mailbox {
+    messages.sort_dedup();
+    Ok(Mailbox {
         dir: dir.to_path_buf(),
         uidvalidity: list.uidvalidity,
         uidnext: list.next_uid,
         first_unrecent: list.next_uid,
         messages,
-    }
+    })
 }
 
 impl Message {

@@ -20,6 +20,7 @@ pub mod stamp;
 pub mod subscriptions;
 pub mod uidlist;
 mod uidvalidity;
+pub mod view;
 
 use std::io;
 use std::os::unix::fs::DirBuilderExt;
@@ -47,6 +48,9 @@ pub enum MaildirError {
     /// The UIDVALIDITY recorded is already the largest there is: no new UID epoch can start.
     #[error("{0}: no UIDVALIDITY left above {1}")]
     UidvalidityExhausted(PathBuf, u32),
+    /// The names of a folder's messages pass what a view can hold (4 GiB).
+    #[error("too many messages in the folder to hold its view")]
+    ViewFull,
 }
 
 impl MaildirError {

@@ -15,8 +15,8 @@ use crate::maildir::find;
 use crate::maildir::flags::{base, Flags};
 use crate::maildir::index::cache::Cache;
 use crate::maildir::keywords::{self, Keywords};
-use crate::maildir::mailbox::Message;
 use crate::maildir::stamp::{Identity, Stamp};
+use crate::maildir::view::{Entry, View};
 use crate::maildir::{Mailbox, MaildirError};
 use crate::wire::{Ranges, SequenceSet};
 
@@ -26,7 +26,7 @@ pub struct Selected {
     pub uidvalidity: u32,
     pub uidnext: u32,
     /// Message `n` of the client is `messages[n - 1]`.
-    pub messages: Vec<Message>,
+    pub messages: View,
     pub keywords: Keywords,
     /// Messages whose files are gone, not yet reported with EXPUNGE.
     pub vanished: HashSet<u32>,
@@ -67,10 +67,10 @@ impl Selected {
     }
 
     /// The index in the view of the file `name` (any flags), if it has one.
-    fn index_of(messages: &[Message], by_name: &ByName, name: &[u8]) -> Option<usize> {
+    fn index_of(messages: &View, by_name: &ByName, name: &[u8]) -> Option<usize> {
         let uid = *by_name.get(&name_hash(name))?;
         let i = messages.binary_search_by_key(&uid, |m| m.uid).ok()?;
-        (base(&messages[i].name) == base(name)).then_some(i)
+        (base(messages.name(i)) == base(name)).then_some(i)
     }
 
     /// The folder listed again with the UIDs the view has, when nobody gave out new ones
@@ -83,9 +83,10 @@ impl Selected {
             return Ok(None);
         }
         let by_name = self.by_name.take().unwrap_or_else(|| {
-            self.messages
+            let messages = &self.messages;
+            messages
                 .iter()
-                .map(|m| (name_hash(&m.name), m.uid))
+                .map(|m| (name_hash(messages.name_of(m)), m.uid))
                 .collect()
         });
         // Where each message was seen: IN_NEW, IN_CUR or both (a file caught mid-move).
@@ -99,7 +100,7 @@ impl Selected {
                 return false;
             };
             seen[i] |= if in_new { IN_NEW } else { IN_CUR };
-            if messages[i].name != name || messages[i].in_new != in_new {
+            if messages.name(i) != name || messages[i].in_new != in_new {
                 renamed.push((i, name.to_vec(), in_new));
             }
             true
@@ -111,8 +112,8 @@ impl Selected {
         }
         let mut changed = Vec::new();
         for (i, name, in_new) in renamed {
-            if !(in_new && seen[i] & IN_CUR != 0) {
-                changed.extend(rename_to(&mut self.messages[i], &name, in_new).then_some(i));
+            if !(in_new && seen[i] & IN_CUR != 0) && self.messages.rename(i, &name, in_new)? {
+                changed.push(i);
             }
         }
         changed.sort_unstable();
@@ -145,7 +146,7 @@ impl Selected {
     }
 
     /// `(\Seen \Recent $Junk)` for one message.
-    pub fn flag_list(&self, m: &Message) -> String {
+    pub fn flag_list(&self, m: &Entry) -> String {
         let f = m.flags();
         let mut parts: Vec<String> = Flags::ALL
             .iter()
@@ -222,11 +223,10 @@ impl Selected {
         });
         let (mut changed_flags, missing, fresh) = match relisted {
             Some((changed, missing)) => (changed, missing, None),
-            None => match Mailbox::reread(root, &self.dir, !self.read_only) {
-                Ok(fresh) => {
-                    let (changed, missing) = self.merge_names(&fresh);
-                    (changed, missing, Some(fresh))
-                }
+            None => match Mailbox::reread(root, &self.dir, !self.read_only)
+                .and_then(|fresh| Ok((self.merge_names(&fresh)?, fresh)))
+            {
+                Ok(((changed, missing), fresh)) => (changed, missing, Some(fresh)),
                 Err(e) => {
                     crate::log!("rescan failed: {e}");
                     return Ok(());
@@ -250,17 +250,17 @@ impl Selected {
         if !missing.is_empty() {
             let wanted = missing
                 .iter()
-                .map(|&i| base(&self.messages[i].name).to_vec())
+                .map(|&i| base(self.messages.name(i)).to_vec())
                 .collect();
             let found = find::locate(&self.dir, &wanted);
             for i in missing {
-                let m = &mut self.messages[i];
-                match found.get(base(&m.name)) {
-                    Some((name, in_new)) => {
-                        changed_flags.extend(rename_to(m, name, *in_new).then_some(i));
-                    }
+                match found.get(base(self.messages.name(i))) {
+                    Some((name, in_new)) => match self.messages.rename(i, name, *in_new) {
+                        Ok(changed) => changed_flags.extend(changed.then_some(i)),
+                        Err(e) => crate::log!("rescan failed: {e}"),
+                    },
                     None => {
-                        self.vanished.insert(m.uid);
+                        self.vanished.insert(self.messages[i].uid);
                     }
                 }
             }
@@ -278,10 +278,10 @@ impl Selected {
         let Some(fresh) = fresh else {
             return Ok(());
         };
-        let last = self.messages.last().map_or(0, |m| m.uid);
         let before = self.messages.len();
-        self.messages
-            .extend(fresh.messages.into_iter().filter(|m| m.uid > last));
+        if let Err(e) = self.messages.extend_above(&fresh.messages) {
+            crate::log!("rescan failed: {e}");
+        }
         self.uidnext = self.uidnext.max(fresh.uidnext);
         if self.messages.len() != before {
             let recent = self.messages.iter().filter(|m| m.recent).count();
@@ -296,23 +296,26 @@ impl Selected {
 
     /// Takes the names of `fresh` into the view: the messages whose flags changed, and
     /// those not in it (gone, or being renamed at that moment).
-    fn merge_names(&mut self, fresh: &Mailbox) -> Changes {
-        let mut by_uid = fresh.messages.iter().peekable();
+    fn merge_names(&mut self, fresh: &Mailbox) -> Result<Changes, MaildirError> {
+        let theirs = &fresh.messages;
+        let mut at = 0;
         let mut changed_flags = Vec::new();
         let mut missing = Vec::new();
-        for (i, m) in self.messages.iter_mut().enumerate() {
-            while by_uid.peek().is_some_and(|f| f.uid < m.uid) {
-                by_uid.next();
+        for i in 0..self.messages.len() {
+            let uid = self.messages[i].uid;
+            while at < theirs.len() && theirs[at].uid < uid {
+                at += 1;
             }
-            match by_uid.peek() {
-                Some(f) if f.uid == m.uid => {
-                    changed_flags.extend(rename_to(m, &f.name, f.in_new).then_some(i));
+            match theirs.get(at).filter(|f| f.uid == uid) {
+                Some(f) => {
+                    let changed = self.messages.rename(i, theirs.name(at), f.in_new)?;
+                    changed_flags.extend(changed.then_some(i));
                 }
-                _ if !self.vanished.contains(&m.uid) => missing.push(i),
-                _ => {}
+                None if !self.vanished.contains(&uid) => missing.push(i),
+                None => {}
             }
         }
-        (changed_flags, missing)
+        Ok((changed_flags, missing))
     }
 
     /// Sends EXPUNGE for every vanished message and drops it from the view.
@@ -320,20 +323,22 @@ impl Selected {
         if self.vanished.is_empty() {
             return Ok(());
         }
-        let mut removed = 0;
         let vanished = std::mem::take(&mut self.vanished);
-        let mut kept = Vec::with_capacity(self.messages.len());
-        for (i, m) in std::mem::take(&mut self.messages).into_iter().enumerate() {
-            if vanished.contains(&m.uid) {
-                // Numbers shift down after each EXPUNGE (RFC 3501 7.4.1).
-                write!(out, "* {} EXPUNGE\r\n", i + 1 - removed)?;
-                removed += 1;
-            } else {
-                kept.push(m);
+        let mut kept = 0;
+        let mut written = Ok(());
+        self.messages.retain(|m| {
+            if !vanished.contains(&m.uid) {
+                kept += 1;
+                return true;
             }
-        }
-        self.messages = kept;
-        Ok(())
+            // Numbers shift down after each EXPUNGE (RFC 3501 7.4.1): this one is the
+            // first after those kept.
+            if written.is_ok() {
+                written = write!(out, "* {} EXPUNGE\r\n", kept + 1);
+            }
+            false
+        });
+        written
     }
 
     /// Resolves keyword names to bits, defining the new ones in this folder. `Ok(None)`:
@@ -365,9 +370,7 @@ impl Selected {
 
     /// The index of the first message without \Seen.
     pub fn first_unseen(&self) -> Option<usize> {
-        self.messages
-            .iter()
-            .position(|m| !m.flags().system.contains(Flags::SEEN))
+        self.messages.first_unseen()
     }
 }
 
@@ -404,17 +407,6 @@ impl Hasher for Prehashed {
     fn finish(&self) -> u64 {
         self.0
     }
-}
-
-/// Records the message's current file name; true when that changed its flags.
-fn rename_to(m: &mut Message, name: &[u8], in_new: bool) -> bool {
-    if m.name == name {
-        return false;
-    }
-    let before = m.flags();
-    m.name = name.to_vec();
-    m.in_new = in_new;
-    m.flags() != before
 }
 
 /// Splits a flag list into system flags and keyword names; `\Recent` cannot be set and
