@@ -23,6 +23,16 @@ impl Flags {
         (Flags::DELETED, b'T', "\\Deleted"),
     ];
 
+    /// The flags as bits, for a compact record; [`from_bits`](Self::from_bits) reads them.
+    pub fn bits(self) -> u8 {
+        self.0
+    }
+
+    /// The flags whose bits are in `bits`; other bits are dropped.
+    pub fn from_bits(bits: u8) -> Flags {
+        Flags(bits & 0x1f)
+    }
+
     pub fn contains(self, other: Flags) -> bool {
         self.0 & other.0 == other.0
     }

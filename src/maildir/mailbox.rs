@@ -72,10 +72,10 @@ impl Mailbox {
         claim_new: bool,
         keep: bool,
     ) -> Result<Mailbox, MaildirError> {
-        let mut mailbox = match State::read(dir).filter(|s| {
-            s.stamp.is_current(dir) && !(claim_new && s.messages.iter().any(|m| m.in_new))
-        }) {
-            Some(state) => from_state(dir, state)?,
+        let mut mailbox = match State::listing(dir)
+            .filter(|s| s.stamp.is_current(dir) && !(claim_new && s.in_new))
+        {
+            Some(state) => from_state(dir, state),
             None => {
                 let (mut mailbox, stamp) = Self::read(root, dir, claim_new)?;
                 if let Some(stamp) = stamp.filter(|_| keep) {
@@ -94,25 +94,26 @@ impl Mailbox {
     /// in `new/` (or that this session just took from there). A record that cannot be
     /// kept costs the next session a wrong \Recent only, and is logged.
     fn mark_recent(&mut self, dir: &Path, claim_new: bool) {
-        let fallback = self
-            .messages
-            .iter()
-            .filter(|m| m.in_new || m.recent)
-            .map(|m| m.uid)
-            .min()
-            .unwrap_or(self.uidnext);
+        let messages = &self.messages;
+        let uidnext = self.uidnext;
+        let fallback = || {
+            messages
+                .iter()
+                .filter(|m| m.in_new || m.recent)
+                .map(|m| m.uid)
+                .min()
+                .unwrap_or(uidnext)
+        };
         let first = if claim_new {
             recent::claim(dir, self.uidvalidity, self.uidnext, fallback).unwrap_or_else(|e| {
                 crate::log!("{}: \\Recent not recorded: {e}", dir.display());
-                fallback
+                fallback()
             })
         } else {
-            recent::read(dir, self.uidvalidity).unwrap_or(fallback)
+            recent::read(dir, self.uidvalidity).unwrap_or_else(fallback)
         };
         self.first_unrecent = first;
-        for m in self.messages.iter_mut() {
-            m.recent = m.uid >= first;
-        }
+        self.messages.mark_recent(first);
     }
 
     /// Lists the folder's files for a session that knows the UID of each (it checks the
@@ -344,19 +345,14 @@ fn retry_lost<T>(mut f: impl FnMut() -> Result<T, MaildirError>) -> Result<T, Ma
 }
 
 /// The folder as its state last listed it.
-fn from_state(dir: &Path, state: State) -> Result<Mailbox, MaildirError> {
-    let names = state.messages.iter().map(|e| e.name.len()).sum();
-    let mut messages = View::with_capacity(state.messages.len(), names);
-    for e in &state.messages {
-        messages.push(e.uid, &e.name, e.in_new, false)?;
-    }
-    Ok(Mailbox {
+fn from_state(dir: &Path, state: State) -> Mailbox {
+    Mailbox {
         dir: dir.to_path_buf(),
         uidvalidity: state.uidvalidity,
         uidnext: state.next_uid,
         first_unrecent: state.next_uid,
-        messages,
-    })
+        messages: state.view,
+    }
 }
 
 /// Takes the listing in `mailbox` (read under `stamp`) into the folder's state. A state
@@ -364,19 +360,18 @@ fn from_state(dir: &Path, state: State) -> Result<Mailbox, MaildirError> {
 fn record(dir: &Path, mailbox: &Mailbox, stamp: Stamp) {
     let updated = State::update(dir, |latest| {
         let latest = latest.filter(|l| l.uidvalidity == mailbox.uidvalidity);
-        let view = &mailbox.messages;
-        let listing = (0..view.len()).map(|i| (view[i].uid, view[i].in_new, view.name(i).to_vec()));
         let next = State::merge(
             latest.as_ref(),
             mailbox.uidvalidity,
             mailbox.uidnext,
             stamp,
-            listing,
+            &mailbox.messages,
         );
         // The same listing needs no writing, unless it can now be trusted where the
         // recorded one could not.
         let unchanged = latest.as_ref().is_some_and(|l| {
-            l.messages == next.messages
+            l.view == next.view
+                && l.modseqs == next.modseqs
                 && l.highest_modseq == next.highest_modseq
                 && l.next_uid == next.next_uid
                 && (l.stamp == stamp || !stamp.trustworthy())

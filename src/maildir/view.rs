@@ -1,29 +1,39 @@
 //! The messages of a folder as a view holds them: one fixed-size [`Entry`] per message
-//! (16 bytes: UID, where its file name is, the flags as bits, `new/`, \Recent) and the
-//! names in one buffer of bytes, so that a 100,000-message folder is two allocations, not
-//! 100,000, and flags are answered from the bits without parsing names.
+//! (12 bytes: UID, the flags as bits, `new/`, \Recent) and the file names in one buffer
+//! of bytes beside them (5 bytes a message to find each), so that a 100,000-message
+//! folder is a few allocations, not 100,000, and flags are answered from the bits without
+//! parsing names.
+//!
+//! A view read from `imapd.state` reads the names only when something first asks for one:
+//! a session that selects, counts and leaves never reads them (issue 8: a session that only
+//! selects must not read the whole index). They come from the file the state was read
+//! from, kept open (the state is only ever replaced by rename, so the open file keeps what
+//! was read); when that part of it cannot be read or is damaged, from the directories and
+//! `dovecot-uidlist`, by UID, as a rescan would.
 //!
 //! A rename (a flag change) writes the new name over the old one when it fits and
 //! appends it otherwise; the buffer is compacted when what is no longer used passes what
-//! is, so it stays within twice the names' size. A [`Message`] is one message taken out
-//! of the view, with its name owned, for what opens or renames its file.
+//! is, so it stays within about twice the names' size. A [`Message`] is one message taken
+//! out of the view, with its name owned, for what opens or renames its file.
 
-use std::ops::{Deref, DerefMut};
+use std::cell::OnceCell;
+use std::collections::HashMap;
+use std::fs::File;
+use std::ops::Deref;
 use std::os::unix::ffi::OsStrExt;
+use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 
-use super::flags::{Flags, MessageFlags};
+use super::flags::{base, Flags, MessageFlags};
 use super::mailbox::Message;
+use super::uidlist::{Read, Uidlist};
 use super::MaildirError;
 
 /// One message of a view.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug)]
 pub struct Entry {
     pub uid: u32,
-    /// Where the name is in the view's buffer.
-    at: u32,
     keywords: u32,
-    len: u8,
     system: Flags,
     /// In `new/` rather than `cur/`.
     pub in_new: bool,
@@ -32,6 +42,16 @@ pub struct Entry {
 }
 
 impl Entry {
+    pub fn new(uid: u32, in_new: bool, flags: MessageFlags) -> Entry {
+        Entry {
+            uid,
+            keywords: flags.keywords,
+            system: flags.system,
+            in_new,
+            recent: false,
+        }
+    }
+
     pub fn flags(&self) -> MessageFlags {
         MessageFlags {
             system: self.system,
@@ -40,13 +60,37 @@ impl Entry {
     }
 }
 
-/// The messages of a view, in UID order; indexes and slices as a `[Entry]`.
+/// The names of a view's messages: message `i`'s is `len[i]` bytes at `at[i]` of `buf`.
 #[derive(Clone, Debug, Default)]
+struct Names {
+    buf: Vec<u8>,
+    at: Vec<u32>,
+    len: Vec<u8>,
+    /// Bytes of `buf` no message uses any more.
+    dead: usize,
+}
+
+/// Where a view read from `imapd.state` finds its names: `len` bytes at `offset` of
+/// `file`, with CRC-32 `crc`, split by `lens`.
+#[derive(Debug)]
+pub struct Source {
+    pub file: File,
+    pub offset: u64,
+    pub crc: u32,
+    pub lens: Vec<u8>,
+    /// The folder and the UIDVALIDITY of the state, for names read from the disk.
+    pub dir: PathBuf,
+    pub uidvalidity: u32,
+}
+
+/// The messages of a view, in UID order; indexes and slices as a `[Entry]`.
+#[derive(Debug, Default)]
 pub struct View {
     entries: Vec<Entry>,
-    names: Vec<u8>,
-    /// Bytes of `names` no entry uses any more.
-    dead: usize,
+    names: OnceCell<Names>,
+    source: Option<Source>,
+    /// Whether any entry may be \Recent.
+    some_recent: bool,
 }
 
 /// File names are at most 255 bytes (NAME_MAX); the buffer at most 4 GiB, which at that
@@ -55,48 +99,29 @@ const MAX_NAMES: usize = u32::MAX as usize;
 
 impl View {
     pub fn with_capacity(messages: usize, names: usize) -> View {
-        View {
-            entries: Vec::with_capacity(messages),
-            names: Vec::with_capacity(names),
+        let names = Names {
+            buf: Vec::with_capacity(names),
+            at: Vec::with_capacity(messages),
+            len: Vec::with_capacity(messages),
             dead: 0,
-        }
-    }
-
-    /// A view over `names`, a buffer that already holds the names the entries that
-    /// [`push_at`](Self::push_at) adds point at (the bytes of `imapd.state`, say).
-    pub fn over(names: Vec<u8>, messages: usize) -> View {
+        };
         View {
-            dead: names.len(),
             entries: Vec::with_capacity(messages),
-            names,
+            names: OnceCell::from(names),
+            source: None,
+            some_recent: false,
         }
     }
 
-    /// Adds a message whose name is `len` bytes at `at` of the buffer given to
-    /// [`over`](Self::over), with its flags as they are in the name. False when the name
-    /// is not within the buffer.
-    pub fn push_at(
-        &mut self,
-        uid: u32,
-        at: usize,
-        len: u8,
-        in_new: bool,
-        flags: MessageFlags,
-    ) -> bool {
-        if at + len as usize > self.names.len() {
-            return false;
-        }
-        self.dead -= len as usize;
-        self.entries.push(Entry {
-            uid,
-            at: at as u32,
-            keywords: flags.keywords,
-            len,
-            system: flags.system,
-            in_new,
-            recent: false,
-        });
-        true
+    /// The view of `entries` (in UID order) whose names are read from `source` when first
+    /// needed. `None` when `source` does not give one length per entry.
+    pub fn lazy(entries: Vec<Entry>, source: Source) -> Option<View> {
+        (source.lens.len() == entries.len()).then_some(View {
+            entries,
+            names: OnceCell::new(),
+            source: Some(source),
+            some_recent: false,
+        })
     }
 
     /// Adds a message after the others: its UID above theirs, or
@@ -108,33 +133,40 @@ impl View {
         in_new: bool,
         recent: bool,
     ) -> Result<(), MaildirError> {
-        let (at, len) = self.store(name)?;
-        let flags = MessageFlags::from_name(name);
-        self.entries.push(Entry {
-            uid,
-            at,
-            keywords: flags.keywords,
-            len,
-            system: flags.system,
-            in_new,
-            recent,
-        });
+        let names = self.names_mut();
+        let (at, len) = names.store(name)?;
+        names.at.push(at);
+        names.len.push(len);
+        let mut e = Entry::new(uid, in_new, MessageFlags::from_name(name));
+        e.recent = recent;
+        self.some_recent |= recent;
+        self.entries.push(e);
         Ok(())
+    }
+
+    fn loaded(&self) -> &Names {
+        self.names.get_or_init(|| match &self.source {
+            Some(source) => source.read(&self.entries),
+            None => Names::default(),
+        })
+    }
+
+    fn names_mut(&mut self) -> &mut Names {
+        self.loaded();
+        self.source = None;
+        self.names.get_mut().expect("just read")
     }
 
     /// The file name of message `i`, flags included.
     pub fn name(&self, i: usize) -> &[u8] {
-        self.name_of(&self.entries[i])
+        let n = self.loaded();
+        let at = n.at[i] as usize;
+        &n.buf[at..at + n.len[i] as usize]
     }
 
     /// The file names of the messages, in order.
     pub fn names(&self) -> impl Iterator<Item = &[u8]> {
-        self.entries.iter().map(|e| self.name_of(e))
-    }
-
-    /// The file name of `e`, an entry of this view.
-    pub fn name_of(&self, e: &Entry) -> &[u8] {
-        &self.names[e.at as usize..e.at as usize + e.len as usize]
+        (0..self.entries.len()).map(|i| self.name(i))
     }
 
     /// The path of message `i`'s file under the folder `dir`.
@@ -149,7 +181,7 @@ impl View {
         let e = &self.entries[i];
         Message {
             uid: e.uid,
-            name: self.name_of(e).to_vec(),
+            name: self.name(i).to_vec(),
             in_new: e.in_new,
             recent: e.recent,
         }
@@ -171,45 +203,70 @@ impl View {
     /// Records that message `i` is now the file `name`, in `new/` or not; true when that
     /// changed its flags.
     pub fn rename(&mut self, i: usize, name: &[u8], in_new: bool) -> Result<bool, MaildirError> {
-        let e = self.entries[i];
-        if self.name_of(&e) == name {
-            self.entries[i].in_new = in_new;
+        self.entries[i].in_new = in_new;
+        if self.name(i) == name {
             return Ok(false);
         }
-        let (at, len) = if name.len() <= e.len as usize {
-            let at = e.at as usize;
-            self.names[at..at + name.len()].copy_from_slice(name);
-            self.dead += e.len as usize - name.len();
-            (e.at, name.len() as u8)
+        let n = self.names_mut();
+        let (at, len) = (n.at[i] as usize, n.len[i] as usize);
+        if name.len() <= len {
+            n.buf[at..at + name.len()].copy_from_slice(name);
+            n.dead += len - name.len();
+            n.len[i] = name.len() as u8;
         } else {
-            self.dead += e.len as usize;
-            self.store(name)?
-        };
+            n.dead += len;
+            let (at, len) = n.store(name)?;
+            (n.at[i], n.len[i]) = (at, len);
+        }
         let flags = MessageFlags::from_name(name);
         let e = &mut self.entries[i];
-        (e.at, e.len, e.in_new) = (at, len, in_new);
-        let changed = (e.system, e.keywords) != (flags.system, flags.keywords);
+        let changed = e.flags() != flags;
         (e.system, e.keywords) = (flags.system, flags.keywords);
         Ok(changed)
     }
 
+    /// Marks \Recent the messages from UID `first` on, and only those.
+    pub fn mark_recent(&mut self, first: u32) {
+        let from = self.entries.partition_point(|e| e.uid < first);
+        let (old, recent) = self.entries.split_at_mut(from);
+        // A view read from imapd.state has none \Recent: only the new ones are written.
+        if self.some_recent {
+            old.iter_mut().for_each(|e| e.recent = false);
+        }
+        recent.iter_mut().for_each(|e| e.recent = true);
+        self.some_recent = !recent.is_empty();
+    }
+
     /// Keeps the messages for which `keep` is true.
     pub fn retain(&mut self, mut keep: impl FnMut(&Entry) -> bool) {
-        let dead = &mut self.dead;
-        self.entries.retain(|e| {
-            let kept = keep(e);
-            if !kept {
-                *dead += e.len as usize;
+        self.names_mut();
+        let n = self.names.get_mut().expect("just read");
+        let mut to = 0;
+        for from in 0..self.entries.len() {
+            if keep(&self.entries[from]) {
+                self.entries[to] = self.entries[from];
+                n.at[to] = n.at[from];
+                n.len[to] = n.len[from];
+                to += 1;
+            } else {
+                n.dead += n.len[from] as usize;
             }
-            kept
-        });
+        }
+        self.entries.truncate(to);
+        n.at.truncate(to);
+        n.len.truncate(to);
     }
 
     /// The messages of `other` whose UIDs are above every one here, added after them.
     pub fn extend_above(&mut self, other: &View) -> Result<(), MaildirError> {
         let last = self.entries.last().map_or(0, |e| e.uid);
-        for e in other.entries.iter().filter(|e| e.uid > last) {
-            self.push(e.uid, other.name_of(e), e.in_new, e.recent)?;
+        for (i, e) in other
+            .entries
+            .iter()
+            .enumerate()
+            .filter(|(_, e)| e.uid > last)
+        {
+            self.push(e.uid, other.name(i), e.in_new, e.recent)?;
         }
         Ok(())
     }
@@ -218,15 +275,16 @@ impl View {
     /// two entries with one UID (a file caught mid-move, listed in both `new/` and `cur/`)
     /// the one in `cur/`.
     pub fn sort_dedup(&mut self) {
-        self.entries.sort_by_key(|e| (e.uid, e.in_new));
-        let dead = &mut self.dead;
-        self.entries.dedup_by(|e, kept| {
-            let same = e.uid == kept.uid;
-            if same {
-                *dead += e.len as usize;
-            }
-            same
-        });
+        let mut order: Vec<usize> = (0..self.entries.len()).collect();
+        order.sort_by_key(|&i| (self.entries[i].uid, self.entries[i].in_new));
+        order.dedup_by_key(|i| self.entries[*i].uid);
+        let entries = order.iter().map(|&i| self.entries[i]).collect();
+        self.entries = entries;
+        let n = self.names_mut();
+        let live: usize = order.iter().map(|&i| n.len[i] as usize).sum();
+        n.dead = n.buf.len() - live;
+        n.at = order.iter().map(|&i| n.at[i]).collect();
+        n.len = order.iter().map(|&i| n.len[i]).collect();
     }
 
     /// The index of the first message without \Seen.
@@ -234,37 +292,6 @@ impl View {
         self.entries
             .iter()
             .position(|e| !e.system.contains(Flags::SEEN))
-    }
-
-    /// Where `name` goes in the buffer, compacting it first when most of it is unused.
-    fn store(&mut self, name: &[u8]) -> Result<(u32, u8), MaildirError> {
-        let len = name.len().min(255);
-        if self.dead > self.names.len() / 2 && self.dead > 4096 {
-            self.compact();
-        }
-        if self.names.len() + len > MAX_NAMES {
-            self.compact();
-            if self.names.len() + len > MAX_NAMES {
-                return Err(MaildirError::ViewFull);
-            }
-        }
-        let at = self.names.len() as u32;
-        self.names.extend_from_slice(&name[..len]);
-        Ok((at, len as u8))
-    }
-
-    /// Copies the names in use into a new buffer, in the entries' order.
-    fn compact(&mut self) {
-        let live = self.names.len() - self.dead;
-        let mut names = Vec::with_capacity(live + live / 4);
-        for e in &mut self.entries {
-            let at = e.at as usize;
-            let new_at = names.len() as u32;
-            names.extend_from_slice(&self.names[at..at + e.len as usize]);
-            e.at = new_at;
-        }
-        self.names = names;
-        self.dead = 0;
     }
 
     /// Renames message `i`'s file to give it the flags `change(current flags)`, following
@@ -286,16 +313,134 @@ impl View {
     }
 }
 
+impl Names {
+    /// Where `name` goes in the buffer, compacting it first when most of it is unused.
+    fn store(&mut self, name: &[u8]) -> Result<(u32, u8), MaildirError> {
+        let len = name.len().min(255);
+        if self.dead > self.buf.len() / 2 && self.dead > 4096 {
+            self.compact();
+        }
+        if self.buf.len() + len > MAX_NAMES {
+            self.compact();
+            if self.buf.len() + len > MAX_NAMES {
+                return Err(MaildirError::ViewFull);
+            }
+        }
+        let at = self.buf.len() as u32;
+        self.buf.extend_from_slice(&name[..len]);
+        Ok((at, len as u8))
+    }
+
+    /// Copies the names in use into a new buffer, in the messages' order.
+    fn compact(&mut self) {
+        let live = self.buf.len() - self.dead;
+        let mut buf = Vec::with_capacity(live + live / 4);
+        for (at, &len) in self.at.iter_mut().zip(&self.len) {
+            let from = *at as usize;
+            *at = buf.len() as u32;
+            buf.extend_from_slice(&self.buf[from..from + len as usize]);
+        }
+        self.buf = buf;
+        self.dead = 0;
+    }
+
+    /// Names split by `lens` out of `buf`, or `None` when their lengths do not add up.
+    fn split(buf: Vec<u8>, lens: &[u8]) -> Option<Names> {
+        let mut at = Vec::with_capacity(lens.len());
+        let mut next = 0usize;
+        for &len in lens {
+            at.push(u32::try_from(next).ok()?);
+            next += len as usize;
+        }
+        (next == buf.len()).then(|| Names {
+            buf,
+            at,
+            len: lens.to_vec(),
+            dead: 0,
+        })
+    }
+}
+
+impl Source {
+    /// The names of `entries`: from the state file, else from the disk.
+    fn read(&self, entries: &[Entry]) -> Names {
+        let total: usize = self.lens.iter().map(|&l| l as usize).sum();
+        let mut buf = vec![0; total];
+        let read = self.file.read_exact_at(&mut buf, self.offset);
+        if read.is_ok() && crc32fast::hash(&buf) == self.crc {
+            if let Some(names) = Names::split(buf, &self.lens) {
+                return names;
+            }
+        }
+        crate::log!(
+            "{}: names in imapd.state unreadable; read from the folder",
+            self.dir.display()
+        );
+        from_disk(&self.dir, self.uidvalidity, entries)
+    }
+}
+
+/// The names of `entries` as the folder at `dir` has them now, by UID. A message whose
+/// flags differ from its entry's gets a name with the entry's flags, which no file has:
+/// the next rescan sees the file's name and tells the client of the change; a message
+/// without a file gets a dot name no listing holds, so that the next rescan finds it gone.
+fn from_disk(dir: &Path, uidvalidity: u32, entries: &[Entry]) -> Names {
+    let mut found = HashMap::new();
+    if let Ok(Read::Found(list) | Read::Repaired(list)) = Uidlist::read(dir) {
+        if list.uidvalidity == uidvalidity {
+            let uids = list.map();
+            let _ = super::scan::each(dir, |name, _| {
+                if let Some(&uid) = uids.get(base(name)) {
+                    found.insert(uid, name.to_vec());
+                }
+                true
+            });
+        }
+    }
+    let mut names = Names::default();
+    for e in entries {
+        let name = match found.get(&e.uid) {
+            Some(n) if MessageFlags::from_name(n) == e.flags() => n.clone(),
+            Some(n) => super::flags::rename(n, e.flags()),
+            None => format!(".imapd-gone-{}", e.uid).into_bytes(),
+        };
+        let (at, len) = names.store(&name).unwrap_or((0, 0));
+        names.at.push(at);
+        names.len.push(len);
+    }
+    names
+}
+
+impl Clone for View {
+    fn clone(&self) -> View {
+        View {
+            entries: self.entries.clone(),
+            names: OnceCell::from(self.loaded().clone()),
+            source: None,
+            some_recent: self.some_recent,
+        }
+    }
+}
+
+/// Two views are equal when they list the same messages under the same names, wherever
+/// the names are in their buffers.
+impl PartialEq for View {
+    fn eq(&self, other: &View) -> bool {
+        self.len() == other.len()
+            && (0..self.len()).all(|i| {
+                let (a, b) = (&self.entries[i], &other.entries[i]);
+                (a.uid, a.in_new, a.recent) == (b.uid, b.in_new, b.recent)
+                    && self.name(i) == other.name(i)
+            })
+    }
+}
+
+impl Eq for View {}
+
 impl Deref for View {
     type Target = [Entry];
     fn deref(&self) -> &[Entry] {
         &self.entries
-    }
-}
-
-impl DerefMut for View {
-    fn deref_mut(&mut self) -> &mut [Entry] {
-        &mut self.entries
     }
 }
 
@@ -327,13 +472,24 @@ mod tests {
     }
 
     #[test]
+    fn out_of_order_pushes_sort_and_keep_the_cur_copy() {
+        let mut v = View::default();
+        v.push(3, b"3.h:2,", false, false).unwrap();
+        v.push(1, b"1.h", true, false).unwrap();
+        v.push(1, b"1.h:2,S", false, false).unwrap();
+        v.sort_dedup();
+        let got: Vec<(u32, &[u8])> = (0..v.len()).map(|i| (v[i].uid, v.name(i))).collect();
+        assert_eq!(got, [(1, &b"1.h:2,S"[..]), (3, b"3.h:2,")]);
+    }
+
+    #[test]
     fn the_buffer_stays_within_twice_the_names() {
         let mut v = View::default();
         for uid in 1..=1000 {
             v.push(uid, format!("{uid}.M1P1.host:2,").as_bytes(), false, false)
                 .unwrap();
         }
-        let live: usize = (0..v.len()).map(|i| v.name(i).len()).sum();
+        let live: usize = v.names().map(<[u8]>::len).sum();
         for round in 0..20 {
             let flags = ["S", "FS", "FRS"][round % 3];
             for i in 0..v.len() {
@@ -341,7 +497,7 @@ mod tests {
                 v.rename(i, name.as_bytes(), false).unwrap();
             }
         }
-        assert!(v.names.len() <= 2 * (live + 3 * 1000) + 4096);
+        assert!(v.loaded().buf.len() <= 2 * (live + 3 * 1000) + 4096);
         assert_eq!(v.name(999), b"1000.M1P1.host:2,FS");
     }
 }

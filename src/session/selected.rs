@@ -84,9 +84,8 @@ impl Selected {
         }
         let by_name = self.by_name.take().unwrap_or_else(|| {
             let messages = &self.messages;
-            messages
-                .iter()
-                .map(|m| (name_hash(messages.name_of(m)), m.uid))
+            (0..messages.len())
+                .map(|i| (name_hash(messages.name(i)), messages[i].uid))
                 .collect()
         });
         // Where each message was seen: IN_NEW, IN_CUR or both (a file caught mid-move).

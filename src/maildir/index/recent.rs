@@ -29,12 +29,12 @@ pub fn read(dir: &Path, uidvalidity: u32) -> Option<u32> {
 }
 
 /// Takes every message up to `next_uid` for this session: returns the first UID it is the
-/// first to see (`fallback` when nothing is recorded), and records `next_uid`.
+/// first to see (`fallback()` when nothing is recorded), and records `next_uid`.
 pub fn claim(
     dir: &Path,
     uidvalidity: u32,
     next_uid: u32,
-    fallback: u32,
+    fallback: impl FnOnce() -> u32,
 ) -> Result<u32, MaildirError> {
     super::locked(dir, || {
         let recorded = read(dir, uidvalidity);
@@ -44,7 +44,7 @@ pub fn claim(
             data.extend_from_slice(&crc32fast::hash(&data).to_le_bytes());
             durable::replace_atomically(&dir.join(FILE), &data)?;
         }
-        Ok(recorded.unwrap_or(fallback))
+        Ok(recorded.unwrap_or_else(fallback))
     })
 }
 
@@ -58,7 +58,7 @@ mod tests {
         std::fs::create_dir_all(&dir).unwrap();
         assert_eq!(read(&dir, 5), None);
         assert_eq!(
-            claim(&dir, 5, 10, 7).unwrap(),
+            claim(&dir, 5, 10, || 7).unwrap(),
             7,
             "nothing recorded: the fallback"
         );
@@ -67,8 +67,8 @@ mod tests {
             Some(10),
             "recorded even when nothing was new"
         );
-        assert_eq!(claim(&dir, 5, 10, 1).unwrap(), 10, "already seen");
-        assert_eq!(claim(&dir, 5, 12, 1).unwrap(), 10);
+        assert_eq!(claim(&dir, 5, 10, || 1).unwrap(), 10, "already seen");
+        assert_eq!(claim(&dir, 5, 12, || 1).unwrap(), 10);
         assert_eq!(read(&dir, 5), Some(12));
         assert_eq!(read(&dir, 6), None, "another UIDVALIDITY");
         let mut data = std::fs::read(dir.join(FILE)).unwrap();
