@@ -3,6 +3,7 @@
 //! message; sizes are counted as served, with CRLF line ends.
 
 pub mod address;
+pub mod address_search;
 pub mod binary;
 pub mod bodystructure;
 pub mod crlf;
