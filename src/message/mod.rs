@@ -17,5 +17,6 @@ pub mod mime;
 pub mod msgid;
 pub mod part;
 pub mod section;
+pub mod store_binary;
 pub mod subject;
 pub mod text;
