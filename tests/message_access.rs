@@ -421,13 +421,17 @@ fn nul_bytes_never_go_inside_a_literal() {
     assert!(r.ok(), "{}", r.tagged);
     s.ok("NOOP");
 
-    // RFC 3516 4.3: BINARY with NUL is a literal8, byte for byte.
-    for item in ["BINARY.PEEK[1]", "BINARY.PEEK[]"] {
+    // RFC 3516 4.3: BINARY with NUL is a literal8, byte for byte; BINARY[] is the whole
+    // message (4.2), here with nothing to decode.
+    for (item, want) in [
+        ("BINARY.PEEK[1]", &body[..]),
+        ("BINARY.PEEK[]", &message[..]),
+    ] {
         let r = s.ok(&format!("FETCH 1 {item}"));
         let resp = &r.untagged[0];
         let (eight, data) = literal_at(resp, find(resp, b"BINARY["));
         assert!(eight, "{item}: {:?}", r.lines());
-        assert_eq!(data, body, "{item}");
+        assert_eq!(data, want, "{item}");
     }
 
     // RFC 3501 9: a literal is CHAR8, NUL excluded; the size is unchanged.

@@ -1,8 +1,9 @@
 //! APPEND (RFC 3501 6.3.11) with MULTIAPPEND (RFC 3502) and UIDPLUS's APPENDUID
-//! (RFC 4315). Each message streams from the wire into `tmp/` as it arrives; only when all
-//! of them are whole are they linked into the folder, all or none.
+//! (RFC 4315). Each message streams from the wire into `tmp/` as it arrives (a literal8
+//! is read whole first, [`store_binary`]); only when all of them are whole are they linked
+//! into the folder, all or none.
 
-use std::io;
+use std::io::{self, Write};
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 
@@ -10,6 +11,7 @@ use super::{failed, Reply};
 use crate::maildir::deliver::TmpFile;
 use crate::maildir::flags::MessageFlags;
 use crate::maildir::{folder, keywords, mailbox};
+use crate::message::store_binary;
 use crate::session::{split_flags, Session};
 use crate::wire::{format_uids, ParseError, Parser};
 
@@ -85,7 +87,20 @@ pub fn parse(p: &mut Parser, root: &Path) -> Result<Append, ParseError> {
                 super::code(&e)
             ))
         })?;
-        if p.literal_into(&mut file, MAX_MESSAGE)? == 0 {
+        let len = if p.at_literal8() {
+            // RFC 3516 4.4: a literal8 comes whole into memory (at most MAX_MESSAGE bytes)
+            // so that its binary parts can be stored in base64 where they need it.
+            let mut raw =
+                Vec::with_capacity(p.literal_len().unwrap_or(0).min(MAX_MESSAGE) as usize);
+            let len = p.literal_into(&mut raw, MAX_MESSAGE)?;
+            store_binary::write(&raw, &mut file)
+                .and_then(|()| file.flush())
+                .map_err(ParseError::Store)?;
+            len
+        } else {
+            p.literal_into(&mut file, MAX_MESSAGE)?
+        };
+        if len == 0 {
             return Err(ParseError::No("Cannot store an empty message".to_string()));
         }
         messages.push(Incoming { flags, date, file });

@@ -18,7 +18,7 @@ use crate::maildir::index::cache::Learnt;
 use crate::maildir::message_file::{self, MessageFile};
 use crate::maildir::view::Entry;
 use crate::maildir::MaildirError;
-use crate::message::{date, fields, header, part, text};
+use crate::message::{address_search, date, fields, header, part, text};
 use crate::session::{Selected, Session};
 use crate::wire::{format_uids, ParseError, Parser, Ranges, SequenceSet};
 
@@ -427,7 +427,7 @@ fn matches(key: &Key, c: &mut Candidate) -> bool {
         // INTERNALDATE is for sorting only).
         Key::Sent(when, d) => c.sent_date().is_some_and(|m| when.holds(m, *d)),
         Key::Header(name, needle) => {
-            text::field(c.header_for(name), name).is_some_and(|v| v.contains(needle.as_str()))
+            address_search::field_matches(c.header_for(name), name, needle)
         }
         Key::Body(needle) => {
             let msg = c.bytes();

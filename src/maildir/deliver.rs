@@ -2,8 +2,11 @@
 //! then linked into `cur/` of the target folder and removed from `tmp/`. A file in `cur/`
 //! is never written in place, and a message that does not arrive whole never leaves `tmp/`.
 //!
-//! Content arrives with CRLF line ends (IMAP) and is stored with LF (Maildir); the name
-//! records both sizes: `,S=` on disk, `,W=` as served with CRLF. The converted bytes are
+//! Content arrives with CRLF line ends (IMAP) and is stored with LF (Maildir), so that
+//! serving it ([`crate::message::crlf`]: an LF not after a CR goes out as CRLF) gives back
+//! what came: a bare CR stays, and so does a CR LF after one (`\r\r\n`). An LF that came
+//! alone comes back as CRLF. The name records both sizes: `,S=` on disk, `,W=` as served
+//! with CRLF. The converted bytes are
 //! gathered and written in large chunks: one `write(2)` per line made a 10 MB message cost
 //! 130,000 system calls.
 
@@ -265,19 +268,22 @@ pub fn clean_tmp(dir: &Path) {
 pub use super::durable::sync_dir;
 
 impl Write for TmpFile {
-    /// Takes message bytes with CRLF line ends and stores them with LF.
+    /// Takes message bytes with CRLF line ends and stores them with LF, but for a CR LF
+    /// after a CR that stays.
     fn write(&mut self, data: &[u8]) -> io::Result<usize> {
         let mut rest = data;
         if self.pending_cr && !rest.is_empty() {
             self.pending_cr = false;
-            if rest[0] != b'\n' {
+            if rest[0] != b'\n' || self.last == b'\r' {
                 self.put(b"\r")?;
             }
         }
         while let Some(i) = memchr::memchr(b'\r', rest) {
             self.put(&rest[..i])?;
             match rest.get(i + 1) {
-                Some(b'\n') => rest = &rest[i + 1..],
+                // After a CR that stays, CR LF must stay too: stored as LF, it would be
+                // served as the CR before it and an LF, one CR short.
+                Some(b'\n') if self.last != b'\r' => rest = &rest[i + 1..],
                 Some(_) => {
                     self.put(b"\r")?;
                     rest = &rest[i + 1..];
@@ -319,17 +325,21 @@ mod tests {
             std::fs::create_dir_all(dir.join(sub)).unwrap();
         }
         let mut t = TmpFile::create(&dir).unwrap();
-        // CR LF split across writes, a bare CR kept.
+        // CR LF split across writes, a bare CR kept, and a CR LF after it.
         t.write_all(b"Subject: x\r").unwrap();
-        t.write_all(b"\n\r\nbody\rmore\r\n").unwrap();
+        t.write_all(b"\n\r\nbody\rmore\r\r").unwrap();
+        t.write_all(b"\n").unwrap();
         let name = t
             .commit(&dir, MessageFlags::default(), Some(760_686_745))
             .unwrap();
         let name = String::from_utf8(name).unwrap();
-        // W= is the size as sent: 25 bytes with CRLF; S= is the 22 stored.
-        assert!(name.ends_with(",S=22,W=25:2,"), "{name}");
+        // W= is the size as sent: 26 bytes with CRLF; S= is the 24 stored.
+        assert!(name.ends_with(",S=24,W=26:2,"), "{name}");
         let path = dir.join("cur").join(&name);
-        assert_eq!(std::fs::read(&path).unwrap(), b"Subject: x\n\nbody\rmore\n");
+        assert_eq!(
+            std::fs::read(&path).unwrap(),
+            b"Subject: x\n\nbody\rmore\r\r\n"
+        );
         let mtime = std::fs::metadata(&path).unwrap().modified().unwrap();
         assert_eq!(
             mtime.duration_since(UNIX_EPOCH).unwrap().as_secs(),

@@ -17,8 +17,19 @@ enum Token {
     Quoted(Vec<u8>),
     Literal(Vec<u8>),
     Special(u8),
-    /// White space or a comment: it separates the words of a display name.
+    /// White space: it separates the words of a display name.
     Space,
+    /// A comment's text, quoting removed and white space runs made one space. It
+    /// separates words as white space does, and names a mailbox that has no display name
+    /// (`user@domain (Real Name)`, as Dovecot reads it).
+    Comment(Vec<u8>),
+}
+
+impl Token {
+    /// White space or a comment: nothing an address is made of.
+    fn blank(&self) -> bool {
+        matches!(self, Token::Space | Token::Comment(_))
+    }
 }
 
 fn tokenize(s: &[u8]) -> Vec<Token> {
@@ -34,25 +45,9 @@ fn tokenize(s: &[u8]) -> Vec<Token> {
                 i += 1;
             }
             b'(' => {
-                if out.last() != Some(&Token::Space) {
-                    out.push(Token::Space);
-                }
-                let mut depth = 0;
-                while i < s.len() {
-                    match s[i] {
-                        b'\\' => i += 1,
-                        b'(' => depth += 1,
-                        b')' => {
-                            depth -= 1;
-                            if depth == 0 {
-                                i += 1;
-                                break;
-                            }
-                        }
-                        _ => {}
-                    }
-                    i += 1;
-                }
+                let (text, end) = comment(s, i);
+                out.push(Token::Comment(text));
+                i = end;
             }
             b'"' => {
                 i += 1;
@@ -107,13 +102,56 @@ fn tokenize(s: &[u8]) -> Vec<Token> {
     out
 }
 
+/// The comment that starts at `s[at]` (RFC 5322 3.2.2: nested comments, quoted pairs):
+/// its text, with the parentheses of nested comments kept, and where it ends.
+fn comment(s: &[u8], at: usize) -> (Vec<u8>, usize) {
+    let mut text = Vec::new();
+    let mut space = false;
+    let mut depth = 0;
+    let mut i = at;
+    while i < s.len() {
+        let mut b = s[i];
+        match b {
+            b'\\' if i + 1 < s.len() => {
+                i += 1;
+                b = s[i];
+            }
+            b'(' => {
+                depth += 1;
+                if depth == 1 {
+                    i += 1;
+                    continue;
+                }
+            }
+            b')' => {
+                depth -= 1;
+                if depth == 0 {
+                    return (text, i + 1);
+                }
+            }
+            b' ' | b'\t' | b'\r' | b'\n' => {
+                space = true;
+                i += 1;
+                continue;
+            }
+            _ => {}
+        }
+        if std::mem::take(&mut space) && !text.is_empty() {
+            text.push(b' ');
+        }
+        text.push(b);
+        i += 1;
+    }
+    (text, i)
+}
+
 /// Joins words into a phrase (display name), one space where the header had white space.
 fn phrase(words: &[Token]) -> Option<Vec<u8>> {
     let mut out = Vec::new();
     let mut space = false;
     for w in words {
         match w {
-            Token::Space => space = true,
+            Token::Space | Token::Comment(_) => space = true,
             Token::Word(t) | Token::Quoted(t) | Token::Literal(t) => {
                 if space && !out.is_empty() {
                     out.push(b' ');
@@ -139,7 +177,7 @@ fn dotted(tokens: &[Token]) -> Vec<u8> {
         match t {
             Token::Word(w) | Token::Literal(w) | Token::Quoted(w) => out.extend_from_slice(w),
             Token::Special(c) => out.push(*c),
-            Token::Space => {}
+            Token::Space | Token::Comment(_) => {}
         }
     }
     out
@@ -170,6 +208,15 @@ fn addr_spec(tokens: &[Token], name: Option<Vec<u8>>, adl: Option<Vec<u8>>) -> A
     }
 }
 
+/// The name of an addr-spec without a display name: its last comment that is not empty
+/// (Dovecot's reading; RFC 5322 3.4 leaves comments to the reader).
+fn comment_name(spec: &[Token]) -> Option<Vec<u8>> {
+    spec.iter().rev().find_map(|t| match t {
+        Token::Comment(c) if !c.is_empty() => Some(c.clone()),
+        _ => None,
+    })
+}
+
 /// Parses one address, starting at `tokens[i]`; returns the addresses (several for a
 /// group) and where the next one starts.
 fn address(tokens: &[Token], mut i: usize, out: &mut Vec<Address>, in_group: bool) -> usize {
@@ -184,7 +231,7 @@ fn address(tokens: &[Token], mut i: usize, out: &mut Vec<Address>, in_group: boo
                     .map_or(tokens.len(), |n| i + n);
                 let inner: Vec<Token> = tokens[i + 1..close]
                     .iter()
-                    .filter(|t| **t != Token::Space)
+                    .filter(|t| !t.blank())
                     .cloned()
                     .collect();
                 let inner = &inner[..];
@@ -213,7 +260,7 @@ fn address(tokens: &[Token], mut i: usize, out: &mut Vec<Address>, in_group: boo
                 i += 1;
                 loop {
                     while i < tokens.len()
-                        && matches!(tokens[i], Token::Special(b',') | Token::Space)
+                        && (tokens[i] == Token::Special(b',') || tokens[i].blank())
                     {
                         i += 1;
                     }
@@ -229,8 +276,9 @@ fn address(tokens: &[Token], mut i: usize, out: &mut Vec<Address>, in_group: boo
             _ => i += 1,
         }
     }
-    if tokens[start..i].iter().any(|t| *t != Token::Space) {
-        out.push(addr_spec(&tokens[start..i], None, None));
+    let spec = &tokens[start..i];
+    if let Some(first) = spec.iter().position(|t| !t.blank()) {
+        out.push(addr_spec(spec, comment_name(&spec[first..]), None));
     }
     i
 }
@@ -241,7 +289,7 @@ pub fn parse(value: &[u8]) -> Vec<Address> {
     let mut out = Vec::new();
     let mut i = 0;
     while i < tokens.len() {
-        if matches!(tokens[i], Token::Special(b',' | b';') | Token::Space) {
+        if matches!(tokens[i], Token::Special(b',' | b';')) || tokens[i].blank() {
             i += 1;
             continue;
         }
@@ -310,6 +358,50 @@ mod tests {
                 .mailbox
                 .as_deref(),
             Some(&b"spaced.local"[..])
+        );
+        // A comment names an addr-spec that has no display name: the last one that is not
+        // empty (Dovecot 2.3.19's ENVELOPE; RFC 5322 3.2.2 for the comment syntax).
+        let name = |v: &[u8]| {
+            parse(v)[0]
+                .name
+                .clone()
+                .map(|n| String::from_utf8(n).unwrap())
+        };
+        assert_eq!(
+            name(b"user@domain (Real Name)").as_deref(),
+            Some("Real Name")
+        );
+        assert_eq!(
+            name(b"user@domain (First) (Second)").as_deref(),
+            Some("Second")
+        );
+        assert_eq!(name(b"user(c1)@domain(c2)").as_deref(), Some("c2"));
+        assert_eq!(
+            name(b"user@domain (nested (inner) name)").as_deref(),
+            Some("nested (inner) name")
+        );
+        assert_eq!(
+            name(b"user@domain (quoted \\) pair)").as_deref(),
+            Some("quoted ) pair")
+        );
+        assert_eq!(
+            name(b"u@d (  spaced \r\n  out  )").as_deref(),
+            Some("spaced out")
+        );
+        assert_eq!(name(b"(Before) user@domain"), None);
+        assert_eq!(name(b"user@domain ()"), None);
+        assert_eq!(name(b"<user@domain> (comment)"), None);
+        assert_eq!(
+            name(b"Name <user@domain> (comment)").as_deref(),
+            Some("Name")
+        );
+        let two = parse(b"a@b (A), c@d (C)");
+        assert_eq!(two, vec![a(Some("A"), "a", "b"), a(Some("C"), "c", "d")]);
+        let g = parse(b"Group: x@y (X);");
+        assert_eq!(g[1], a(Some("X"), "x", "y"));
+        assert_eq!(
+            parse(b"<user-from (comment)@ (comment) domain.org>"),
+            vec![a(None, "user-from", "domain.org")]
         );
         // Broken: no domain.
         assert_eq!(parse(b"joe")[0].host.as_deref(), Some(MISSING_DOMAIN));

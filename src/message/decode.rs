@@ -32,22 +32,23 @@ pub fn quoted_printable(input: &[u8], underscore_is_space: bool) -> Vec<u8> {
     out
 }
 
-/// A quoted-printable decoder fed in pieces (an escape may be split between two).
+/// A quoted-printable decoder fed in pieces (an escape may be split between two), by RFC
+/// 2045 6.7: white space at the end of a line is taken out (rule 3: transports add it), and
+/// an `=` that ends a line, white space after it or not, is a soft line break (rule 5),
+/// also at the very end of the input, where the line end before a boundary ended it.
+/// Line ends are LF or CRLF, and go out as they came.
 pub struct QuotedPrintable {
     underscore_is_space: bool,
-    state: Qp,
+    /// White space not yet known to be inside a line; at most [`PIECE`] bytes, after which
+    /// it counts as text.
+    blank: Vec<u8>,
+    /// An `=` came before `blank`: a soft line break if only a line end follows.
+    equals: bool,
+    /// A CR came after `blank`: a line end if an LF follows.
+    cr: bool,
+    /// `=` and one hex digit.
+    hex: Option<u8>,
     out: Vec<u8>,
-}
-
-#[derive(Clone, Copy)]
-enum Qp {
-    Text,
-    /// After `=`.
-    Equals,
-    /// After `=` CR.
-    EqualsCr,
-    /// After `=` and a hex digit.
-    EqualsHex(u8),
 }
 
 fn hex(b: u8) -> Option<u8> {
@@ -58,7 +59,10 @@ impl QuotedPrintable {
     pub fn new(underscore_is_space: bool) -> QuotedPrintable {
         QuotedPrintable {
             underscore_is_space,
-            state: Qp::Text,
+            blank: Vec::new(),
+            equals: false,
+            cr: false,
+            hex: None,
             out: Vec::with_capacity(PIECE),
         }
     }
@@ -76,13 +80,15 @@ impl QuotedPrintable {
         true
     }
 
-    /// The end of the input: an escape left open stays as it was.
+    /// The end of the input: it ends the last line too. An escape left open stays as it
+    /// was.
     pub fn finish(mut self, f: &mut dyn FnMut(&[u8]) -> bool) -> bool {
-        match self.state {
-            Qp::Text => {}
-            Qp::Equals => self.out.push(b'='),
-            Qp::EqualsCr => self.out.extend_from_slice(b"=\r"),
-            Qp::EqualsHex(h) => self.out.extend_from_slice(&[b'=', h]),
+        if let Some(h) = self.hex.take() {
+            self.out.extend_from_slice(&[b'=', h]);
+        }
+        if std::mem::take(&mut self.cr) {
+            self.text();
+            self.out.push(b'\r');
         }
         self.flush(f)
     }
@@ -93,39 +99,66 @@ impl QuotedPrintable {
         go
     }
 
+    /// What was held back is text after all: a pending `=` and white space.
+    fn text(&mut self) {
+        if std::mem::take(&mut self.equals) {
+            self.out.push(b'=');
+        }
+        self.out.append(&mut self.blank);
+    }
+
+    /// A line ends (`crlf`: with CR LF): white space before it goes, and so does the line
+    /// end itself after an `=`.
+    fn line_end(&mut self, crlf: bool) {
+        self.blank.clear();
+        if !std::mem::take(&mut self.equals) {
+            self.out
+                .extend_from_slice(if crlf { b"\r\n" } else { b"\n" });
+        }
+    }
+
     fn byte(&mut self, b: u8) {
-        match self.state {
-            Qp::Text => match b {
-                b'=' => self.state = Qp::Equals,
-                b'_' if self.underscore_is_space => self.out.push(b' '),
-                _ => self.out.push(b),
-            },
-            Qp::Equals => match b {
-                b'\r' => self.state = Qp::EqualsCr,
-                b'\n' => self.state = Qp::Text,
-                _ if hex(b).is_some() => self.state = Qp::EqualsHex(b),
+        if let Some(h) = self.hex.take() {
+            match (hex(h), hex(b)) {
+                (Some(h), Some(l)) => self.out.push(h * 16 + l),
                 _ => {
-                    self.out.push(b'=');
-                    self.state = Qp::Text;
-                    self.byte(b);
-                }
-            },
-            Qp::EqualsCr => {
-                self.state = Qp::Text;
-                if b != b'\n' {
-                    self.out.extend_from_slice(b"=\r");
+                    self.out.extend_from_slice(&[b'=', h]);
                     self.byte(b);
                 }
             }
-            Qp::EqualsHex(h) => {
-                self.state = Qp::Text;
-                match (hex(h), hex(b)) {
-                    (Some(h), Some(l)) => self.out.push(h * 16 + l),
-                    _ => {
-                        self.out.extend_from_slice(&[b'=', h]);
-                        self.byte(b);
-                    }
+            return;
+        }
+        if std::mem::take(&mut self.cr) {
+            if b == b'\n' {
+                return self.line_end(true);
+            }
+            self.text();
+            self.out.push(b'\r');
+        }
+        match b {
+            b' ' | b'\t' => {
+                if self.blank.len() == PIECE {
+                    self.text();
                 }
+                self.blank.push(b);
+            }
+            b'\r' => self.cr = true,
+            b'\n' => self.line_end(false),
+            _ if self.equals && self.blank.is_empty() && hex(b).is_some() => {
+                self.equals = false;
+                self.hex = Some(b);
+            }
+            b'=' => {
+                self.text();
+                self.equals = true;
+            }
+            _ => {
+                self.text();
+                self.out.push(if b == b'_' && self.underscore_is_space {
+                    b' '
+                } else {
+                    b
+                });
             }
         }
     }
@@ -292,6 +325,17 @@ mod tests {
         assert_eq!(base64(b"SGVs\nbG8=\n"), b"Hello");
         assert_eq!(base64(b"SGVsbG8"), b"Hello");
         assert_eq!(quoted_printable(b"a=\r\nb=\rc=4", false), b"ab=\rc=4");
+        // RFC 2045 6.7: trailing white space goes (rule 3), `=` and white space before a
+        // line end is a soft break (rule 5), also at the end of the input.
+        assert_eq!(
+            quoted_printable(
+                b"over   \r\ndog=20 \t\r\nsoft =  \r\nbreak\nlf \nend=",
+                false
+            ),
+            b"over\r\ndog \r\nsoft break\nlf\nend"
+        );
+        assert_eq!(quoted_printable(b"a = b\t=\r", false), b"a = b\t=\r");
+        assert_eq!(quoted_printable(b"x_y", true), b"x y");
         // Fed in pieces, an escape or a quantum may be split anywhere.
         let qp = b"x=3D=\r\ny=\nz=4";
         let long = "QUFB".repeat(PIECE);

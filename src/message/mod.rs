@@ -3,6 +3,7 @@
 //! message; sizes are counted as served, with CRLF line ends.
 
 pub mod address;
+pub mod address_search;
 pub mod binary;
 pub mod bodystructure;
 pub mod crlf;
@@ -16,5 +17,6 @@ pub mod mime;
 pub mod msgid;
 pub mod part;
 pub mod section;
+pub mod store_binary;
 pub mod subject;
 pub mod text;

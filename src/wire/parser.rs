@@ -483,6 +483,11 @@ impl<'c> Parser<'c> {
         self.pending.is_some_and(|l| l.at == self.pos)
     }
 
+    /// True when a literal8 (`~{n}`, RFC 3516 4.4) starts here.
+    pub fn at_literal8(&self) -> bool {
+        self.pending.is_some_and(|l| l.at == self.pos && l.binary)
+    }
+
     /// `flag`: `\Seen` (returned with its backslash) or a keyword atom.
     pub fn flag(&mut self) -> Result<Vec<u8>, ParseError> {
         let system = self.eat(b'\\');

@@ -19,7 +19,7 @@ use crate::message::keys::Keys;
 use crate::message::{crlf, fields};
 
 /// Changes whenever an encoding below changes, or what goes into one (a response text).
-const VERSION: u8 = 1;
+const VERSION: u8 = 2;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Part {
