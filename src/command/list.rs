@@ -122,7 +122,12 @@ struct Entry {
     /// A level above an existing mailbox.
     parent: bool,
     subscribed: bool,
+    /// A level above a subscribed name (LSUB's `\Noselect` parent).
     child_subscribed: bool,
+    /// With RECURSIVEMATCH: a descendant meets the selection criteria (RFC 5258 3.5) ...
+    child_selected: bool,
+    /// ... and one such descendant matches no pattern, so it is not listed itself.
+    child_unlisted: bool,
 }
 
 /// RFC 6154 attributes for the usual folder names.
@@ -217,6 +222,44 @@ fn name_matches(pattern: &[u8], name: &[u8]) -> bool {
     }
 }
 
+impl List {
+    /// Whether a name meets the selection criteria (RFC 5258 3: every selection option;
+    /// without one, the existing mailboxes and the levels above them).
+    fn selects(&self, name: &[u8], e: &Entry) -> bool {
+        if self.select_subscribed && !e.subscribed {
+            return false;
+        }
+        if self.select_special && (!e.exists || special_use(name).is_none()) {
+            return false;
+        }
+        self.select_subscribed || self.select_special || e.exists || e.parent
+    }
+
+    /// The first pattern (reference prefixed) that `name` matches.
+    fn hit(&self, name: &[u8]) -> Option<Vec<u8>> {
+        self.patterns
+            .iter()
+            .map(|p| [&self.reference[..], p].concat())
+            .find(|p| name_matches(p, name))
+    }
+}
+
+/// The levels above a name, each a key of the listing; a first level spelt inbox in any
+/// case is INBOX.
+fn levels(name: &[u8]) -> impl Iterator<Item = Vec<u8>> + '_ {
+    name.iter()
+        .enumerate()
+        .filter(|&(_, &b)| b == b'.')
+        .map(|(i, _)| {
+            let level = &name[..i];
+            if folder::is_inbox(level) {
+                b"INBOX".to_vec()
+            } else {
+                level.to_vec()
+            }
+        })
+}
+
 pub fn list(s: &mut Session, l: &List) -> io::Result<Reply> {
     let verb = if l.lsub { "LSUB" } else { "LIST" };
     if !l.lsub && !l.extended && l.patterns == [b""] {
@@ -229,21 +272,6 @@ pub fn list(s: &mut Session, l: &List) -> io::Result<Reply> {
         (Err(e), _) | (_, Err(e)) => return Ok(failed(verb, e)),
     };
     let mut entries: BTreeMap<Vec<u8>, Entry> = BTreeMap::new();
-    // The levels above a name; a first level spelt inbox in any case is INBOX.
-    let levels = |name: &[u8]| -> Vec<Vec<u8>> {
-        name.iter()
-            .enumerate()
-            .filter(|&(_, &b)| b == b'.')
-            .map(|(i, _)| {
-                let level = &name[..i];
-                if folder::is_inbox(level) {
-                    b"INBOX".to_vec()
-                } else {
-                    level.to_vec()
-                }
-            })
-            .collect()
-    };
     for name in std::iter::once(b"INBOX".to_vec()).chain(folders) {
         for parent in levels(&name) {
             entries.entry(parent).or_default().parent = true;
@@ -261,6 +289,25 @@ pub fn list(s: &mut Session, l: &List) -> io::Result<Reply> {
         }
         entries.entry(name).or_default().subscribed = true;
     }
+    // The pattern each name matches, found once; names that match none are not listed.
+    let hits: BTreeMap<Vec<u8>, Vec<u8>> = entries
+        .keys()
+        .filter_map(|name| Some((name.clone(), l.hit(name)?)))
+        .collect();
+    if l.recursive && l.select_subscribed {
+        let selected: Vec<(Vec<u8>, bool)> = entries
+            .iter()
+            .filter(|(name, e)| l.selects(name, e))
+            .map(|(name, _)| (name.clone(), !hits.contains_key(name)))
+            .collect();
+        for (name, unlisted) in selected {
+            for parent in levels(&name) {
+                let e = entries.entry(parent).or_default();
+                e.child_selected = true;
+                e.child_unlisted |= unlisted;
+            }
+        }
+    }
     // INBOX first, the rest in name order.
     let inbox = entries.remove(&b"INBOX"[..]);
     let ordered = inbox
@@ -268,36 +315,29 @@ pub fn list(s: &mut Session, l: &List) -> io::Result<Reply> {
         .into_iter()
         .chain(entries);
     for (name, e) in ordered {
-        let mut full_patterns = l.patterns.iter().map(|p| [&l.reference[..], p].concat());
-        let pattern_hit = full_patterns.find(|p| name_matches(p, &name));
-        let Some(pattern) = pattern_hit else {
+        let Some(pattern) = hits.get(&name) else {
             continue;
         };
         let mut attrs: Vec<&str> = Vec::new();
-        let mut childinfo = false;
+        let childinfo;
         if l.lsub {
+            childinfo = false;
             if e.subscribed {
             } else if e.child_subscribed && pattern.ends_with(b"%") {
                 attrs.push("\\Noselect");
             } else {
                 continue;
             }
-        } else if l.select_subscribed {
-            if e.subscribed {
-                attrs.push("\\Subscribed");
-            } else if l.recursive && e.child_subscribed {
+        } else {
+            // RFC 5258 3.5: a name that meets the criteria says whether a descendant does
+            // too; one that does not is listed only for a descendant that is not listed
+            // itself (servers "SHOULD suppress redundant CHILDINFO responses"), as
+            // Dovecot 2.3 does.
+            if l.selects(&name, &e) {
+                childinfo = e.child_selected;
+            } else if e.child_unlisted {
                 childinfo = true;
             } else {
-                continue;
-            }
-            if !e.exists {
-                attrs.insert(0, "\\NonExistent");
-            }
-        } else {
-            if !e.exists && !e.parent {
-                continue;
-            }
-            if l.select_special && (!e.exists || special_use(&name).is_none()) {
                 continue;
             }
             if !e.exists {
@@ -307,21 +347,21 @@ pub fn list(s: &mut Session, l: &List) -> io::Result<Reply> {
                     "\\Noselect"
                 });
             }
-            if l.return_subscribed && e.subscribed {
+            if (l.select_subscribed || l.return_subscribed) && e.subscribed {
                 attrs.push("\\Subscribed");
             }
-        }
-        if !l.lsub && e.exists {
-            attrs.push(if e.parent {
-                "\\HasChildren"
-            } else {
-                "\\HasNoChildren"
-            });
-            if let Some(su) = special_use(&name) {
-                attrs.push(su);
+            if e.exists {
+                attrs.push(if e.parent {
+                    "\\HasChildren"
+                } else {
+                    "\\HasNoChildren"
+                });
+                if let Some(su) = special_use(&name) {
+                    attrs.push(su);
+                }
+            } else if e.parent {
+                attrs.push("\\HasChildren");
             }
-        } else if !l.lsub && e.parent {
-            attrs.push("\\HasChildren");
         }
         let out = &mut s.conn.output;
         write!(out, "* {verb} ({}) \".\" ", attrs.join(" "))?;
