@@ -325,7 +325,11 @@ fn answer(s: &mut Session, set: &SequenceSet, items: &[Item], uid: bool) -> io::
                 f
             }) {
                 Ok(true) => (flags_changed, seen_set) = (true, true),
-                Ok(false) => {}
+                // Expunged since it was opened: served from the open file, without \Seen.
+                Ok(false) => {
+                    sel.vanished.insert(sel.messages[i].uid);
+                    expunged = true;
+                }
                 Err(e) => return Ok(failed("FETCH", e)),
             }
         }
