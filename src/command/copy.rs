@@ -61,8 +61,12 @@ pub fn copy(
     let mut copies = Vec::new();
     // MOVE: each message moved so far, as it was found, and its name in the target.
     let mut moved: Vec<(mailbox::Message, Vec<u8>)> = Vec::new();
+    // Some of the messages were expunged by another session: the others are taken, and
+    // that is an OK (RFC 2180 4.4.2).
+    let mut expunged = false;
     for i in indexes.iter().map(|i| i as usize) {
         if sel.vanished.contains(&sel.messages[i].uid) {
+            expunged = true;
             continue;
         }
         // A copy of the view's message: the rescan after the command tells the client of
@@ -104,12 +108,16 @@ pub fn copy(
             }
             Ok(None) => {
                 sel.vanished.insert(m.uid);
+                expunged = true;
             }
             Err(e) => {
                 undo(sel, &dir, &copies, &moved);
                 return Ok(failed(verb, e));
             }
         }
+    }
+    if copies.is_empty() && expunged {
+        return Ok(super::expunged::ISSUED.to_string());
     }
     if copies.is_empty() {
         return Ok(format!(
@@ -143,6 +151,10 @@ pub fn copy(
         }
     };
     if !moving {
+        // COPYUID belongs in the tagged OK (RFC 4315 3): the code goes before it.
+        if expunged {
+            write!(s.conn.output, "* {}\r\n", super::expunged::ISSUED)?;
+        }
         return Ok(format!("OK {code}COPY completed"));
     }
     // RFC 6851 section 4.3: COPYUID goes in an untagged OK before the EXPUNGEs.
@@ -153,7 +165,10 @@ pub fn copy(
         sel.vanished.insert(m.uid);
     }
     sel.report_expunges(&mut s.conn.output)?;
-    Ok("OK MOVE completed".to_string())
+    Ok(match expunged {
+        true => super::expunged::ISSUED.to_string(),
+        false => "OK MOVE completed".to_string(),
+    })
 }
 
 /// After a failure: removes the copies made so far, or for MOVE puts the moved messages

@@ -260,14 +260,16 @@ fn answer(s: &mut Session, set: &SequenceSet, items: &[Item], uid: bool) -> io::
         })
         .collect();
     let out = &mut s.conn.output;
-    let mut missing = false;
+    // Some message's file was gone (RFC 2180 4.1): answered with what is still known.
+    let mut expunged = false;
     let mut unknown_cte = false;
     // \Seen set here is synced to disk before the tagged OK, as STORE's flags are.
     let mut seen_set = false;
     for i in indexes.iter().map(|i| i as usize) {
         // Hashing every UID costs more than the rest of a cached response.
         if !sel.vanished.is_empty() && sel.vanished.contains(&sel.messages[i].uid) {
-            missing = true;
+            super::expunged::respond(out, sel, i, &items, &specs)?;
+            expunged = true;
             continue;
         }
         let dir = sel.dir.clone();
@@ -286,10 +288,10 @@ fn answer(s: &mut Session, set: &SequenceSet, items: &[Item], uid: bool) -> io::
             // of a rename by another session.
             match message_file::open(&dir, &mut sel.messages.message(i)) {
                 Ok(Some(f)) => file = Some(f),
-                // RFC 2180 4.1.2: no response for it, and a tagged NO.
                 Ok(None) => {
                     sel.vanished.insert(sel.messages[i].uid);
-                    missing = true;
+                    super::expunged::respond(out, sel, i, &items, &specs)?;
+                    expunged = true;
                     continue;
                 }
                 Err(e) => return Ok(failed("FETCH", e)),
@@ -323,7 +325,11 @@ fn answer(s: &mut Session, set: &SequenceSet, items: &[Item], uid: bool) -> io::
                 f
             }) {
                 Ok(true) => (flags_changed, seen_set) = (true, true),
-                Ok(false) => {}
+                // Expunged since it was opened: served from the open file, without \Seen.
+                Ok(false) => {
+                    sel.vanished.insert(sel.messages[i].uid);
+                    expunged = true;
+                }
                 Err(e) => return Ok(failed("FETCH", e)),
             }
         }
@@ -527,9 +533,8 @@ fn answer(s: &mut Session, set: &SequenceSet, items: &[Item], uid: bool) -> io::
             "NO [UNKNOWN-CTE] A part has a transfer encoding this server cannot undo".to_string(),
         );
     }
-    if missing {
-        // RFC 2180 4.1.2, RFC 5530: the others were sent.
-        return Ok("NO [EXPUNGEISSUED] Some messages were expunged meanwhile".to_string());
+    if expunged {
+        return Ok(super::expunged::ISSUED.to_string());
     }
     Ok(format!(
         "OK {}FETCH completed",

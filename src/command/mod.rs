@@ -8,6 +8,7 @@ mod copy;
 mod create;
 mod delete;
 mod expunge;
+mod expunged;
 mod fetch;
 pub mod id;
 mod idle;

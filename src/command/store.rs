@@ -127,7 +127,8 @@ pub fn store(s: &mut Session, st: &Store, uid: bool) -> io::Result<Reply> {
         return Ok(failed("STORE", e));
     }
     if missing {
-        return Ok("NO [EXPUNGEISSUED] Some messages were expunged meanwhile".to_string());
+        // RFC 2180 4.2.1: the others are changed, and that is an OK.
+        return Ok(super::expunged::ISSUED.to_string());
     }
     Ok(format!(
         "OK {}STORE completed",

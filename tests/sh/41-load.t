@@ -5,9 +5,9 @@
 # so that each Maildir is shared by many sessions, with a delivery thread per Maildir,
 # every client running a random mix of LOGIN, SELECT/EXAMINE, FETCH of every kind,
 # STORE, SEARCH, SORT, THREAD, APPEND, COPY, MOVE, STORE \Deleted + UID EXPUNGE,
-# LIST, STATUS, IDLE ... DONE, NOOP and LOGOUT (tests/bin/imapload says which
-# answers a racing mix makes legitimate: NO [EXPUNGEISSUED] with the EXPUNGE told,
-# RFC 2180 4.1.2).  Fails on any other NO, BAD, BYE, lost connection or timeout.
+# LIST, STATUS, IDLE ... DONE, NOOP and LOGOUT (a FETCH, STORE, COPY or MOVE of
+# messages another session expunged answers OK [EXPUNGEISSUED], RFC 2180 4.1.3, 4.2.1,
+# 4.4.2).  Fails on any NO, BAD, BYE, lost connection or timeout.
 # Prints operations per second and the largest VmHWM of any imapd process.
 . "$(dirname "$0")/lib.sh"
 command -v tcpserver > /dev/null || skip_all "no tcpserver (ucspi-tcp)"
