@@ -146,21 +146,40 @@ impl Selected {
 
     /// `(\Seen \Recent $Junk)` for one message.
     pub fn flag_list(&self, m: &Entry) -> String {
+        let mut s = Vec::with_capacity(64);
+        let _ = self.write_flag_list(&mut s, m);
+        String::from_utf8_lossy(&s).into_owned()
+    }
+
+    /// Writes [`flag_list`](Self::flag_list) to `out`, with no allocation.
+    pub fn write_flag_list(&self, out: &mut impl Write, m: &Entry) -> io::Result<()> {
         let f = m.flags();
-        let mut parts: Vec<String> = Flags::ALL
-            .iter()
-            .filter(|(flag, _, _)| f.system.contains(*flag))
-            .map(|(_, _, name)| name.to_string())
-            .collect();
-        if m.recent {
-            parts.push("\\Recent".to_string());
-        }
-        for (n, k) in self.keywords.iter() {
-            if f.keywords & (1 << n) != 0 {
-                parts.push(String::from_utf8_lossy(k).into_owned());
+        let mut sep = "(";
+        for (flag, _, name) in Flags::ALL {
+            if f.system.contains(flag) {
+                out.write_all(sep.as_bytes())?;
+                out.write_all(name.as_bytes())?;
+                sep = " ";
             }
         }
-        format!("({})", parts.join(" "))
+        if m.recent {
+            out.write_all(sep.as_bytes())?;
+            out.write_all(b"\\Recent")?;
+            sep = " ";
+        }
+        if f.keywords != 0 {
+            for (n, k) in self.keywords.iter() {
+                if f.keywords & (1 << n) != 0 {
+                    out.write_all(sep.as_bytes())?;
+                    out.write_all(k)?;
+                    sep = " ";
+                }
+            }
+        }
+        if sep == "(" {
+            out.write_all(b"(")?;
+        }
+        out.write_all(b")")
     }
 
     /// The indexes (sequence number - 1) named by `set`: message sequence numbers, or UIDs
