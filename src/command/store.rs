@@ -4,8 +4,8 @@
 use std::io::{self, Write};
 
 use super::{failed, Reply};
-use crate::maildir::deliver::sync_dir;
 use crate::maildir::flags::MessageFlags;
+use crate::maildir::view::Dirs;
 use crate::session::{split_flags, Session};
 use crate::wire::{ParseError, Parser, SequenceSet};
 
@@ -92,14 +92,20 @@ pub fn store(s: &mut Session, st: &Store, uid: bool) -> io::Result<Reply> {
             keywords: f.keywords & !given.keywords,
         },
     };
-    let dir = sel.dir.clone();
+    let dirs = match Dirs::open(&sel.dir) {
+        Ok(dirs) => dirs,
+        Err(e) => return Ok(failed("STORE", e)),
+    };
     let mut missing = false;
+    let mut from_new = false;
     for i in indexes.iter().map(|i| i as usize) {
-        if sel.vanished.contains(&sel.messages[i].uid) {
+        // Hashing every UID would cost more than building the new name.
+        if !sel.vanished.is_empty() && sel.vanished.contains(&sel.messages[i].uid) {
             missing = true;
             continue;
         }
-        match sel.messages.set_flags(i, &dir, change) {
+        from_new |= sel.messages[i].in_new;
+        match sel.messages.set_flags_in(i, &dirs, change) {
             Ok(true) => {}
             Ok(false) => {
                 sel.vanished.insert(sel.messages[i].uid);
@@ -110,20 +116,16 @@ pub fn store(s: &mut Session, st: &Store, uid: bool) -> io::Result<Reply> {
         }
         if !st.silent {
             let m = &sel.messages[i];
-            let uid_part = if uid {
-                format!("UID {} ", m.uid)
-            } else {
-                String::new()
-            };
-            write!(
-                out,
-                "* {} FETCH ({uid_part}FLAGS {})\r\n",
-                i + 1,
-                sel.flag_list(m)
-            )?;
+            write!(out, "* {} FETCH (", i + 1)?;
+            if uid {
+                write!(out, "UID {} ", m.uid)?;
+            }
+            out.write_all(b"FLAGS ")?;
+            sel.write_flag_list(out, m)?;
+            out.write_all(b")\r\n")?;
         }
     }
-    if let Err(e) = sync_dir(&dir.join("cur")) {
+    if let Err(e) = dirs.sync(from_new) {
         return Ok(failed("STORE", e));
     }
     if missing {

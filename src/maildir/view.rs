@@ -20,9 +20,12 @@ use std::cell::OnceCell;
 use std::collections::HashMap;
 use std::fs::File;
 use std::ops::Deref;
+use std::os::fd::OwnedFd;
 use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
+
+use rustix::fs::{Mode, OFlags};
 
 use super::flags::{base, Flags, MessageFlags};
 use super::mailbox::Message;
@@ -57,6 +60,44 @@ impl Entry {
             system: self.system,
             keywords: self.keywords,
         }
+    }
+}
+
+/// The open `new/` and `cur/` of the folder at `dir`, for renames of many messages.
+pub struct Dirs {
+    pub dir: PathBuf,
+    new: OwnedFd,
+    cur: OwnedFd,
+}
+
+impl Dirs {
+    pub fn open(dir: &Path) -> Result<Dirs, MaildirError> {
+        let open = |sub: &str| {
+            let path = dir.join(sub);
+            rustix::fs::open(
+                &path,
+                OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC,
+                Mode::empty(),
+            )
+            .map_err(|e| MaildirError::io(&path)(e.into()))
+        };
+        Ok(Dirs {
+            dir: dir.to_path_buf(),
+            new: open("new")?,
+            cur: open("cur")?,
+        })
+    }
+
+    /// Makes the renames into `cur/` (and out of `new/`, with `new`) durable.
+    pub fn sync(&self, new: bool) -> Result<(), MaildirError> {
+        let sync = |fd: &OwnedFd, sub: &str| {
+            rustix::fs::fsync(fd).map_err(|e| MaildirError::io(&self.dir.join(sub))(e.into()))
+        };
+        sync(&self.cur, "cur")?;
+        if new {
+            sync(&self.new, "new")?;
+        }
+        Ok(())
     }
 }
 
@@ -304,6 +345,31 @@ impl View {
         change: impl Fn(MessageFlags) -> MessageFlags,
     ) -> Result<bool, MaildirError> {
         self.with_message(i, |m| m.set_flags(dir, change))?
+    }
+
+    /// [`set_flags`](Self::set_flags) for many messages: one `renameat(2)` between the
+    /// folder's open directories, with no path built; a message not under the name the
+    /// view knows is followed as `set_flags` does.
+    pub fn set_flags_in(
+        &mut self,
+        i: usize,
+        dirs: &Dirs,
+        change: impl Fn(MessageFlags) -> MessageFlags,
+    ) -> Result<bool, MaildirError> {
+        let e = self.entries[i];
+        let new = super::flags::rename(self.name(i), change(e.flags()));
+        if new == self.name(i) && !e.in_new {
+            return Ok(true);
+        }
+        let from = if e.in_new { &dirs.new } else { &dirs.cur };
+        match rustix::fs::renameat(from, self.name(i), &dirs.cur, &new[..]) {
+            Ok(()) => {
+                self.rename(i, &new, false)?;
+                Ok(true)
+            }
+            Err(rustix::io::Errno::NOENT) => self.set_flags(i, &dirs.dir, change),
+            Err(err) => Err(MaildirError::io(&self.path(i, &dirs.dir))(err.into())),
+        }
     }
 
     /// Removes message `i`'s file if it is still marked \Deleted; true when it is gone
