@@ -18,7 +18,8 @@ use imapd::message::keys::Keys;
 use imapd::message::part::{self, Kind, Part};
 use imapd::message::section::{Content, Section, Text};
 use imapd::message::{
-    address, binary, bodystructure, crlf, date, decode, envelope, header, msgid, subject, text,
+    address, address_search, binary, bodystructure, crlf, date, decode, envelope, header, msgid,
+    store_binary, subject, text,
 };
 
 /// The checks on one input; a panic is a finding.
@@ -133,6 +134,24 @@ pub fn check(msg: &[u8]) {
     let _ = decode::header_text(&header::unfold(&msg[..split]));
     let _ = decode::quoted_printable(msg, true);
     let _ = decode::base64(msg);
+    let _ = address_search::field_matches(&msg[..split], b"from", "a@b");
+
+    // APPEND of a literal8: what is stored parses and decodes like any message, and a
+    // message with nothing to convert is stored as it came.
+    let mut stored = Vec::new();
+    store_binary::write(msg, &mut stored).expect("writes to memory");
+    let root = part::parse(&stored);
+    if let Ok(body) = binary::find(&stored, &root, &[]) {
+        body.pieces(&stored, &mut |_| true);
+    }
+    if !names_binary(msg) {
+        assert_eq!(stored, msg, "stored unchanged");
+    }
+}
+
+/// Whether `msg` names the binary encoding anywhere (only then can it be converted).
+fn names_binary(msg: &[u8]) -> bool {
+    msg.windows(6).any(|w| w.eq_ignore_ascii_case(b"binary"))
 }
 
 /// Every part's header and body lie inside its parent's range, in order.
