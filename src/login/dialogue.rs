@@ -25,12 +25,25 @@ use crate::settings;
 use crate::wire::command::{self, Read};
 use crate::wire::{Conn, Input, Limits, Line, Output, ParseError, Parser, ReadError};
 
+/// The bounds of one command before login: enough for the largest ID command RFC 2971
+/// allows, and a password literal of 1 KiB (the checkpassword block holds 512 bytes).
 const LIMITS: Limits = Limits {
-    line: 8192,
+    line: 65536,
     literal: 1024,
-    command: 8192,
+    command: 65536,
     discard: 1024,
 };
+
+/// The longest ID command line (RFC 2971 3.3: at most 30 pairs, fields of at most 30
+/// octets, values of at most 1,024), every string quoted with each octet escaped (`\"`):
+/// `<tag> ID (` pairs `"field" "value"` joined by spaces `)` CRLF. As literals (one line
+/// per pair plus the literal's bytes), the same command is about half as long.
+const fn id_line(tag: usize) -> usize {
+    let field = 2 + 2 * 30;
+    let value = 2 + 2 * 1024;
+    tag + " ID (".len() + 30 * (field + 1 + value) + 29 + ")\r\n".len()
+}
+const _: () = assert!(id_line(1024) <= LIMITS.line && id_line(1024) <= LIMITS.command);
 
 /// Enough for any real client's pre-login chatter; a peer that wants more is not a client.
 const MAX_COMMANDS: u32 = 100;

@@ -33,11 +33,15 @@ pub fn read<T>(
         }
         Err(e) => return Err(e),
     };
-    let parsed = p.sp().and_then(|_| p.keyword()).and_then(|name| {
-        let command = parse(&name, &mut p)?;
-        p.end()?;
-        Ok(command)
-    });
+    let parsed = p
+        .fits()
+        .and_then(|_| p.sp())
+        .and_then(|_| p.keyword())
+        .and_then(|name| {
+            let command = parse(&name, &mut p)?;
+            p.end()?;
+            Ok(command)
+        });
     match parsed {
         Ok(command) => Ok(Read::Command { tag, command }),
         Err(ParseError::Bad { text, toobig }) => {

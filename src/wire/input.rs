@@ -50,12 +50,31 @@ impl AsFd for Input {
 pub enum Line {
     /// The whole line, LF included, was appended.
     Complete,
-    /// The line was longer than allowed and has been read and thrown away; `tail` keeps its
-    /// last bytes (without CRLF) so a literal announced at its end can still be skipped.
+    /// The line was longer than allowed and has been read to its end; the caller's buffer
+    /// holds its first bytes, as many as were allowed, and `tail` its last bytes (without
+    /// CRLF) so a literal announced at its end can still be skipped.
     TooLong { tail: Vec<u8> },
 }
 
 const TAIL: usize = 24;
+
+/// Without read-ahead, the most bytes of a line looked at, then taken, at once: a whole
+/// pre-auth line (`src/login/dialogue.rs`), so that it costs one look and one read.
+const WINDOW: usize = 65536;
+
+/// Without read-ahead, how the bytes waiting on the descriptor are looked at before any is
+/// taken, so that a line is taken whole and nothing past its LF.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Look {
+    /// Not tried yet on this descriptor.
+    Unknown,
+    /// A socket: `recv(MSG_PEEK)`.
+    Peek,
+    /// A pipe: `tee(2)` copies its bytes into our own pipe without taking them.
+    Tee,
+    /// Neither (a terminal, a file): one byte per read(2).
+    Bytes,
+}
 
 pub struct Input {
     fd: OwnedFd,
@@ -63,9 +82,10 @@ pub struct Input {
     start: usize,
     end: usize,
     readahead: bool,
-    /// Without read-ahead, whether the descriptor is a socket whose waiting bytes can be
-    /// looked at before they are taken (`MSG_PEEK`); a pipe is read one byte at a time.
-    peek: bool,
+    look: Look,
+    /// Both ends of the pipe `tee(2)` copies into, made with the input: the pre-auth role
+    /// can make no descriptor once it is sandboxed.
+    scratch: Option<(OwnedFd, OwnedFd)>,
     timeout: Duration,
     deadline: Option<Instant>,
     count: u64,
@@ -74,17 +94,24 @@ pub struct Input {
 impl Input {
     /// `readahead: false` never takes from the descriptor anything past the current line or
     /// literal: the pre-auth role hands the descriptor to another program (or to TLS) right
-    /// after a command, and read-ahead would be lost. On a socket a line is then found by
-    /// peeking at what has arrived and taking it up to its LF; elsewhere it is read one byte
-    /// at a time (two system calls a byte).
+    /// after a command, and read-ahead would be lost. A line is then found by looking at
+    /// what has arrived (`MSG_PEEK` on a socket, `tee(2)` on a pipe) and taking it up to its
+    /// LF, up to [`WINDOW`] bytes at a time; where neither works it is read one byte at a
+    /// time (two system calls a byte).
     pub fn new(fd: OwnedFd, timeout: Duration, readahead: bool) -> Input {
+        let scratch = if readahead {
+            None
+        } else {
+            rustix::pipe::pipe_with(rustix::pipe::PipeFlags::CLOEXEC).ok()
+        };
         Input {
             fd,
-            buf: vec![0; if readahead { 16384 } else { 512 }],
+            buf: vec![0; if readahead { 16384 } else { WINDOW }],
             start: 0,
             end: 0,
             readahead,
-            peek: !readahead,
+            look: Look::Unknown,
+            scratch,
             timeout,
             deadline: None,
             count: 0,
@@ -140,6 +167,7 @@ impl Input {
     /// next new descriptor take its number.
     pub fn replace_fd(&mut self, fd: OwnedFd) -> OwnedFd {
         self.discard_buffered();
+        self.look = Look::Unknown;
         std::mem::replace(&mut self.fd, fd)
     }
 
@@ -182,27 +210,11 @@ impl Input {
             }
             let end = self.end;
             let mut take = room;
-            if self.peek && line {
-                match rustix::net::recv(
-                    &self.fd,
-                    &mut self.buf[end..end + room],
-                    rustix::net::RecvFlags::PEEK,
-                ) {
-                    Ok((_, 0)) => return Err(ReadError::Eof),
-                    Ok((_, n)) => {
-                        let seen = &self.buf[end..end + n.min(room)];
-                        take = memchr::memchr(b'\n', seen).map_or(seen.len(), |i| i + 1);
-                    }
-                    Err(Errno::NOTSOCK) => {
-                        self.peek = false;
-                        take = 1;
-                    }
-                    Err(Errno::INTR) | Err(Errno::AGAIN) => continue,
-                    Err(Errno::CONNRESET) => return Err(ReadError::Eof),
-                    Err(e) => return Err(ReadError::Os(e)),
+            if !self.readahead && line {
+                match self.look_at(room)? {
+                    Some(n) => take = n,
+                    None => continue,
                 }
-            } else if !self.readahead && line {
-                take = 1;
             }
             match rustix::io::read(&self.fd, &mut self.buf[end..end + take]) {
                 Ok(0) => return Err(ReadError::Eof),
@@ -218,8 +230,74 @@ impl Input {
         }
     }
 
+    /// Looks at up to `room` bytes waiting on the descriptor without taking them; returns
+    /// how many to take so as to end at the first LF among them (all of them if none is),
+    /// or `None` to wait again.
+    fn look_at(&mut self, room: usize) -> Result<Option<usize>, ReadError> {
+        let end = self.end;
+        let up_to_lf = |seen: &[u8]| memchr::memchr(b'\n', seen).map_or(seen.len(), |i| i + 1);
+        loop {
+            match self.look {
+                Look::Unknown | Look::Peek => {
+                    match rustix::net::recv(
+                        &self.fd,
+                        &mut self.buf[end..end + room],
+                        rustix::net::RecvFlags::PEEK,
+                    ) {
+                        Ok((_, 0)) => return Err(ReadError::Eof),
+                        Ok((_, n)) => {
+                            self.look = Look::Peek;
+                            return Ok(Some(up_to_lf(&self.buf[end..end + n.min(room)])));
+                        }
+                        Err(Errno::NOTSOCK) => {
+                            self.look = if self.scratch.is_some() {
+                                Look::Tee
+                            } else {
+                                Look::Bytes
+                            };
+                        }
+                        Err(Errno::INTR) | Err(Errno::AGAIN) => return Ok(None),
+                        Err(Errno::CONNRESET) => return Err(ReadError::Eof),
+                        Err(e) => return Err(ReadError::Os(e)),
+                    }
+                }
+                Look::Tee => {
+                    let Some((from, to)) = &self.scratch else {
+                        self.look = Look::Bytes;
+                        continue;
+                    };
+                    let flags = rustix::pipe::SpliceFlags::NONBLOCK;
+                    match rustix::pipe::tee(&self.fd, to, room, flags) {
+                        // Nothing to copy although poll(2) said readable: the end of input,
+                        // which the read of one byte then reports.
+                        Ok(0) => return Ok(Some(1)),
+                        Ok(n) => {
+                            // Our pipe holds exactly these n bytes; all of them are taken out
+                            // again, so it is empty for the next look.
+                            let mut got = 0;
+                            while got < n {
+                                match rustix::io::read(from, &mut self.buf[end + got..end + n]) {
+                                    Ok(0) => return Err(ReadError::Os(Errno::IO)),
+                                    Ok(k) => got += k,
+                                    Err(Errno::INTR) => {}
+                                    Err(e) => return Err(ReadError::Os(e)),
+                                }
+                            }
+                            return Ok(Some(up_to_lf(&self.buf[end..end + n])));
+                        }
+                        Err(Errno::INVAL) => self.look = Look::Bytes,
+                        Err(Errno::INTR) | Err(Errno::AGAIN) => return Ok(None),
+                        Err(e) => return Err(ReadError::Os(e)),
+                    }
+                }
+                Look::Bytes => return Ok(Some(1)),
+            }
+        }
+    }
+
     /// Appends one line, LF included, to `line`, which must not grow past `max` bytes.
-    /// A longer line is consumed and dropped, never held in memory.
+    /// A longer line is consumed to its end, but only its first `max` bytes are kept in
+    /// `line` (the tag is there) and its last few in [`Line::TooLong`].
     pub fn read_line(&mut self, line: &mut Vec<u8>, max: usize) -> Result<Line, ReadError> {
         let mut tail: Option<Vec<u8>> = None;
         loop {
@@ -235,10 +313,12 @@ impl Input {
             match tail.as_mut() {
                 None if line.len() + taken <= max => line.extend_from_slice(chunk),
                 None => {
-                    let mut t = std::mem::take(line);
+                    let mut t = line[line.len().saturating_sub(TAIL)..].to_vec();
                     t.extend_from_slice(chunk);
                     keep_tail(&mut t);
                     tail = Some(t);
+                    let head = max.saturating_sub(line.len());
+                    line.extend_from_slice(&chunk[..head]);
                 }
                 Some(t) => {
                     t.extend_from_slice(chunk);
@@ -402,6 +482,48 @@ mod tests {
         assert_eq!(line, b"b STARTTLS\r\n");
         assert!(!input.has_buffered());
         // What follows is still on the descriptor, for whoever takes it over.
+        let mut rest = [0u8; 16];
+        let n = rustix::io::read(input.fd(), &mut rest).unwrap();
+        assert_eq!(&rest[..n], b"after");
+    }
+
+    #[test]
+    fn without_readahead_a_pipe_gives_up_nothing_past_the_line_and_keeps_the_head() {
+        let mut data = b"a LOGIN joe {3}\r\nabc\r\n".to_vec();
+        data.extend(std::iter::repeat_n(b'x', 40_000));
+        data.extend_from_slice(b" {2+}\r\nb STARTTLS\r\nafter");
+        let (r, w) = rustix::pipe::pipe().unwrap();
+        let writer = std::thread::spawn(move || {
+            let mut rest = &data[..];
+            while !rest.is_empty() {
+                rest = &rest[rustix::io::write(&w, rest).unwrap()..];
+            }
+            w
+        });
+        let mut input = Input::new(r, Duration::from_secs(5), false);
+        let mut line = Vec::new();
+        input.read_line(&mut line, 100).unwrap();
+        assert_eq!(line, b"a LOGIN joe {3}\r\n");
+        assert_eq!(input.look, Look::Tee);
+        let mut literal = Vec::new();
+        input.read_exact(&mut literal, 3).unwrap();
+        assert_eq!(literal, b"abc");
+        line.clear();
+        input.read_line(&mut line, 100).unwrap();
+        assert_eq!(line, b"\r\n");
+        line.clear();
+        // 40,000 bytes over a limit of 100: the first 100 kept, the last few as the tail.
+        match input.read_line(&mut line, 100).unwrap() {
+            Line::TooLong { tail } => assert!(tail.ends_with(b"x {2+}"), "{tail:?}"),
+            Line::Complete => panic!("not too long"),
+        }
+        assert_eq!(line, [b'x'; 100]);
+        line.clear();
+        input.read_line(&mut line, 100).unwrap();
+        assert_eq!(line, b"b STARTTLS\r\n");
+        assert!(!input.has_buffered());
+        let w = writer.join().unwrap();
+        drop(w);
         let mut rest = [0u8; 16];
         let n = rustix::io::read(input.fd(), &mut rest).unwrap();
         assert_eq!(&rest[..n], b"after");

@@ -67,6 +67,11 @@ impl ParseError {
 
 use ParseError as E;
 
+const TOO_LONG: ParseError = ParseError::Bad {
+    text: "Command line too long",
+    toobig: true,
+};
+
 fn bad(text: &'static str) -> ParseError {
     E::bad(text)
 }
@@ -174,10 +179,7 @@ impl<'c> Parser<'c> {
             }
             Line::TooLong { tail } => {
                 self.pending = announced(&tail);
-                Err(ParseError::Bad {
-                    text: "Command line too long",
-                    toobig: true,
-                })
+                Err(TOO_LONG)
             }
         }
     }
@@ -278,20 +280,27 @@ impl<'c> Parser<'c> {
     }
 
     /// `tag = 1*<any ASTRING-CHAR except "+">`.
+    /// The tag, also of a line that was too long: its first bytes are kept, and so the
+    /// client hears which command failed (a tag cut short is not one: then `Err`).
     pub fn tag(&mut self) -> Result<Vec<u8>, ParseError> {
-        if self.overlong {
-            return Err(ParseError::Bad {
-                text: "Command line too long",
-                toobig: true,
-            });
-        }
         let t = self
             .take_while(|b| is_astring_char(b) && b != b'+')
             .to_vec();
+        if self.overlong && (t.is_empty() || self.peek() != Some(b' ')) {
+            return Err(TOO_LONG);
+        }
         if t.is_empty() || !matches!(self.peek(), None | Some(b' ')) {
             return Err(bad("Invalid tag"));
         }
         Ok(t)
+    }
+
+    /// After [`tag`](Self::tag): fails when the line was too long to parse any further.
+    pub fn fits(&self) -> Result<(), ParseError> {
+        if self.overlong {
+            return Err(TOO_LONG);
+        }
+        Ok(())
     }
 
     /// An atom, as raw bytes.
