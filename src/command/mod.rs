@@ -11,6 +11,7 @@ mod expunge;
 mod fetch;
 pub mod id;
 mod idle;
+mod intern;
 mod linkcut;
 mod list;
 mod logout;

@@ -46,7 +46,7 @@ use super::super::MaildirError;
 use crate::message::keys::Keys;
 use journal::Entry;
 pub use journal::{MAX_ENTRY, MAX_JOURNAL};
-use record::{Facts, HeaderPart, Part, Sizes, Want, WholePart};
+use record::{Facts, FactsView, HeaderPart, Part, Sizes, Want, WholePart};
 
 pub const CACHE: &str = "imapd.cache";
 pub const JOURNAL: &str = "imapd.journal";
@@ -97,6 +97,8 @@ struct State {
     journal: Option<Journal>,
     /// Framed records not yet appended.
     batch: Vec<u8>,
+    /// The key of the last look-up, kept for its buffer.
+    key: Vec<u8>,
 }
 
 /// What identifies one version of a file: it is replaced by rename, or (the journal)
@@ -164,7 +166,16 @@ impl Cache {
         if !st.fresh {
             self.look(&mut st);
         }
-        lookup(&mut st, key, &self.dir.join(CACHE))
+        lookup(&mut st, key, &self.dir)
+    }
+
+    /// The value of `part` of message `unique`, its key made in a buffer kept for it.
+    fn get_part(&self, part: Part, unique: &[u8]) -> Option<Vec<u8>> {
+        let mut key = std::mem::take(&mut self.state.borrow_mut().key);
+        record::key_into(&mut key, part, unique);
+        let value = self.get(&key);
+        self.state.borrow_mut().key = key;
+        value
     }
 
     /// Adds `value` under `key`; a value larger than [`MAX_ENTRY`] is not kept.
@@ -197,15 +208,21 @@ impl Cache {
     /// The [`Facts`] of the message whose unique name is `unique`, with the keys `want`
     /// says.
     pub fn facts(&self, unique: &[u8], want: Want) -> Option<Facts> {
-        Facts::decode(&self.get(&key(Part::Keys, unique))?, want)
+        Facts::decode(&self.get_part(Part::Keys, unique)?, want)
+    }
+
+    /// `f` of the [`Part::Keys`] entry of message `unique`, read in place: what SORT and
+    /// THREAD take of every message, with nothing decoded that they do not ask for.
+    pub fn facts_view<T>(&self, unique: &[u8], f: impl FnOnce(FactsView) -> T) -> Option<T> {
+        FactsView::decode(&self.get_part(Part::Keys, unique)?).map(f)
     }
 
     pub fn header(&self, unique: &[u8]) -> Option<HeaderPart> {
-        HeaderPart::decode(&self.get(&key(Part::Header, unique))?)
+        HeaderPart::decode(&self.get_part(Part::Header, unique)?)
     }
 
     pub fn whole(&self, unique: &[u8]) -> Option<WholePart> {
-        WholePart::decode(&self.get(&key(Part::Whole, unique))?)
+        WholePart::decode(&self.get_part(Part::Whole, unique)?)
     }
 
     /// Adds to the entries of message `unique` what a command computed of it and they lack.
@@ -385,7 +402,6 @@ impl Cache {
             .map_err(MaildirError::io(tmp))?;
         let synced = file.try_clone().map_err(MaildirError::io(tmp))?;
         let mut out = cdb::CDBMake::new(file).map_err(MaildirError::io(tmp))?;
-        let cache = self.dir.join(CACHE);
         let mut key = Vec::new();
         let mut entries = 0;
         // One part of every message after the other: SORT, which reads only the keys,
@@ -394,7 +410,7 @@ impl Cache {
         for part in record::PARTS {
             for &name in &names {
                 record::key_into(&mut key, part, name);
-                if let Some(v) = lookup(st, &key, &cache).filter(|v| record::intact(v)) {
+                if let Some(v) = lookup(st, &key, &self.dir).filter(|v| record::intact(v)) {
                     out.add(&key, &v).map_err(MaildirError::io(tmp))?;
                     entries += 1;
                 }
@@ -413,8 +429,8 @@ fn key(part: Part, unique: &[u8]) -> Vec<u8> {
     k
 }
 
-/// `key` in the journal, else in the cdb at `path`.
-fn lookup(st: &mut State, key: &[u8], path: &Path) -> Option<Vec<u8>> {
+/// `key` in the journal, else in the cdb of the folder at `dir`.
+fn lookup(st: &mut State, key: &[u8], dir: &Path) -> Option<Vec<u8>> {
     if let Some(j) = &st.journal {
         if let Some(&(at, len)) = j.index.get(key) {
             let mut v = vec![0u8; len as usize];
@@ -432,7 +448,7 @@ fn lookup(st: &mut State, key: &[u8], path: &Path) -> Option<Vec<u8>> {
         // is left for the next command.
         let id = main.id;
         st.main = None;
-        st.main = open_main(path).filter(|m| m.id == id);
+        st.main = open_main(&dir.join(CACHE)).filter(|m| m.id == id);
     }
     Some(value)
 }
