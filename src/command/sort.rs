@@ -149,7 +149,6 @@ fn read(
             let keys = Keys::of(&hdr, true);
             let learnt = Learnt {
                 internal_date: arrival,
-                header: Some(&hdr),
                 keys: Some(&keys),
                 ..Learnt::default()
             };

@@ -21,32 +21,60 @@ pub struct Keys {
     pub parents: Vec<Vec<u8>>,
 }
 
+/// The fields the keys are read from, in the order of [`Keys::of`]'s table.
+const FIELDS: [&[u8]; 8] = [
+    b"Date",
+    b"Subject",
+    b"From",
+    b"To",
+    b"Cc",
+    b"Message-ID",
+    b"References",
+    b"In-Reply-To",
+];
+
 impl Keys {
     /// The keys of the message whose header is `hdr`; with `links`, also its thread links.
+    /// One pass over the header finds the first of each field the keys need, and only
+    /// those are unfolded and parsed.
     pub fn of(hdr: &[u8], links: bool) -> Keys {
-        let hdr = header::Index::new(hdr);
-        let (subject, reply) = subject::base(&hdr.get(b"Subject").unwrap_or_default());
+        let mut raw: [Option<&[u8]>; 8] = [None; 8];
+        let mut missing = FIELDS.len();
+        for f in header::fields(hdr) {
+            let name = &hdr[f.name];
+            let Some(k) = FIELDS.iter().position(|n| n.eq_ignore_ascii_case(name)) else {
+                continue;
+            };
+            if raw[k].is_none() {
+                raw[k] = Some(&hdr[f.value]);
+                missing -= 1;
+                if missing == 0 {
+                    break;
+                }
+            }
+        }
+        let [date, subject, from, to, cc, message_id, references, in_reply_to] = raw;
+        let (subject, reply) = subject::base(&subject.map(header::unfold).unwrap_or_default());
         // RFC 5256: the addr-mailbox of the first address, which for a group is the group
         // name (RFC 3501 7.4.2), compared as i;unicode-casemap does.
-        let first = |name: &[u8]| {
-            hdr.get(name)
+        let first = |raw: Option<&[u8]>| {
+            raw.map(header::unfold)
                 .and_then(|v| address::parse(&v).into_iter().next())
                 .and_then(|a| a.mailbox)
                 .map(|mb| String::from_utf8_lossy(&mb).to_uppercase())
                 .unwrap_or_default()
         };
         Keys {
-            sent: hdr.get(b"Date").and_then(|d| date::parse_seconds(&d)),
+            sent: date.and_then(|d| date::parse_seconds(&header::unfold(d))),
             subject,
             reply,
-            from: first(b"From"),
-            to: first(b"To"),
-            cc: first(b"Cc"),
-            id: links.then(|| msgid::own(&hdr)).flatten(),
-            parents: if links {
-                msgid::parents(&hdr)
-            } else {
-                Vec::new()
+            from: first(from),
+            to: first(to),
+            cc: first(cc),
+            id: links.then(|| msgid::own(message_id)).flatten(),
+            parents: match links {
+                true => msgid::parents(references, in_reply_to),
+                false => Vec::new(),
             },
         }
     }
