@@ -12,6 +12,7 @@ mod expunged;
 mod fetch;
 pub mod id;
 mod idle;
+mod intern;
 mod linkcut;
 mod list;
 mod logout;

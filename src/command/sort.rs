@@ -9,7 +9,7 @@ use std::io::{self, Write};
 use super::search::{self, Key};
 use super::{failed, Reply};
 use crate::maildir::flags::base;
-use crate::maildir::index::cache::record::{self, Want};
+use crate::maildir::index::cache::record::{self, FactsView, KeysView, Want};
 use crate::maildir::index::cache::Learnt;
 use crate::maildir::message_file;
 use crate::maildir::MaildirError;
@@ -72,181 +72,264 @@ pub fn parse(p: &mut Parser) -> Result<Sort, ParseError> {
 }
 
 /// What SORT and THREAD compare of one message: its arrival, its size when asked for, and
-/// the keys asked for (the others are left empty).
-#[derive(Clone, Debug, Default)]
-pub struct Facts {
+/// its keys, borrowed from the cache entry (or from one just made).
+pub struct Facts<'a> {
     pub arrival: i64,
     pub size: u64,
-    pub keys: Keys,
+    pub keys: KeysView<'a>,
 }
 
-impl Facts {
+impl Facts<'_> {
     /// RFC 5256 2.2: the Date: field in UTC, else the arrival time.
     pub fn sent(&self) -> i64 {
         self.keys.sent.unwrap_or(self.arrival)
     }
 }
 
-/// The facts of message `index` of the selected mailbox, with the keys `want` says and its
-/// size with `size`: from the folder cache, else from the message's header (and its whole
-/// file for a size its name does not give), which then go into the cache. `Ok(None)`
-/// when another session expunged it meanwhile.
-pub fn facts(
+/// Calls `f` with the index and the [`Facts`] of each message of `hits`, its size
+/// included with `size`, leaving out those expunged meanwhile (as SEARCH does, RFC 2180
+/// 4.3). The facts come from the folder cache, read in place, else from the message's
+/// header (and its whole file for a size its name does not give), which then go into the
+/// cache. Nothing of a message is kept once `f` has seen it.
+pub fn each(
     sel: &Selected,
-    index: usize,
-    want: Want,
+    hits: &[usize],
     size: bool,
-) -> Result<Option<Facts>, MaildirError> {
-    let name = sel.messages.name(index);
-    let unique = base(name);
-    let named = message_file::size_from_name(name);
-    let mut cached = sel.cache.facts(unique, want);
-    let known = |c: &record::Facts| named.or(c.sizes.map(|s| s.served));
-    let enough = |c: &record::Facts| c.keys.is_some() && (!size || known(c).is_some());
-    if let Some(c) = cached.take_if(|c| enough(c)) {
-        return Ok(Some(Facts {
-            arrival: c.internal_date,
-            size: known(&c).unwrap_or(0),
-            keys: c.keys.unwrap_or_default(),
-        }));
+    mut f: impl FnMut(usize, &Facts),
+) -> Result<(), MaildirError> {
+    for &i in hits {
+        let name = sel.messages.name(i);
+        let unique = base(name);
+        let cached = sel.cache.facts_view(unique, |v| {
+            let keys = v.keys?;
+            let size = match size {
+                true => message_file::size_from_name(name).or(v.sizes.map(|s| s.served))?,
+                false => 0,
+            };
+            let arrival = v.internal_date;
+            f(
+                i,
+                &Facts {
+                    arrival,
+                    size,
+                    keys,
+                },
+            );
+            Some(())
+        });
+        if cached.flatten().is_none() {
+            read(sel, i, size, &mut f)?;
+        }
     }
+    Ok(())
+}
+
+/// [`each`] for message `i` when the cache lacks what is asked for.
+fn read(
+    sel: &Selected,
+    i: usize,
+    size: bool,
+    f: &mut impl FnMut(usize, &Facts),
+) -> Result<(), MaildirError> {
+    let unique = base(sel.messages.name(i));
     // A copy: the session's view learns of a rename at its next rescan.
-    let mut m = sel.messages.message(index);
+    let mut m = sel.messages.message(i);
     let Some(mut file) = message_file::open(&sel.dir, &mut m)? else {
-        return Ok(None);
+        return Ok(());
     };
     let arrival = file.internal_date()?;
     let size = match size {
         true => file.size()?,
         false => 0,
     };
-    let keys = match cached.and_then(|c| c.keys) {
+    let keys = match sel.cache.facts(unique, Want::ALL).and_then(|c| c.keys) {
         Some(keys) => keys,
         None => {
             let hdr = file.header()?;
             let keys = Keys::of(&hdr, true);
             let learnt = Learnt {
                 internal_date: arrival,
-                header: Some(&hdr),
                 keys: Some(&keys),
                 ..Learnt::default()
             };
             sel.cache.learn(unique, &learnt);
-            only(keys, want)
+            keys
         }
     };
-    Ok(Some(Facts {
-        arrival,
-        size,
-        keys,
-    }))
+    // Read back as the cache holds it, so that both ways give `f` the same.
+    let entry = record::Facts {
+        internal_date: arrival,
+        sizes: None,
+        keys: Some(keys),
+    }
+    .encode();
+    if let Some(keys) = FactsView::decode(&entry).and_then(|v| v.keys) {
+        f(
+            i,
+            &Facts {
+                arrival,
+                size,
+                keys,
+            },
+        );
+    }
+    Ok(())
 }
 
-/// `keys` with those `want` does not name emptied.
-fn only(mut keys: Keys, want: Want) -> Keys {
-    if !want.subject {
-        keys.subject = String::new();
-    }
-    if !want.addresses {
-        keys.from = String::new();
-        keys.to = String::new();
-        keys.cc = String::new();
-    }
-    if !want.links {
-        keys.id = None;
-        keys.parents = Vec::new();
-    }
-    keys
-}
-
-/// The messages of `hits` made into rows by `row` from their facts, leaving out those
-/// expunged meanwhile (as SEARCH does, RFC 2180 4.3). Only the rows are kept, not the
-/// facts.
-pub fn rows_of<T>(
-    sel: &Selected,
-    hits: &[usize],
-    want: Want,
-    size: bool,
-    mut row: impl FnMut(usize, Facts) -> T,
-) -> Result<Vec<T>, MaildirError> {
-    let mut rows = Vec::with_capacity(hits.len());
-    for &i in hits {
-        if let Some(f) = facts(sel, i, want, size)? {
-            rows.push(row(i, f));
-        }
-    }
-    Ok(rows)
-}
-
-/// One sort key of one message.
-#[derive(Debug, PartialEq, Eq, PartialOrd, Ord)]
+/// One sort key of one message: a number, or text in [`Rows::text`].
+#[derive(Clone, Copy)]
 enum Value {
     Number(i64),
-    Text(Box<str>),
+    Text(u32, u32),
+}
+
+/// The messages being sorted: each keeps its index, its first key as a number that orders
+/// like it (a text's first bytes), and where its keys are, nothing else.
+#[derive(Default)]
+struct Rows {
+    rows: Vec<Row>,
+    /// The keys of row `r` are `values[r * criteria..][..criteria]`.
+    values: Vec<Value>,
+    text: Vec<u8>,
+}
+
+#[derive(Clone, Copy)]
+struct Row {
+    first: u64,
+    index: u32,
+    at: u32,
 }
 
 impl By {
-    fn value(self, f: &mut Facts) -> Value {
-        let text = |s: &mut String| Value::Text(std::mem::take(s).into_boxed_str());
+    fn value(self, f: &Facts, text: &mut Vec<u8>) -> Value {
+        let mut text = |s: &[u8]| {
+            let at = text.len() as u32;
+            text.extend_from_slice(s);
+            Value::Text(at, s.len() as u32)
+        };
         match self {
             By::Arrival => Value::Number(f.arrival),
             By::Date => Value::Number(f.sent()),
             By::Size => Value::Number(i64::try_from(f.size).unwrap_or(i64::MAX)),
-            By::Subject => text(&mut f.keys.subject),
-            By::From => text(&mut f.keys.from),
-            By::To => text(&mut f.keys.to),
-            By::Cc => text(&mut f.keys.cc),
+            By::Subject => text(f.keys.subject),
+            By::From => text(f.keys.from),
+            By::To => text(f.keys.to),
+            By::Cc => text(f.keys.cc),
         }
     }
+}
+
+impl Rows {
+    fn text(&self, v: Value) -> &[u8] {
+        match v {
+            Value::Text(at, len) => &self.text[at as usize..][..len as usize],
+            Value::Number(_) => &[],
+        }
+    }
+
+    fn cmp(&self, a: Value, b: Value) -> Ordering {
+        match (a, b) {
+            (Value::Number(a), Value::Number(b)) => a.cmp(&b),
+            _ => self.text(a).cmp(self.text(b)),
+        }
+    }
+
+    /// A number that orders as `v` does, or (a text) that orders texts whose first eight
+    /// bytes differ: zeros pad a short one, so a tie leaves the order to the whole texts.
+    fn first(&self, v: Value, reverse: bool) -> u64 {
+        let n = match v {
+            Value::Number(n) => (n as u64) ^ (1 << 63),
+            Value::Text(..) => {
+                let mut b = [0u8; 8];
+                let t = self.text(v);
+                let n = t.len().min(8);
+                b[..n].copy_from_slice(&t[..n]);
+                u64::from_be_bytes(b)
+            }
+        };
+        if reverse {
+            !n
+        } else {
+            n
+        }
+    }
+
+    /// Sorts the rows by `criteria`, then by message order (RFC 5256: sequence number).
+    fn sort(&mut self, criteria: &[(By, bool)]) {
+        let mut rows = std::mem::take(&mut self.rows);
+        rows.sort_unstable_by(|a, b| {
+            a.first.cmp(&b.first).then_with(|| {
+                let (va, vb) = (&self.values[a.at as usize..], &self.values[b.at as usize..]);
+                for (c, &(_, reverse)) in criteria.iter().enumerate() {
+                    match self.cmp(va[c], vb[c]) {
+                        Ordering::Equal => {}
+                        o if reverse => return o.reverse(),
+                        o => return o,
+                    }
+                }
+                a.index.cmp(&b.index)
+            })
+        });
+        self.rows = rows;
+    }
+}
+
+/// Appends the decimal digits of `n` to `out`.
+pub fn push_number(out: &mut Vec<u8>, mut n: u32) {
+    let mut digits = [0u8; 10];
+    let mut at = digits.len();
+    loop {
+        at -= 1;
+        digits[at] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    out.extend_from_slice(&digits[at..]);
 }
 
 pub fn sort(s: &mut Session, sort: &Sort, uid: bool) -> io::Result<Reply> {
     let Some(sel) = s.selected.as_ref() else {
         return Ok(super::NOT_SELECTED.to_string());
     };
-    let want = Want {
-        subject: sort.criteria.iter().any(|c| c.0 == By::Subject),
-        addresses: sort
-            .criteria
-            .iter()
-            .any(|c| matches!(c.0, By::From | By::To | By::Cc)),
-        links: false,
-    };
     let size = sort.criteria.iter().any(|c| c.0 == By::Size);
-    // Each message keeps its index and one value per criterion, nothing else.
-    let rows = search::hits(sel, &sort.key).and_then(|hits| {
-        rows_of(sel, &hits, want, size, |i, mut f| {
-            let values: Box<[Value]> = sort.criteria.iter().map(|c| c.0.value(&mut f)).collect();
-            (i as u32, values)
+    let mut rows = Rows::default();
+    let made = search::hits(sel, &sort.key).and_then(|hits| {
+        rows.rows.reserve(hits.len());
+        rows.values.reserve(hits.len() * sort.criteria.len());
+        each(sel, &hits, size, |i, f| {
+            let at = rows.values.len() as u32;
+            for &(by, _) in &sort.criteria {
+                let v = by.value(f, &mut rows.text);
+                rows.values.push(v);
+            }
+            let (_, reverse) = sort.criteria[0];
+            let first = rows.first(rows.values[at as usize], reverse);
+            rows.rows.push(Row {
+                first,
+                index: i as u32,
+                at,
+            });
         })
     });
     sel.cache.finish(sel.messages.names().map(base));
-    let mut rows = match rows {
-        Ok(rows) => rows,
-        Err(e) => return Ok(failed("SORT", e)),
-    };
-    // Stable, so equal messages stay in mailbox order (RFC 5256: sequence number).
-    rows.sort_by(|(_, a), (_, b)| {
-        for (k, &(_, reverse)) in sort.criteria.iter().enumerate() {
-            match a[k].cmp(&b[k]) {
-                Ordering::Equal => {}
-                o if reverse => return o.reverse(),
-                o => return o,
-            }
-        }
-        Ordering::Equal
-    });
-    let out = &mut s.conn.output;
-    out.write_all(b"* SORT")?;
-    for &(i, _) in &rows {
-        let n = if uid {
-            sel.messages[i as usize].uid
-        } else {
-            i + 1
-        };
-        write!(out, " {n}")?;
+    if let Err(e) = made {
+        return Ok(failed("SORT", e));
     }
-    out.write_all(b"\r\n")?;
+    rows.sort(&sort.criteria);
+    let mut out = Vec::with_capacity(8 + rows.rows.len() * 7);
+    out.extend_from_slice(b"* SORT");
+    for r in &rows.rows {
+        let n = match uid {
+            true => sel.messages[r.index as usize].uid,
+            false => r.index + 1,
+        };
+        out.push(b' ');
+        push_number(&mut out, n);
+    }
+    out.extend_from_slice(b"\r\n");
+    s.conn.output.write_all(&out)?;
     Ok(format!(
         "OK {}SORT completed",
         if uid { "UID " } else { "" }

@@ -8,16 +8,14 @@
 //! over the trees with explicit stacks. Each message brings at most
 //! [`msgid::MAX_REFERENCES`] references.
 
-use std::collections::HashMap;
 use std::io::{self, Write};
 
+use super::intern::Interner;
 use super::linkcut::Forest;
 use super::search::{self, Key};
-use super::sort::rows_of;
+use super::sort::{each, push_number};
 use super::Reply;
 use crate::maildir::flags::base;
-use crate::maildir::index::cache::record::Want;
-use crate::message::keys::Keys;
 #[cfg(doc)]
 use crate::message::msgid;
 use crate::session::Session;
@@ -50,260 +48,403 @@ pub fn parse(p: &mut Parser) -> Result<Thread, ParseError> {
     })
 }
 
-/// One message as THREAD sees it: its sent date (RFC 5256 2.2) and its keys.
-pub struct Message {
-    pub sent: i64,
-    pub keys: Keys,
-}
+/// "No node" and "no message", in the arrays below.
+const NONE: u32 = u32::MAX;
 
-/// A node of the thread tree: a message (its number in the answer) or a dummy.
+/// The messages THREAD sees, in the order of the answer: per message its sent date (RFC
+/// 5256 2.2), base subject and whether it was a reply, and with REFERENCES its id and its
+/// parents' ids, every text as the number [`Interner`] gave it. A few dozen bytes a
+/// message, and each distinct text once.
 #[derive(Default)]
-struct Node {
-    message: Option<usize>,
-    parent: Option<usize>,
-    children: Vec<usize>,
+pub struct Messages {
+    sent: Vec<i64>,
+    subject: Vec<u32>,
+    reply: Vec<bool>,
+    id: Vec<u32>,
+    /// The parents of message `m` are `parents[ends[m - 1]..ends[m]]`.
+    parents: Vec<u32>,
+    ends: Vec<u32>,
+    ids: Interner,
+    subjects: Interner,
 }
 
+impl Messages {
+    fn len(&self) -> usize {
+        self.sent.len()
+    }
+
+    /// Adds a message; its id and parents only with `links` (REFERENCES).
+    pub fn push<'a>(
+        &mut self,
+        sent: i64,
+        subject: &[u8],
+        reply: bool,
+        links: Option<(Option<&[u8]>, impl Iterator<Item = &'a [u8]>)>,
+    ) {
+        self.sent.push(sent);
+        self.subject.push(self.subjects.intern(subject));
+        self.reply.push(reply);
+        let mut id = NONE;
+        if let Some((own, parents)) = links {
+            id = own.map_or(NONE, |i| self.ids.intern(i));
+            for p in parents {
+                let p = self.ids.intern(p);
+                self.parents.push(p);
+            }
+        }
+        self.id.push(id);
+        self.ends.push(self.parents.len() as u32);
+    }
+
+    /// Where the parents of message `m` are in `parents`.
+    fn range(&self, m: usize) -> std::ops::Range<usize> {
+        let start = match m {
+            0 => 0,
+            _ => self.ends[m - 1] as usize,
+        };
+        start..self.ends[m] as usize
+    }
+}
+
+/// The thread trees: per node (a message, or a dummy) its message, its parent and its
+/// children as a list (first, last, next sibling), all [`NONE`] when there is none.
 struct Tree {
-    nodes: Vec<Node>,
-    facts: Vec<Message>,
+    msgs: Messages,
+    message: Vec<u32>,
+    parent: Vec<u32>,
+    first: Vec<u32>,
+    last: Vec<u32>,
+    next: Vec<u32>,
 }
 
 impl Tree {
-    fn unlink(&mut self, child: usize) {
-        if let Some(p) = self.nodes[child].parent.take() {
-            self.nodes[p].children.retain(|&c| c != child);
+    fn new(msgs: Messages, nodes: usize) -> Tree {
+        Tree {
+            msgs,
+            message: vec![NONE; nodes],
+            parent: vec![NONE; nodes],
+            first: vec![NONE; nodes],
+            last: vec![NONE; nodes],
+            next: vec![NONE; nodes],
         }
     }
 
-    fn link(&mut self, parent: usize, child: usize) {
+    /// A new dummy.
+    fn add(&mut self) -> u32 {
+        for v in [
+            &mut self.message,
+            &mut self.parent,
+            &mut self.first,
+            &mut self.last,
+            &mut self.next,
+        ] {
+            v.push(NONE);
+        }
+        self.message.len() as u32 - 1
+    }
+
+    fn is_dummy(&self, n: u32) -> bool {
+        self.message[n as usize] == NONE
+    }
+
+    /// The children of `n`, in order.
+    fn children(&self, n: u32) -> impl Iterator<Item = u32> + '_ {
+        let mut c = self.first[n as usize];
+        std::iter::from_fn(move || {
+            let this = c;
+            (this != NONE).then(|| {
+                c = self.next[this as usize];
+                this
+            })
+        })
+    }
+
+    /// Adds `child`, which has no parent, as the last child of `parent`.
+    fn append(&mut self, parent: u32, child: u32) {
+        let (p, c) = (parent as usize, child as usize);
+        self.parent[c] = parent;
+        self.next[c] = NONE;
+        match self.last[p] {
+            NONE => self.first[p] = child,
+            l => self.next[l as usize] = child,
+        }
+        self.last[p] = child;
+    }
+
+    fn unlink(&mut self, child: u32) {
+        let p = self.parent[child as usize];
+        if p == NONE {
+            return;
+        }
+        self.parent[child as usize] = NONE;
+        let after = self.next[child as usize];
+        let mut before = NONE;
+        let mut c = self.first[p as usize];
+        while c != child {
+            before = c;
+            c = self.next[c as usize];
+        }
+        match before {
+            NONE => self.first[p as usize] = after,
+            b => self.next[b as usize] = after,
+        }
+        if self.last[p as usize] == child {
+            self.last[p as usize] = before;
+        }
+    }
+
+    fn link(&mut self, parent: u32, child: u32) {
         self.unlink(child);
-        self.nodes[child].parent = Some(parent);
-        self.nodes[parent].children.push(child);
+        self.append(parent, child);
     }
 
     /// The sent date and message order a node sorts by (a dummy: its first child's).
-    fn sort_key(&self, mut n: usize) -> (i64, usize) {
+    fn sort_key(&self, mut n: u32) -> (i64, u32) {
         loop {
-            match (self.nodes[n].message, self.nodes[n].children.first()) {
-                (Some(m), _) => return (self.facts[m].sent, m),
-                (None, Some(&c)) => n = c,
-                (None, None) => return (i64::MAX, usize::MAX),
+            match self.message[n as usize] {
+                NONE if self.first[n as usize] != NONE => n = self.first[n as usize],
+                NONE => return (i64::MAX, u32::MAX),
+                m => return (self.msgs.sent[m as usize], m),
             }
         }
     }
 
-    /// The nodes under `root` (itself included), every node after all of its children.
-    fn post_order(&self, root: usize) -> Vec<usize> {
-        let mut order = Vec::new();
-        let mut stack = vec![(root, false)];
-        while let Some((n, expanded)) = stack.pop() {
-            if expanded {
-                order.push(n);
-            } else {
-                stack.push((n, true));
-                stack.extend(self.nodes[n].children.iter().rev().map(|&c| (c, false)));
-            }
+    /// Sorts the children of `n` by [`Tree::sort_key`]; `scratch` is any buffer.
+    fn sort_children(&mut self, n: u32, scratch: &mut Vec<u32>) {
+        if self.first[n as usize] == self.last[n as usize] {
+            return;
         }
-        order
+        scratch.clear();
+        scratch.extend(self.children(n));
+        scratch.sort_unstable_by_key(|&c| self.sort_key(c));
+        self.first[n as usize] = NONE;
+        self.last[n as usize] = NONE;
+        for &c in scratch.iter() {
+            self.append(n, c);
+        }
     }
 
     /// Step 6: sorts every set of siblings under `roots`, and `roots`, deepest first so
     /// that a dummy's first child is known before the dummy is placed.
-    fn sort_all(&mut self, roots: &mut [usize]) {
+    fn sort_all(&mut self, roots: &mut [u32]) {
+        let mut order = Vec::new();
+        let mut stack = Vec::new();
+        let mut scratch = Vec::new();
         for &r in roots.iter() {
-            for n in self.post_order(r) {
-                let mut children = std::mem::take(&mut self.nodes[n].children);
-                children.sort_by_key(|&c| self.sort_key(c));
-                self.nodes[n].children = children;
+            // Every node after its parent; backwards, every node before its parent.
+            order.clear();
+            stack.push(r);
+            while let Some(n) = stack.pop() {
+                order.push(n);
+                stack.extend(self.children(n));
+            }
+            for &n in order.iter().rev() {
+                self.sort_children(n, &mut scratch);
             }
         }
-        roots.sort_by_key(|&n| self.sort_key(n));
+        roots.sort_unstable_by_key(|&n| self.sort_key(n));
     }
 
-    /// The subject a root-level thread goes by (step 5.B.i).
-    fn thread_subject(&self, n: usize) -> Option<(&str, bool)> {
-        let m = match self.nodes[n].message {
-            Some(m) => m,
-            None => self.nodes[*self.nodes[n].children.first()?].message?,
+    /// The subject a root-level thread goes by (step 5.B.i), and whether it was a reply.
+    fn thread_subject(&self, n: u32) -> Option<(u32, bool)> {
+        let m = match self.message[n as usize] {
+            NONE => match self.first[n as usize] {
+                NONE => return None,
+                c => self.message[c as usize],
+            },
+            m => m,
         };
-        let f = &self.facts[m].keys;
-        (!f.subject.is_empty()).then_some((f.subject.as_str(), f.reply))
+        if m == NONE {
+            return None;
+        }
+        let s = self.msgs.subject[m as usize];
+        (!self.msgs.subjects.get(s).is_empty()).then_some((s, self.msgs.reply[m as usize]))
     }
 
     /// Writes the thread under `root` (`"(" thread-members / thread-nested ")"`): a chain
     /// of single children inline, then the rest nested.
-    fn write(&self, out: &mut Vec<u8>, root: usize, numbers: &[u32]) {
-        // `Some(n)`: the thread of `n` is still to be written; `None`: a `)` to close.
-        let mut stack = vec![Some(root)];
+    fn write(&self, out: &mut Vec<u8>, root: u32, numbers: &[u32], stack: &mut Vec<u32>) {
+        // A node: the thread of it is still to be written; NONE: a `)` to close.
+        stack.clear();
+        stack.push(root);
         while let Some(task) = stack.pop() {
-            let Some(mut n) = task else {
+            if task == NONE {
                 out.push(b')');
                 continue;
-            };
+            }
+            let mut n = task;
             out.push(b'(');
-            stack.push(None);
+            stack.push(NONE);
             let mut first = true;
-            let nested: &[usize] = loop {
-                let Some(m) = self.nodes[n].message else {
+            let nested = loop {
+                let m = self.message[n as usize];
+                if m == NONE {
                     // A dummy: its children are nested threads.
-                    break &self.nodes[n].children;
-                };
+                    break n;
+                }
                 if !first {
                     out.push(b' ');
                 }
-                out.extend_from_slice(numbers[m].to_string().as_bytes());
+                push_number(out, numbers[m as usize]);
                 first = false;
-                match self.nodes[n].children.as_slice() {
-                    [] => break &[],
-                    [only] if self.nodes[*only].message.is_some() => n = *only,
-                    children => {
-                        out.push(b' ');
-                        break children;
-                    }
+                let (c, l) = (self.first[n as usize], self.last[n as usize]);
+                if c == NONE {
+                    break NONE;
                 }
+                if c == l && !self.is_dummy(c) {
+                    n = c;
+                    continue;
+                }
+                out.push(b' ');
+                break n;
             };
-            stack.extend(nested.iter().rev().map(|&c| Some(c)));
+            if nested != NONE {
+                let at = stack.len();
+                stack.extend(self.children(nested));
+                stack[at..].reverse();
+            }
         }
     }
 }
 
-fn references(facts: Vec<Message>) -> (Tree, Vec<usize>) {
-    let mut tree = Tree {
-        nodes: Vec::new(),
-        facts,
-    };
-    // The loop check of step 1 asks the forest, which mirrors every parent pointer.
+fn references(msgs: Messages) -> (Tree, Vec<u32>) {
+    // Node `i` is the id numbered `i`; other nodes are added after them.
+    let ids = msgs.ids.len();
+    let mut tree = Tree::new(msgs, ids);
+    // The loop check of step 1 asks the forest, which mirrors every parent pointer; a
+    // node without children is a tree of its own, which needs no asking.
     let mut forest = Forest::default();
-    let mut by_id: HashMap<Vec<u8>, usize> = HashMap::new();
-    let new_node = |tree: &mut Tree, forest: &mut Forest| {
-        tree.nodes.push(Node::default());
-        forest.add()
+    for _ in 0..ids {
+        forest.add();
+    }
+    let mut kids: Vec<u32> = vec![0; ids];
+    let new_node = |tree: &mut Tree, forest: &mut Forest, kids: &mut Vec<u32>| {
+        forest.add();
+        kids.push(0);
+        tree.add()
     };
-    for m in 0..tree.facts.len() {
-        let own = tree.facts[m].keys.id.take();
-        let refs = std::mem::take(&mut tree.facts[m].keys.parents);
+    for m in 0..tree.msgs.len() {
         // Step 1.A: no or a duplicate Message-ID gets a node of its own.
-        let me = match own {
-            Some(id)
-                if by_id
-                    .get(&id)
-                    .is_none_or(|&n| tree.nodes[n].message.is_none()) =>
-            {
-                *by_id
-                    .entry(id)
-                    .or_insert_with(|| new_node(&mut tree, &mut forest))
-            }
-            _ => new_node(&mut tree, &mut forest),
+        let me = match tree.msgs.id[m] {
+            id if id != NONE && tree.is_dummy(id) => id,
+            _ => new_node(&mut tree, &mut forest, &mut kids),
         };
-        tree.nodes[me].message = Some(m);
-        let ref_nodes: Vec<usize> = refs
-            .into_iter()
-            .map(|r| {
-                *by_id
-                    .entry(r)
-                    .or_insert_with(|| new_node(&mut tree, &mut forest))
-            })
-            .collect();
-        // Links already made stay; a link that would close a loop is not made. `c` has
-        // no parent, so `c` is an ancestor of `p` exactly when it is the root of `p`'s tree.
-        for pair in ref_nodes.windows(2) {
-            let (p, c) = (pair[0], pair[1]);
-            if tree.nodes[c].parent.is_none() && forest.root(p) != c {
-                tree.nodes[c].parent = Some(p);
-                forest.link(c, p);
+        tree.message[me as usize] = m as u32;
+        // `c` is an ancestor of `p` (so linking `c` under `p` would close a loop) exactly
+        // when `c`, which has no parent, is the root of `p`'s tree.
+        let ancestor = |forest: &mut Forest, kids: &[u32], c: u32, p: u32| match kids[c as usize] {
+            0 => c == p,
+            _ => forest.root(p as usize) == c as usize,
+        };
+        // Links already made stay; a link that would close a loop is not made.
+        let refs = tree.msgs.range(m);
+        for i in refs.start + 1..refs.end {
+            let (p, c) = (tree.msgs.parents[i - 1], tree.msgs.parents[i]);
+            if tree.parent[c as usize] == NONE && !ancestor(&mut forest, &kids, c, p) {
+                tree.parent[c as usize] = p;
+                kids[p as usize] += 1;
+                forest.link(c as usize, p as usize);
             }
         }
         // Step 1.B: the last reference is the parent.
-        if tree.nodes[me].parent.take().is_some() {
-            forest.cut(me);
+        let old = tree.parent[me as usize];
+        if old != NONE {
+            tree.parent[me as usize] = NONE;
+            kids[old as usize] -= 1;
+            forest.cut(me as usize);
         }
-        if let Some(&p) = ref_nodes.last() {
-            if forest.root(p) != me {
-                tree.nodes[me].parent = Some(p);
-                forest.link(me, p);
+        if let Some(&p) = tree.msgs.parents[refs].last() {
+            if !ancestor(&mut forest, &kids, me, p) {
+                tree.parent[me as usize] = p;
+                kids[p as usize] += 1;
+                forest.link(me as usize, p as usize);
             }
         }
     }
     drop(forest);
-    for n in 0..tree.nodes.len() {
-        if let Some(p) = tree.nodes[n].parent {
-            tree.nodes[p].children.push(n);
+    let nodes = tree.message.len() as u32;
+    for n in 0..nodes {
+        let p = tree.parent[n as usize];
+        if p != NONE {
+            // `append` sets the parent it was already.
+            tree.append(p, n);
         }
     }
     // Step 2: the roots.
-    let roots: Vec<usize> = (0..tree.nodes.len())
-        .filter(|&n| tree.nodes[n].parent.is_none())
+    let roots: Vec<u32> = (0..nodes)
+        .filter(|&n| tree.parent[n as usize] == NONE)
         .collect();
     // Step 3: prune dummies.
     let mut roots = prune(&mut tree, &roots);
     // Step 4: sort the roots.
-    roots.sort_by_key(|&n| {
-        let mut c = std::mem::take(&mut tree.nodes[n].children);
-        c.sort_by_key(|&x| tree.sort_key(x));
-        tree.nodes[n].children = c;
-        tree.sort_key(n)
-    });
+    let mut scratch = Vec::new();
+    for &r in &roots {
+        tree.sort_children(r, &mut scratch);
+    }
+    roots.sort_unstable_by_key(|&n| tree.sort_key(n));
     // Step 5: merge threads by subject.
-    let mut table: HashMap<String, usize> = HashMap::new();
+    let mut table: Vec<u32> = vec![NONE; tree.msgs.subjects.len()];
     for &r in &roots {
         let Some((subject, reply)) = tree.thread_subject(r) else {
             continue;
         };
-        match table.get(subject) {
-            None => {
-                table.insert(subject.to_string(), r);
-            }
-            Some(&t) => {
+        match table[subject as usize] {
+            NONE => table[subject as usize] = r,
+            t => {
                 let t_reply = tree.thread_subject(t).is_some_and(|(_, re)| re);
-                let r_dummy = tree.nodes[r].message.is_none();
-                if tree.nodes[t].message.is_some() && (r_dummy || (t_reply && !reply)) {
-                    table.insert(subject.to_string(), r);
+                if !tree.is_dummy(t) && (tree.is_dummy(r) || (t_reply && !reply)) {
+                    table[subject as usize] = r;
                 }
             }
         }
     }
-    let mut merged: Vec<usize> = Vec::new();
-    let mut gone = vec![false; tree.nodes.len()];
+    let mut merged: Vec<u32> = Vec::new();
+    let mut gone = vec![false; tree.message.len()];
     // A thread that a new dummy took in stands in the list as that dummy.
-    let mut replaced: HashMap<usize, usize> = HashMap::new();
+    let mut replaced = vec![NONE; tree.message.len()];
     for r in roots {
-        let Some((subject, reply)) = tree.thread_subject(r).map(|(s, re)| (s.to_string(), re))
-        else {
+        let Some((subject, reply)) = tree.thread_subject(r) else {
             merged.push(r);
             continue;
         };
-        let t = table[&subject];
+        let t = table[subject as usize];
         if t == r {
             merged.push(r);
             continue;
         }
-        let t_dummy = tree.nodes[t].message.is_none();
-        let r_dummy = tree.nodes[r].message.is_none();
+        let t_dummy = tree.is_dummy(t);
+        let r_dummy = tree.is_dummy(r);
         let t_reply = tree.thread_subject(t).is_some_and(|(_, re)| re);
         if t_dummy && r_dummy {
-            for c in std::mem::take(&mut tree.nodes[r].children) {
-                tree.nodes[c].parent = None;
-                tree.link(t, c);
+            let mut c = tree.first[r as usize];
+            tree.first[r as usize] = NONE;
+            tree.last[r as usize] = NONE;
+            while c != NONE {
+                let after = tree.next[c as usize];
+                tree.append(t, c);
+                c = after;
             }
-            gone[r] = true;
+            gone[r as usize] = true;
         } else if t_dummy || (reply && !t_reply && !r_dummy) {
             tree.link(t, r);
         } else {
-            tree.nodes.push(Node::default());
+            let d = tree.add();
             gone.push(false);
-            let d = tree.nodes.len() - 1;
+            replaced.push(NONE);
             tree.link(d, t);
             tree.link(d, r);
-            table.insert(subject, d);
-            replaced.insert(t, d);
+            table[subject as usize] = d;
+            replaced[t as usize] = d;
         }
     }
     // Threads merged later may still be listed where they stood: keep roots only.
-    let mut roots: Vec<usize> = merged
+    let mut roots: Vec<u32> = merged
         .into_iter()
-        .map(|n| replaced.get(&n).copied().unwrap_or(n))
-        .filter(|&n| !gone[n] && tree.nodes[n].parent.is_none())
+        .map(|n| match replaced[n as usize] {
+            NONE => n,
+            d => d,
+        })
+        .filter(|&n| !gone[n as usize] && tree.parent[n as usize] == NONE)
         .collect();
     roots.dedup();
     // Step 6: sort every set of siblings.
@@ -312,110 +453,118 @@ fn references(facts: Vec<Message>) -> (Tree, Vec<usize>) {
 }
 
 /// Step 3: dummies without children go; a dummy's children take its place, except that
-/// at the root level they do only when there is one. Returns the new roots.
-fn prune(tree: &mut Tree, roots: &[usize]) -> Vec<usize> {
-    // What each pruned subtree leaves for its parent: itself, or a dummy's children.
-    let mut left: Vec<Vec<usize>> = vec![Vec::new(); tree.nodes.len()];
+/// at the root level they do only when there is one. Each node that stays keeps as
+/// children its nearest descendants that are messages. Returns the new roots.
+fn prune(tree: &mut Tree, roots: &[u32]) -> Vec<u32> {
+    let nodes = tree.message.len();
+    let mut pruned = Tree::new(std::mem::take(&mut tree.msgs), nodes);
+    pruned.message = std::mem::take(&mut tree.message);
     let mut out = Vec::new();
+    // (node, the node that stays whose child it becomes, if it is a message)
+    let mut stack: Vec<(u32, u32)> = Vec::new();
     for &r in roots {
-        for n in tree.post_order(r) {
-            let mut kept = Vec::new();
-            for c in std::mem::take(&mut tree.nodes[n].children) {
-                kept.append(&mut left[c]);
-            }
-            if tree.nodes[n].message.is_none() && (kept.len() <= 1 || n != r) {
-                left[n] = kept;
-                continue;
-            }
-            for &c in &kept {
-                tree.nodes[c].parent = Some(n);
-            }
-            tree.nodes[n].children = kept;
-            left[n] = vec![n];
+        stack.extend(tree.children(r).map(|c| (c, r)));
+        while let Some((n, owner)) = stack.pop() {
+            let under = match pruned.is_dummy(n) {
+                true => owner,
+                false => {
+                    pruned.append(owner, n);
+                    n
+                }
+            };
+            stack.extend(tree.children(n).map(|c| (c, under)));
         }
-        out.append(&mut left[r]);
+        let (c, l) = (pruned.first[r as usize], pruned.last[r as usize]);
+        if !pruned.is_dummy(r) || c != l {
+            out.push(r);
+        } else if c != NONE {
+            pruned.parent[c as usize] = NONE;
+            out.push(c);
+        }
     }
-    for &n in &out {
-        tree.nodes[n].parent = None;
-    }
+    *tree = pruned;
     out
 }
 
-fn ordered_subject(facts: Vec<Message>) -> (Tree, Vec<usize>) {
-    let mut order: Vec<usize> = (0..facts.len()).collect();
-    order.sort_by(|&a, &b| {
-        (&facts[a].keys.subject, facts[a].sent, a).cmp(&(&facts[b].keys.subject, facts[b].sent, b))
+fn ordered_subject(msgs: Messages) -> (Tree, Vec<u32>) {
+    let n = msgs.len();
+    // Each distinct subject's place among them, so that messages sort by numbers.
+    let mut by_text: Vec<u32> = (0..msgs.subjects.len() as u32).collect();
+    by_text.sort_unstable_by(|&a, &b| msgs.subjects.get(a).cmp(msgs.subjects.get(b)));
+    let mut rank = vec![0u32; by_text.len()];
+    for (i, &s) in by_text.iter().enumerate() {
+        rank[s as usize] = i as u32;
+    }
+    let mut order: Vec<u32> = (0..n as u32).collect();
+    order.sort_unstable_by_key(|&m| {
+        let m = m as usize;
+        (rank[msgs.subject[m] as usize], msgs.sent[m], m)
     });
-    let mut tree = Tree {
-        nodes: (0..facts.len())
-            .map(|m| Node {
-                message: Some(m),
-                ..Node::default()
-            })
-            .collect(),
-        facts,
-    };
-    let mut roots: Vec<usize> = Vec::new();
+    let mut tree = Tree::new(msgs, n);
+    for m in 0..n {
+        tree.message[m] = m as u32;
+    }
+    let mut roots: Vec<u32> = Vec::new();
     for m in order {
         match roots.last() {
-            Some(&r) if tree.facts[r].keys.subject == tree.facts[m].keys.subject => tree.link(r, m),
+            Some(&r) if tree.msgs.subject[r as usize] == tree.msgs.subject[m as usize] => {
+                tree.append(r, m)
+            }
             _ => roots.push(m),
         }
     }
-    roots.sort_by_key(|&r| (tree.facts[r].sent, r));
+    roots.sort_unstable_by_key(|&r| (tree.msgs.sent[r as usize], r));
     (tree, roots)
 }
 
-/// The `* THREAD` response data for messages with `facts`, which the answer calls
-/// `numbers` (sequence numbers or UIDs): the threads, each in parentheses.
-pub fn threads(algorithm: Algorithm, facts: Vec<Message>, numbers: &[u32]) -> Vec<u8> {
+/// Appends the `* THREAD` response data for `msgs`, which the answer calls `numbers`
+/// (sequence numbers or UIDs), to `out`: the threads, each in parentheses.
+pub fn threads(algorithm: Algorithm, msgs: Messages, numbers: &[u32], out: &mut Vec<u8>) {
     let (tree, roots) = match algorithm {
-        Algorithm::OrderedSubject => ordered_subject(facts),
-        Algorithm::References => references(facts),
+        Algorithm::OrderedSubject => ordered_subject(msgs),
+        Algorithm::References => references(msgs),
     };
-    let mut out = Vec::new();
+    let mut stack = Vec::new();
     for r in roots {
-        tree.write(&mut out, r, numbers);
+        tree.write(out, r, numbers, &mut stack);
     }
-    out
 }
 
 pub fn thread(s: &mut Session, t: &Thread, uid: bool) -> io::Result<Reply> {
     let Some(sel) = s.selected.as_ref() else {
         return Ok(super::NOT_SELECTED.to_string());
     };
-    let want = Want {
-        subject: true,
-        addresses: false,
-        links: t.algorithm == Algorithm::References,
-    };
-    let rows = search::hits(sel, &t.key).and_then(|hits| {
-        rows_of(sel, &hits, want, false, |i, f| {
-            let number = if uid {
-                sel.messages[i].uid
-            } else {
-                i as u32 + 1
-            };
-            let m = Message {
-                sent: f.sent(),
-                keys: f.keys,
-            };
-            (number, m)
+    let links = t.algorithm == Algorithm::References;
+    let mut msgs = Messages::default();
+    let mut numbers = Vec::new();
+    let gathered = search::hits(sel, &t.key).and_then(|hits| {
+        numbers.reserve(hits.len());
+        each(sel, &hits, false, |i, f| {
+            numbers.push(match uid {
+                true => sel.messages[i].uid,
+                false => i as u32 + 1,
+            });
+            let k = &f.keys;
+            msgs.push(
+                f.sent(),
+                k.subject,
+                k.reply,
+                links.then(|| (k.id, k.parents())),
+            );
         })
     });
     sel.cache.finish(sel.messages.names().map(base));
-    let (numbers, all): (Vec<u32>, Vec<Message>) = match rows {
-        Ok(rows) => rows.into_iter().unzip(),
-        Err(e) => return Ok(super::failed("THREAD", e)),
-    };
-    let threads = threads(t.algorithm, all, &numbers);
-    let mut line = b"* THREAD".to_vec();
-    if !threads.is_empty() {
-        line.push(b' ');
+    if let Err(e) = gathered {
+        return Ok(super::failed("THREAD", e));
     }
-    line.extend_from_slice(&threads);
-    line.extend_from_slice(b"\r\n");
-    s.conn.output.write_all(&line)?;
+    let mut out = Vec::with_capacity(16 + numbers.len() * 9);
+    out.extend_from_slice(b"* THREAD ");
+    threads(t.algorithm, msgs, &numbers, &mut out);
+    if out.len() == 9 {
+        out.pop();
+    }
+    out.extend_from_slice(b"\r\n");
+    s.conn.output.write_all(&out)?;
     Ok(format!(
         "OK {}THREAD completed",
         if uid { "UID " } else { "" }
@@ -425,48 +574,61 @@ pub fn thread(s: &mut Session, t: &Thread, uid: bool) -> io::Result<Reply> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::message::keys::Keys;
 
-    fn msg(subject: &str, sent: i64, hdr: &str) -> Message {
-        let hdr = format!("Subject: {subject}\n{hdr}\n");
-        Message {
-            sent,
-            keys: Keys::of(hdr.as_bytes(), true),
+    /// The messages of `list` as THREAD sees them: (subject, sent date, the rest of a
+    /// header).
+    fn messages(list: &[(&str, i64, &str)]) -> Messages {
+        let mut msgs = Messages::default();
+        for &(subject, sent, hdr) in list {
+            let hdr = format!("Subject: {subject}\n{hdr}\n");
+            let k = Keys::of(hdr.as_bytes(), true);
+            let parents = k.parents.iter().map(Vec::as_slice);
+            let links = Some((k.id.as_deref(), parents));
+            msgs.push(sent, k.subject.as_bytes(), k.reply, links);
         }
+        msgs
     }
 
-    fn render(tree: Tree, roots: Vec<usize>) -> String {
-        let numbers: Vec<u32> = (1..=tree.facts.len() as u32).collect();
+    fn render(tree: Tree, roots: Vec<u32>) -> String {
+        let numbers: Vec<u32> = (1..=tree.msgs.len() as u32).collect();
         let mut out = Vec::new();
         for r in roots {
-            tree.write(&mut out, r, &numbers);
+            tree.write(&mut out, r, &numbers, &mut Vec::new());
         }
         String::from_utf8(out).unwrap()
     }
 
+    fn threads(algorithm: Algorithm, msgs: Messages, numbers: &[u32]) -> Vec<u8> {
+        let mut out = Vec::new();
+        super::threads(algorithm, msgs, numbers, &mut out);
+        out
+    }
+
     #[test]
     fn ordered_subject_threads() {
-        let facts = vec![
-            msg("Hello", 10, ""),
-            msg("Other", 20, ""),
-            msg("Re: hello", 30, ""),
-            msg("re: HELLO", 40, ""),
-            msg("Re: other", 50, ""),
-        ];
+        let facts = messages(&[
+            ("Hello", 10, ""),
+            ("Other", 20, ""),
+            ("Re: hello", 30, ""),
+            ("re: HELLO", 40, ""),
+            ("Re: other", 50, ""),
+        ]);
         let (tree, roots) = ordered_subject(facts);
         assert_eq!(render(tree, roots), "(1 (3)(4))(2 5)");
     }
 
     #[test]
     fn references_threads() {
-        let facts = vec![
-            msg("a", 10, "Message-ID: <1@x>\n"),
-            msg("Re: a", 20, "Message-ID: <2@x>\nReferences: <1@x>\n"),
-            msg("Re: a", 30, "Message-ID: <3@x>\nReferences: <1@x> <2@x>\n"),
-            msg("Re: a", 40, "Message-ID: <4@x>\nIn-Reply-To: <1@x>\n"),
-            msg("b", 50, "Message-ID: <5@x>\nReferences: <missing@x>\n"),
-            msg("Re: b", 60, "Message-ID: <6@x>\nReferences: <missing@x>\n"),
-            msg("c", 70, "Message-ID: <7@x>\n"),
-        ];
+        let facts = messages(&[
+            ("a", 10, "Message-ID: <1@x>\n"),
+            ("Re: a", 20, "Message-ID: <2@x>\nReferences: <1@x>\n"),
+            ("Re: a", 30, "Message-ID: <3@x>\nReferences: <1@x> <2@x>\n"),
+            ("Re: a", 40, "Message-ID: <4@x>\nIn-Reply-To: <1@x>\n"),
+            ("b", 50, "Message-ID: <5@x>\nReferences: <missing@x>\n"),
+            ("Re: b", 60, "Message-ID: <6@x>\nReferences: <missing@x>\n"),
+            ("c", 70, "Message-ID: <7@x>\n"),
+        ]);
         let (tree, roots) = references(facts);
         // 1 has children 2 (with child 3) and 4; 5 and 6 share a missing parent; 7 alone.
         assert_eq!(render(tree, roots), "(1 (2 3)(4))((5)(6))(7)");
@@ -474,12 +636,12 @@ mod tests {
 
     #[test]
     fn references_merges_by_subject_and_survives_loops() {
-        let facts = vec![
-            msg("topic", 10, "Message-ID: <1@x>\nReferences: <2@x>\n"),
-            msg("Re: topic", 20, "Message-ID: <2@x>\nReferences: <1@x>\n"),
-            msg("Re: unrelated", 30, "Message-ID: <3@x>\n"),
-            msg("unrelated", 40, "Message-ID: <4@x>\n"),
-        ];
+        let facts = messages(&[
+            ("topic", 10, "Message-ID: <1@x>\nReferences: <2@x>\n"),
+            ("Re: topic", 20, "Message-ID: <2@x>\nReferences: <1@x>\n"),
+            ("Re: unrelated", 30, "Message-ID: <3@x>\n"),
+            ("unrelated", 40, "Message-ID: <4@x>\n"),
+        ]);
         let (tree, roots) = references(facts);
         // 1 and 2 name each other: the link that would close the loop is not made, so 2
         // (the parent 1 named) heads the thread. 3 and 4 share a base subject and 3 is
@@ -487,29 +649,27 @@ mod tests {
         assert_eq!(render(tree, roots), "(2 1)(4 3)");
     }
 
-    /// A message with id `<id@x>` whose parents are the ids `parents`.
-    fn linked(id: usize, parents: impl Iterator<Item = usize>, sent: i64) -> Message {
-        Message {
-            sent,
-            keys: Keys {
-                id: Some(format!("{id}@x").into_bytes()),
-                parents: parents.map(|p| format!("{p}@x").into_bytes()).collect(),
-                ..Keys::default()
-            },
-        }
+    /// Adds a message with id `<id@x>` whose parents are the ids `parents`.
+    fn linked(msgs: &mut Messages, id: usize, parents: impl Iterator<Item = usize>, sent: i64) {
+        let id = format!("{id}@x");
+        let parents: Vec<String> = parents.map(|p| format!("{p}@x")).collect();
+        let links = Some((Some(id.as_bytes()), parents.iter().map(|p| p.as_bytes())));
+        msgs.push(sent, b"", false, links);
     }
 
     #[test]
     fn deep_reference_chains_neither_overflow_nor_walk() {
         // 128,000 references overflowed the stack; here they are not even cut to
         // MAX_REFERENCES (that is msgid's job), and the dummies they make are pruned.
-        let one = vec![linked(0, 1..=128_000, 0)];
+        let mut one = Messages::default();
+        linked(&mut one, 0, 1..=128_000, 0);
         assert_eq!(threads(Algorithm::References, one, &[1]), b"(1)");
         // 100,000 messages, each a reply to the one before: one chain, written inline.
         let n = 100_000;
-        let chain: Vec<Message> = (0..n)
-            .map(|i| linked(i, (i > 0).then(|| i - 1).into_iter(), i as i64))
-            .collect();
+        let mut chain = Messages::default();
+        for i in 0..n {
+            linked(&mut chain, i, (i > 0).then(|| i - 1).into_iter(), i as i64);
+        }
         let numbers: Vec<u32> = (1..=n as u32).collect();
         let out = threads(Algorithm::References, chain, &numbers);
         let expected: Vec<String> = numbers.iter().map(u32::to_string).collect();
@@ -521,23 +681,22 @@ mod tests {
         // Message 2j has two replies: 2j+1 (a leaf) and 2j+2, which goes on the same way:
         // (1 (2)(3 (4)(5 ...))), 50,000 levels deep.
         let n = 100_001;
-        let msgs: Vec<Message> = (0..n)
-            .map(|i| {
-                let parent = match i {
-                    0 => None,
-                    i if i % 2 == 1 => Some(i - 1),
-                    i => Some(i - 2),
-                };
-                linked(i, parent.into_iter(), i as i64)
-            })
-            .collect();
+        let mut msgs = Messages::default();
+        for i in 0..n {
+            let parent = match i {
+                0 => None,
+                i if i % 2 == 1 => Some(i - 1),
+                i => Some(i - 2),
+            };
+            linked(&mut msgs, i, parent.into_iter(), i as i64);
+        }
         let numbers: Vec<u32> = (1..=n as u32).collect();
         let out = String::from_utf8(threads(Algorithm::References, msgs, &numbers)).unwrap();
         assert!(out.starts_with("(1 (2)(3 (4)(5 (6)(7 "), "{}", &out[..40]);
         assert!(out.ends_with(&format!("(100000)(100001){}", ")".repeat(50_000))));
         // ORDEREDSUBJECT: one subject for all, one thread.
-        let same: Vec<Message> = (0..n).map(|i| msg("same", i as i64, "")).collect();
-        let out = threads(Algorithm::OrderedSubject, same, &numbers);
+        let same: Vec<(&str, i64, &str)> = (0..n).map(|i| ("same", i as i64, "")).collect();
+        let out = threads(Algorithm::OrderedSubject, messages(&same), &numbers);
         assert!(out.starts_with(b"(1 (2)(3)(4)"));
         assert!(out.ends_with(b"(100001))"));
     }
@@ -547,10 +706,11 @@ mod tests {
         // A long chain, then a message whose References would hang the chain's root
         // under its own tip: the loop check must see through the whole depth.
         let n = 50_000;
-        let mut msgs = vec![linked(0, 1..n, 0)];
+        let mut msgs = Messages::default();
+        linked(&mut msgs, 0, 1..n, 0);
         let mut back: Vec<usize> = (1..n).rev().collect();
         back.push(n + 1);
-        msgs.push(linked(n, back.into_iter(), 1));
+        linked(&mut msgs, n, back.into_iter(), 1);
         let out = threads(Algorithm::References, msgs, &[1, 2]);
         // The link <2@x> -> <1@x> would close a loop and is not made; <n+1@x> hangs under
         // the chain's root <1@x> and message 2 under it. Pruned, the root dummy keeps

@@ -3,7 +3,8 @@
 //! message's id and its parents'. Each is bounded by what the header parser keeps
 //! ([`header::MAX_VALUE`], [`msgid::MAX_REFERENCES`]).
 
-use super::{address, date, header, msgid, subject};
+use super::address::{self, Address};
+use super::{date, header, msgid, subject};
 
 #[derive(Clone, Debug, Default)]
 pub struct Keys {
@@ -21,33 +22,163 @@ pub struct Keys {
     pub parents: Vec<Vec<u8>>,
 }
 
+/// The fields the keys are read from, in the order of [`Keys::of`]'s table.
+const FIELDS: [&[u8]; 8] = [
+    b"Date",
+    b"Subject",
+    b"From",
+    b"To",
+    b"Cc",
+    b"Message-ID",
+    b"References",
+    b"In-Reply-To",
+];
+
 impl Keys {
     /// The keys of the message whose header is `hdr`; with `links`, also its thread links.
+    /// One pass over the header finds the first of each field the keys need, and only
+    /// those are unfolded and parsed.
     pub fn of(hdr: &[u8], links: bool) -> Keys {
-        let hdr = header::Index::new(hdr);
-        let (subject, reply) = subject::base(&hdr.get(b"Subject").unwrap_or_default());
+        let mut raw: [Option<&[u8]>; 8] = [None; 8];
+        let mut missing = FIELDS.len();
+        for f in header::fields(hdr) {
+            let name = &hdr[f.name];
+            let Some(k) = FIELDS.iter().position(|n| n.eq_ignore_ascii_case(name)) else {
+                continue;
+            };
+            if raw[k].is_none() {
+                raw[k] = Some(&hdr[f.value]);
+                missing -= 1;
+                if missing == 0 {
+                    break;
+                }
+            }
+        }
+        let [date, subject, from, to, cc, message_id, references, in_reply_to] = raw;
+        let (subject, reply) = subject::base(&subject.map(header::unfold).unwrap_or_default());
         // RFC 5256: the addr-mailbox of the first address, which for a group is the group
         // name (RFC 3501 7.4.2), compared as i;unicode-casemap does.
-        let first = |name: &[u8]| {
-            hdr.get(name)
-                .and_then(|v| address::parse(&v).into_iter().next())
+        let first = |raw: Option<&[u8]>| {
+            raw.map(header::unfold)
+                .and_then(|v| first_address(&v))
                 .and_then(|a| a.mailbox)
                 .map(|mb| String::from_utf8_lossy(&mb).to_uppercase())
                 .unwrap_or_default()
         };
         Keys {
-            sent: hdr.get(b"Date").and_then(|d| date::parse_seconds(&d)),
+            sent: date.and_then(|d| date::parse_seconds(&header::unfold(d))),
             subject,
             reply,
-            from: first(b"From"),
-            to: first(b"To"),
-            cc: first(b"Cc"),
-            id: links.then(|| msgid::own(&hdr)).flatten(),
-            parents: if links {
-                msgid::parents(&hdr)
-            } else {
-                Vec::new()
+            from: first(from),
+            to: first(to),
+            cc: first(cc),
+            id: links.then(|| msgid::own(message_id)).flatten(),
+            parents: match links {
+                true => msgid::parents(references, in_reply_to),
+                false => Vec::new(),
             },
         }
+    }
+}
+
+/// The first address of the address list `v` (unfolded), as [`address::parse`] gives it,
+/// parsing only as far as the first separator when that is enough: a To of 500 recipients
+/// is then one address's work, not 500.
+fn first_address(v: &[u8]) -> Option<Address> {
+    if let Some(end) = first_separator(v) {
+        if let Some(a) = address::parse(&v[..end]).into_iter().next() {
+            return Some(a);
+        }
+    }
+    address::parse(v).into_iter().next()
+}
+
+/// Where the first address of `v` ends, if it is a plain one: the first `,` or `;` outside
+/// quotes, comments, domain literals and `<...>`, scanned the way the address tokenizer
+/// reads them. `None` when a `:` comes first (a group, which spans separators) or there
+/// is no separator: then the whole list is parsed.
+fn first_separator(v: &[u8]) -> Option<usize> {
+    let mut angle = false;
+    let mut i = 0;
+    while i < v.len() {
+        match v[i] {
+            b'(' => {
+                let mut depth = 0;
+                while i < v.len() {
+                    match v[i] {
+                        b'\\' => i += 1,
+                        b'(' => depth += 1,
+                        b')' => {
+                            depth -= 1;
+                            if depth == 0 {
+                                break;
+                            }
+                        }
+                        _ => {}
+                    }
+                    i += 1;
+                }
+            }
+            b'"' => {
+                i += 1;
+                while i < v.len() && v[i] != b'"' {
+                    if v[i] == b'\\' {
+                        i += 1;
+                    }
+                    i += 1;
+                }
+            }
+            b'[' => match memchr::memchr(b']', &v[i..]) {
+                Some(n) => i += n,
+                None => return None,
+            },
+            b'<' => angle = true,
+            b'>' => angle = false,
+            b':' if !angle => return None,
+            b',' | b';' if !angle => return Some(i),
+            _ => {}
+        }
+        i += 1;
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_first_address_is_the_one_the_whole_list_gives() {
+        // RFC 5256 3 (SORT FROM, TO, CC): the addr-mailbox of the first address, which
+        // must not change when only the head of the list is parsed.
+        let lists: &[&[u8]] = &[
+            b"a@x, b@y",
+            b"\"Doe, John\" <john@x>, Mary <mary@y>",
+            b"(a, comment) c@x, d@y",
+            b"(nested (a, b) \\) c) e@x; f@y",
+            b"<@route.a,@route.b:user@host>, other@y",
+            b"A Group: g@x, h@y;, i@z",
+            b"undisclosed-recipients:;",
+            b", , lead@x",
+            b"<>, after@x",
+            b"<a@b> <c, d@e>",
+            b"name <a@b> : junk, c@d",
+            b"[lit, eral]@x, y@z",
+            b"\"unclosed, quote",
+            b"\"esc\\\", still quoted, \" <q@x>, r@y",
+            b"<open, never closed",
+            b"plain@x",
+            b"",
+        ];
+        for &v in lists {
+            let whole = address::parse(v).into_iter().next();
+            assert_eq!(first_address(v), whole, "{}", String::from_utf8_lossy(v));
+        }
+        let hdr = b"From: \"Doe, John\" <John.Doe@x>, b@y\nTo: Grp: a@x;\nCc: ,c@x\n\n";
+        let k = Keys::of(hdr, false);
+        assert_eq!(
+            (k.from.as_str(), k.to.as_str(), k.cc.as_str()),
+            ("JOHN.DOE", "GRP", "C")
+        );
     }
 }

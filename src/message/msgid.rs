@@ -3,8 +3,6 @@
 //! In-Reply-To. Ids are compared with quoting and white space removed; only ids with an
 //! `@` count, as RFC 5256 asks for valid Message IDs.
 
-use super::header;
-
 /// References ids looked at per message: the last this many, which are the nearest
 /// ancestors (RFC 5322 3.6.4 lists them oldest first, and RFC 5256 takes the last as the
 /// parent). Mail clients trim the header to far fewer (tens of ids), so a real thread
@@ -15,17 +13,19 @@ pub const MAX_REFERENCES: usize = 1_000;
 /// 2.1.1) is not one.
 const MAX_ID: usize = 998;
 
-/// The message's own id: the first valid one in its first Message-ID field.
-pub fn own(hdr: &header::Index) -> Option<Vec<u8>> {
-    hdr.raw(b"Message-ID").and_then(first_id)
+/// The message's own id: the first valid one in the raw value of its first Message-ID
+/// field.
+pub fn own(message_id: Option<&[u8]>) -> Option<Vec<u8>> {
+    message_id.and_then(first_id)
 }
 
-/// The ids of the message's parents, oldest first: the last [`MAX_REFERENCES`] valid ids
-/// of References, or when it has none, the first valid id of In-Reply-To.
-pub fn parents(hdr: &header::Index) -> Vec<Vec<u8>> {
-    let mut ids = hdr.raw(b"References").map_or_else(Vec::new, last_ids);
+/// The ids of the message's parents, oldest first, from the raw values of its first
+/// References and In-Reply-To fields: the last [`MAX_REFERENCES`] valid ids of References,
+/// or when it has none, the first valid id of In-Reply-To.
+pub fn parents(references: Option<&[u8]>, in_reply_to: Option<&[u8]>) -> Vec<Vec<u8>> {
+    let mut ids = references.map_or_else(Vec::new, last_ids);
     if ids.is_empty() {
-        if let Some(first) = hdr.raw(b"In-Reply-To").and_then(first_id) {
+        if let Some(first) = in_reply_to.and_then(first_id) {
             ids.push(first);
         }
     }
@@ -81,13 +81,17 @@ fn normalize(inside: &[u8]) -> Option<Vec<u8>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::message::header;
 
     fn own(hdr: &[u8]) -> Option<Vec<u8>> {
-        super::own(&header::Index::new(hdr))
+        super::own(header::raw(hdr, b"Message-ID"))
     }
 
     fn parents(hdr: &[u8]) -> Vec<Vec<u8>> {
-        super::parents(&header::Index::new(hdr))
+        super::parents(
+            header::raw(hdr, b"References"),
+            header::raw(hdr, b"In-Reply-To"),
+        )
     }
 
     #[test]

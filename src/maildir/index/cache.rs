@@ -31,13 +31,13 @@
 
 mod checksum;
 mod journal;
+mod mapped;
 pub mod record;
 
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::fs::{File, OpenOptions};
 use std::hash::{BuildHasherDefault, Hasher};
-use std::io::Read;
 use std::os::unix::fs::{FileExt, MetadataExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 
@@ -46,7 +46,8 @@ use super::super::MaildirError;
 use crate::message::keys::Keys;
 use journal::Entry;
 pub use journal::{MAX_ENTRY, MAX_JOURNAL};
-use record::{Facts, HeaderPart, Part, Sizes, Want, WholePart};
+use mapped::Mapped;
+use record::{Facts, FactsView, HeaderPart, Part, Sizes, Want, WholePart};
 
 pub const CACHE: &str = "imapd.cache";
 pub const JOURNAL: &str = "imapd.journal";
@@ -97,6 +98,8 @@ struct State {
     journal: Option<Journal>,
     /// Framed records not yet appended.
     batch: Vec<u8>,
+    /// The key of the last look-up, kept for its buffer.
+    key: Vec<u8>,
 }
 
 /// What identifies one version of a file: it is replaced by rename, or (the journal)
@@ -117,7 +120,7 @@ impl FileId {
 }
 
 struct Main {
-    cdb: cdb::CDB,
+    cdb: Mapped,
     id: FileId,
     len: u64,
     /// Value bytes read since the mapping was made.
@@ -158,13 +161,28 @@ impl Cache {
         }
     }
 
-    /// The value stored under `key`, if there is one.
-    fn get(&self, key: &[u8]) -> Option<Vec<u8>> {
+    /// `f` of the value stored under `key`, if there is one.
+    fn get_with<T>(&self, key: &[u8], f: impl FnOnce(&[u8]) -> T) -> Option<T> {
         let mut st = self.state.borrow_mut();
         if !st.fresh {
             self.look(&mut st);
         }
-        lookup(&mut st, key, &self.dir.join(CACHE))
+        lookup(&mut st, key, &self.dir, f)
+    }
+
+    #[cfg(test)]
+    fn get(&self, key: &[u8]) -> Option<Vec<u8>> {
+        self.get_with(key, <[u8]>::to_vec)
+    }
+
+    /// `f` of the value of `part` of message `unique`, its key made in a buffer kept for
+    /// it.
+    fn get_part<T>(&self, part: Part, unique: &[u8], f: impl FnOnce(&[u8]) -> T) -> Option<T> {
+        let mut key = std::mem::take(&mut self.state.borrow_mut().key);
+        record::key_into(&mut key, part, unique);
+        let value = self.get_with(&key, f);
+        self.state.borrow_mut().key = key;
+        value
     }
 
     /// Adds `value` under `key`; a value larger than [`MAX_ENTRY`] is not kept.
@@ -197,15 +215,21 @@ impl Cache {
     /// The [`Facts`] of the message whose unique name is `unique`, with the keys `want`
     /// says.
     pub fn facts(&self, unique: &[u8], want: Want) -> Option<Facts> {
-        Facts::decode(&self.get(&key(Part::Keys, unique))?, want)
+        self.get_part(Part::Keys, unique, |v| Facts::decode(v, want))?
+    }
+
+    /// `f` of the [`Part::Keys`] entry of message `unique`, read in place: what SORT and
+    /// THREAD take of every message, with nothing decoded that they do not ask for.
+    pub fn facts_view<T>(&self, unique: &[u8], f: impl FnOnce(FactsView) -> T) -> Option<T> {
+        self.get_part(Part::Keys, unique, |v| FactsView::decode(v).map(f))?
     }
 
     pub fn header(&self, unique: &[u8]) -> Option<HeaderPart> {
-        HeaderPart::decode(&self.get(&key(Part::Header, unique))?)
+        self.get_part(Part::Header, unique, HeaderPart::decode)?
     }
 
     pub fn whole(&self, unique: &[u8]) -> Option<WholePart> {
-        WholePart::decode(&self.get(&key(Part::Whole, unique))?)
+        self.get_part(Part::Whole, unique, WholePart::decode)?
     }
 
     /// Adds to the entries of message `unique` what a command computed of it and they lack.
@@ -385,7 +409,6 @@ impl Cache {
             .map_err(MaildirError::io(tmp))?;
         let synced = file.try_clone().map_err(MaildirError::io(tmp))?;
         let mut out = cdb::CDBMake::new(file).map_err(MaildirError::io(tmp))?;
-        let cache = self.dir.join(CACHE);
         let mut key = Vec::new();
         let mut entries = 0;
         // One part of every message after the other: SORT, which reads only the keys,
@@ -394,8 +417,9 @@ impl Cache {
         for part in record::PARTS {
             for &name in &names {
                 record::key_into(&mut key, part, name);
-                if let Some(v) = lookup(st, &key, &cache).filter(|v| record::intact(v)) {
-                    out.add(&key, &v).map_err(MaildirError::io(tmp))?;
+                let intact = |v: &[u8]| record::intact(v).then(|| out.add(&key, v));
+                if let Some(added) = lookup(st, &key, &self.dir, intact).flatten() {
+                    added.map_err(MaildirError::io(tmp))?;
                     entries += 1;
                 }
             }
@@ -413,55 +437,40 @@ fn key(part: Part, unique: &[u8]) -> Vec<u8> {
     k
 }
 
-/// `key` in the journal, else in the cdb at `path`.
-fn lookup(st: &mut State, key: &[u8], path: &Path) -> Option<Vec<u8>> {
+/// `f` of the value of `key` in the journal, else in the cdb of the folder at `dir`.
+fn lookup<T>(st: &mut State, key: &[u8], dir: &Path, f: impl FnOnce(&[u8]) -> T) -> Option<T> {
     if let Some(j) = &st.journal {
         if let Some(&(at, len)) = j.index.get(key) {
             let mut v = vec![0u8; len as usize];
             if j.file.read_exact_at(&mut v, at).is_ok() {
-                return Some(v);
+                return Some(f(&v));
             }
         }
     }
     let main = st.main.as_mut()?;
-    let value = main.cdb.get(key)?.ok()?;
+    let value = main.cdb.get(key)?;
+    let len = value.len();
+    let got = f(value);
     // A look-up maps a page of the hash table and the pages of the record.
-    main.read += value.len() + 2 * PAGE;
+    main.read += len + 2 * PAGE;
     if main.read > REMAP {
         // Dropping the old mapping first frees its pages; a cdb renamed there meanwhile
         // is left for the next command.
         let id = main.id;
         st.main = None;
-        st.main = open_main(path).filter(|m| m.id == id);
+        st.main = open_main(&dir.join(CACHE)).filter(|m| m.id == id);
     }
-    Some(value)
+    Some(got)
 }
 
-/// Opens the cdb at `path` if it is one: every hash table its header names lies inside
-/// the file (so no look-up can index outside it). `None` when missing or damaged.
+/// Opens the cdb at `path` if it is one ([`Mapped::new`]); `None` when missing or damaged.
 fn open_main(path: &Path) -> Option<Main> {
-    let mut f = File::open(path).ok()?;
+    let f = File::open(path).ok()?;
     let meta = f.metadata().ok()?;
-    let len = meta.len();
-    let mut header = [0u8; 2048];
-    f.read_exact(&mut header).ok()?;
-    for slot in header.chunks_exact(8) {
-        let pos = u64::from(u32::from_le_bytes([slot[0], slot[1], slot[2], slot[3]]));
-        let slots = u64::from(u32::from_le_bytes([slot[4], slot[5], slot[6], slot[7]]));
-        if pos < 2048 || pos + slots * 8 > len {
-            return None;
-        }
-    }
-    let cdb = cdb::CDB::open(path).ok()?;
-    // The file checked must be the file mapped: a merge may have renamed a new one there.
-    let now = std::fs::metadata(path).ok()?;
-    if FileId::of(&now) != FileId::of(&meta) || now.len() != len {
-        return None;
-    }
     Some(Main {
-        cdb,
+        cdb: Mapped::new(&f)?,
         id: FileId::of(&meta),
-        len,
+        len: meta.len(),
         read: 0,
     })
 }

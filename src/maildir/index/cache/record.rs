@@ -166,6 +166,46 @@ impl Facts {
 
     /// The facts in `entry`, with only the keys `want` says; `None` for a damaged entry.
     pub fn decode(entry: &[u8], want: Want) -> Option<Facts> {
+        let v = FactsView::decode(entry)?;
+        let keys = match v.keys {
+            Some(k) => Some(k.owned(want)?),
+            None => None,
+        };
+        Some(Facts {
+            internal_date: v.internal_date,
+            sizes: v.sizes,
+            keys,
+        })
+    }
+}
+
+/// A [`Part::Keys`] entry read in place, for the readers of every message of a folder
+/// (SORT, THREAD): nothing is copied.
+#[derive(Clone, Copy, Debug)]
+pub struct FactsView<'a> {
+    pub internal_date: i64,
+    pub sizes: Option<Sizes>,
+    pub keys: Option<KeysView<'a>>,
+}
+
+/// The keys of a [`FactsView`], as [`Keys`] holds them, the texts as their UTF-8 bytes.
+#[derive(Clone, Copy, Debug)]
+pub struct KeysView<'a> {
+    pub sent: Option<i64>,
+    pub reply: bool,
+    pub subject: &'a [u8],
+    pub from: &'a [u8],
+    pub to: &'a [u8],
+    pub cc: &'a [u8],
+    pub id: Option<&'a [u8]>,
+    parents: u32,
+    /// The encoded parents, checked whole when the entry was read.
+    rest: &'a [u8],
+}
+
+impl<'a> FactsView<'a> {
+    /// The facts in `entry`; `None` for a damaged entry.
+    pub fn decode(entry: &'a [u8]) -> Option<FactsView<'a>> {
         let mut r = Reader(open(entry)?);
         let internal_date = r.i64()?;
         let sizes = match r.u8()? {
@@ -177,9 +217,9 @@ impl Facts {
         };
         let keys = match r.u8()? {
             0 => None,
-            _ => Some(keys(&mut r, want)?),
+            _ => Some(KeysView::decode(&mut r)?),
         };
-        Some(Facts {
+        Some(FactsView {
             internal_date,
             sizes,
             keys,
@@ -187,45 +227,70 @@ impl Facts {
     }
 }
 
-fn keys(r: &mut Reader, want: Want) -> Option<Keys> {
-    let sent = match r.u8()? {
-        0 => None,
-        _ => Some(r.i64()?),
-    };
-    let reply = r.u8()? != 0;
-    let mut text = |keep: bool| -> Option<String> {
-        let b = r.bytes()?;
-        Some(if keep {
-            String::from_utf8(b.to_vec()).ok()?
-        } else {
-            String::new()
-        })
-    };
-    let subject = text(want.subject)?;
-    let from = text(want.addresses)?;
-    let to = text(want.addresses)?;
-    let cc = text(want.addresses)?;
-    let id = match r.u8()? {
-        0 => None,
-        _ => Some(r.bytes()?.to_vec()),
-    };
-    let mut parents = Vec::new();
-    if want.links {
-        let n = r.u32()?;
-        for _ in 0..n {
-            parents.push(r.bytes()?.to_vec());
+impl<'a> KeysView<'a> {
+    fn decode(r: &mut Reader<'a>) -> Option<KeysView<'a>> {
+        let sent = match r.u8()? {
+            0 => None,
+            _ => Some(r.i64()?),
+        };
+        let reply = r.u8()? != 0;
+        let subject = r.bytes()?;
+        let from = r.bytes()?;
+        let to = r.bytes()?;
+        let cc = r.bytes()?;
+        let id = match r.u8()? {
+            0 => None,
+            _ => Some(r.bytes()?),
+        };
+        let parents = r.u32()?;
+        let rest = r.0;
+        for _ in 0..parents {
+            r.bytes()?;
         }
+        Some(KeysView {
+            sent,
+            reply,
+            subject,
+            from,
+            to,
+            cc,
+            id,
+            parents,
+            rest,
+        })
     }
-    Some(Keys {
-        sent,
-        subject,
-        reply,
-        from,
-        to,
-        cc,
-        id: id.filter(|_| want.links),
-        parents,
-    })
+
+    /// The parents' ids, oldest first.
+    pub fn parents(&self) -> impl Iterator<Item = &'a [u8]> {
+        let mut r = Reader(self.rest);
+        // Every one was read once already, so none is missing.
+        (0..self.parents).map_while(move |_| r.bytes())
+    }
+
+    /// The [`Keys`], with those `want` does not name left empty; `None` when a text kept
+    /// is not UTF-8.
+    pub fn owned(&self, want: Want) -> Option<Keys> {
+        let text = |keep: bool, b: &[u8]| -> Option<String> {
+            Some(if keep {
+                String::from_utf8(b.to_vec()).ok()?
+            } else {
+                String::new()
+            })
+        };
+        Some(Keys {
+            sent: self.sent,
+            subject: text(want.subject, self.subject)?,
+            reply: self.reply,
+            from: text(want.addresses, self.from)?,
+            to: text(want.addresses, self.to)?,
+            cc: text(want.addresses, self.cc)?,
+            id: self.id.filter(|_| want.links).map(<[u8]>::to_vec),
+            parents: match want.links {
+                true => self.parents().map(<[u8]>::to_vec).collect(),
+                false => Vec::new(),
+            },
+        })
+    }
 }
 
 /// The [`Part::Header`] entry.
