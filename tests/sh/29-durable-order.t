@@ -70,6 +70,8 @@ done
 expect "$T_TMP/out" '^\* 2 FETCH .*\\Seen' "a5 set \\Seen"
 [ -s "$TRACE" ] || { fail "strace wrote nothing"; exit 1; }
 
+# A rename in cur/ is traced with paths, or (renameat between open directories) as
+# <$M/cur>, "name": the patterns take both.
 # in_order TAG PREV DESCRIPTION ERE...: between the tagged replies of PREV and TAG, lines
 # matching each ERE come in the order given.
 in_order() {
@@ -119,7 +121,7 @@ in_order a3 a2 "STORE +FLAGS (newkw): dovecot-keywords written, fsynced, renamed
 	"fsync\\([0-9]+<$M/tmp/$Q\\.dovecot-keywords>\\)" \
 	"rename(at2?)?\\(.*\"$M/tmp/$Q\\.dovecot-keywords\".*\"$M/dovecot-keywords\"" \
 	"fsync\\([0-9]+<$M>\\)" \
-	"rename(at2?)?\\(.*\"$M/cur/$Q\".*\"$M/cur/$Q:2,a\"" \
+	"rename(at2?)?\\(.*(\"$M/cur/|<$M/cur>, \")$Q\".*(\"$M/cur/|<$M/cur>, \")$Q:2,a\"" \
 	"fsync\\([0-9]+<$M/cur>\\)"
 
 in_order a4 a3 "SUBSCRIBE: subscriptions written and fsynced through its lock, renamed, root fsynced, then OK" \
@@ -129,7 +131,7 @@ in_order a4 a3 "SUBSCRIBE: subscriptions written and fsynced through its lock, r
 	"fsync\\([0-9]+<$M>\\)"
 
 in_order a5 a4 "FETCH BODY[] setting \\Seen: the rename is followed by an fsync of cur/ before OK" \
-	"rename(at2?)?\\(.*\"$M/cur/$Q\".*\"$M/cur/$Q:2,S\"" \
+	"rename(at2?)?\\(.*(\"$M/cur/|<$M/cur>, \")$Q\".*(\"$M/cur/|<$M/cur>, \")$Q:2,S\"" \
 	"fsync\\([0-9]+<$M/cur>\\)"
 
 in_order a7 a6 "EXPUNGE: unlink, then cur/ fsynced, then OK" \
