@@ -89,9 +89,10 @@ pub fn parse(p: &mut Parser, root: &Path) -> Result<Append, ParseError> {
         })?;
         let len = if p.at_literal8() {
             // RFC 3516 4.4: a literal8 comes whole into memory (at most MAX_MESSAGE bytes)
-            // so that its binary parts can be stored in base64 where they need it.
-            let mut raw =
-                Vec::with_capacity(p.literal_len().unwrap_or(0).min(MAX_MESSAGE) as usize);
+            // so that its binary parts can be stored in base64 where they need it; sized
+            // for what comes, but never for a literal refused unread.
+            let size = p.literal_len().filter(|&n| n <= MAX_MESSAGE).unwrap_or(0);
+            let mut raw = Vec::with_capacity(size as usize);
             let len = p.literal_into(&mut raw, MAX_MESSAGE)?;
             store_binary::write(&raw, &mut file)
                 .and_then(|()| file.flush())

@@ -26,10 +26,9 @@ pub enum Error {
     UnknownEncoding,
 }
 
+/// An encoding that BINARY undoes (7bit, 8bit, binary and none are served as they are).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Encoding {
-    /// 7bit, 8bit, binary or none: the content as served.
-    Identity,
     Base64,
     QuotedPrintable,
 }
@@ -51,15 +50,15 @@ pub struct Body {
     segments: Vec<Segment>,
 }
 
-/// The encoding a part's header names.
-fn encoding(msg: &[u8], part: &Part) -> Result<Encoding, Error> {
+/// The encoding a part's header names, `None` when its content is served as it is.
+fn encoding(msg: &[u8], part: &Part) -> Result<Option<Encoding>, Error> {
     let name = super::mime::encoding(&msg[part.header.clone()])
         .unwrap_or_default()
         .to_ascii_lowercase();
     match &name[..] {
-        b"" | b"7bit" | b"8bit" | b"binary" => Ok(Encoding::Identity),
-        b"base64" => Ok(Encoding::Base64),
-        b"quoted-printable" => Ok(Encoding::QuotedPrintable),
+        b"" | b"7bit" | b"8bit" | b"binary" => Ok(None),
+        b"base64" => Ok(Some(Encoding::Base64)),
+        b"quoted-printable" => Ok(Some(Encoding::QuotedPrintable)),
         _ => Err(Error::UnknownEncoding),
     }
 }
@@ -102,8 +101,7 @@ fn walk(
         }
         Kind::Message(inner) => walk(msg, inner, true, at, segments)?,
         Kind::Single => {
-            let e = encoding(msg, part)?;
-            if e != Encoding::Identity {
+            if let Some(e) = encoding(msg, part)? {
                 if header {
                     copy(segments, at, part.header.start);
                     segments.push(Segment::Header(part.header.clone()));
@@ -146,7 +144,6 @@ impl Body {
             let go = match s {
                 Segment::Copy(r) => crlf::range_pieces(msg, r.clone(), f),
                 Segment::Header(r) => binary_header(msg, r.clone(), f),
-                Segment::Decoded(r, Encoding::Identity) => crlf::range_pieces(msg, r.clone(), f),
                 // Base64 skips line ends: the stored form decodes as the served one.
                 Segment::Decoded(r, Encoding::Base64) => {
                     let mut d = Base64::default();
