@@ -12,7 +12,7 @@ SRC := Cargo.toml Cargo.lock $(shell find src -name '*.rs')
 # real clients, and Dovecot to compare with.
 DEBS := ucspi-tcp daemontools checkpw stunnel4 curl openssl python3 gcc isync offlineimap3 mutt tmux dovecot-imapd
 
-.PHONY: all deps toolchain test check fuzz chaos load bench demo install clean
+.PHONY: all deps toolchain test check fuzz chaos load stress bench demo install clean
 
 all: target/release/imapd tcprules/imap.cdb
 
@@ -76,6 +76,15 @@ chaos: deps all
 
 load: deps all
 	LOAD_CLIENTS=$(LOAD_CLIENTS) LOAD_SECONDS=$(LOAD_SECONDS) PER_TEST_LIMIT=$$(( 180 + $(LOAD_SECONDS) )) VERBOSE=1 bash tests/sh/run tests/sh/41-load.t
+
+# The long version of tests/sh/44-stress.t (`make test` runs 20 clients for 20 s):
+# STRESS_CLIENTS clients on one user's INBOX for STRESS_SECONDS while mail arrives,
+# checked against a model of the mailbox (tests/bin/imapstress); prints commands per
+# second and every failure.
+STRESS_CLIENTS ?= 100
+STRESS_SECONDS ?= 60
+stress: deps all
+	STRESS_CLIENTS=$(STRESS_CLIENTS) STRESS_SECONDS=$(STRESS_SECONDS) PER_TEST_LIMIT=$$(( 240 + $(STRESS_SECONDS) )) VERBOSE=1 bash tests/sh/run tests/sh/44-stress.t
 
 # imapd against Debian's Dovecot (a private instance) on generated Maildirs of
 # BENCH_SIZES messages, kept in /var/tmp/imapd-bench (BENCH_CACHE), BENCH_ROUNDS rounds:
