@@ -375,6 +375,11 @@ impl View {
     /// Removes message `i`'s file if it is still marked \Deleted; true when it is gone
     /// (see [`Message::remove_if_deleted`]).
     pub fn remove_if_deleted(&mut self, i: usize, dir: &Path) -> Result<bool, MaildirError> {
+        // What the file has under the name the view knows decides, as it does there: an
+        // EXPUNGE passes over every message, most of them not \Deleted.
+        if !self.entries[i].system.contains(Flags::DELETED) {
+            return Ok(false);
+        }
         self.with_message(i, |m| m.remove_if_deleted(dir))?
     }
 }
