@@ -542,6 +542,40 @@ mod tests {
         );
     }
 
+    // RFC 3501 6.4.6: +FLAGS adds to the flags the message has, also when another session
+    // renamed its file since this view listed it.
+    #[test]
+    fn set_flags_in_renames_and_follows_a_rename_by_another_session() {
+        let dir = std::env::temp_dir().join(format!("imapd-view-{}", std::process::id()));
+        for sub in ["new", "cur"] {
+            std::fs::create_dir_all(dir.join(sub)).unwrap();
+        }
+        std::fs::write(dir.join("new/1.h"), b"a\n").unwrap();
+        std::fs::write(dir.join("cur/2.h:2,S"), b"b\n").unwrap();
+        let mut v = View::default();
+        v.push(1, b"1.h", true, false).unwrap();
+        v.push(2, b"2.h:2,S", false, false).unwrap();
+        std::fs::rename(dir.join("cur/2.h:2,S"), dir.join("cur/2.h:2,RS")).unwrap();
+        let dirs = Dirs::open(&dir).unwrap();
+        let flag = |mut f: MessageFlags| {
+            f.system = f.system.union(Flags::FLAGGED);
+            f
+        };
+        assert!(v.set_flags_in(0, &dirs, flag).unwrap());
+        assert!(v.set_flags_in(1, &dirs, flag).unwrap());
+        dirs.sync(true).unwrap();
+        assert_eq!((v.name(0), v[0].in_new), (&b"1.h:2,F"[..], false));
+        assert_eq!(v.name(1), b"2.h:2,FRS");
+        assert!(dir.join("cur/1.h:2,F").exists() && dir.join("cur/2.h:2,FRS").exists());
+        std::fs::remove_file(dir.join("cur/2.h:2,FRS")).unwrap();
+        let unflag = |mut f: MessageFlags| {
+            f.system = f.system.minus(Flags::FLAGGED);
+            f
+        };
+        assert!(!v.set_flags_in(1, &dirs, unflag).unwrap(), "gone");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
     #[test]
     fn out_of_order_pushes_sort_and_keep_the_cur_copy() {
         let mut v = View::default();
