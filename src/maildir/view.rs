@@ -375,6 +375,11 @@ impl View {
     /// Removes message `i`'s file if it is still marked \Deleted; true when it is gone
     /// (see [`Message::remove_if_deleted`]).
     pub fn remove_if_deleted(&mut self, i: usize, dir: &Path) -> Result<bool, MaildirError> {
+        // What the file has under the name the view knows decides, as it does there: an
+        // EXPUNGE passes over every message, most of them not \Deleted.
+        if !self.entries[i].system.contains(Flags::DELETED) {
+            return Ok(false);
+        }
         self.with_message(i, |m| m.remove_if_deleted(dir))?
     }
 }
@@ -535,6 +540,40 @@ mod tests {
             (v.len(), v[0].uid, v.name(0)),
             (1, 2, &b"2.M1P1.h:2,FS"[..])
         );
+    }
+
+    // RFC 3501 6.4.6: +FLAGS adds to the flags the message has, also when another session
+    // renamed its file since this view listed it.
+    #[test]
+    fn set_flags_in_renames_and_follows_a_rename_by_another_session() {
+        let dir = std::env::temp_dir().join(format!("imapd-view-{}", std::process::id()));
+        for sub in ["new", "cur"] {
+            std::fs::create_dir_all(dir.join(sub)).unwrap();
+        }
+        std::fs::write(dir.join("new/1.h"), b"a\n").unwrap();
+        std::fs::write(dir.join("cur/2.h:2,S"), b"b\n").unwrap();
+        let mut v = View::default();
+        v.push(1, b"1.h", true, false).unwrap();
+        v.push(2, b"2.h:2,S", false, false).unwrap();
+        std::fs::rename(dir.join("cur/2.h:2,S"), dir.join("cur/2.h:2,RS")).unwrap();
+        let dirs = Dirs::open(&dir).unwrap();
+        let flag = |mut f: MessageFlags| {
+            f.system = f.system.union(Flags::FLAGGED);
+            f
+        };
+        assert!(v.set_flags_in(0, &dirs, flag).unwrap());
+        assert!(v.set_flags_in(1, &dirs, flag).unwrap());
+        dirs.sync(true).unwrap();
+        assert_eq!((v.name(0), v[0].in_new), (&b"1.h:2,F"[..], false));
+        assert_eq!(v.name(1), b"2.h:2,FRS");
+        assert!(dir.join("cur/1.h:2,F").exists() && dir.join("cur/2.h:2,FRS").exists());
+        std::fs::remove_file(dir.join("cur/2.h:2,FRS")).unwrap();
+        let unflag = |mut f: MessageFlags| {
+            f.system = f.system.minus(Flags::FLAGGED);
+            f
+        };
+        assert!(!v.set_flags_in(1, &dirs, unflag).unwrap(), "gone");
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]

@@ -40,8 +40,8 @@ pub struct Selected {
     /// The identity of `dovecot-uidlist` when the view last took UIDs from it: while it is
     /// the same, nobody gave out UIDs, and a rescan can take them from the view.
     uidlist: Identity,
-    /// The UID of each message by a hash of its unique name, made at the first rescan that
-    /// needs it.
+    /// The index of each message by a hash of its unique name, made at the first rescan
+    /// that needs it and dropped when an expunge moves the indexes.
     by_name: Option<ByName>,
 }
 
@@ -68,9 +68,8 @@ impl Selected {
 
     /// The index in the view of the file `name` (any flags), if it has one.
     fn index_of(messages: &View, by_name: &ByName, name: &[u8]) -> Option<usize> {
-        let uid = *by_name.get(&name_hash(name))?;
-        let i = messages.binary_search_by_key(&uid, |m| m.uid).ok()?;
-        (base(messages.name(i)) == base(name)).then_some(i)
+        let i = *by_name.get(&name_hash(name))? as usize;
+        (i < messages.len() && base(messages.name(i)) == base(name)).then_some(i)
     }
 
     /// The folder listed again with the UIDs the view has, when nobody gave out new ones
@@ -85,7 +84,7 @@ impl Selected {
         let by_name = self.by_name.take().unwrap_or_else(|| {
             let messages = &self.messages;
             (0..messages.len())
-                .map(|i| (name_hash(messages.name(i)), messages[i].uid))
+                .map(|i| (name_hash(messages.name(i)), i as u32))
                 .collect()
         });
         // Where each message was seen: IN_NEW, IN_CUR or both (a file caught mid-move).
@@ -342,6 +341,7 @@ impl Selected {
             return Ok(());
         }
         let vanished = std::mem::take(&mut self.vanished);
+        self.by_name = None;
         let mut kept = 0;
         let mut written = Ok(());
         self.messages.retain(|m| {
@@ -414,7 +414,7 @@ fn name_hash(name: &[u8]) -> u64 {
 /// did not list (gone, or being renamed at that moment).
 type Changes = (Vec<usize>, Vec<usize>);
 
-/// The map from [`name_hash`] to UID.
+/// The map from [`name_hash`] to the index in the view.
 type ByName = HashMap<u64, u32, BuildHasherDefault<Prehashed>>;
 
 /// Takes a [`name_hash`] as the hash it is: hashing it again would cost as much again.
