@@ -6,9 +6,8 @@
 //! serving it ([`crate::message::crlf`]: an LF not after a CR goes out as CRLF) gives back
 //! what came: a bare CR stays, and so does a CR LF after one (`\r\r\n`). An LF that came
 //! alone comes back as CRLF. The name records both sizes: `,S=` on disk, `,W=` as served
-//! with CRLF. The converted bytes are
-//! gathered and written in large chunks: one `write(2)` per line made a 10 MB message cost
-//! 130,000 system calls.
+//! with CRLF. The converted bytes are gathered and written in large chunks: one `write(2)`
+//! per line made a 10 MB message cost 130,000 system calls.
 
 use std::fs::File;
 use std::io::{self, Write};
