@@ -62,8 +62,9 @@ const MIN_MERGE: u64 = 256 * 1024;
 /// The journal is read this much at a time; more than any record.
 const PIECE: usize = 4 * 1024 * 1024;
 
-/// Bytes of the cdb mapped (roughly: pages touched by look-ups) before its mapping is
-/// dropped and made again, which bounds how much of it counts in the session's memory.
+/// Bytes of the cdb mapped (the pages of the records look-ups touched; the hash tables,
+/// 16 bytes an entry, come on top) before its mapping is dropped and made again, which
+/// bounds how much of it counts in the session's memory.
 const REMAP: usize = 16 * 1024 * 1024;
 const PAGE: usize = 4096;
 
@@ -123,8 +124,10 @@ struct Main {
     cdb: Mapped,
     id: FileId,
     len: u64,
-    /// Value bytes read since the mapping was made.
+    /// Bytes of records read since the mapping was made (whole pages).
     read: usize,
+    /// The last page of the last record read.
+    page: Option<usize>,
 }
 
 struct Journal {
@@ -448,11 +451,19 @@ fn lookup<T>(st: &mut State, key: &[u8], dir: &Path, f: impl FnOnce(&[u8]) -> T)
         }
     }
     let main = st.main.as_mut()?;
-    let value = main.cdb.get(key)?;
-    let len = value.len();
+    let (at, value) = main.cdb.get(key)?;
+    let end = at + 8 + key.len() + value.len();
     let got = f(value);
-    // A look-up maps a page of the hash table and the pages of the record.
-    main.read += len + 2 * PAGE;
+    // The pages of the record that the look-up before did not touch: look-ups in message
+    // order (SORT, THREAD, FETCH 1:*) read records one after the other, as a merge wrote
+    // them. The hash tables are not counted: 16 bytes an entry, a small part of the file.
+    let (first, last) = (at / PAGE, (end - 1) / PAGE);
+    let fresh = match main.page {
+        Some(p) if (first..=last).contains(&p) => last - p,
+        _ => last - first + 1,
+    };
+    main.page = Some(last);
+    main.read += fresh * PAGE;
     if main.read > REMAP {
         // Dropping the old mapping first frees its pages; a cdb renamed there meanwhile
         // is left for the next command.
@@ -472,6 +483,7 @@ fn open_main(path: &Path) -> Option<Main> {
         id: FileId::of(&meta),
         len: meta.len(),
         read: 0,
+        page: None,
     })
 }
 

@@ -59,8 +59,8 @@ impl Mapped {
         unsafe { std::slice::from_raw_parts(self.ptr, self.len) }
     }
 
-    /// The first value stored under `key`.
-    pub fn get(&self, key: &[u8]) -> Option<&[u8]> {
+    /// The first value stored under `key`, and where its record starts in the file.
+    pub fn get(&self, key: &[u8]) -> Option<(usize, &[u8])> {
         let b = self.bytes();
         let h = hash(key);
         let (pos, slots) = pair(b.get((h as usize & 0xff) * 8..)?);
@@ -82,7 +82,7 @@ impl Mapped {
             let k = record + 8;
             if klen as usize == key.len() && b.get(k..k + key.len())? == key {
                 let v = k + key.len();
-                return b.get(v..v + vlen as usize);
+                return Some((record, b.get(v..v + vlen as usize)?));
             }
         }
         None
@@ -132,9 +132,10 @@ mod tests {
         let m = Mapped::new(&File::open(&path).unwrap()).unwrap();
         for i in 0..2000 {
             let v = format!("value {i}");
-            assert_eq!(m.get(format!("k{i}").as_bytes()), Some(v.as_bytes()));
+            let got = m.get(format!("k{i}").as_bytes()).map(|(_, v)| v);
+            assert_eq!(got, Some(v.as_bytes()));
         }
-        assert_eq!(m.get(b""), Some(&b"empty key"[..]));
+        assert_eq!(m.get(b"").map(|(_, v)| v), Some(&b"empty key"[..]));
         assert_eq!(m.get(b"k2000"), None);
         std::fs::remove_file(&path).unwrap();
     }
