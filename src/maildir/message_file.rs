@@ -34,14 +34,22 @@ const TRIES: usize = 4;
 
 /// The served size recorded in a Maildir name (`,W=<n>`), when there is one.
 pub fn size_from_name(name: &[u8]) -> Option<u64> {
+    // FETCH asks this of every message: a plain scan, not a searcher built for each name.
     let unique = base(name);
-    let at = memchr::memmem::rfind(unique, b",W=")?;
-    let digits = &unique[at + 3..];
+    let at = memchr::memrchr_iter(b'=', unique).find(|&i| unique[..i].ends_with(b",W"))?;
+    let digits = &unique[at + 1..];
     let end = digits
         .iter()
         .position(|b| !b.is_ascii_digit())
         .unwrap_or(digits.len());
-    std::str::from_utf8(&digits[..end]).ok()?.parse().ok()
+    if end == 0 || end > 19 {
+        return None;
+    }
+    Some(
+        digits[..end]
+            .iter()
+            .fold(0, |n, &d| n * 10 + u64::from(d - b'0')),
+    )
 }
 
 /// The `(offset, length)` of a partial fetch of something `size` bytes long (RFC 3501

@@ -32,21 +32,24 @@
 mod checksum;
 mod journal;
 pub mod record;
+mod table;
 
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::fs::{File, OpenOptions};
 use std::hash::{BuildHasherDefault, Hasher};
-use std::io::Read;
+use std::ops::{Deref, Range};
 use std::os::unix::fs::{FileExt, MetadataExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
+use std::rc::Rc;
 
 use super::super::durable;
 use super::super::MaildirError;
 use crate::message::keys::Keys;
 use journal::Entry;
 pub use journal::{MAX_ENTRY, MAX_JOURNAL};
-use record::{Facts, HeaderPart, Part, Sizes, Want, WholePart};
+use record::{Facts, HeaderAt, HeaderPart, Part, Sizes, Want, WholeAt, WholePart};
+use table::Table;
 
 pub const CACHE: &str = "imapd.cache";
 pub const JOURNAL: &str = "imapd.journal";
@@ -86,6 +89,9 @@ pub struct Learnt<'a> {
 /// of each command; what the command adds goes out at [`Cache::finish`].
 pub struct Cache {
     dir: PathBuf,
+    /// `imapd.cache` and `imapd.journal` in `dir`, joined once.
+    cdb_path: PathBuf,
+    journal_path: PathBuf,
     state: RefCell<State>,
 }
 
@@ -93,10 +99,14 @@ pub struct Cache {
 struct State {
     /// The files were looked at in this command.
     fresh: bool,
-    main: Option<Main>,
+    main: Option<Rc<Main>>,
+    /// Value bytes of `main` read since it was mapped.
+    read: usize,
     journal: Option<Journal>,
     /// Framed records not yet appended.
     batch: Vec<u8>,
+    /// The key of the last look-up, made here to save an allocation for each.
+    key: Vec<u8>,
 }
 
 /// What identifies one version of a file: it is replaced by rename, or (the journal)
@@ -117,11 +127,85 @@ impl FileId {
 }
 
 struct Main {
-    cdb: cdb::CDB,
+    table: Table,
     id: FileId,
     len: u64,
-    /// Value bytes read since the mapping was made.
-    read: usize,
+}
+
+/// A value looked up: in place in the mapped cdb (which stays mapped while the value
+/// lives, even when a remap or a merge replaced it meanwhile), or read from the journal.
+pub struct Value(Held);
+
+enum Held {
+    Mapped(Rc<Main>, Range<usize>),
+    Read(Vec<u8>),
+}
+
+impl Deref for Value {
+    type Target = [u8];
+
+    fn deref(&self) -> &[u8] {
+        match &self.0 {
+            Held::Mapped(main, at) => main.table.bytes(at.clone()),
+            Held::Read(v) => v,
+        }
+    }
+}
+
+/// A [`Part::Header`] entry as stored: its parts are read from the value in place.
+pub struct Header {
+    value: Value,
+    at: HeaderAt,
+}
+
+impl Header {
+    /// The kept fields ([`crate::message::fields::keep`]).
+    pub fn fields(&self) -> &[u8] {
+        &self.value[self.at.fields.clone()]
+    }
+
+    /// Whether the header ends with a line end.
+    pub fn blank(&self) -> bool {
+        self.at.blank
+    }
+
+    /// The ENVELOPE response text, once a FETCH made it.
+    pub fn envelope(&self) -> Option<&[u8]> {
+        self.at.envelope.clone().map(|r| &self.value[r])
+    }
+
+    fn owned(&self) -> HeaderPart {
+        HeaderPart {
+            fields: self.fields().to_vec(),
+            blank: self.blank(),
+            envelope: self.envelope().map(<[u8]>::to_vec),
+        }
+    }
+}
+
+/// A [`Part::Whole`] entry as stored.
+pub struct Whole {
+    value: Value,
+    at: WholeAt,
+}
+
+impl Whole {
+    /// The BODY response text, once a FETCH made it.
+    pub fn body(&self) -> Option<&[u8]> {
+        self.at.body.clone().map(|r| &self.value[r])
+    }
+
+    /// The BODYSTRUCTURE response text, once a FETCH made it.
+    pub fn bodystructure(&self) -> Option<&[u8]> {
+        self.at.bodystructure.clone().map(|r| &self.value[r])
+    }
+
+    fn owned(&self) -> WholePart {
+        WholePart {
+            body: self.body().map(<[u8]>::to_vec),
+            bodystructure: self.bodystructure().map(<[u8]>::to_vec),
+        }
+    }
 }
 
 struct Journal {
@@ -154,17 +238,33 @@ impl Cache {
     pub fn new(dir: &Path) -> Cache {
         Cache {
             dir: dir.to_path_buf(),
+            cdb_path: dir.join(CACHE),
+            journal_path: dir.join(JOURNAL),
             state: RefCell::new(State::default()),
         }
     }
 
     /// The value stored under `key`, if there is one.
-    fn get(&self, key: &[u8]) -> Option<Vec<u8>> {
+    #[cfg(test)]
+    fn get(&self, key: &[u8]) -> Option<Value> {
         let mut st = self.state.borrow_mut();
         if !st.fresh {
             self.look(&mut st);
         }
-        lookup(&mut st, key, &self.dir.join(CACHE))
+        lookup(&mut st, key, &self.cdb_path)
+    }
+
+    /// The entry of `part` of message `unique`, if there is one.
+    fn entry(&self, part: Part, unique: &[u8]) -> Option<Value> {
+        let mut st = self.state.borrow_mut();
+        if !st.fresh {
+            self.look(&mut st);
+        }
+        let mut key = std::mem::take(&mut st.key);
+        record::key_into(&mut key, part, unique);
+        let value = lookup(&mut st, &key, &self.cdb_path);
+        st.key = key;
+        value
     }
 
     /// Adds `value` under `key`; a value larger than [`MAX_ENTRY`] is not kept.
@@ -183,7 +283,7 @@ impl Cache {
         let added = !st.batch.is_empty();
         self.flush(&mut st);
         if added || st.journal.is_some() {
-            let journal_len = std::fs::metadata(self.dir.join(JOURNAL)).map_or(0, |m| m.len());
+            let journal_len = std::fs::metadata(&self.journal_path).map_or(0, |m| m.len());
             let main_len = st.main.as_ref().map_or(0, |m| m.len);
             if journal_len > MIN_MERGE.max(main_len / 8) {
                 if let Err(e) = self.merge(&mut st, names) {
@@ -197,15 +297,25 @@ impl Cache {
     /// The [`Facts`] of the message whose unique name is `unique`, with the keys `want`
     /// says.
     pub fn facts(&self, unique: &[u8], want: Want) -> Option<Facts> {
-        Facts::decode(&self.get(&key(Part::Keys, unique))?, want)
+        Facts::decode(&self.entry(Part::Keys, unique)?, Some(want))
     }
 
-    pub fn header(&self, unique: &[u8]) -> Option<HeaderPart> {
-        HeaderPart::decode(&self.get(&key(Part::Header, unique))?)
+    /// The [`Facts`] of message `unique` without its keys (`keys` is `None`): its date and
+    /// sizes, read without decoding the rest.
+    pub fn bare_facts(&self, unique: &[u8]) -> Option<Facts> {
+        Facts::decode(&self.entry(Part::Keys, unique)?, None)
     }
 
-    pub fn whole(&self, unique: &[u8]) -> Option<WholePart> {
-        WholePart::decode(&self.get(&key(Part::Whole, unique))?)
+    pub fn header(&self, unique: &[u8]) -> Option<Header> {
+        let value = self.entry(Part::Header, unique)?;
+        let at = HeaderAt::locate(&value)?;
+        Some(Header { value, at })
+    }
+
+    pub fn whole(&self, unique: &[u8]) -> Option<Whole> {
+        let value = self.entry(Part::Whole, unique)?;
+        let at = WholeAt::locate(&value)?;
+        Some(Whole { value, at })
     }
 
     /// Adds to the entries of message `unique` what a command computed of it and they lack.
@@ -230,11 +340,11 @@ impl Cache {
             self.put(&key(Part::Keys, unique), &facts.encode());
         }
         let header = match self.header(unique) {
-            Some(h) if h.envelope.is_some() || l.envelope.is_none() => None,
-            Some(mut h) => {
-                h.envelope = l.envelope.map(<[u8]>::to_vec);
-                Some(h)
-            }
+            Some(h) if h.envelope().is_some() || l.envelope.is_none() => None,
+            Some(h) => Some(HeaderPart {
+                envelope: l.envelope.map(<[u8]>::to_vec),
+                ..h.owned()
+            }),
             None => l.header.map(|hdr| HeaderPart {
                 envelope: l.envelope.map(<[u8]>::to_vec),
                 ..HeaderPart::of(hdr)
@@ -244,7 +354,7 @@ impl Cache {
             self.put(&key(Part::Header, unique), &h.encode());
         }
         if l.body.is_some() || l.bodystructure.is_some() {
-            let old = self.whole(unique).unwrap_or_default();
+            let old = self.whole(unique).map(|w| w.owned()).unwrap_or_default();
             let new = WholePart {
                 body: old.body.clone().or(l.body.map(<[u8]>::to_vec)),
                 bodystructure: old
@@ -262,9 +372,8 @@ impl Cache {
         if st.batch.is_empty() {
             return;
         }
-        let path = self.dir.join(JOURNAL);
-        if let Err(e) = journal::append(&path, &st.batch) {
-            crate::log!("{}: {e}", path.display());
+        if let Err(e) = journal::append(&self.journal_path, &st.batch) {
+            crate::log!("{}: {e}", self.journal_path.display());
         }
         st.batch.clear();
     }
@@ -274,26 +383,26 @@ impl Cache {
     fn look(&self, st: &mut State) {
         st.fresh = true;
         self.look_journal(st);
-        let path = self.dir.join(CACHE);
         // The length too: a cdb truncated in place (never by imapd) must not stay mapped.
-        let current = std::fs::metadata(&path)
+        let current = std::fs::metadata(&self.cdb_path)
             .ok()
             .map(|m| (FileId::of(&m), m.len()));
         if current.is_none() || st.main.as_ref().map(|m| (m.id, m.len)) != current {
             st.main = None;
-            st.main = open_main(&path);
+            st.main = open_main(&self.cdb_path);
+            st.read = 0;
         }
     }
 
     fn look_journal(&self, st: &mut State) {
-        let path = self.dir.join(JOURNAL);
-        let Ok(meta) = std::fs::metadata(&path) else {
+        let path = &self.journal_path;
+        let Ok(meta) = std::fs::metadata(path) else {
             st.journal = None;
             return;
         };
         let id = FileId::of(&meta);
         if st.journal.as_ref().map(|j| j.id) != Some(id) {
-            st.journal = File::open(&path).ok().map(|file| Journal {
+            st.journal = File::open(path).ok().map(|file| Journal {
                 file,
                 id,
                 parsed: 0,
@@ -353,17 +462,16 @@ impl Cache {
             let _ = std::fs::remove_file(&tmp);
         }
         let written = written?;
-        let target = self.dir.join(CACHE);
-        durable::rename_synced(&tmp, &target)?;
-        let journal = self.dir.join(JOURNAL);
-        match std::fs::remove_file(&journal) {
+        durable::rename_synced(&tmp, &self.cdb_path)?;
+        match std::fs::remove_file(&self.journal_path) {
             Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
-                return Err(MaildirError::io(&journal)(e))
+                return Err(MaildirError::io(&self.journal_path)(e))
             }
             _ => {}
         }
         st.journal = None;
-        st.main = open_main(&target);
+        st.main = open_main(&self.cdb_path);
+        st.read = 0;
         let (entries, bytes) = written;
         let ms = started.elapsed().as_millis();
         crate::log!("cache merged: {entries} entries, {bytes} bytes in {ms} ms");
@@ -385,7 +493,7 @@ impl Cache {
             .map_err(MaildirError::io(tmp))?;
         let synced = file.try_clone().map_err(MaildirError::io(tmp))?;
         let mut out = cdb::CDBMake::new(file).map_err(MaildirError::io(tmp))?;
-        let cache = self.dir.join(CACHE);
+        let cache = self.cdb_path.clone();
         let mut key = Vec::new();
         let mut entries = 0;
         // One part of every message after the other: SORT, which reads only the keys,
@@ -414,56 +522,46 @@ fn key(part: Part, unique: &[u8]) -> Vec<u8> {
 }
 
 /// `key` in the journal, else in the cdb at `path`.
-fn lookup(st: &mut State, key: &[u8], path: &Path) -> Option<Vec<u8>> {
+fn lookup(st: &mut State, key: &[u8], path: &Path) -> Option<Value> {
     if let Some(j) = &st.journal {
         if let Some(&(at, len)) = j.index.get(key) {
             let mut v = vec![0u8; len as usize];
             if j.file.read_exact_at(&mut v, at).is_ok() {
-                return Some(v);
+                return Some(Value(Held::Read(v)));
             }
         }
     }
-    let main = st.main.as_mut()?;
-    let value = main.cdb.get(key)?.ok()?;
+    let main = st.main.as_ref()?;
+    let at = main.table.find(key)?;
     // A look-up maps a page of the hash table and the pages of the record.
-    main.read += value.len() + 2 * PAGE;
-    if main.read > REMAP {
-        // Dropping the old mapping first frees its pages; a cdb renamed there meanwhile
-        // is left for the next command.
+    st.read += at.len() + 2 * PAGE;
+    let value = Value(Held::Mapped(Rc::clone(main), at));
+    if st.read > REMAP {
+        // The mapping goes with the last value read from it; a cdb renamed there
+        // meanwhile is left for the next command.
         let id = main.id;
         st.main = None;
         st.main = open_main(path).filter(|m| m.id == id);
+        st.read = 0;
     }
     Some(value)
 }
 
-/// Opens the cdb at `path` if it is one: every hash table its header names lies inside
-/// the file (so no look-up can index outside it). `None` when missing or damaged.
-fn open_main(path: &Path) -> Option<Main> {
-    let mut f = File::open(path).ok()?;
-    let meta = f.metadata().ok()?;
-    let len = meta.len();
-    let mut header = [0u8; 2048];
-    f.read_exact(&mut header).ok()?;
-    for slot in header.chunks_exact(8) {
-        let pos = u64::from(u32::from_le_bytes([slot[0], slot[1], slot[2], slot[3]]));
-        let slots = u64::from(u32::from_le_bytes([slot[4], slot[5], slot[6], slot[7]]));
-        if pos < 2048 || pos + slots * 8 > len {
-            return None;
-        }
-    }
-    let cdb = cdb::CDB::open(path).ok()?;
-    // The file checked must be the file mapped: a merge may have renamed a new one there.
+/// Maps the cdb at `path`; `None` when missing or not a cdb (a damaged one gives misses:
+/// [`Table`] checks every offset it reads).
+fn open_main(path: &Path) -> Option<Rc<Main>> {
+    let meta = std::fs::metadata(path).ok()?;
+    let table = Table::open(path).ok()?;
+    // The file mapped must be the file looked at: a merge may have renamed a new one there.
     let now = std::fs::metadata(path).ok()?;
-    if FileId::of(&now) != FileId::of(&meta) || now.len() != len {
+    if FileId::of(&now) != FileId::of(&meta) || now.len() != meta.len() {
         return None;
     }
-    Some(Main {
-        cdb,
+    Some(Rc::new(Main {
+        table,
         id: FileId::of(&meta),
-        len,
-        read: 0,
-    })
+        len: meta.len(),
+    }))
 }
 
 /// A new name for a merged cdb: in `tmp/`, where a crash's leftover goes with the 36-hour
@@ -495,6 +593,10 @@ mod tests {
         k
     }
 
+    fn got(c: &Cache, key: &[u8]) -> Option<Vec<u8>> {
+        c.get(key).map(|v| v.to_vec())
+    }
+
     /// A value that [`record::intact`] accepts, as merges keep only those.
     fn value(text: &str) -> Vec<u8> {
         record::seal(text.as_bytes().to_vec())
@@ -508,7 +610,7 @@ mod tests {
         for n in &names {
             writer.put(&key(n), &value(&n.repeat(80)));
         }
-        assert!(writer.get(&key(&names[0])).is_none(), "not appended yet");
+        assert!(got(&writer, &key(&names[0])).is_none(), "not appended yet");
         // 600 entries of ~1.4 KB pass MIN_MERGE: the end of the command merges them,
         // keeping only the messages still in the folder.
         writer.finish(names[1..].iter().map(|n| n.as_bytes()));
@@ -516,27 +618,27 @@ mod tests {
         assert!(!dir.join(JOURNAL).exists());
         let reader = Cache::new(&dir);
         assert_eq!(
-            reader.get(&key(&names[5])),
+            got(&reader, &key(&names[5])),
             Some(value(&names[5].repeat(80)))
         );
-        assert_eq!(reader.get(&key(&names[0])), None);
+        assert_eq!(got(&reader, &key(&names[0])), None);
         // A small addition stays in the journal, and other sessions see it at their next
         // command.
         writer.put(&key("new"), &value("fresh"));
         writer.finish(std::iter::empty());
         assert!(dir.join(JOURNAL).exists());
-        assert_eq!(reader.get(&key("new")), None, "the same command");
+        assert_eq!(got(&reader, &key("new")), None, "the same command");
         reader.finish(std::iter::empty());
-        assert_eq!(reader.get(&key("new")), Some(value("fresh")));
+        assert_eq!(got(&reader, &key("new")), Some(value("fresh")));
         assert_eq!(
-            reader.get(&key(&names[7])),
+            got(&reader, &key(&names[7])),
             Some(value(&names[7].repeat(80)))
         );
         // Both files deleted mid-session: misses, nothing else.
         reader.finish(std::iter::empty());
         std::fs::remove_file(dir.join(CACHE)).unwrap();
         std::fs::remove_file(dir.join(JOURNAL)).unwrap();
-        assert_eq!(reader.get(&key(&names[7])), None);
+        assert_eq!(got(&reader, &key(&names[7])), None);
         std::fs::remove_dir_all(&dir).unwrap();
     }
 
@@ -556,9 +658,9 @@ mod tests {
         std::fs::write(dir.join(JOURNAL), &j).unwrap();
         let c = Cache::new(&dir);
         for i in 0..n {
-            assert!(c.get(&key(&i.to_string())).is_some(), "record {i}");
+            assert!(got(&c, &key(&i.to_string())).is_some(), "record {i}");
         }
-        assert!(c.get(&key("torn")).is_none());
+        assert!(got(&c, &key("torn")).is_none());
         std::fs::remove_dir_all(&dir).unwrap();
     }
 
@@ -579,26 +681,26 @@ mod tests {
         let good = std::fs::read(dir.join(CACHE)).unwrap();
         // Truncated: its tables lie past the end.
         std::fs::write(dir.join(CACHE), &good[..good.len() / 2]).unwrap();
-        assert!(Cache::new(&dir).get(&key("3")).is_none());
+        assert!(got(&Cache::new(&dir), &key("3")).is_none());
         // Garbled header.
         let mut bad = good.clone();
         bad[9] = 0xff;
         std::fs::write(dir.join(CACHE), &bad).unwrap();
-        assert!(Cache::new(&dir).get(&key("3")).is_none());
+        assert!(got(&Cache::new(&dir), &key("3")).is_none());
         // Garbage of any kind and length.
         for len in [0, 10, 2048, 5000] {
             std::fs::write(dir.join(CACHE), vec![0x5a; len]).unwrap();
-            assert!(Cache::new(&dir).get(&key("3")).is_none());
+            assert!(got(&Cache::new(&dir), &key("3")).is_none());
         }
         std::fs::write(dir.join(CACHE), &good).unwrap();
         assert_eq!(
-            Cache::new(&dir).get(&key("3")),
+            got(&Cache::new(&dir), &key("3")),
             Some(value(&"x".repeat(2000)))
         );
         // A journal of garbage is no journal.
         std::fs::write(dir.join(JOURNAL), vec![0xa5; 100_000]).unwrap();
         assert_eq!(
-            Cache::new(&dir).get(&key("3")),
+            got(&Cache::new(&dir), &key("3")),
             Some(value(&"x".repeat(2000)))
         );
         std::fs::remove_dir_all(&dir).unwrap();

@@ -14,6 +14,8 @@
 //! entry later. Each entry is `VERSION | sum | payload`; an entry of another version, or
 //! whose sum fails, is a miss.
 
+use std::ops::Range;
+
 use super::checksum::sum;
 use crate::message::keys::Keys;
 use crate::message::{crlf, fields};
@@ -164,9 +166,10 @@ impl Facts {
         seal(w)
     }
 
-    /// The facts in `entry`, with only the keys `want` says; `None` for a damaged entry.
-    pub fn decode(entry: &[u8], want: Want) -> Option<Facts> {
-        let mut r = Reader(open(entry)?);
+    /// The facts in `entry`, with only the keys `want` says (`None`: without the keys,
+    /// whether the entry has them or not); `None` for a damaged entry.
+    pub fn decode(entry: &[u8], want: Option<Want>) -> Option<Facts> {
+        let mut r = Reader::at(entry)?;
         let internal_date = r.i64()?;
         let sizes = match r.u8()? {
             0 => None,
@@ -175,9 +178,9 @@ impl Facts {
                 stored: r.u64()?,
             }),
         };
-        let keys = match r.u8()? {
-            0 => None,
-            _ => Some(keys(&mut r, want)?),
+        let keys = match (r.u8()?, want) {
+            (0, _) | (_, None) => None,
+            (_, Some(want)) => Some(keys(&mut r, want)?),
         };
         Some(Facts {
             internal_date,
@@ -207,7 +210,7 @@ fn keys(r: &mut Reader, want: Want) -> Option<Keys> {
     let cc = text(want.addresses)?;
     let id = match r.u8()? {
         0 => None,
-        _ => Some(r.bytes()?.to_vec()),
+        _ => Some(r.bytes()?).filter(|_| want.links).map(<[u8]>::to_vec),
     };
     let mut parents = Vec::new();
     if want.links {
@@ -223,7 +226,7 @@ fn keys(r: &mut Reader, want: Want) -> Option<Keys> {
         from,
         to,
         cc,
-        id: id.filter(|_| want.links),
+        id,
         parents,
     })
 }
@@ -258,11 +261,49 @@ impl HeaderPart {
     }
 
     pub fn decode(entry: &[u8]) -> Option<HeaderPart> {
-        let mut r = Reader(open(entry)?);
+        let at = HeaderAt::locate(entry)?;
         Some(HeaderPart {
+            fields: entry[at.fields].to_vec(),
+            blank: at.blank,
+            envelope: at.envelope.map(|r| entry[r].to_vec()),
+        })
+    }
+}
+
+/// Where the parts of a [`Part::Header`] entry are in it, for reading them in place.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HeaderAt {
+    pub fields: Range<usize>,
+    pub blank: bool,
+    pub envelope: Option<Range<usize>>,
+}
+
+impl HeaderAt {
+    /// `None` for a damaged entry.
+    pub fn locate(entry: &[u8]) -> Option<HeaderAt> {
+        let mut r = Reader::at(entry)?;
+        Some(HeaderAt {
             blank: r.u8()? != 0,
-            fields: r.bytes()?.to_vec(),
-            envelope: r.optional()?,
+            fields: r.range()?,
+            envelope: r.optional_range()?,
+        })
+    }
+}
+
+/// Where the parts of a [`Part::Whole`] entry are in it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct WholeAt {
+    pub body: Option<Range<usize>>,
+    pub bodystructure: Option<Range<usize>>,
+}
+
+impl WholeAt {
+    /// `None` for a damaged entry.
+    pub fn locate(entry: &[u8]) -> Option<WholeAt> {
+        let mut r = Reader::at(entry)?;
+        Some(WholeAt {
+            body: r.optional_range()?,
+            bodystructure: r.optional_range()?,
         })
     }
 }
@@ -285,10 +326,10 @@ impl WholePart {
     }
 
     pub fn decode(entry: &[u8]) -> Option<WholePart> {
-        let mut r = Reader(open(entry)?);
+        let at = WholeAt::locate(entry)?;
         Some(WholePart {
-            body: r.optional()?,
-            bodystructure: r.optional()?,
+            body: at.body.map(|r| entry[r].to_vec()),
+            bodystructure: at.bodystructure.map(|r| entry[r].to_vec()),
         })
     }
 }
@@ -310,17 +351,41 @@ fn bytes(w: &mut Vec<u8>, b: &[u8]) {
     w.extend_from_slice(b);
 }
 
-/// Reads a payload front to back; `None` past its end.
-struct Reader<'a>(&'a [u8]);
+/// Reads a payload front to back; `None` past its end. `.1` is the payload's offset in
+/// its entry, for [`Reader::range`].
+struct Reader<'a>(&'a [u8], usize);
 
 impl<'a> Reader<'a> {
+    /// A reader of the payload of `entry`, if it is of this version and intact.
+    fn at(entry: &'a [u8]) -> Option<Reader<'a>> {
+        let payload = open(entry)?;
+        Some(Reader(payload, entry.len() - payload.len()))
+    }
+
     fn take(&mut self, n: usize) -> Option<&'a [u8]> {
         if self.0.len() < n {
             return None;
         }
         let (head, rest) = self.0.split_at(n);
         self.0 = rest;
+        self.1 += n;
         Some(head)
+    }
+
+    /// Where in the entry the next [`Reader::bytes`] are.
+    fn range(&mut self) -> Option<Range<usize>> {
+        let n = self.u32()? as usize;
+        let start = self.1;
+        self.take(n)?;
+        Some(start..start + n)
+    }
+
+    /// `Some(None)` for an absent value, `None` past the end.
+    fn optional_range(&mut self) -> Option<Option<Range<usize>>> {
+        Some(match self.u8()? {
+            0 => None,
+            _ => Some(self.range()?),
+        })
     }
 
     fn array<const N: usize>(&mut self) -> Option<[u8; N]> {
@@ -349,14 +414,6 @@ impl<'a> Reader<'a> {
         let n = self.u32()? as usize;
         self.take(n)
     }
-
-    /// `Some(None)` for an absent value, `None` past the end.
-    fn optional(&mut self) -> Option<Option<Vec<u8>>> {
-        Some(match self.u8()? {
-            0 => None,
-            _ => Some(self.bytes()?.to_vec()),
-        })
-    }
 }
 
 #[cfg(test)]
@@ -376,7 +433,7 @@ mod tests {
             sizes: Some(Sizes::of(MSG)),
             keys: Some(Keys::of(hdr(), true)),
         };
-        let back = Facts::decode(&f.encode(), Want::ALL).unwrap();
+        let back = Facts::decode(&f.encode(), Some(Want::ALL)).unwrap();
         assert_eq!(back.internal_date, 1_600_000_000);
         let sizes = Sizes {
             served: MSG.len() as u64 + 9,
@@ -395,14 +452,17 @@ mod tests {
             subject: true,
             ..Want::NONE
         };
-        let sort = Facts::decode(&f.encode(), want).unwrap().keys.unwrap();
+        let sort = Facts::decode(&f.encode(), Some(want))
+            .unwrap()
+            .keys
+            .unwrap();
         assert!(sort.from.is_empty() && sort.id.is_none() && sort.parents.is_empty());
         let bare = Facts {
             keys: None,
             sizes: None,
             ..f
         };
-        let back = Facts::decode(&bare.encode(), Want::ALL).unwrap();
+        let back = Facts::decode(&bare.encode(), Some(Want::ALL)).unwrap();
         assert!(back.keys.is_none() && back.sizes.is_none());
         let mut h = HeaderPart::of(hdr());
         assert!(!h.fields.windows(7).any(|w| w == b"X-Other"));
@@ -428,6 +488,6 @@ mod tests {
             assert!(HeaderPart::decode(&good[..n]).is_none());
         }
         // Sealed but cut inside: the reader stops at the end of the payload.
-        assert!(Facts::decode(&seal(vec![1, 2, 3]), Want::ALL).is_none());
+        assert!(Facts::decode(&seal(vec![1, 2, 3]), Some(Want::ALL)).is_none());
     }
 }
