@@ -505,16 +505,14 @@ fn answer(s: &mut Session, set: &SequenceSet, items: &[Item], uid: bool) -> io::
             out.write_all(flag_lists.get(sel, m))?;
         }
         out.write_all(b")\r\n")?;
-        if let Some(f) = file.as_ref() {
+        if let Some(f) = file.as_mut() {
             let sizes = match msg {
                 Some(msg) if need == Need::Whole => Some(Sizes::of(msg)),
                 // RFC822.SIZE counted from the file: with the length beside it.
-                _ if asks_size && named.is_none() => {
-                    std::fs::metadata(m.path(&dir)).ok().map(|meta| Sizes {
-                        served: read.size,
-                        stored: meta.len(),
-                    })
-                }
+                _ if asks_size && named.is_none() => f.stored_len().ok().map(|stored| Sizes {
+                    served: read.size,
+                    stored,
+                }),
                 _ => None,
             };
             // A streamed BODY[] alone yields nothing worth an fstat(2).
@@ -715,7 +713,7 @@ struct Made {
 fn learn(
     cache: &Cache,
     name: &[u8],
-    file: &MessageFile,
+    file: &mut MessageFile,
     msg: Option<&[u8]>,
     sizes: Option<Sizes>,
     made: &Made,

@@ -21,11 +21,16 @@ use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 
 use super::flags::base;
+use super::index::cache::record::Sizes;
 use super::mailbox::Message;
 use super::MaildirError;
 use crate::message::crlf;
 
 const CHUNK: usize = 65536;
+
+/// A file up to this size is read whole, once, for whatever a command asks of it (its
+/// served size, then its content); a larger one is read in chunks, each time.
+const HELD: u64 = 1 << 20;
 
 /// How many names a message is tried under before giving up: its known one, then those
 /// that lookups find. Each try past the first means another rename in the moment between
@@ -128,6 +133,8 @@ pub fn open(dir: &Path, m: &mut Message) -> Result<Option<MessageFile>, MaildirE
         path: m.path(dir),
         named: size_from_name(&m.name),
         counted: None,
+        meta: None,
+        held: None,
     }))
 }
 
@@ -152,6 +159,10 @@ pub struct MessageFile {
     named: Option<u64>,
     /// The served size as counted from the content, once it has been.
     counted: Option<u64>,
+    /// What `fstat(2)` said, once asked.
+    meta: Option<std::fs::Metadata>,
+    /// The whole content, once read, when it is at most [`HELD`] bytes.
+    held: Option<Vec<u8>>,
 }
 
 impl MessageFile {
@@ -159,13 +170,22 @@ impl MessageFile {
         MaildirError::io(&self.path)
     }
 
+    fn meta(&mut self) -> Result<&std::fs::Metadata, MaildirError> {
+        if self.meta.is_none() {
+            self.meta = Some(self.file.metadata().map_err(self.error())?);
+        }
+        Ok(self.meta.as_ref().expect("just set"))
+    }
+
+    /// The size as stored.
+    pub fn stored_len(&mut self) -> Result<u64, MaildirError> {
+        Ok(self.meta()?.len())
+    }
+
     /// INTERNALDATE: the file's mtime, in seconds since the epoch.
-    pub fn internal_date(&self) -> Result<i64, MaildirError> {
-        let modified = self
-            .file
-            .metadata()
-            .and_then(|m| m.modified())
-            .map_err(self.error())?;
+    pub fn internal_date(&mut self) -> Result<i64, MaildirError> {
+        let path = self.path.clone();
+        let modified = self.meta()?.modified().map_err(MaildirError::io(&path))?;
         Ok(match modified.duration_since(std::time::UNIX_EPOCH) {
             Ok(d) => d.as_secs() as i64,
             Err(before) => -(before.duration().as_secs() as i64),
@@ -186,6 +206,13 @@ impl MessageFile {
         if let Some(n) = self.counted {
             return Ok(n);
         }
+        if self.stored_len()? <= HELD {
+            let msg = self.whole()?;
+            let n = Sizes::of(&msg).served;
+            self.held = Some(msg);
+            self.counted = Some(n);
+            return Ok(n);
+        }
         let mut n = 0u64;
         self.served_chunks(&mut |c| {
             n += c.len() as u64;
@@ -198,11 +225,19 @@ impl MessageFile {
 
     /// The whole file as stored.
     pub fn whole(&mut self) -> Result<Vec<u8>, MaildirError> {
-        let mut v = Vec::new();
+        if let Some(v) = &self.held {
+            return Ok(v.clone());
+        }
+        // Room for all of it and the read that finds the end: no growing, no copies.
+        let len = self.stored_len()?;
+        let mut v = Vec::with_capacity(len.min(HELD) as usize + 1);
         self.file
             .seek(SeekFrom::Start(0))
             .and_then(|_| self.file.read_to_end(&mut v))
             .map_err(self.error())?;
+        if v.len() as u64 <= HELD {
+            self.held = Some(v.clone());
+        }
         Ok(v)
     }
 
@@ -279,6 +314,10 @@ impl MessageFile {
 
     /// Calls `f` with the served bytes of the file, chunk by chunk, until it returns false.
     fn served_chunks(&mut self, f: &mut dyn FnMut(&[u8]) -> bool) -> io::Result<()> {
+        if let Some(msg) = &self.held {
+            crlf::pieces(msg, 0, f);
+            return Ok(());
+        }
         self.file.seek(SeekFrom::Start(0))?;
         let mut raw = vec![0u8; CHUNK];
         let mut out = Vec::with_capacity(CHUNK * 2);

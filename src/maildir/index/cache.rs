@@ -319,22 +319,31 @@ impl Cache {
     }
 
     /// Adds to the entries of message `unique` what a command computed of it and they lack.
+    /// A header read for anything else also gives the SORT and THREAD keys, so that a SORT
+    /// after a first FETCH of ENVELOPE reads no file.
     pub fn learn(&self, unique: &[u8], l: &Learnt) {
         let old = self.facts(unique, Want::ALL);
+        let derived = match (l.keys, l.header) {
+            (None, Some(hdr)) if old.as_ref().is_none_or(|o| o.keys.is_none()) => {
+                Some(Keys::of(hdr, true))
+            }
+            _ => None,
+        };
+        let keys = l.keys.or(derived.as_ref());
         let grows = old.as_ref().is_none_or(|o| {
-            (o.sizes.is_none() && l.sizes.is_some()) || (o.keys.is_none() && l.keys.is_some())
+            (o.sizes.is_none() && l.sizes.is_some()) || (o.keys.is_none() && keys.is_some())
         });
         if grows {
             let facts = match old {
                 Some(o) => Facts {
                     internal_date: o.internal_date,
                     sizes: o.sizes.or(l.sizes),
-                    keys: o.keys.or_else(|| l.keys.cloned()),
+                    keys: o.keys.or_else(|| keys.cloned()),
                 },
                 None => Facts {
                     internal_date: l.internal_date,
                     sizes: l.sizes,
-                    keys: l.keys.cloned(),
+                    keys: keys.cloned(),
                 },
             };
             self.put(&key(Part::Keys, unique), &facts.encode());

@@ -17,8 +17,8 @@
 use std::ops::Range;
 
 use super::checksum::sum;
+use crate::message::fields;
 use crate::message::keys::Keys;
-use crate::message::{crlf, fields};
 
 /// Changes whenever an encoding below changes, or what goes into one (a response text).
 const VERSION: u8 = 1;
@@ -80,10 +80,15 @@ pub struct Sizes {
 }
 
 impl Sizes {
-    /// The sizes of the whole message `msg`.
+    /// The sizes of the whole message `msg`. Served, each LF not after a CR counts two
+    /// ([`crate::message::crlf`]'s rule), counted here without making the pieces: every message a first
+    /// FETCH reads whole is counted.
     pub fn of(msg: &[u8]) -> Sizes {
+        let bare = memchr::memchr_iter(b'\n', msg)
+            .filter(|&i| i == 0 || msg[i - 1] != b'\r')
+            .count();
         Sizes {
-            served: crlf::served_len(msg, 0..msg.len()),
+            served: (msg.len() + bare) as u64,
             stored: msg.len() as u64,
         }
     }
@@ -474,6 +479,14 @@ mod tests {
             bodystructure: Some(b"(\"text\" \"plain\")".to_vec()),
         };
         assert_eq!(WholePart::decode(&w.encode()), Some(w));
+    }
+
+    #[test]
+    fn served_sizes_follow_the_crlf_rule() {
+        for msg in [&b""[..], b"\n", b"\r\n", b"a\nb\r\nc", b"\n\n\r\r\n", MSG] {
+            let counted = crate::message::crlf::served_len(msg, 0..msg.len());
+            assert_eq!(Sizes::of(msg).served, counted);
+        }
     }
 
     #[test]
