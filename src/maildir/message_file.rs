@@ -18,6 +18,7 @@
 use std::fs::File;
 use std::io::{self, Read, Seek, SeekFrom, Write};
 use std::os::unix::ffi::OsStrExt;
+use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 
 use super::flags::base;
@@ -39,9 +40,14 @@ const TRIES: usize = 4;
 
 /// The served size recorded in a Maildir name (`,W=<n>`), when there is one.
 pub fn size_from_name(name: &[u8]) -> Option<u64> {
+    name_number(name, b",W")
+}
+
+/// The number after `tag` and `=` in the unique part of `name` (`,W=`, `,S=`).
+fn name_number(name: &[u8], tag: &[u8; 2]) -> Option<u64> {
     // FETCH asks this of every message: a plain scan, not a searcher built for each name.
     let unique = base(name);
-    let at = memchr::memrchr_iter(b'=', unique).find(|&i| unique[..i].ends_with(b",W"))?;
+    let at = memchr::memrchr_iter(b'=', unique).find(|&i| unique[..i].ends_with(tag))?;
     let digits = &unique[at + 1..];
     let end = digits
         .iter()
@@ -132,6 +138,7 @@ pub fn open(dir: &Path, m: &mut Message) -> Result<Option<MessageFile>, MaildirE
         file,
         path: m.path(dir),
         named: size_from_name(&m.name),
+        stored_hint: name_number(&m.name, b",S"),
         counted: None,
         meta: None,
         held: None,
@@ -157,6 +164,8 @@ pub struct MessageFile {
     path: PathBuf,
     /// The served size as the name gives it (`,W=`).
     named: Option<u64>,
+    /// The stored size as the name gives it (`,S=`): how much to read, not what is there.
+    stored_hint: Option<u64>,
     /// The served size as counted from the content, once it has been.
     counted: Option<u64>,
     /// What `fstat(2)` said, once asked.
@@ -180,6 +189,16 @@ impl MessageFile {
     /// The size as stored.
     pub fn stored_len(&mut self) -> Result<u64, MaildirError> {
         Ok(self.meta()?.len())
+    }
+
+    /// How much there is to read: the name's `,S=` when it has one (saving an fstat(2)
+    /// when nothing else needs it), else the stored size. Reads go on to the end whatever
+    /// this says.
+    fn read_len(&mut self) -> Result<u64, MaildirError> {
+        match self.stored_hint {
+            Some(n) => Ok(n),
+            None => self.stored_len(),
+        }
     }
 
     /// INTERNALDATE: the file's mtime, in seconds since the epoch.
@@ -206,7 +225,7 @@ impl MessageFile {
         if let Some(n) = self.counted {
             return Ok(n);
         }
-        if self.stored_len()? <= HELD {
+        if self.read_len()? <= HELD {
             let msg = self.whole()?;
             let n = Sizes::of(&msg).served;
             self.held = Some(msg);
@@ -228,13 +247,24 @@ impl MessageFile {
         if let Some(v) = &self.held {
             return Ok(v.clone());
         }
-        // Room for all of it and the read that finds the end: no growing, no copies.
-        let len = self.stored_len()?;
-        let mut v = Vec::with_capacity(len.min(HELD) as usize + 1);
-        self.file
-            .seek(SeekFrom::Start(0))
-            .and_then(|_| self.file.read_to_end(&mut v))
-            .map_err(self.error())?;
+        // Room for all of it and the read that finds the end; pread(2) from the start,
+        // where read_to_end would fstat and lseek again.
+        let len = self.read_len()?;
+        let mut v = vec![0u8; len.min(HELD) as usize + 1];
+        let mut n = 0;
+        loop {
+            match self.file.read_at(&mut v[n..], n as u64) {
+                Ok(0) => break,
+                Ok(got) => n += got,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(MaildirError::io(&self.path)(e)),
+            }
+            if n == v.len() {
+                // Grown since the fstat(2) (it should never be).
+                v.resize(2 * n, 0);
+            }
+        }
+        v.truncate(n);
         if v.len() as u64 <= HELD {
             self.held = Some(v.clone());
         }
@@ -404,6 +434,12 @@ mod tests {
         assert_eq!(served(&mut f, 7, 4), b"\r\n  ", "padded past the end");
         assert_eq!(size_from_name(b"1.M2P3.host,S=100,W=104:2,S"), Some(104));
         assert_eq!(size_from_name(b"1.M2P3.host,S=100:2,S"), None);
+        assert_eq!(name_number(b"1.M2P3.host,S=100:2,S", b",S"), Some(100));
+        // A wrong ,S= only sizes the first read: the content is read to its end.
+        let mut m = folder.put("cur", "2.M1P1.x,S=3:2,", b"longer than three\n");
+        let mut f = open(&folder.0, &mut m).unwrap().unwrap();
+        assert_eq!(f.whole().unwrap(), b"longer than three\n");
+        assert_eq!(f.size().unwrap(), 19);
     }
 
     #[test]
