@@ -62,7 +62,10 @@ pub fn respond(
             }
             Item::Envelope => {
                 out.write_all(b"ENVELOPE ")?;
-                let cached = sel.cache.header(unique).and_then(|h| h.envelope);
+                let cached = sel
+                    .cache
+                    .header(unique)
+                    .and_then(|h| h.envelope().map(<[u8]>::to_vec));
                 out.write_all(cached.as_deref().unwrap_or(NIL_ENVELOPE))?
             }
             Item::Structure { extended } => {
@@ -70,10 +73,16 @@ pub fn respond(
                 let (name, cached, nil) = match extended {
                     true => (
                         "BODYSTRUCTURE",
-                        whole.and_then(|w| w.bodystructure),
+                        whole
+                            .as_ref()
+                            .and_then(|w| w.bodystructure().map(<[u8]>::to_vec)),
                         NIL_BODYSTRUCTURE,
                     ),
-                    false => ("BODY", whole.and_then(|w| w.body), NIL_BODY),
+                    false => (
+                        "BODY",
+                        whole.as_ref().and_then(|w| w.body().map(<[u8]>::to_vec)),
+                        NIL_BODY,
+                    ),
                 };
                 write!(out, "{name} ")?;
                 out.write_all(cached.as_deref().unwrap_or(nil))?
@@ -122,7 +131,10 @@ pub fn respond(
                         if s.part.is_empty() && names.iter().all(|n| fields::kept(n)) =>
                     {
                         let h = sel.cache.header(unique)?;
-                        Some((fields::select(&h.fields, h.blank, names), h.fields))
+                        Some((
+                            fields::select(h.fields(), h.blank(), names),
+                            h.fields().to_vec(),
+                        ))
                     }
                     _ => None,
                 });

@@ -9,14 +9,15 @@
 use std::io::{self, Write};
 
 use super::{failed, Reply};
-use crate::maildir::flags::{base, Flags};
-use crate::maildir::index::cache::record::{Facts, HeaderPart, Sizes, Want, WholePart};
-use crate::maildir::index::cache::{Cache, Learnt};
+use crate::maildir::flags::{base, Flags, MessageFlags};
+use crate::maildir::index::cache::record::{Facts, Sizes};
+use crate::maildir::index::cache::{Cache, Header, Learnt, Whole};
 use crate::maildir::message_file::{self, window, MessageFile};
+use crate::maildir::view::Entry;
 use crate::maildir::MaildirError;
 use crate::message::section::{Content, Section, Text};
 use crate::message::{binary, bodystructure, crlf, envelope, fields, header, part};
-use crate::session::Session;
+use crate::session::{Selected, Session};
 use crate::wire::{datetime, quote, ParseError, Parser, SequenceSet};
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -259,6 +260,12 @@ fn answer(s: &mut Session, set: &SequenceSet, items: &[Item], uid: bool) -> io::
             _ => None,
         })
         .collect();
+    let asks_size = items.contains(&Item::Size);
+    let asks_date = items.contains(&Item::InternalDate);
+    let asks_flags = items.contains(&Item::Flags);
+    let dates = datetime::Dates::default();
+    let mut flag_lists = FlagLists::default();
+    let dir = sel.dir.clone();
     let out = &mut s.conn.output;
     // Some message's file was gone (RFC 2180 4.1): answered with what is still known.
     let mut expunged = false;
@@ -272,13 +279,13 @@ fn answer(s: &mut Session, set: &SequenceSet, items: &[Item], uid: bool) -> io::
             expunged = true;
             continue;
         }
-        let dir = sel.dir.clone();
-        let hit = cached.and_then(|p| Hit::lookup(&sel.cache, p, sel.messages.name(i)));
+        let named = message_file::size_from_name(sel.messages.name(i));
+        let hit = cached.and_then(|p| Hit::lookup(&sel.cache, p, sel.messages.name(i), named));
         let need = match hit {
             Some(_) => Need::Nothing,
             None => items
                 .iter()
-                .map(|item| item.need(sel.messages.name(i)))
+                .map(|item| item.need(named))
                 .max()
                 .unwrap_or(Need::Nothing),
         };
@@ -297,7 +304,7 @@ fn answer(s: &mut Session, set: &SequenceSet, items: &[Item], uid: bool) -> io::
                 Err(e) => return Ok(failed("FETCH", e)),
             }
         }
-        let read = match read(file.as_mut(), &items, need, sel.messages.name(i)) {
+        let read = match read(file.as_mut(), &items, need, named) {
             Ok(r) => r,
             Err(e) => return Ok(failed("FETCH", e)),
         };
@@ -338,36 +345,41 @@ fn answer(s: &mut Session, set: &SequenceSet, items: &[Item], uid: bool) -> io::
         let mut made = Made::default();
         // A read error while streaming BODY[]: the literal is padded, the command fails.
         let mut streaming_failed = None;
-        write!(out, "* {} FETCH (", i + 1)?;
+        out.write_all(b"* ")?;
+        quote::number(out, i as u64 + 1)?;
+        out.write_all(b" FETCH (")?;
         for (n, item) in items.iter().enumerate() {
             if n > 0 {
                 out.write_all(b" ")?;
             }
             match item {
-                Item::Flags => write!(out, "FLAGS {}", sel.flag_list(m))?,
-                Item::Uid => write!(out, "UID {}", m.uid)?,
+                Item::Flags => {
+                    out.write_all(b"FLAGS ")?;
+                    out.write_all(flag_lists.get(sel, m))?
+                }
+                Item::Uid => {
+                    out.write_all(b"UID ")?;
+                    quote::number(out, u64::from(m.uid))?
+                }
                 Item::InternalDate => {
                     let cached = hit.as_ref().and_then(|h| h.facts.as_ref());
                     let date = cached.map_or(read.internal_date, |f| f.internal_date);
-                    write!(out, "INTERNALDATE {}", datetime::format(date))?
+                    out.write_all(b"INTERNALDATE ")?;
+                    dates.write(out, date)?
                 }
                 Item::Size => {
                     let cached = hit.as_ref().and_then(|h| h.facts.as_ref()?.sizes);
                     let size = match cached {
                         // The name's size wins, as it does without the cache.
-                        Some(s) if message_file::size_from_name(sel.messages.name(i)).is_none() => {
-                            s.served
-                        }
+                        Some(s) if named.is_none() => s.served,
                         _ => read.size,
                     };
-                    write!(out, "RFC822.SIZE {size}")?
+                    out.write_all(b"RFC822.SIZE ")?;
+                    quote::number(out, size)?
                 }
                 Item::Envelope => {
                     out.write_all(b"ENVELOPE ")?;
-                    match hit
-                        .as_ref()
-                        .and_then(|h| h.header.as_ref()?.envelope.as_ref())
-                    {
+                    match hit.as_ref().and_then(|h| h.header.as_ref()?.envelope()) {
                         Some(text) => out.write_all(text)?,
                         None => {
                             let msg = msg.expect("read for ENVELOPE");
@@ -386,9 +398,9 @@ fn answer(s: &mut Session, set: &SequenceSet, items: &[Item], uid: bool) -> io::
                     })?;
                     let cached = hit.as_ref().and_then(|h| h.whole.as_ref()).and_then(|w| {
                         if *extended {
-                            w.bodystructure.as_ref()
+                            w.bodystructure()
                         } else {
-                            w.body.as_ref()
+                            w.body()
                         }
                     });
                     match cached {
@@ -472,7 +484,7 @@ fn answer(s: &mut Session, set: &SequenceSet, items: &[Item], uid: bool) -> io::
                             let cached = hit.as_ref().and_then(|h| h.header.as_ref());
                             let resolved: Option<(Content, &[u8])> = match (cached, &sec.text) {
                                 (Some(h), Some(Text::Fields { names, .. })) => {
-                                    Some((fields::select(&h.fields, h.blank, names), &h.fields))
+                                    Some((fields::select(h.fields(), h.blank(), names), h.fields()))
                                 }
                                 _ => {
                                     let msg = msg.expect("read for a section");
@@ -494,28 +506,23 @@ fn answer(s: &mut Session, set: &SequenceSet, items: &[Item], uid: bool) -> io::
                 }
             }
         }
-        if flags_changed && !items.contains(&Item::Flags) {
-            write!(out, " FLAGS {}", sel.flag_list(m))?;
+        if flags_changed && !asks_flags {
+            out.write_all(b" FLAGS ")?;
+            out.write_all(flag_lists.get(sel, m))?;
         }
         out.write_all(b")\r\n")?;
-        if let Some(f) = file.as_ref() {
+        if let Some(f) = file.as_mut() {
             let sizes = match msg {
                 Some(msg) if need == Need::Whole => Some(Sizes::of(msg)),
                 // RFC822.SIZE counted from the file: with the length beside it.
-                _ if items.contains(&Item::Size)
-                    && message_file::size_from_name(sel.messages.name(i)).is_none() =>
-                {
-                    std::fs::metadata(sel.messages.path(i, &dir))
-                        .ok()
-                        .map(|meta| Sizes {
-                            served: read.size,
-                            stored: meta.len(),
-                        })
-                }
+                _ if asks_size && named.is_none() => f.stored_len().ok().map(|stored| Sizes {
+                    served: read.size,
+                    stored,
+                }),
                 _ => None,
             };
             // A streamed BODY[] alone yields nothing worth an fstat(2).
-            if msg.is_some() || sizes.is_some() || items.contains(&Item::InternalDate) {
+            if msg.is_some() || sizes.is_some() || asks_date {
                 learn(&sel.cache, sel.messages.name(i), f, msg, sizes, &made);
             }
         }
@@ -628,14 +635,15 @@ impl Parts {
 /// What the cache holds of one message for this FETCH: every entry its items need.
 struct Hit {
     facts: Option<Facts>,
-    header: Option<HeaderPart>,
-    whole: Option<WholePart>,
+    header: Option<Header>,
+    whole: Option<Whole>,
 }
 
 impl Hit {
-    /// `None` when something is missing, or nothing is needed from the cache.
-    fn lookup(cache: &Cache, p: Parts, name: &[u8]) -> Option<Hit> {
-        let size = p.size && message_file::size_from_name(name).is_none();
+    /// `None` when something is missing, or nothing is needed from the cache. `named`: the
+    /// size in the message's name.
+    fn lookup(cache: &Cache, p: Parts, name: &[u8], named: Option<u64>) -> Option<Hit> {
+        let size = p.size && named.is_none();
         let (header, whole) = (p.envelope || p.fields, p.body || p.bodystructure);
         if !(p.date || size || header || whole) {
             return None;
@@ -644,7 +652,7 @@ impl Hit {
         let facts = match p.date || size {
             true => Some(
                 cache
-                    .facts(unique, Want::NONE)
+                    .bare_facts(unique)
                     .filter(|f| !size || f.sizes.is_some())?,
             ),
             false => None,
@@ -653,13 +661,13 @@ impl Hit {
             true => Some(
                 cache
                     .header(unique)
-                    .filter(|h| !p.envelope || h.envelope.is_some())?,
+                    .filter(|h| !p.envelope || h.envelope().is_some())?,
             ),
             false => None,
         };
         let whole = match whole {
             true => Some(cache.whole(unique).filter(|w| {
-                (!p.body || w.body.is_some()) && (!p.bodystructure || w.bodystructure.is_some())
+                (!p.body || w.body().is_some()) && (!p.bodystructure || w.bodystructure().is_some())
             })?),
             false => None,
         };
@@ -668,6 +676,30 @@ impl Hit {
             header,
             whole,
         })
+    }
+}
+
+/// The flag lists this FETCH wrote, by flags: a folder has few different ones, and making
+/// one costs more than the rest of a response from the cache.
+#[derive(Default)]
+struct FlagLists(Vec<(MessageFlags, bool, Vec<u8>)>);
+
+impl FlagLists {
+    /// Kept apart: past that many, lists are made each time.
+    const MAX: usize = 64;
+
+    fn get(&mut self, sel: &Selected, m: &Entry) -> &[u8] {
+        let (flags, recent) = (m.flags(), m.recent);
+        match self.0.iter().position(|e| e.0 == flags && e.1 == recent) {
+            Some(at) => &self.0[at].2,
+            None => {
+                if self.0.len() == Self::MAX {
+                    self.0.pop();
+                }
+                self.0.push((flags, recent, sel.flag_list(m).into_bytes()));
+                &self.0[self.0.len() - 1].2
+            }
+        }
     }
 }
 
@@ -686,7 +718,7 @@ struct Made {
 fn learn(
     cache: &Cache,
     name: &[u8],
-    file: &MessageFile,
+    file: &mut MessageFile,
     msg: Option<&[u8]>,
     sizes: Option<Sizes>,
     made: &Made,
@@ -720,11 +752,11 @@ enum Need {
 }
 
 impl Item {
-    /// What the item needs of the message file named `name`.
-    fn need(&self, name: &[u8]) -> Need {
+    /// What the item needs of a message file whose name gives the size `named`.
+    fn need(&self, named: Option<u64>) -> Need {
         match self {
             Item::Flags | Item::Uid => Need::Nothing,
-            Item::Size if message_file::size_from_name(name).is_some() => Need::Nothing,
+            Item::Size if named.is_some() => Need::Nothing,
             Item::Size | Item::InternalDate | Item::Body { section: None, .. } => Need::File,
             Item::Envelope => Need::Header,
             Item::Body {
@@ -754,17 +786,17 @@ fn read(
     file: Option<&mut MessageFile>,
     items: &[Item],
     need: Need,
-    name: &[u8],
+    named: Option<u64>,
 ) -> Result<Read, MaildirError> {
     let mut r = Read {
         msg: None,
         internal_date: 0,
         size: 0,
-        windows: vec![None; items.len()],
+        windows: Vec::new(),
     };
     let Some(f) = file else {
         // Nothing needs the file: RFC822.SIZE, if asked, is in the name.
-        r.size = message_file::size_from_name(name).unwrap_or(0);
+        r.size = named.unwrap_or(0);
         return Ok(r);
     };
     r.msg = match need {
@@ -780,7 +812,10 @@ fn read(
                 section: None,
                 partial,
                 ..
-            } => r.windows[n] = Some(f.window(*partial)?),
+            } => {
+                r.windows.resize(items.len(), None);
+                r.windows[n] = Some(f.window(*partial)?)
+            }
             _ => {}
         }
     }

@@ -13,8 +13,8 @@ use jiff::tz::TimeZone;
 
 use super::{failed, Reply};
 use crate::maildir::flags::{base, Flags, MessageFlags};
-use crate::maildir::index::cache::record::{self, HeaderPart, Want};
-use crate::maildir::index::cache::Learnt;
+use crate::maildir::index::cache::record;
+use crate::maildir::index::cache::{Header, Learnt};
 use crate::maildir::message_file::{self, MessageFile};
 use crate::maildir::view::Entry;
 use crate::maildir::MaildirError;
@@ -271,7 +271,7 @@ struct Candidate<'a> {
     message: &'a Entry,
     /// The cache's facts (dates and sizes only) and kept header fields, once looked up.
     facts: Option<Option<record::Facts>>,
-    kept: Option<Option<HeaderPart>>,
+    kept: Option<Option<Header>>,
     file: Option<MessageFile>,
     header: Option<Vec<u8>>,
     /// Parsed from the file name once, when a key first needs them.
@@ -337,7 +337,7 @@ impl Candidate<'_> {
     fn facts(&mut self) -> Option<&record::Facts> {
         let (cache, unique) = (&self.sel.cache, base(self.sel.messages.name(self.index)));
         self.facts
-            .get_or_insert_with(|| cache.facts(unique, Want::NONE))
+            .get_or_insert_with(|| cache.bare_facts(unique))
             .as_ref()
     }
 
@@ -349,7 +349,7 @@ impl Candidate<'_> {
         }
         let (cache, unique) = (&self.sel.cache, base(self.sel.messages.name(self.index)));
         let kept = self.kept.get_or_insert_with(|| cache.header(unique));
-        kept.as_ref().map(|h| &h.fields[..])
+        kept.as_ref().map(|h| h.fields())
     }
 
     /// The header for looking at field `name`: the kept fields when they hold it.

@@ -22,6 +22,7 @@ use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 
 use super::flags::base;
+use super::index::cache::record::Sizes;
 use super::mailbox::Message;
 use super::MaildirError;
 use crate::message::crlf;
@@ -31,6 +32,10 @@ const CHUNK: usize = 65536;
 /// The first piece of a header read.
 const HEADER_PIECE: usize = 4096;
 
+/// A file up to this size is read whole, once, for whatever a command asks of it (its
+/// served size, then its content); a larger one is read in chunks, each time.
+const HELD: u64 = 1 << 20;
+
 /// How many names a message is tried under before giving up: its known one, then those
 /// that lookups find. Each try past the first means another rename in the moment between
 /// a lookup and the open; more than a few in a row is someone renaming it in a loop.
@@ -38,14 +43,27 @@ const TRIES: usize = 4;
 
 /// The served size recorded in a Maildir name (`,W=<n>`), when there is one.
 pub fn size_from_name(name: &[u8]) -> Option<u64> {
+    name_number(name, b",W")
+}
+
+/// The number after `tag` and `=` in the unique part of `name` (`,W=`, `,S=`).
+fn name_number(name: &[u8], tag: &[u8; 2]) -> Option<u64> {
+    // FETCH asks this of every message: a plain scan, not a searcher built for each name.
     let unique = base(name);
-    let at = memchr::memmem::rfind(unique, b",W=")?;
-    let digits = &unique[at + 3..];
+    let at = memchr::memrchr_iter(b'=', unique).find(|&i| unique[..i].ends_with(tag))?;
+    let digits = &unique[at + 1..];
     let end = digits
         .iter()
         .position(|b| !b.is_ascii_digit())
         .unwrap_or(digits.len());
-    std::str::from_utf8(&digits[..end]).ok()?.parse().ok()
+    if end == 0 || end > 19 {
+        return None;
+    }
+    Some(
+        digits[..end]
+            .iter()
+            .fold(0, |n, &d| n * 10 + u64::from(d - b'0')),
+    )
 }
 
 /// The `(offset, length)` of a partial fetch of something `size` bytes long (RFC 3501
@@ -123,7 +141,10 @@ pub fn open(dir: &Path, m: &mut Message) -> Result<Option<MessageFile>, MaildirE
         file,
         path: m.path(dir),
         named: size_from_name(&m.name),
+        stored_hint: name_number(&m.name, b",S"),
         counted: None,
+        meta: None,
+        held: None,
     }))
 }
 
@@ -146,8 +167,14 @@ pub struct MessageFile {
     path: PathBuf,
     /// The served size as the name gives it (`,W=`).
     named: Option<u64>,
+    /// The stored size as the name gives it (`,S=`): how much to read, not what is there.
+    stored_hint: Option<u64>,
     /// The served size as counted from the content, once it has been.
     counted: Option<u64>,
+    /// What `fstat(2)` said, once asked.
+    meta: Option<std::fs::Metadata>,
+    /// The whole content, once read, when it is at most [`HELD`] bytes.
+    held: Option<Vec<u8>>,
 }
 
 impl MessageFile {
@@ -155,13 +182,32 @@ impl MessageFile {
         MaildirError::io(&self.path)
     }
 
+    fn meta(&mut self) -> Result<&std::fs::Metadata, MaildirError> {
+        if self.meta.is_none() {
+            self.meta = Some(self.file.metadata().map_err(self.error())?);
+        }
+        Ok(self.meta.as_ref().expect("just set"))
+    }
+
+    /// The size as stored.
+    pub fn stored_len(&mut self) -> Result<u64, MaildirError> {
+        Ok(self.meta()?.len())
+    }
+
+    /// How much there is to read: the name's `,S=` when it has one (saving an fstat(2)
+    /// when nothing else needs it), else the stored size. Reads go on to the end whatever
+    /// this says.
+    fn read_len(&mut self) -> Result<u64, MaildirError> {
+        match self.stored_hint {
+            Some(n) => Ok(n),
+            None => self.stored_len(),
+        }
+    }
+
     /// INTERNALDATE: the file's mtime, in seconds since the epoch.
-    pub fn internal_date(&self) -> Result<i64, MaildirError> {
-        let modified = self
-            .file
-            .metadata()
-            .and_then(|m| m.modified())
-            .map_err(self.error())?;
+    pub fn internal_date(&mut self) -> Result<i64, MaildirError> {
+        let path = self.path.clone();
+        let modified = self.meta()?.modified().map_err(MaildirError::io(&path))?;
         Ok(match modified.duration_since(std::time::UNIX_EPOCH) {
             Ok(d) => d.as_secs() as i64,
             Err(before) => -(before.duration().as_secs() as i64),
@@ -182,6 +228,13 @@ impl MessageFile {
         if let Some(n) = self.counted {
             return Ok(n);
         }
+        if self.read_len()? <= HELD {
+            let msg = self.whole()?;
+            let n = Sizes::of(&msg).served;
+            self.held = Some(msg);
+            self.counted = Some(n);
+            return Ok(n);
+        }
         let mut n = 0u64;
         self.served_chunks(&mut |c| {
             n += c.len() as u64;
@@ -194,11 +247,30 @@ impl MessageFile {
 
     /// The whole file as stored.
     pub fn whole(&mut self) -> Result<Vec<u8>, MaildirError> {
-        let mut v = Vec::new();
-        self.file
-            .seek(SeekFrom::Start(0))
-            .and_then(|_| self.file.read_to_end(&mut v))
-            .map_err(self.error())?;
+        if let Some(v) = &self.held {
+            return Ok(v.clone());
+        }
+        // Room for all of it and the read that finds the end; pread(2) from the start,
+        // where read_to_end would fstat and lseek again.
+        let len = self.read_len()?;
+        let mut v = vec![0u8; len.min(HELD) as usize + 1];
+        let mut n = 0;
+        loop {
+            match self.file.read_at(&mut v[n..], n as u64) {
+                Ok(0) => break,
+                Ok(got) => n += got,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(MaildirError::io(&self.path)(e)),
+            }
+            if n == v.len() {
+                // Grown since the fstat(2) (it should never be).
+                v.resize(2 * n, 0);
+            }
+        }
+        v.truncate(n);
+        if v.len() as u64 <= HELD {
+            self.held = Some(v.clone());
+        }
         Ok(v)
     }
 
@@ -279,6 +351,10 @@ impl MessageFile {
 
     /// Calls `f` with the served bytes of the file, chunk by chunk, until it returns false.
     fn served_chunks(&mut self, f: &mut dyn FnMut(&[u8]) -> bool) -> io::Result<()> {
+        if let Some(msg) = &self.held {
+            crlf::pieces(msg, 0, f);
+            return Ok(());
+        }
         self.file.seek(SeekFrom::Start(0))?;
         let mut raw = vec![0u8; CHUNK];
         let mut out = Vec::with_capacity(CHUNK * 2);
@@ -374,6 +450,12 @@ mod tests {
         assert_eq!(served(&mut f, 7, 4), b"\r\n  ", "padded past the end");
         assert_eq!(size_from_name(b"1.M2P3.host,S=100,W=104:2,S"), Some(104));
         assert_eq!(size_from_name(b"1.M2P3.host,S=100:2,S"), None);
+        assert_eq!(name_number(b"1.M2P3.host,S=100:2,S", b",S"), Some(100));
+        // A wrong ,S= only sizes the first read: the content is read to its end.
+        let mut m = folder.put("cur", "2.M1P1.x,S=3:2,", b"longer than three\n");
+        let mut f = open(&folder.0, &mut m).unwrap().unwrap();
+        assert_eq!(f.whole().unwrap(), b"longer than three\n");
+        assert_eq!(f.size().unwrap(), 19);
     }
 
     #[test]

@@ -1,6 +1,8 @@
 //! IMAP `date-time` (RFC 3501 section 9): `"30-Nov-2026 05:26:00 +0000"`, the form of
 //! INTERNALDATE and of APPEND's date argument.
 
+use std::io::{self, Write};
+
 use jiff::tz::{Offset, TimeZone};
 use jiff::Timestamp;
 
@@ -8,22 +10,77 @@ const MONTHS: [&str; 12] = [
     "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
 ];
 
+/// Writes date-times in the server's time zone, looked up once: a FETCH of every
+/// INTERNALDATE writes one per message, and going through jiff's zoned date and `format!`
+/// cost more than the rest of such a response.
+pub struct Dates {
+    tz: TimeZone,
+}
+
+impl Default for Dates {
+    fn default() -> Dates {
+        Dates {
+            tz: TimeZone::system(),
+        }
+    }
+}
+
+impl Dates {
+    /// Writes `secs` since the epoch, quoted: `"dd-Mon-yyyy hh:mm:ss +zzzz"`, the day
+    /// padded with a space.
+    pub fn write(&self, out: &mut impl Write, secs: i64) -> io::Result<()> {
+        let ts = Timestamp::from_second(secs).unwrap_or(Timestamp::UNIX_EPOCH);
+        let offset = self.tz.to_offset(ts).seconds();
+        let local = ts.as_second() + i64::from(offset);
+        let (year, month, day) = civil(local.div_euclid(86400));
+        let second = local.rem_euclid(86400);
+        let Ok(year) = u16::try_from(year).map(|y| y.min(9999)) else {
+            // Before year 0: jiff keeps timestamps to years -9999 and on.
+            return out.write_all(b"\"01-Jan-0000 00:00:00 +0000\"");
+        };
+        let mut b = *b"\"dd-Mon-yyyy hh:mm:ss +zzzz\"";
+        let two = |b: &mut [u8], v: i64| {
+            b[0] = b'0' + (v / 10) as u8;
+            b[1] = b'0' + (v % 10) as u8;
+        };
+        two(&mut b[1..3], day);
+        if day < 10 {
+            b[1] = b' ';
+        }
+        b[4..7].copy_from_slice(MONTHS[month as usize - 1].as_bytes());
+        two(&mut b[8..10], i64::from(year / 100));
+        two(&mut b[10..12], i64::from(year % 100));
+        two(&mut b[13..15], second / 3600);
+        two(&mut b[16..18], second % 3600 / 60);
+        two(&mut b[19..21], second % 60);
+        b[22] = if offset < 0 { b'-' } else { b'+' };
+        let offset = i64::from(offset.unsigned_abs());
+        two(&mut b[23..25], offset / 3600);
+        two(&mut b[25..27], offset % 3600 / 60);
+        out.write_all(&b)
+    }
+}
+
+/// The civil date (year, month 1-12, day 1-31) of `days` since 1970-01-01, proleptic
+/// Gregorian (H. Hinnant's `civil_from_days`).
+fn civil(days: i64) -> (i64, i64, i64) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    (yoe + era * 400 + i64::from(month <= 2), month, day)
+}
+
 /// Formats `secs` since the epoch in the server's time zone, quoted.
 pub fn format(secs: i64) -> String {
-    let ts = Timestamp::from_second(secs).unwrap_or(Timestamp::UNIX_EPOCH);
-    let z = ts.to_zoned(TimeZone::system());
-    let offset = z.offset().seconds();
-    let sign = if offset < 0 { '-' } else { '+' };
-    let (h, m) = (offset.abs() / 3600, offset.abs() % 3600 / 60);
-    format!(
-        "\"{:2}-{}-{:04} {:02}:{:02}:{:02} {sign}{h:02}{m:02}\"",
-        z.day(),
-        MONTHS[z.month() as usize - 1],
-        z.year(),
-        z.hour(),
-        z.minute(),
-        z.second()
-    )
+    let mut v = Vec::with_capacity(28);
+    // Writing to a vector cannot fail.
+    let _ = Dates::default().write(&mut v, secs);
+    String::from_utf8_lossy(&v).into_owned()
 }
 
 /// Parses the inside of a `date-time` (`date-day-fixed "-" date-month "-" date-year SP time
@@ -102,6 +159,39 @@ mod tests {
         assert_eq!(parse(b"03-Jun-2026 10:00:00 +01000"), None);
         assert_eq!(parse(b"03-Jun-2026 10:00:00 +9999"), None);
         assert_eq!(parse(b"03-Jun-2026 10:00:00 +100"), None);
+    }
+
+    #[test]
+    fn formats_as_jiff_does() {
+        let mut zones = vec![TimeZone::system(), TimeZone::UTC];
+        // Zones with DST and with half-hour offsets west and east, where installed.
+        for name in ["Europe/Berlin", "America/St_Johns", "Asia/Kolkata"] {
+            zones.extend(TimeZone::get(name).ok());
+        }
+        for tz in zones {
+            let dates = Dates { tz: tz.clone() };
+            let mut secs = -2_000_000_000i64;
+            while secs < 5_000_000_000 {
+                let z = Timestamp::from_second(secs).unwrap().to_zoned(tz.clone());
+                let offset = z.offset().seconds();
+                let want = std::format!(
+                    "\"{:2}-{}-{:04} {:02}:{:02}:{:02} {}{:02}{:02}\"",
+                    z.day(),
+                    MONTHS[z.month() as usize - 1],
+                    z.year(),
+                    z.hour(),
+                    z.minute(),
+                    z.second(),
+                    if offset < 0 { '-' } else { '+' },
+                    offset.abs() / 3600,
+                    offset.abs() % 3600 / 60
+                );
+                let mut got = Vec::new();
+                dates.write(&mut got, secs).unwrap();
+                assert_eq!(String::from_utf8(got).unwrap(), want, "{secs}");
+                secs += 86_400 * 13 + 3_607;
+            }
+        }
     }
 
     #[test]

@@ -13,7 +13,25 @@ const NUL_STANDIN: u8 = 0x80;
 
 /// Announces a literal of `len` bytes; send its data through [`Char8`].
 pub fn literal_head(w: &mut impl Write, len: u64) -> io::Result<()> {
-    write!(w, "{{{len}}}\r\n")
+    w.write_all(b"{")?;
+    number(w, len)?;
+    w.write_all(b"}\r\n")
+}
+
+/// Writes `n` in decimal, as `write!(w, "{n}")` does without going through `fmt` (a FETCH
+/// of every message writes a few numbers for each).
+pub fn number(w: &mut impl Write, n: u64) -> io::Result<()> {
+    let mut digits = [0u8; 20];
+    let mut at = digits.len();
+    let mut n = n;
+    loop {
+        at -= 1;
+        digits[at] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            return w.write_all(&digits[at..]);
+        }
+    }
 }
 
 /// Writes `data` as a literal.

@@ -31,23 +31,25 @@
 
 mod checksum;
 mod journal;
-mod mapped;
 pub mod record;
+mod table;
 
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::fs::{File, OpenOptions};
 use std::hash::{BuildHasherDefault, Hasher};
+use std::ops::{Deref, Range};
 use std::os::unix::fs::{FileExt, MetadataExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
+use std::rc::Rc;
 
 use super::super::durable;
 use super::super::MaildirError;
 use crate::message::keys::Keys;
 use journal::Entry;
 pub use journal::{MAX_ENTRY, MAX_JOURNAL};
-use mapped::Mapped;
-use record::{Facts, FactsView, HeaderPart, Part, Sizes, Want, WholePart};
+use record::{Facts, FactsView, HeaderAt, HeaderPart, Part, Sizes, Want, WholeAt, WholePart};
+use table::Table;
 
 pub const CACHE: &str = "imapd.cache";
 pub const JOURNAL: &str = "imapd.journal";
@@ -62,9 +64,8 @@ const MIN_MERGE: u64 = 256 * 1024;
 /// The journal is read this much at a time; more than any record.
 const PIECE: usize = 4 * 1024 * 1024;
 
-/// Bytes of the cdb mapped (the pages of the records look-ups touched; the hash tables,
-/// 16 bytes an entry, come on top) before its mapping is dropped and made again, which
-/// bounds how much of it counts in the session's memory.
+/// Bytes of the cdb mapped (roughly: pages touched by look-ups) before its mapping is
+/// dropped and made again, which bounds how much of it counts in the session's memory.
 const REMAP: usize = 16 * 1024 * 1024;
 const PAGE: usize = 4096;
 
@@ -88,6 +89,9 @@ pub struct Learnt<'a> {
 /// of each command; what the command adds goes out at [`Cache::finish`].
 pub struct Cache {
     dir: PathBuf,
+    /// `imapd.cache` and `imapd.journal` in `dir`, joined once.
+    cdb_path: PathBuf,
+    journal_path: PathBuf,
     state: RefCell<State>,
 }
 
@@ -95,11 +99,15 @@ pub struct Cache {
 struct State {
     /// The files were looked at in this command.
     fresh: bool,
-    main: Option<Main>,
+    main: Option<Rc<Main>>,
+    /// Bytes of `main`'s records read since it was mapped (whole pages).
+    read: usize,
+    /// The last page of the last value read from `main`.
+    page: Option<usize>,
     journal: Option<Journal>,
     /// Framed records not yet appended.
     batch: Vec<u8>,
-    /// The key of the last look-up, kept for its buffer.
+    /// The key of the last look-up, made here to save an allocation for each.
     key: Vec<u8>,
 }
 
@@ -121,13 +129,85 @@ impl FileId {
 }
 
 struct Main {
-    cdb: Mapped,
+    table: Table,
     id: FileId,
     len: u64,
-    /// Bytes of records read since the mapping was made (whole pages).
-    read: usize,
-    /// The last page of the last record read.
-    page: Option<usize>,
+}
+
+/// A value looked up: in place in the mapped cdb (which stays mapped while the value
+/// lives, even when a remap or a merge replaced it meanwhile), or read from the journal.
+pub struct Value(Held);
+
+enum Held {
+    Mapped(Rc<Main>, Range<usize>),
+    Read(Vec<u8>),
+}
+
+impl Deref for Value {
+    type Target = [u8];
+
+    fn deref(&self) -> &[u8] {
+        match &self.0 {
+            Held::Mapped(main, at) => main.table.bytes(at.clone()),
+            Held::Read(v) => v,
+        }
+    }
+}
+
+/// A [`Part::Header`] entry as stored: its parts are read from the value in place.
+pub struct Header {
+    value: Value,
+    at: HeaderAt,
+}
+
+impl Header {
+    /// The kept fields ([`crate::message::fields::keep`]).
+    pub fn fields(&self) -> &[u8] {
+        &self.value[self.at.fields.clone()]
+    }
+
+    /// Whether the header ends with a line end.
+    pub fn blank(&self) -> bool {
+        self.at.blank
+    }
+
+    /// The ENVELOPE response text, once a FETCH made it.
+    pub fn envelope(&self) -> Option<&[u8]> {
+        self.at.envelope.clone().map(|r| &self.value[r])
+    }
+
+    fn owned(&self) -> HeaderPart {
+        HeaderPart {
+            fields: self.fields().to_vec(),
+            blank: self.blank(),
+            envelope: self.envelope().map(<[u8]>::to_vec),
+        }
+    }
+}
+
+/// A [`Part::Whole`] entry as stored.
+pub struct Whole {
+    value: Value,
+    at: WholeAt,
+}
+
+impl Whole {
+    /// The BODY response text, once a FETCH made it.
+    pub fn body(&self) -> Option<&[u8]> {
+        self.at.body.clone().map(|r| &self.value[r])
+    }
+
+    /// The BODYSTRUCTURE response text, once a FETCH made it.
+    pub fn bodystructure(&self) -> Option<&[u8]> {
+        self.at.bodystructure.clone().map(|r| &self.value[r])
+    }
+
+    fn owned(&self) -> WholePart {
+        WholePart {
+            body: self.body().map(<[u8]>::to_vec),
+            bodystructure: self.bodystructure().map(<[u8]>::to_vec),
+        }
+    }
 }
 
 struct Journal {
@@ -160,31 +240,32 @@ impl Cache {
     pub fn new(dir: &Path) -> Cache {
         Cache {
             dir: dir.to_path_buf(),
+            cdb_path: dir.join(CACHE),
+            journal_path: dir.join(JOURNAL),
             state: RefCell::new(State::default()),
         }
     }
 
-    /// `f` of the value stored under `key`, if there is one.
-    fn get_with<T>(&self, key: &[u8], f: impl FnOnce(&[u8]) -> T) -> Option<T> {
+    /// The value stored under `key`, if there is one.
+    #[cfg(test)]
+    fn get(&self, key: &[u8]) -> Option<Value> {
         let mut st = self.state.borrow_mut();
         if !st.fresh {
             self.look(&mut st);
         }
-        lookup(&mut st, key, &self.dir, f)
+        lookup(&mut st, key, &self.cdb_path)
     }
 
-    #[cfg(test)]
-    fn get(&self, key: &[u8]) -> Option<Vec<u8>> {
-        self.get_with(key, <[u8]>::to_vec)
-    }
-
-    /// `f` of the value of `part` of message `unique`, its key made in a buffer kept for
-    /// it.
-    fn get_part<T>(&self, part: Part, unique: &[u8], f: impl FnOnce(&[u8]) -> T) -> Option<T> {
-        let mut key = std::mem::take(&mut self.state.borrow_mut().key);
+    /// The entry of `part` of message `unique`, if there is one.
+    fn entry(&self, part: Part, unique: &[u8]) -> Option<Value> {
+        let mut st = self.state.borrow_mut();
+        if !st.fresh {
+            self.look(&mut st);
+        }
+        let mut key = std::mem::take(&mut st.key);
         record::key_into(&mut key, part, unique);
-        let value = self.get_with(&key, f);
-        self.state.borrow_mut().key = key;
+        let value = lookup(&mut st, &key, &self.cdb_path);
+        st.key = key;
         value
     }
 
@@ -204,7 +285,7 @@ impl Cache {
         let added = !st.batch.is_empty();
         self.flush(&mut st);
         if added || st.journal.is_some() {
-            let journal_len = std::fs::metadata(self.dir.join(JOURNAL)).map_or(0, |m| m.len());
+            let journal_len = std::fs::metadata(&self.journal_path).map_or(0, |m| m.len());
             let main_len = st.main.as_ref().map_or(0, |m| m.len);
             if journal_len > MIN_MERGE.max(main_len / 8) {
                 if let Err(e) = self.merge(&mut st, names) {
@@ -218,50 +299,70 @@ impl Cache {
     /// The [`Facts`] of the message whose unique name is `unique`, with the keys `want`
     /// says.
     pub fn facts(&self, unique: &[u8], want: Want) -> Option<Facts> {
-        self.get_part(Part::Keys, unique, |v| Facts::decode(v, want))?
+        Facts::decode(&self.entry(Part::Keys, unique)?, Some(want))
+    }
+
+    /// The [`Facts`] of message `unique` without its keys (`keys` is `None`): its date and
+    /// sizes, read without decoding the rest.
+    pub fn bare_facts(&self, unique: &[u8]) -> Option<Facts> {
+        Facts::decode(&self.entry(Part::Keys, unique)?, None)
     }
 
     /// `f` of the [`Part::Keys`] entry of message `unique`, read in place: what SORT and
     /// THREAD take of every message, with nothing decoded that they do not ask for.
     pub fn facts_view<T>(&self, unique: &[u8], f: impl FnOnce(FactsView) -> T) -> Option<T> {
-        self.get_part(Part::Keys, unique, |v| FactsView::decode(v).map(f))?
+        let value = self.entry(Part::Keys, unique)?;
+        FactsView::decode(&value).map(f)
     }
 
-    pub fn header(&self, unique: &[u8]) -> Option<HeaderPart> {
-        self.get_part(Part::Header, unique, HeaderPart::decode)?
+    pub fn header(&self, unique: &[u8]) -> Option<Header> {
+        let value = self.entry(Part::Header, unique)?;
+        let at = HeaderAt::locate(&value)?;
+        Some(Header { value, at })
     }
 
-    pub fn whole(&self, unique: &[u8]) -> Option<WholePart> {
-        self.get_part(Part::Whole, unique, WholePart::decode)?
+    pub fn whole(&self, unique: &[u8]) -> Option<Whole> {
+        let value = self.entry(Part::Whole, unique)?;
+        let at = WholeAt::locate(&value)?;
+        Some(Whole { value, at })
     }
 
     /// Adds to the entries of message `unique` what a command computed of it and they lack.
+    /// A header read for anything else also gives the SORT and THREAD keys, so that a SORT
+    /// after a first FETCH of ENVELOPE reads no file.
     pub fn learn(&self, unique: &[u8], l: &Learnt) {
         let old = self.facts(unique, Want::ALL);
+        let derived = match (l.keys, l.header) {
+            (None, Some(hdr)) if old.as_ref().is_none_or(|o| o.keys.is_none()) => {
+                Some(Keys::of(hdr, true))
+            }
+            _ => None,
+        };
+        let keys = l.keys.or(derived.as_ref());
         let grows = old.as_ref().is_none_or(|o| {
-            (o.sizes.is_none() && l.sizes.is_some()) || (o.keys.is_none() && l.keys.is_some())
+            (o.sizes.is_none() && l.sizes.is_some()) || (o.keys.is_none() && keys.is_some())
         });
         if grows {
             let facts = match old {
                 Some(o) => Facts {
                     internal_date: o.internal_date,
                     sizes: o.sizes.or(l.sizes),
-                    keys: o.keys.or_else(|| l.keys.cloned()),
+                    keys: o.keys.or_else(|| keys.cloned()),
                 },
                 None => Facts {
                     internal_date: l.internal_date,
                     sizes: l.sizes,
-                    keys: l.keys.cloned(),
+                    keys: keys.cloned(),
                 },
             };
             self.put(&key(Part::Keys, unique), &facts.encode());
         }
         let header = match self.header(unique) {
-            Some(h) if h.envelope.is_some() || l.envelope.is_none() => None,
-            Some(mut h) => {
-                h.envelope = l.envelope.map(<[u8]>::to_vec);
-                Some(h)
-            }
+            Some(h) if h.envelope().is_some() || l.envelope.is_none() => None,
+            Some(h) => Some(HeaderPart {
+                envelope: l.envelope.map(<[u8]>::to_vec),
+                ..h.owned()
+            }),
             None => l.header.map(|hdr| HeaderPart {
                 envelope: l.envelope.map(<[u8]>::to_vec),
                 ..HeaderPart::of(hdr)
@@ -271,7 +372,7 @@ impl Cache {
             self.put(&key(Part::Header, unique), &h.encode());
         }
         if l.body.is_some() || l.bodystructure.is_some() {
-            let old = self.whole(unique).unwrap_or_default();
+            let old = self.whole(unique).map(|w| w.owned()).unwrap_or_default();
             let new = WholePart {
                 body: old.body.clone().or(l.body.map(<[u8]>::to_vec)),
                 bodystructure: old
@@ -289,9 +390,8 @@ impl Cache {
         if st.batch.is_empty() {
             return;
         }
-        let path = self.dir.join(JOURNAL);
-        if let Err(e) = journal::append(&path, &st.batch) {
-            crate::log!("{}: {e}", path.display());
+        if let Err(e) = journal::append(&self.journal_path, &st.batch) {
+            crate::log!("{}: {e}", self.journal_path.display());
         }
         st.batch.clear();
     }
@@ -301,26 +401,27 @@ impl Cache {
     fn look(&self, st: &mut State) {
         st.fresh = true;
         self.look_journal(st);
-        let path = self.dir.join(CACHE);
         // The length too: a cdb truncated in place (never by imapd) must not stay mapped.
-        let current = std::fs::metadata(&path)
+        let current = std::fs::metadata(&self.cdb_path)
             .ok()
             .map(|m| (FileId::of(&m), m.len()));
         if current.is_none() || st.main.as_ref().map(|m| (m.id, m.len)) != current {
             st.main = None;
-            st.main = open_main(&path);
+            st.main = open_main(&self.cdb_path);
+            st.read = 0;
+            st.page = None;
         }
     }
 
     fn look_journal(&self, st: &mut State) {
-        let path = self.dir.join(JOURNAL);
-        let Ok(meta) = std::fs::metadata(&path) else {
+        let path = &self.journal_path;
+        let Ok(meta) = std::fs::metadata(path) else {
             st.journal = None;
             return;
         };
         let id = FileId::of(&meta);
         if st.journal.as_ref().map(|j| j.id) != Some(id) {
-            st.journal = File::open(&path).ok().map(|file| Journal {
+            st.journal = File::open(path).ok().map(|file| Journal {
                 file,
                 id,
                 parsed: 0,
@@ -380,17 +481,17 @@ impl Cache {
             let _ = std::fs::remove_file(&tmp);
         }
         let written = written?;
-        let target = self.dir.join(CACHE);
-        durable::rename_synced(&tmp, &target)?;
-        let journal = self.dir.join(JOURNAL);
-        match std::fs::remove_file(&journal) {
+        durable::rename_synced(&tmp, &self.cdb_path)?;
+        match std::fs::remove_file(&self.journal_path) {
             Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
-                return Err(MaildirError::io(&journal)(e))
+                return Err(MaildirError::io(&self.journal_path)(e))
             }
             _ => {}
         }
         st.journal = None;
-        st.main = open_main(&target);
+        st.main = open_main(&self.cdb_path);
+        st.read = 0;
+        st.page = None;
         let (entries, bytes) = written;
         let ms = started.elapsed().as_millis();
         crate::log!("cache merged: {entries} entries, {bytes} bytes in {ms} ms");
@@ -412,6 +513,7 @@ impl Cache {
             .map_err(MaildirError::io(tmp))?;
         let synced = file.try_clone().map_err(MaildirError::io(tmp))?;
         let mut out = cdb::CDBMake::new(file).map_err(MaildirError::io(tmp))?;
+        let cache = self.cdb_path.clone();
         let mut key = Vec::new();
         let mut entries = 0;
         // One part of every message after the other: SORT, which reads only the keys,
@@ -420,9 +522,8 @@ impl Cache {
         for part in record::PARTS {
             for &name in &names {
                 record::key_into(&mut key, part, name);
-                let intact = |v: &[u8]| record::intact(v).then(|| out.add(&key, v));
-                if let Some(added) = lookup(st, &key, &self.dir, intact).flatten() {
-                    added.map_err(MaildirError::io(tmp))?;
+                if let Some(v) = lookup(st, &key, &cache).filter(|v| record::intact(v)) {
+                    out.add(&key, &v).map_err(MaildirError::io(tmp))?;
                     entries += 1;
                 }
             }
@@ -440,51 +541,59 @@ fn key(part: Part, unique: &[u8]) -> Vec<u8> {
     k
 }
 
-/// `f` of the value of `key` in the journal, else in the cdb of the folder at `dir`.
-fn lookup<T>(st: &mut State, key: &[u8], dir: &Path, f: impl FnOnce(&[u8]) -> T) -> Option<T> {
+/// `key` in the journal, else in the cdb at `path`.
+fn lookup(st: &mut State, key: &[u8], path: &Path) -> Option<Value> {
     if let Some(j) = &st.journal {
         if let Some(&(at, len)) = j.index.get(key) {
             let mut v = vec![0u8; len as usize];
             if j.file.read_exact_at(&mut v, at).is_ok() {
-                return Some(f(&v));
+                return Some(Value(Held::Read(v)));
             }
         }
     }
-    let main = st.main.as_mut()?;
-    let (at, value) = main.cdb.get(key)?;
-    let end = at + 8 + key.len() + value.len();
-    let got = f(value);
-    // The pages of the record that the look-up before did not touch: look-ups in message
+    let main = st.main.as_ref()?;
+    let at = main.table.find(key)?;
+    // The pages of the value that the look-up before did not touch: look-ups in message
     // order (SORT, THREAD, FETCH 1:*) read records one after the other, as a merge wrote
     // them. The hash tables are not counted: 16 bytes an entry, a small part of the file.
-    let (first, last) = (at / PAGE, (end - 1) / PAGE);
-    let fresh = match main.page {
+    let (first, last) = (
+        at.start / PAGE,
+        at.end.max(at.start + 1).saturating_sub(1) / PAGE,
+    );
+    let fresh = match st.page {
         Some(p) if (first..=last).contains(&p) => last - p,
         _ => last - first + 1,
     };
-    main.page = Some(last);
-    main.read += fresh * PAGE;
-    if main.read > REMAP {
-        // Dropping the old mapping first frees its pages; a cdb renamed there meanwhile
-        // is left for the next command.
+    st.page = Some(last);
+    st.read += fresh * PAGE;
+    let value = Value(Held::Mapped(Rc::clone(main), at));
+    if st.read > REMAP {
+        // The mapping goes with the last value read from it; a cdb renamed there
+        // meanwhile is left for the next command.
         let id = main.id;
         st.main = None;
-        st.main = open_main(&dir.join(CACHE)).filter(|m| m.id == id);
+        st.main = open_main(path).filter(|m| m.id == id);
+        st.read = 0;
+        st.page = None;
     }
-    Some(got)
+    Some(value)
 }
 
-/// Opens the cdb at `path` if it is one ([`Mapped::new`]); `None` when missing or damaged.
-fn open_main(path: &Path) -> Option<Main> {
-    let f = File::open(path).ok()?;
-    let meta = f.metadata().ok()?;
-    Some(Main {
-        cdb: Mapped::new(&f)?,
+/// Maps the cdb at `path`; `None` when missing or not a cdb (a damaged one gives misses:
+/// [`Table`] checks every offset it reads).
+fn open_main(path: &Path) -> Option<Rc<Main>> {
+    let meta = std::fs::metadata(path).ok()?;
+    let table = Table::open(path).ok()?;
+    // The file mapped must be the file looked at: a merge may have renamed a new one there.
+    let now = std::fs::metadata(path).ok()?;
+    if FileId::of(&now) != FileId::of(&meta) || now.len() != meta.len() {
+        return None;
+    }
+    Some(Rc::new(Main {
+        table,
         id: FileId::of(&meta),
         len: meta.len(),
-        read: 0,
-        page: None,
-    })
+    }))
 }
 
 /// A new name for a merged cdb: in `tmp/`, where a crash's leftover goes with the 36-hour
@@ -516,6 +625,10 @@ mod tests {
         k
     }
 
+    fn got(c: &Cache, key: &[u8]) -> Option<Vec<u8>> {
+        c.get(key).map(|v| v.to_vec())
+    }
+
     /// A value that [`record::intact`] accepts, as merges keep only those.
     fn value(text: &str) -> Vec<u8> {
         record::seal(text.as_bytes().to_vec())
@@ -529,7 +642,7 @@ mod tests {
         for n in &names {
             writer.put(&key(n), &value(&n.repeat(80)));
         }
-        assert!(writer.get(&key(&names[0])).is_none(), "not appended yet");
+        assert!(got(&writer, &key(&names[0])).is_none(), "not appended yet");
         // 600 entries of ~1.4 KB pass MIN_MERGE: the end of the command merges them,
         // keeping only the messages still in the folder.
         writer.finish(names[1..].iter().map(|n| n.as_bytes()));
@@ -537,27 +650,27 @@ mod tests {
         assert!(!dir.join(JOURNAL).exists());
         let reader = Cache::new(&dir);
         assert_eq!(
-            reader.get(&key(&names[5])),
+            got(&reader, &key(&names[5])),
             Some(value(&names[5].repeat(80)))
         );
-        assert_eq!(reader.get(&key(&names[0])), None);
+        assert_eq!(got(&reader, &key(&names[0])), None);
         // A small addition stays in the journal, and other sessions see it at their next
         // command.
         writer.put(&key("new"), &value("fresh"));
         writer.finish(std::iter::empty());
         assert!(dir.join(JOURNAL).exists());
-        assert_eq!(reader.get(&key("new")), None, "the same command");
+        assert_eq!(got(&reader, &key("new")), None, "the same command");
         reader.finish(std::iter::empty());
-        assert_eq!(reader.get(&key("new")), Some(value("fresh")));
+        assert_eq!(got(&reader, &key("new")), Some(value("fresh")));
         assert_eq!(
-            reader.get(&key(&names[7])),
+            got(&reader, &key(&names[7])),
             Some(value(&names[7].repeat(80)))
         );
         // Both files deleted mid-session: misses, nothing else.
         reader.finish(std::iter::empty());
         std::fs::remove_file(dir.join(CACHE)).unwrap();
         std::fs::remove_file(dir.join(JOURNAL)).unwrap();
-        assert_eq!(reader.get(&key(&names[7])), None);
+        assert_eq!(got(&reader, &key(&names[7])), None);
         std::fs::remove_dir_all(&dir).unwrap();
     }
 
@@ -577,9 +690,9 @@ mod tests {
         std::fs::write(dir.join(JOURNAL), &j).unwrap();
         let c = Cache::new(&dir);
         for i in 0..n {
-            assert!(c.get(&key(&i.to_string())).is_some(), "record {i}");
+            assert!(got(&c, &key(&i.to_string())).is_some(), "record {i}");
         }
-        assert!(c.get(&key("torn")).is_none());
+        assert!(got(&c, &key("torn")).is_none());
         std::fs::remove_dir_all(&dir).unwrap();
     }
 
@@ -600,26 +713,26 @@ mod tests {
         let good = std::fs::read(dir.join(CACHE)).unwrap();
         // Truncated: its tables lie past the end.
         std::fs::write(dir.join(CACHE), &good[..good.len() / 2]).unwrap();
-        assert!(Cache::new(&dir).get(&key("3")).is_none());
+        assert!(got(&Cache::new(&dir), &key("3")).is_none());
         // Garbled header.
         let mut bad = good.clone();
         bad[9] = 0xff;
         std::fs::write(dir.join(CACHE), &bad).unwrap();
-        assert!(Cache::new(&dir).get(&key("3")).is_none());
+        assert!(got(&Cache::new(&dir), &key("3")).is_none());
         // Garbage of any kind and length.
         for len in [0, 10, 2048, 5000] {
             std::fs::write(dir.join(CACHE), vec![0x5a; len]).unwrap();
-            assert!(Cache::new(&dir).get(&key("3")).is_none());
+            assert!(got(&Cache::new(&dir), &key("3")).is_none());
         }
         std::fs::write(dir.join(CACHE), &good).unwrap();
         assert_eq!(
-            Cache::new(&dir).get(&key("3")),
+            got(&Cache::new(&dir), &key("3")),
             Some(value(&"x".repeat(2000)))
         );
         // A journal of garbage is no journal.
         std::fs::write(dir.join(JOURNAL), vec![0xa5; 100_000]).unwrap();
         assert_eq!(
-            Cache::new(&dir).get(&key("3")),
+            got(&Cache::new(&dir), &key("3")),
             Some(value(&"x".repeat(2000)))
         );
         std::fs::remove_dir_all(&dir).unwrap();

@@ -14,9 +14,11 @@
 //! entry later. Each entry is `VERSION | sum | payload`; an entry of another version, or
 //! whose sum fails, is a miss.
 
+use std::ops::Range;
+
 use super::checksum::sum;
+use crate::message::fields;
 use crate::message::keys::Keys;
-use crate::message::{crlf, fields};
 
 /// Changes whenever an encoding below changes, or what goes into one (a response text).
 const VERSION: u8 = 2;
@@ -78,10 +80,15 @@ pub struct Sizes {
 }
 
 impl Sizes {
-    /// The sizes of the whole message `msg`.
+    /// The sizes of the whole message `msg`. Served, each LF not after a CR counts two
+    /// ([`crate::message::crlf`]'s rule), counted here without making the pieces: every message a first
+    /// FETCH reads whole is counted.
     pub fn of(msg: &[u8]) -> Sizes {
+        let bare = memchr::memchr_iter(b'\n', msg)
+            .filter(|&i| i == 0 || msg[i - 1] != b'\r')
+            .count();
         Sizes {
-            served: crlf::served_len(msg, 0..msg.len()),
+            served: (msg.len() + bare) as u64,
             stored: msg.len() as u64,
         }
     }
@@ -164,12 +171,13 @@ impl Facts {
         seal(w)
     }
 
-    /// The facts in `entry`, with only the keys `want` says; `None` for a damaged entry.
-    pub fn decode(entry: &[u8], want: Want) -> Option<Facts> {
+    /// The facts in `entry`, with only the keys `want` says (`None`: without the keys,
+    /// whether the entry has them or not); `None` for a damaged entry.
+    pub fn decode(entry: &[u8], want: Option<Want>) -> Option<Facts> {
         let v = FactsView::decode(entry)?;
-        let keys = match v.keys {
-            Some(k) => Some(k.owned(want)?),
-            None => None,
+        let keys = match (v.keys, want) {
+            (Some(k), Some(want)) => Some(k.owned(want)?),
+            _ => None,
         };
         Some(Facts {
             internal_date: v.internal_date,
@@ -206,7 +214,7 @@ pub struct KeysView<'a> {
 impl<'a> FactsView<'a> {
     /// The facts in `entry`; `None` for a damaged entry.
     pub fn decode(entry: &'a [u8]) -> Option<FactsView<'a>> {
-        let mut r = Reader(open(entry)?);
+        let mut r = Reader::at(entry)?;
         let internal_date = r.i64()?;
         let sizes = match r.u8()? {
             0 => None,
@@ -262,7 +270,7 @@ impl<'a> KeysView<'a> {
 
     /// The parents' ids, oldest first.
     pub fn parents(&self) -> impl Iterator<Item = &'a [u8]> {
-        let mut r = Reader(self.rest);
+        let mut r = Reader(self.rest, 0);
         // Every one was read once already, so none is missing.
         (0..self.parents).map_while(move |_| r.bytes())
     }
@@ -323,11 +331,49 @@ impl HeaderPart {
     }
 
     pub fn decode(entry: &[u8]) -> Option<HeaderPart> {
-        let mut r = Reader(open(entry)?);
+        let at = HeaderAt::locate(entry)?;
         Some(HeaderPart {
+            fields: entry[at.fields].to_vec(),
+            blank: at.blank,
+            envelope: at.envelope.map(|r| entry[r].to_vec()),
+        })
+    }
+}
+
+/// Where the parts of a [`Part::Header`] entry are in it, for reading them in place.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HeaderAt {
+    pub fields: Range<usize>,
+    pub blank: bool,
+    pub envelope: Option<Range<usize>>,
+}
+
+impl HeaderAt {
+    /// `None` for a damaged entry.
+    pub fn locate(entry: &[u8]) -> Option<HeaderAt> {
+        let mut r = Reader::at(entry)?;
+        Some(HeaderAt {
             blank: r.u8()? != 0,
-            fields: r.bytes()?.to_vec(),
-            envelope: r.optional()?,
+            fields: r.range()?,
+            envelope: r.optional_range()?,
+        })
+    }
+}
+
+/// Where the parts of a [`Part::Whole`] entry are in it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct WholeAt {
+    pub body: Option<Range<usize>>,
+    pub bodystructure: Option<Range<usize>>,
+}
+
+impl WholeAt {
+    /// `None` for a damaged entry.
+    pub fn locate(entry: &[u8]) -> Option<WholeAt> {
+        let mut r = Reader::at(entry)?;
+        Some(WholeAt {
+            body: r.optional_range()?,
+            bodystructure: r.optional_range()?,
         })
     }
 }
@@ -350,10 +396,10 @@ impl WholePart {
     }
 
     pub fn decode(entry: &[u8]) -> Option<WholePart> {
-        let mut r = Reader(open(entry)?);
+        let at = WholeAt::locate(entry)?;
         Some(WholePart {
-            body: r.optional()?,
-            bodystructure: r.optional()?,
+            body: at.body.map(|r| entry[r].to_vec()),
+            bodystructure: at.bodystructure.map(|r| entry[r].to_vec()),
         })
     }
 }
@@ -375,17 +421,41 @@ fn bytes(w: &mut Vec<u8>, b: &[u8]) {
     w.extend_from_slice(b);
 }
 
-/// Reads a payload front to back; `None` past its end.
-struct Reader<'a>(&'a [u8]);
+/// Reads a payload front to back; `None` past its end. `.1` is the payload's offset in
+/// its entry, for [`Reader::range`].
+struct Reader<'a>(&'a [u8], usize);
 
 impl<'a> Reader<'a> {
+    /// A reader of the payload of `entry`, if it is of this version and intact.
+    fn at(entry: &'a [u8]) -> Option<Reader<'a>> {
+        let payload = open(entry)?;
+        Some(Reader(payload, entry.len() - payload.len()))
+    }
+
     fn take(&mut self, n: usize) -> Option<&'a [u8]> {
         if self.0.len() < n {
             return None;
         }
         let (head, rest) = self.0.split_at(n);
         self.0 = rest;
+        self.1 += n;
         Some(head)
+    }
+
+    /// Where in the entry the next [`Reader::bytes`] are.
+    fn range(&mut self) -> Option<Range<usize>> {
+        let n = self.u32()? as usize;
+        let start = self.1;
+        self.take(n)?;
+        Some(start..start + n)
+    }
+
+    /// `Some(None)` for an absent value, `None` past the end.
+    fn optional_range(&mut self) -> Option<Option<Range<usize>>> {
+        Some(match self.u8()? {
+            0 => None,
+            _ => Some(self.range()?),
+        })
     }
 
     fn array<const N: usize>(&mut self) -> Option<[u8; N]> {
@@ -414,14 +484,6 @@ impl<'a> Reader<'a> {
         let n = self.u32()? as usize;
         self.take(n)
     }
-
-    /// `Some(None)` for an absent value, `None` past the end.
-    fn optional(&mut self) -> Option<Option<Vec<u8>>> {
-        Some(match self.u8()? {
-            0 => None,
-            _ => Some(self.bytes()?.to_vec()),
-        })
-    }
 }
 
 #[cfg(test)]
@@ -441,7 +503,7 @@ mod tests {
             sizes: Some(Sizes::of(MSG)),
             keys: Some(Keys::of(hdr(), true)),
         };
-        let back = Facts::decode(&f.encode(), Want::ALL).unwrap();
+        let back = Facts::decode(&f.encode(), Some(Want::ALL)).unwrap();
         assert_eq!(back.internal_date, 1_600_000_000);
         let sizes = Sizes {
             served: MSG.len() as u64 + 9,
@@ -460,14 +522,17 @@ mod tests {
             subject: true,
             ..Want::NONE
         };
-        let sort = Facts::decode(&f.encode(), want).unwrap().keys.unwrap();
+        let sort = Facts::decode(&f.encode(), Some(want))
+            .unwrap()
+            .keys
+            .unwrap();
         assert!(sort.from.is_empty() && sort.id.is_none() && sort.parents.is_empty());
         let bare = Facts {
             keys: None,
             sizes: None,
             ..f
         };
-        let back = Facts::decode(&bare.encode(), Want::ALL).unwrap();
+        let back = Facts::decode(&bare.encode(), Some(Want::ALL)).unwrap();
         assert!(back.keys.is_none() && back.sizes.is_none());
         let mut h = HeaderPart::of(hdr());
         assert!(!h.fields.windows(7).any(|w| w == b"X-Other"));
@@ -482,6 +547,14 @@ mod tests {
     }
 
     #[test]
+    fn served_sizes_follow_the_crlf_rule() {
+        for msg in [&b""[..], b"\n", b"\r\n", b"a\nb\r\nc", b"\n\n\r\r\n", MSG] {
+            let counted = crate::message::crlf::served_len(msg, 0..msg.len());
+            assert_eq!(Sizes::of(msg).served, counted);
+        }
+    }
+
+    #[test]
     fn damaged_or_other_versions_are_misses() {
         let good = HeaderPart::of(hdr()).encode();
         for i in 0..good.len() {
@@ -493,6 +566,6 @@ mod tests {
             assert!(HeaderPart::decode(&good[..n]).is_none());
         }
         // Sealed but cut inside: the reader stops at the end of the payload.
-        assert!(Facts::decode(&seal(vec![1, 2, 3]), Want::ALL).is_none());
+        assert!(Facts::decode(&seal(vec![1, 2, 3]), Some(Want::ALL)).is_none());
     }
 }
