@@ -3,9 +3,12 @@
 //! forbids that EXPUNGE until a later command, so meanwhile the message keeps its number,
 //! and the command does what it can and answers OK with [`ISSUED`]: STORE changes the
 //! others (RFC 2180 4.2.1), COPY and MOVE take the others (4.4.2), and FETCH answers the
-//! message with what is still known ([`respond`]). A NO (4.1.2, 4.2.3) makes mail clients
-//! show an error, and some retry forever; Dovecot 2.3.19 answers STORE and FETCH with OK
-//! too (COPY and MOVE it refuses whole, which 4.4.1 permits).
+//! message with what is still known ([`respond`]). A NO (4.2.3) makes mail clients show an
+//! error, and some retry forever; Dovecot 2.3.19 answers STORE and FETCH with OK too (COPY
+//! and MOVE it refuses whole, which 4.4.1 permits). Only a FETCH of what the file alone
+//! had (a body, or what the folder's cache lacks) answers [`LOST`] (4.1.2) and leaves the
+//! item out: the NIL data of 4.1.3, which Dovecot sends, would be a made-up empty body or a
+//! 1970 date that a client may keep as the message's.
 
 use std::io::{self, Write};
 
@@ -18,113 +21,114 @@ use crate::message::section::Text;
 use crate::session::Selected;
 use crate::wire::{datetime, quote};
 
-/// The tagged reply of a command that met such messages (RFC 5530's code, RFC 2180's words).
+/// The tagged reply of a command that met such messages and did all it could for them
+/// (RFC 5530's code, RFC 2180's words).
 pub const ISSUED: &str = "OK [EXPUNGEISSUED] Some of the requested messages no longer exist";
 
-/// The empty values of RFC 2180 4.1.3 ("NIL FETCH responses"), as Dovecot sends them.
-const NIL_ENVELOPE: &[u8] = b"(NIL NIL NIL NIL NIL NIL NIL NIL NIL NIL)";
-const NIL_BODY: &[u8] = b"(\"text\" \"plain\" NIL NIL NIL \"7bit\" 0 0)";
-const NIL_BODYSTRUCTURE: &[u8] = b"(\"text\" \"plain\" NIL NIL NIL \"7bit\" 0 0 NIL NIL NIL NIL)";
+/// The tagged reply of a FETCH that had to leave out an item of such a message, one that
+/// only its file had (RFC 2180 4.1.2, RFC 5530 3): a client must not take a made-up empty
+/// body or a 1970 date for the message's.
+pub const LOST: &str = "NO [EXPUNGEISSUED] Some of the requested messages no longer exist";
 
-/// Writes the FETCH response of message `i` of the view, whose file is gone: FLAGS and
-/// UID from the view, RFC822.SIZE from the file name, what the folder's cache holds
-/// (INTERNALDATE, the size, ENVELOPE, BODY, BODYSTRUCTURE, the kept header fields), and
-/// for what only the file had, the empty value of RFC 2180 4.1.3. `specs` are the
-/// sections' names, as the FETCH made them.
+/// The tagged reply of a FETCH that met such messages: [`ISSUED`] when every item of
+/// theirs was answered, [`LOST`] when some was left out.
+pub fn fetch_reply(complete: bool) -> &'static str {
+    match complete {
+        true => ISSUED,
+        false => LOST,
+    }
+}
+
+/// Writes the FETCH response of message `i` of the view, whose file is gone, with the items
+/// that are still known: FLAGS and UID from the view, RFC822.SIZE from the file name, and
+/// what the folder's cache holds (INTERNALDATE, the size, ENVELOPE, BODY, BODYSTRUCTURE,
+/// the kept header fields). An item only the file had is left out, and with it the whole
+/// response when nothing is known; never a made-up value. Returns whether every item was
+/// answered. `specs` are the sections' names, as the FETCH made them.
 pub fn respond(
     out: &mut impl Write,
     sel: &Selected,
     i: usize,
     items: &[Item],
     specs: &[Option<Vec<u8>>],
-) -> io::Result<()> {
+) -> io::Result<bool> {
     let m = &sel.messages[i];
     let name = sel.messages.name(i);
     let unique = base(name);
     let facts = || sel.cache.facts(unique, Want::NONE);
-    write!(out, "* {} FETCH (", i + 1)?;
+    // The known items, each after a space.
+    let mut known = Vec::new();
+    let mut complete = true;
     for (n, item) in items.iter().enumerate() {
-        if n > 0 {
-            out.write_all(b" ")?;
-        }
-        match item {
-            Item::Flags => write!(out, "FLAGS {}", sel.flag_list(m))?,
-            Item::Uid => write!(out, "UID {}", m.uid)?,
-            Item::InternalDate => {
-                let date = facts().map_or(0, |f| f.internal_date);
-                write!(out, "INTERNALDATE {}", datetime::format(date))?
+        let k = &mut known;
+        let answered = match item {
+            Item::Flags => {
+                write!(k, " FLAGS {}", sel.flag_list(m))?;
+                true
             }
+            Item::Uid => {
+                write!(k, " UID {}", m.uid)?;
+                true
+            }
+            Item::InternalDate => match facts() {
+                Some(f) => {
+                    write!(k, " INTERNALDATE {}", datetime::format(f.internal_date))?;
+                    true
+                }
+                None => false,
+            },
             Item::Size => {
-                let size = message_file::size_from_name(name)
-                    .or_else(|| Some(facts()?.sizes?.served))
-                    .unwrap_or(0);
-                write!(out, "RFC822.SIZE {size}")?
+                match message_file::size_from_name(name).or_else(|| Some(facts()?.sizes?.served)) {
+                    Some(size) => {
+                        write!(k, " RFC822.SIZE {size}")?;
+                        true
+                    }
+                    None => false,
+                }
             }
-            Item::Envelope => {
-                out.write_all(b"ENVELOPE ")?;
-                let cached = sel
-                    .cache
-                    .header(unique)
-                    .and_then(|h| h.envelope().map(<[u8]>::to_vec));
-                out.write_all(cached.as_deref().unwrap_or(NIL_ENVELOPE))?
-            }
+            Item::Envelope => match sel
+                .cache
+                .header(unique)
+                .and_then(|h| h.envelope().map(<[u8]>::to_vec))
+            {
+                Some(text) => {
+                    k.extend_from_slice(b" ENVELOPE ");
+                    k.extend_from_slice(&text);
+                    true
+                }
+                None => false,
+            },
             Item::Structure { extended } => {
                 let whole = sel.cache.whole(unique);
-                let (name, cached, nil) = match extended {
+                let (label, cached) = match extended {
                     true => (
-                        "BODYSTRUCTURE",
+                        &b" BODYSTRUCTURE "[..],
                         whole
                             .as_ref()
                             .and_then(|w| w.bodystructure().map(<[u8]>::to_vec)),
-                        NIL_BODYSTRUCTURE,
                     ),
                     false => (
-                        "BODY",
+                        &b" BODY "[..],
                         whole.as_ref().and_then(|w| w.body().map(<[u8]>::to_vec)),
-                        NIL_BODY,
                     ),
                 };
-                write!(out, "{name} ")?;
-                out.write_all(cached.as_deref().unwrap_or(nil))?
-            }
-            Item::Binary {
-                part,
-                partial,
-                size,
-                ..
-            } => {
-                let spec: Vec<String> = part.iter().map(u32::to_string).collect();
-                match size {
-                    true => write!(out, "BINARY.SIZE[{}] 0", spec.join("."))?,
-                    false => {
-                        write!(out, "BINARY[{}]", spec.join("."))?;
-                        if let Some((o, _)) = partial {
-                            write!(out, "<{o}>")?;
-                        }
-                        out.write_all(b" NIL")?
+                match cached {
+                    Some(text) => {
+                        k.extend_from_slice(label);
+                        k.extend_from_slice(&text);
+                        true
                     }
+                    None => false,
                 }
             }
+            // Decoded parts and their sizes are never cached.
+            Item::Binary { .. } => false,
             Item::Body {
                 label,
                 section,
                 partial,
                 ..
             } => {
-                match label {
-                    Label::Body => {
-                        out.write_all(b"BODY[")?;
-                        out.write_all(specs[n].as_deref().unwrap_or_default())?;
-                        out.write_all(b"]")?;
-                        if let Some((o, _)) = partial {
-                            write!(out, "<{o}>")?;
-                        }
-                    }
-                    Label::Rfc822 => out.write_all(b"RFC822")?,
-                    Label::Rfc822Header => out.write_all(b"RFC822.HEADER")?,
-                    Label::Rfc822Text => out.write_all(b"RFC822.TEXT")?,
-                }
-                out.write_all(b" ")?;
                 // Of the sections, only the kept header fields outlive the file.
                 let kept = section.as_ref().and_then(|s| match &s.text {
                     Some(Text::Fields { not: false, names })
@@ -138,16 +142,31 @@ pub fn respond(
                     }
                     _ => None,
                 });
-                match kept {
-                    Some((c, bytes)) => {
+                match (kept, label) {
+                    (Some((c, bytes)), Label::Body) => {
+                        k.extend_from_slice(b" BODY[");
+                        k.extend_from_slice(specs[n].as_deref().unwrap_or_default());
+                        k.extend_from_slice(b"]");
+                        if let Some((o, _)) = partial {
+                            write!(k, "<{o}>")?;
+                        }
+                        k.extend_from_slice(b" ");
                         let (offset, len) = window(*partial, c.served_len(&bytes));
-                        quote::literal_head(out, len)?;
-                        c.write(&bytes, &mut quote::Char8(&mut *out), offset, len)?
+                        quote::literal_head(k, len)?;
+                        c.write(&bytes, &mut quote::Char8(&mut *k), offset, len)?;
+                        true
                     }
-                    None => out.write_all(b"NIL")?,
+                    // The RFC822 forms are whole headers, texts or messages.
+                    _ => false,
                 }
             }
-        }
+        };
+        complete &= answered;
     }
-    out.write_all(b")\r\n")
+    if let Some(rest) = known.strip_prefix(b" ") {
+        write!(out, "* {} FETCH (", i + 1)?;
+        out.write_all(rest)?;
+        out.write_all(b")\r\n")?;
+    }
+    Ok(complete)
 }

@@ -267,15 +267,17 @@ fn answer(s: &mut Session, set: &SequenceSet, items: &[Item], uid: bool) -> io::
     let mut flag_lists = FlagLists::default();
     let dir = sel.dir.clone();
     let out = &mut s.conn.output;
-    // Some message's file was gone (RFC 2180 4.1): answered with what is still known.
+    // Some message's file was gone (RFC 2180 4.1): answered with what is still known;
+    // `complete` while that was every item asked for.
     let mut expunged = false;
+    let mut complete = true;
     let mut unknown_cte = false;
     // \Seen set here is synced to disk before the tagged OK, as STORE's flags are.
     let mut seen_set = false;
     for i in indexes.iter().map(|i| i as usize) {
         // Hashing every UID costs more than the rest of a cached response.
         if !sel.vanished.is_empty() && sel.vanished.contains(&sel.messages[i].uid) {
-            super::expunged::respond(out, sel, i, &items, &specs)?;
+            complete &= super::expunged::respond(out, sel, i, &items, &specs)?;
             expunged = true;
             continue;
         }
@@ -297,7 +299,7 @@ fn answer(s: &mut Session, set: &SequenceSet, items: &[Item], uid: bool) -> io::
                 Ok(Some(f)) => file = Some(f),
                 Ok(None) => {
                     sel.vanished.insert(sel.messages[i].uid);
-                    super::expunged::respond(out, sel, i, &items, &specs)?;
+                    complete &= super::expunged::respond(out, sel, i, &items, &specs)?;
                     expunged = true;
                     continue;
                 }
@@ -541,7 +543,7 @@ fn answer(s: &mut Session, set: &SequenceSet, items: &[Item], uid: bool) -> io::
         );
     }
     if expunged {
-        return Ok(super::expunged::ISSUED.to_string());
+        return Ok(super::expunged::fetch_reply(complete).to_string());
     }
     Ok(format!(
         "OK {}FETCH completed",

@@ -5,11 +5,14 @@
 # each a random mix of SELECT, FETCH (flags, envelope, bodies), STORE, STORE \Deleted +
 # EXPUNGE, APPEND, COPY, MOVE there and back, IDLE and NOOP, while an MTA delivers into
 # new/ (tests/bin/imapstress).  Its model of the mailbox fails the run on any NO or BAD
-# (RFC 2180 4.2.1, 4.4.2 and 4.1.3 let STORE, COPY and FETCH of messages another session
-# expunged answer OK, and Dovecot 2.3.19 does for STORE and FETCH), a UID whose message
-# changes, NIL data for a message that is not then reported expunged, a flag change that
-# did not stick, a message lost or there twice.  Prints commands per second; asserts no
-# timing.
+# (RFC 2180 4.2.1 and 4.4.2 let STORE and COPY of messages another session expunged
+# answer OK, as Dovecot 2.3.19 does for STORE) but one: NO [EXPUNGEISSUED] to a FETCH
+# that asked for more than UID and FLAGS, left out an item of a message, and whose
+# messages so treated are then reported expunged (RFC 2180 4.1.2, RFC 5530 3).  It also
+# fails on an OK FETCH that left an item out, made-up data (the NIL ENVELOPE, empty body,
+# size 0 or 1970 date of RFC 2180 4.1.3, which Dovecot sends), a UID whose message
+# changes, a flag change that did not stick, a message lost or there twice.  Prints
+# commands per second and the [EXPUNGEISSUED] answers; asserts no timing.
 . "$(dirname "$0")/lib.sh"
 command -v tcpserver > /dev/null || skip_all "no tcpserver (ucspi-tcp)"
 command -v svscan > /dev/null || skip_all "no svscan (daemontools)"
