@@ -218,6 +218,55 @@ fn recent_goes_to_the_first_read_write_session_only() {
     assert!(common::has(&st, "* STATUS INBOX (RECENT 0)"), "{st:?}");
 }
 
+/// RFC 3501 2.3.2: a message is \Recent for the first read-write session that sees it,
+/// however it arrived; 6.3.1/6.3.2 (SELECT, EXAMINE: `* n RECENT`), 6.3.10 and 7.2.4
+/// (STATUS RECENT), 6.4.4 (SEARCH RECENT, NEW, OLD). Issue 9 item 1: after two APPENDs
+/// into a folder no session had opened, STATUS said 0 and EXAMINE `* 0 RECENT`.
+#[test]
+fn appended_and_copied_messages_are_recent_for_one_session() {
+    let (dir, md) = maildir("state-recent-append");
+    populate(&md, 2);
+    let mut a = session(&dir, &md);
+    a.expect("c CREATE f", "OK");
+    let body = "From: a@example.org\r\nSubject: x\r\n\r\nhi\r\n";
+    for t in ["a1", "a2"] {
+        a.send(format!("{t} APPEND f {{{}+}}\r\n{body}\r\n", body.len()).as_bytes());
+        let r = a.until_tagged(t);
+        assert!(common::has(&r, &format!("{t} OK [APPENDUID ")), "{r:?}");
+    }
+    let st = a.expect("s STATUS f (MESSAGES RECENT)", "OK");
+    assert!(
+        common::has(&st, "* STATUS f (MESSAGES 2 RECENT 2)"),
+        "{st:?}"
+    );
+    let ex = a.expect("x EXAMINE f", "OK");
+    assert!(common::has(&ex, "* 2 RECENT"), "EXAMINE shows them: {ex:?}");
+    let sel = a.expect("s SELECT f", "OK");
+    assert!(
+        common::has(&sel, "* 2 RECENT"),
+        "EXAMINE did not take them: {sel:?}"
+    );
+    // COPY into the selected folder: the copies are new to this session.
+    let cp = a.expect("k COPY 1:2 f", "OK");
+    assert!(common::has(&cp, "* 4 EXISTS"), "{cp:?}");
+    assert!(common::has(&cp, "* 4 RECENT"), "{cp:?}");
+    let f = a.expect("f FETCH 3:4 (FLAGS)", "OK");
+    assert!(common::has(&f, "* 3 FETCH (FLAGS (\\Recent))"), "{f:?}");
+    let r = a.expect("r SEARCH RECENT", "OK");
+    assert!(common::has(&r, "* SEARCH 1 2 3 4"), "{r:?}");
+    let n = a.expect("n SEARCH NEW", "OK");
+    assert!(common::has(&n, "* SEARCH 1 2 3 4"), "{n:?}");
+    let o = a.expect("o SEARCH OLD", "OK");
+    assert!(common::has(&o, "* SEARCH"), "{o:?}");
+    assert!(!o.iter().any(|l| l.starts_with("* SEARCH ")), "{o:?}");
+    // The next read-write session, and STATUS from another, see none of them as recent.
+    let mut b = session(&dir, &md);
+    let st = b.expect("s STATUS f (RECENT)", "OK");
+    assert!(common::has(&st, "* STATUS f (RECENT 0)"), "{st:?}");
+    let sel = b.expect("s SELECT f", "OK");
+    assert!(common::has(&sel, "* 0 RECENT"), "{sel:?}");
+}
+
 /// Deleting every `imapd.*` file before each command, in a session and between sessions,
 /// gives the same transcript as keeping them.
 #[test]

@@ -260,14 +260,23 @@ fn read_or_create(root: &Path, dir: &Path) -> Result<(Uidlist, bool), MaildirErr
 /// MOVE), so that the client can be told them (RFC 4315). Returns the UIDVALIDITY and the
 /// UIDs.
 pub fn assign(root: &Path, dir: &Path, names: &[Vec<u8>]) -> Result<(u32, Vec<u32>), MaildirError> {
-    retry_lost(|| assign_locked(root, dir, names))
+    let (uidvalidity, uids, first_new) = retry_lost(|| assign_locked(root, dir, names))?;
+    if let Some(first) = first_new {
+        // Messages stored in cur/ are \Recent too (RFC 3501 2.3.2), also where no
+        // read-write session has recorded what it saw yet.
+        recent::note_new(dir, uidvalidity, first).unwrap_or_else(|e| {
+            crate::log!("{}: \\Recent not recorded: {e}", dir.display());
+        });
+    }
+    Ok((uidvalidity, uids))
 }
 
+/// The UIDVALIDITY, the UID of each name, and the first UID given out here, if any.
 fn assign_locked(
     root: &Path,
     dir: &Path,
     names: &[Vec<u8>],
-) -> Result<(u32, Vec<u32>), MaildirError> {
+) -> Result<(u32, Vec<u32>, Option<u32>), MaildirError> {
     let lock = Dotlock::acquire(dir.join(format!("{}.lock", uidlist::FILE)))?;
     let (mut list, _) = read_or_create(root, dir)?;
     let count = {
@@ -284,16 +293,21 @@ fn assign_locked(
         names.iter().map(|n| known.get(base(n)).copied()).collect()
     };
     let mut uids = Vec::with_capacity(names.len());
+    let mut first_new = None;
     for (name, uid) in names.iter().zip(listed) {
         let uid = match uid {
             Some(uid) => uid,
-            None => give_uid(dir, &mut list, base(name).to_vec())?,
+            None => {
+                let uid = give_uid(dir, &mut list, base(name).to_vec())?;
+                first_new.get_or_insert(uid);
+                uid
+            }
         };
         uids.push(uid);
     }
     let uidvalidity = list.uidvalidity;
     lock.replace(&dir.join(uidlist::FILE), &list.to_bytes())?;
-    Ok((uidvalidity, uids))
+    Ok((uidvalidity, uids, first_new))
 }
 
 /// Makes room in `list` for `count` new UIDs. When the UIDs have run out, starts a new

@@ -39,13 +39,30 @@ pub fn claim(
     super::locked(dir, || {
         let recorded = read(dir, uidvalidity);
         if recorded != Some(next_uid) {
-            let mut data = uidvalidity.to_le_bytes().to_vec();
-            data.extend_from_slice(&next_uid.to_le_bytes());
-            data.extend_from_slice(&crc32fast::hash(&data).to_le_bytes());
-            durable::replace_atomically(&dir.join(FILE), &data)?;
+            write(dir, uidvalidity, next_uid)?;
         }
         Ok(recorded.unwrap_or_else(fallback))
     })
+}
+
+/// Records `first`, the first UID a command just gave out (APPEND, COPY, MOVE), when
+/// nothing is recorded: those messages are in `cur/`, where the fallback does not see
+/// them, yet no session has seen them. A record already there covers them.
+pub fn note_new(dir: &Path, uidvalidity: u32, first: u32) -> Result<(), MaildirError> {
+    if read(dir, uidvalidity).is_some() {
+        return Ok(());
+    }
+    super::locked(dir, || match read(dir, uidvalidity) {
+        Some(_) => Ok(()),
+        None => write(dir, uidvalidity, first),
+    })
+}
+
+fn write(dir: &Path, uidvalidity: u32, first: u32) -> Result<(), MaildirError> {
+    let mut data = uidvalidity.to_le_bytes().to_vec();
+    data.extend_from_slice(&first.to_le_bytes());
+    data.extend_from_slice(&crc32fast::hash(&data).to_le_bytes());
+    durable::replace_atomically(&dir.join(FILE), &data)
 }
 
 #[cfg(test)]
@@ -75,6 +92,18 @@ mod tests {
         data[5] ^= 1;
         std::fs::write(dir.join(FILE), &data).unwrap();
         assert_eq!(read(&dir, 5), None);
+        note_new(&dir, 5, 11).unwrap();
+        assert_eq!(
+            read(&dir, 5),
+            Some(11),
+            "nothing usable recorded: from the first UID given"
+        );
+        note_new(&dir, 5, 20).unwrap();
+        assert_eq!(
+            read(&dir, 5),
+            Some(11),
+            "a record covers what is given out later"
+        );
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }
