@@ -551,19 +551,28 @@ fn sort_and_thread(data: &[u8]) {
         }
         let keys = Keys::of(hdr, true);
         assert!(keys.parents.len() <= msgid::MAX_REFERENCES);
-        assert_eq!(keys.id, msgid::own(&header::Index::new(hdr)));
+        // The first Message-ID field as it stands (NULs included), as SORT and THREAD key it.
+        let raw_id = header::fields(hdr)
+            .find(|f| hdr[f.name.clone()].eq_ignore_ascii_case(b"Message-ID"))
+            .map(|f| &hdr[f.value]);
+        assert_eq!(keys.id, msgid::own(raw_id));
         all.push((i, keys));
     }
     let numbers: Vec<u32> = (1..=all.len() as u32).collect();
     for algorithm in [Algorithm::References, Algorithm::OrderedSubject] {
-        let msgs = all
-            .iter()
-            .map(|(i, k)| thread::Message {
-                sent: k.sent.unwrap_or(*i as i64),
-                keys: k.clone(),
-            })
-            .collect();
-        let out = thread::threads(algorithm, msgs, &numbers);
+        let mut msgs = thread::Messages::default();
+        for (i, k) in &all {
+            let parents = k.parents.iter().map(Vec::as_slice);
+            let links = (algorithm == Algorithm::References).then_some((k.id.as_deref(), parents));
+            msgs.push(
+                k.sent.unwrap_or(*i as i64),
+                k.subject.as_bytes(),
+                k.reply,
+                links,
+            );
+        }
+        let mut out = Vec::new();
+        thread::threads(algorithm, msgs, &numbers, &mut out);
         check_threads(&out, numbers.len(), algorithm);
     }
 }
