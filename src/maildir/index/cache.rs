@@ -66,7 +66,7 @@ const PIECE: usize = 4 * 1024 * 1024;
 
 /// Bytes of the cdb mapped (roughly: pages touched by look-ups) before its mapping is
 /// dropped and made again, which bounds how much of it counts in the session's memory.
-const REMAP: usize = 16 * 1024 * 1024;
+const REMAP: usize = 4 * 1024 * 1024;
 const PAGE: usize = 4096;
 
 /// What a command computed of one message, for [`Cache::learn`].
