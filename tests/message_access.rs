@@ -281,7 +281,12 @@ fn copy_and_move_take_a_renamed_file() {
         assert_eq!(r.starting("* 1 EXPUNGE").len(), 1, "{naming:?}");
         s.ok("SELECT Other");
         let r = s.ok("FETCH 1:* (FLAGS BODY.PEEK[])");
-        let mut want = format!("(FLAGS (\\Seen) BODY[] {{{}}}\r\n", crlf(FIRST).len()).into_bytes();
+        // The copies are new to this session: \Recent (RFC 3501 2.3.2).
+        let mut want = format!(
+            "(FLAGS (\\Seen \\Recent) BODY[] {{{}}}\r\n",
+            crlf(FIRST).len()
+        )
+        .into_bytes();
         want.extend_from_slice(&crlf(FIRST));
         want.push(b')');
         assert_eq!(r.untagged.len(), 2, "{naming:?}: {:?}", r.lines());
@@ -291,7 +296,7 @@ fn copy_and_move_take_a_renamed_file() {
             r.lines()
         );
         assert!(
-            r.lines()[1].starts_with("* 2 FETCH (FLAGS (\\Flagged) "),
+            r.lines()[1].starts_with("* 2 FETCH (FLAGS (\\Flagged \\Recent) "),
             "{naming:?}: {:?}",
             r.lines()
         );
