@@ -32,8 +32,11 @@ impl Token {
     }
 }
 
-fn tokenize(s: &[u8]) -> Vec<Token> {
+/// The tokens of `s`; with `first_only`, only up to the first `,` or `;` outside `<...>`
+/// when no `:` came before it (a group spans separators): the first address of the list.
+fn tokenize(s: &[u8], first_only: bool) -> Vec<Token> {
     let mut out = Vec::new();
+    let (mut angle, mut group) = (false, false);
     let mut i = 0;
     while i < s.len() {
         let b = s[i];
@@ -70,6 +73,13 @@ fn tokenize(s: &[u8]) -> Vec<Token> {
                 i = end;
             }
             b'<' | b'>' | b':' | b';' | b'@' | b',' | b'.' => {
+                match b {
+                    b'<' => angle = true,
+                    b'>' => angle = false,
+                    b':' if !angle => group = true,
+                    b',' | b';' if first_only && !angle && !group => return out,
+                    _ => {}
+                }
                 out.push(Token::Special(b));
                 i += 1;
             }
@@ -285,7 +295,18 @@ fn address(tokens: &[Token], mut i: usize, out: &mut Vec<Address>, in_group: boo
 
 /// The addresses of a header value; empty for a value with none.
 pub fn parse(value: &[u8]) -> Vec<Address> {
-    let tokens = tokenize(value);
+    addresses(&tokenize(value, false))
+}
+
+/// The first address of a header value, as [`parse`] gives it, reading only as far as it
+/// ends when that is enough: a To of 500 recipients is one address's work (SORT's keys).
+pub fn first(value: &[u8]) -> Option<Address> {
+    let head = addresses(&tokenize(value, true)).into_iter().next();
+    // A head with no address (`, , a@x`, `<>, b@y`): the whole list says which is first.
+    head.or_else(|| parse(value).into_iter().next())
+}
+
+fn addresses(tokens: &[Token]) -> Vec<Address> {
     let mut out = Vec::new();
     let mut i = 0;
     while i < tokens.len() {
@@ -293,7 +314,7 @@ pub fn parse(value: &[u8]) -> Vec<Address> {
             i += 1;
             continue;
         }
-        i = address(&tokens, i, &mut out, false);
+        i = address(tokens, i, &mut out, false);
     }
     out
 }

@@ -3,7 +3,7 @@
 //! message's id and its parents'. Each is bounded by what the header parser keeps
 //! ([`header::MAX_VALUE`], [`msgid::MAX_REFERENCES`]).
 
-use super::address::{self, Address};
+use super::address;
 use super::{date, header, msgid, subject};
 
 #[derive(Clone, Debug, Default)]
@@ -60,7 +60,7 @@ impl Keys {
         // name (RFC 3501 7.4.2), compared as i;unicode-casemap does.
         let first = |raw: Option<&[u8]>| {
             raw.map(header::unfold)
-                .and_then(|v| first_address(&v))
+                .and_then(|v| address::first(&v))
                 .and_then(|a| a.mailbox)
                 .map(|mb| String::from_utf8_lossy(&mb).to_uppercase())
                 .unwrap_or_default()
@@ -79,68 +79,6 @@ impl Keys {
             },
         }
     }
-}
-
-/// The first address of the address list `v` (unfolded), as [`address::parse`] gives it,
-/// parsing only as far as the first separator when that is enough: a To of 500 recipients
-/// is then one address's work, not 500.
-fn first_address(v: &[u8]) -> Option<Address> {
-    if let Some(end) = first_separator(v) {
-        if let Some(a) = address::parse(&v[..end]).into_iter().next() {
-            return Some(a);
-        }
-    }
-    address::parse(v).into_iter().next()
-}
-
-/// Where the first address of `v` ends, if it is a plain one: the first `,` or `;` outside
-/// quotes, comments, domain literals and `<...>`, scanned the way the address tokenizer
-/// reads them. `None` when a `:` comes first (a group, which spans separators) or there
-/// is no separator: then the whole list is parsed.
-fn first_separator(v: &[u8]) -> Option<usize> {
-    let mut angle = false;
-    let mut i = 0;
-    while i < v.len() {
-        match v[i] {
-            b'(' => {
-                let mut depth = 0;
-                while i < v.len() {
-                    match v[i] {
-                        b'\\' => i += 1,
-                        b'(' => depth += 1,
-                        b')' => {
-                            depth -= 1;
-                            if depth == 0 {
-                                break;
-                            }
-                        }
-                        _ => {}
-                    }
-                    i += 1;
-                }
-            }
-            b'"' => {
-                i += 1;
-                while i < v.len() && v[i] != b'"' {
-                    if v[i] == b'\\' {
-                        i += 1;
-                    }
-                    i += 1;
-                }
-            }
-            b'[' => match memchr::memchr(b']', &v[i..]) {
-                Some(n) => i += n,
-                None => return None,
-            },
-            b'<' => angle = true,
-            b'>' => angle = false,
-            b':' if !angle => return None,
-            b',' | b';' if !angle => return Some(i),
-            _ => {}
-        }
-        i += 1;
-    }
-    None
 }
 
 #[cfg(test)]
@@ -172,7 +110,7 @@ mod tests {
         ];
         for &v in lists {
             let whole = address::parse(v).into_iter().next();
-            assert_eq!(first_address(v), whole, "{}", String::from_utf8_lossy(v));
+            assert_eq!(address::first(v), whole, "{}", String::from_utf8_lossy(v));
         }
         let hdr = b"From: \"Doe, John\" <John.Doe@x>, b@y\nTo: Grp: a@x;\nCc: ,c@x\n\n";
         let k = Keys::of(hdr, false);
