@@ -274,8 +274,6 @@ struct Candidate<'a> {
     kept: Option<Option<Header>>,
     file: Option<MessageFile>,
     header: Option<Vec<u8>>,
-    /// Parsed from the file name once, when a key first needs them.
-    flags: Option<MessageFlags>,
     whole: Option<Vec<u8>>,
     /// Expunged by another session: no match (RFC 2180 4.3).
     gone: bool,
@@ -329,8 +327,9 @@ impl Candidate<'_> {
         }
     }
 
-    fn flags(&mut self) -> MessageFlags {
-        *self.flags.get_or_insert_with(|| self.message.flags())
+    /// From the view's bits: nothing to parse or keep.
+    fn flags(&self) -> MessageFlags {
+        self.message.flags()
     }
 
     /// The cache's facts of the message, without its keys.
@@ -495,7 +494,6 @@ fn matching(sel: &Selected, key: &Key) -> Result<(Vec<usize>, bool), MaildirErro
             kept: None,
             file: None,
             header: None,
-            flags: None,
             whole: None,
             gone: false,
             error: None,
