@@ -30,14 +30,14 @@ impl Dates {
     /// padded with a space.
     pub fn write(&self, out: &mut impl Write, secs: i64) -> io::Result<()> {
         let ts = Timestamp::from_second(secs).unwrap_or(Timestamp::UNIX_EPOCH);
-        let offset = self.tz.to_offset(ts).seconds();
-        let local = ts.as_second() + i64::from(offset);
-        let (year, month, day) = civil(local.div_euclid(86400));
-        let second = local.rem_euclid(86400);
-        let Ok(year) = u16::try_from(year).map(|y| y.min(9999)) else {
+        let zone = self.tz.to_offset(ts);
+        let dt = zone.to_datetime(ts);
+        let offset = zone.seconds();
+        let Ok(year) = u16::try_from(dt.year()) else {
             // Before year 0: jiff keeps timestamps to years -9999 and on.
             return out.write_all(b"\"01-Jan-0000 00:00:00 +0000\"");
         };
+        let day = i64::from(dt.day());
         let mut b = *b"\"dd-Mon-yyyy hh:mm:ss +zzzz\"";
         let two = |b: &mut [u8], v: i64| {
             b[0] = b'0' + (v / 10) as u8;
@@ -47,32 +47,18 @@ impl Dates {
         if day < 10 {
             b[1] = b' ';
         }
-        b[4..7].copy_from_slice(MONTHS[month as usize - 1].as_bytes());
+        b[4..7].copy_from_slice(MONTHS[dt.month() as usize - 1].as_bytes());
         two(&mut b[8..10], i64::from(year / 100));
         two(&mut b[10..12], i64::from(year % 100));
-        two(&mut b[13..15], second / 3600);
-        two(&mut b[16..18], second % 3600 / 60);
-        two(&mut b[19..21], second % 60);
+        two(&mut b[13..15], i64::from(dt.hour()));
+        two(&mut b[16..18], i64::from(dt.minute()));
+        two(&mut b[19..21], i64::from(dt.second()));
         b[22] = if offset < 0 { b'-' } else { b'+' };
         let offset = i64::from(offset.unsigned_abs());
         two(&mut b[23..25], offset / 3600);
         two(&mut b[25..27], offset % 3600 / 60);
         out.write_all(&b)
     }
-}
-
-/// The civil date (year, month 1-12, day 1-31) of `days` since 1970-01-01, proleptic
-/// Gregorian (H. Hinnant's `civil_from_days`).
-fn civil(days: i64) -> (i64, i64, i64) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    (yoe + era * 400 + i64::from(month <= 2), month, day)
 }
 
 /// Formats `secs` since the epoch in the server's time zone, quoted.
