@@ -7,13 +7,13 @@ use std::io::{self, Write};
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 
-use super::{failed, Reply};
+use super::{failed, Code, Response};
 use crate::maildir::deliver::TmpFile;
 use crate::maildir::flags::MessageFlags;
 use crate::maildir::{folder, keywords, mailbox};
 use crate::message::store_binary;
 use crate::session::{split_flags, Session};
-use crate::wire::{format_uids, ParseError, Parser};
+use crate::wire::{ParseError, Parser};
 
 /// The largest message APPEND takes.
 const MAX_MESSAGE: u64 = 256 << 20;
@@ -42,13 +42,7 @@ struct Incoming {
 /// all or none), and its literals still to come are skipped by the caller.
 pub fn parse(p: &mut Parser, root: &Path) -> Result<Append, ParseError> {
     let mailbox = p.astring()?;
-    let dir = folder::existing(root, &mailbox).map_err(|reply| {
-        ParseError::No(if reply.contains("NONEXISTENT") {
-            "[TRYCREATE] Mailbox does not exist".to_string()
-        } else {
-            reply.trim_start_matches("NO ").to_string()
-        })
-    })?;
+    let dir = folder::existing(root, &mailbox).map_err(|e| ParseError::No(super::no_target(e)))?;
     let mut messages = Vec::new();
     let mut total = 0u64;
     let max_total = crate::settings::number("IMAPD_APPENDTOTAL", MAX_TOTAL);
@@ -70,22 +64,26 @@ pub fn parse(p: &mut Parser, root: &Path) -> Result<Append, ParseError> {
             None
         };
         if messages.len() == MAX_MESSAGES {
-            return Err(ParseError::No(format!(
-                "[LIMIT] At most {MAX_MESSAGES} messages in one APPEND"
-            )));
+            return Err(ParseError::No(
+                Response::no(format!("At most {MAX_MESSAGES} messages in one APPEND"))
+                    .with(Code::Limit),
+            ));
         }
         total += p.literal_len().unwrap_or(0);
         if total > max_total {
-            return Err(ParseError::No(format!(
-                "[LIMIT] At most {max_total} bytes of messages in one APPEND"
-            )));
+            return Err(ParseError::No(
+                Response::no(format!(
+                    "At most {max_total} bytes of messages in one APPEND"
+                ))
+                .with(Code::Limit),
+            ));
         }
         let mut file = TmpFile::create(&dir).map_err(|e| {
             crate::log!("APPEND failed: {e}");
-            ParseError::No(format!(
-                "[{}] Cannot store the message; the server log says why",
-                super::code(&e)
-            ))
+            ParseError::No(
+                Response::no("Cannot store the message; the server log says why")
+                    .with(super::storage_error::code(&e)),
+            )
         })?;
         let len = if p.at_literal8() {
             // RFC 3516 4.4: a literal8 comes whole into memory (at most MAX_MESSAGE bytes)
@@ -102,7 +100,9 @@ pub fn parse(p: &mut Parser, root: &Path) -> Result<Append, ParseError> {
             p.literal_into(&mut file, MAX_MESSAGE)?
         };
         if len == 0 {
-            return Err(ParseError::No("Cannot store an empty message".to_string()));
+            return Err(ParseError::No(Response::no(
+                "Cannot store an empty message",
+            )));
         }
         messages.push(Incoming { flags, date, file });
         if p.at_end() {
@@ -111,7 +111,7 @@ pub fn parse(p: &mut Parser, root: &Path) -> Result<Append, ParseError> {
     }
 }
 
-pub fn append(s: &mut Session, a: Append) -> io::Result<Reply> {
+pub fn append(s: &mut Session, a: Append) -> io::Result<Response> {
     let mut names = Vec::with_capacity(a.messages.len());
     let undo = |names: &[Vec<u8>]| {
         for n in names {
@@ -124,7 +124,7 @@ pub fn append(s: &mut Session, a: Append) -> io::Result<Reply> {
             Ok(Some(k)) => k,
             Ok(None) => {
                 undo(&names);
-                return Ok("NO [LIMIT] No room for more keywords in this mailbox".to_string());
+                return Ok(super::no_keyword_room());
             }
             Err(e) => {
                 undo(&names);
@@ -146,14 +146,13 @@ pub fn append(s: &mut Session, a: Append) -> io::Result<Reply> {
         }
     }
     match mailbox::assign(&s.root, &a.dir, &names) {
-        Ok((uidvalidity, uids)) => Ok(format!(
-            "OK [APPENDUID {uidvalidity} {}] APPEND completed",
-            format_uids(&uids)
-        )),
+        Ok((uidvalidity, uids)) => {
+            Ok(Response::ok("APPEND completed").with(Code::AppendUid { uidvalidity, uids }))
+        }
         // The messages are in the folder; they get UIDs at the next look.
         Err(e) => {
             crate::log!("APPEND: assigning UIDs: {e}");
-            Ok("OK APPEND completed".to_string())
+            Ok(Response::ok("APPEND completed"))
         }
     }
 }

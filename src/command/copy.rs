@@ -4,16 +4,16 @@
 //! target instead, so that it is always in exactly one of the two folders, and puts them
 //! all back if one fails (RFC 6851 3.3: no message in both, NO means nothing moved).
 
-use std::io::{self, Write};
+use std::io;
 use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
 
-use super::{failed, Reply};
+use super::{failed, Code, Response};
 use crate::maildir::deliver::{self, sync_dir};
 use crate::maildir::flags::MessageFlags;
 use crate::maildir::{folder, keywords, mailbox, message_file};
 use crate::session::{Selected, Session};
-use crate::wire::{format_uids, SequenceSet};
+use crate::wire::SequenceSet;
 
 pub fn copy(
     s: &mut Session,
@@ -21,23 +21,20 @@ pub fn copy(
     target: &[u8],
     uid: bool,
     moving: bool,
-) -> io::Result<Reply> {
+) -> io::Result<Response> {
     let verb = if moving { "MOVE" } else { "COPY" };
     let Some(sel) = s.selected.as_mut() else {
-        return Ok(super::NOT_SELECTED.to_string());
+        return Ok(super::not_selected());
     };
     if moving && sel.read_only {
-        return Ok("NO [READ-ONLY] The mailbox is read-only".to_string());
+        return Ok(super::read_only());
     }
     let Some(indexes) = sel.resolve(set, uid) else {
-        return Ok(super::BAD_SEQUENCE.to_string());
+        return Ok(super::bad_sequence());
     };
     let dir = match folder::existing(&s.root, target) {
         Ok(dir) => dir,
-        Err(reply) if reply.contains("NONEXISTENT") => {
-            return Ok("NO [TRYCREATE] Mailbox does not exist".to_string())
-        }
-        Err(reply) => return Ok(reply),
+        Err(e) => return Ok(super::no_target(e)),
     };
     // The keywords the copied messages carry, defined in the target.
     let carried = indexes.iter().fold(0u32, |bits, i| {
@@ -52,7 +49,9 @@ pub fn copy(
     let target_keywords = match keywords::define(&dir, &names) {
         Ok(Some(k)) => k,
         Ok(None) => {
-            return Ok("NO [LIMIT] No room for the keywords in the target mailbox".to_string())
+            return Ok(
+                Response::no("No room for the keywords in the target mailbox").with(Code::Limit),
+            )
         }
         Err(e) => return Ok(failed(verb, e)),
     };
@@ -117,13 +116,13 @@ pub fn copy(
         }
     }
     if copies.is_empty() && expunged {
-        return Ok(super::expunged::ISSUED.to_string());
+        return Ok(super::expunged::issued());
     }
     if copies.is_empty() {
-        return Ok(format!(
-            "OK {verb} completed (nothing to {})",
+        return Ok(Response::ok(format!(
+            "{verb} completed (nothing to {})",
             verb.to_lowercase()
-        ));
+        )));
     }
     // Both folders' directories are on disk before anyone is told: the target's new
     // names, and for MOVE the names gone from the source.
@@ -139,35 +138,41 @@ pub fn copy(
         return Ok(failed(verb, e));
     }
     let code = match mailbox::assign(&s.root, &dir, &copies) {
-        Ok((uidvalidity, uids)) => format!(
-            "[COPYUID {uidvalidity} {} {}] ",
-            format_uids(&source_uids),
-            format_uids(&uids)
-        ),
+        Ok((uidvalidity, uids)) => Some(Code::CopyUid {
+            uidvalidity,
+            source: source_uids,
+            target: uids,
+        }),
         // The messages are in the target; they get UIDs at its next look.
         Err(e) => {
             crate::log!("{verb}: assigning UIDs: {e}");
-            String::new()
+            None
         }
     };
     if !moving {
         // COPYUID belongs in the tagged OK (RFC 4315 3): the code goes before it.
         if expunged {
-            write!(s.conn.output, "* {}\r\n", super::expunged::ISSUED)?;
+            super::expunged::issued().write(&mut s.conn.output, None)?;
         }
-        return Ok(format!("OK {code}COPY completed"));
+        let done = Response::ok("COPY completed");
+        return Ok(match code {
+            Some(code) => done.with(code),
+            None => done,
+        });
     }
     // RFC 6851 section 4.3: COPYUID goes in an untagged OK before the EXPUNGEs.
-    if !code.is_empty() {
-        write!(s.conn.output, "* OK {code}Moved\r\n")?;
+    if let Some(code) = code {
+        Response::ok("Moved")
+            .with(code)
+            .write(&mut s.conn.output, None)?;
     }
     for (m, _) in moved {
         sel.vanished.insert(m.uid);
     }
     sel.report_expunges(&mut s.conn.output)?;
     Ok(match expunged {
-        true => super::expunged::ISSUED.to_string(),
-        false => "OK MOVE completed".to_string(),
+        true => super::expunged::issued(),
+        false => Response::ok("MOVE completed"),
     })
 }
 

@@ -3,22 +3,22 @@
 
 use std::io;
 
-use super::{failed, Reply};
+use super::{failed, Code, Response};
 use crate::maildir::folder;
 use crate::session::Session;
 
-pub fn create(s: &mut Session, name: &[u8]) -> io::Result<Reply> {
+pub fn create(s: &mut Session, name: &[u8]) -> io::Result<Response> {
     let name = name.strip_suffix(b".").unwrap_or(name);
     if folder::is_inbox(name) {
-        return Ok("NO [ALREADYEXISTS] INBOX always exists".to_string());
+        return Ok(Response::no("INBOX always exists").with(Code::AlreadyExists));
     }
     let dir = match folder::path(&s.root, name) {
         Ok(dir) => dir,
-        Err(e) => return Ok(format!("NO {e}")),
+        Err(e) => return Ok(Response::no(e.to_string())),
     };
     match folder::create(&dir) {
-        Ok(true) => Ok("OK CREATE completed".to_string()),
-        Ok(false) => Ok("NO [ALREADYEXISTS] Mailbox exists already".to_string()),
+        Ok(true) => Ok(Response::ok("CREATE completed")),
+        Ok(false) => Ok(Response::no("Mailbox exists already").with(Code::AlreadyExists)),
         Err(e) => Ok(failed("CREATE", e)),
     }
 }

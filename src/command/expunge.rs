@@ -3,17 +3,17 @@
 
 use std::io;
 
-use super::{failed, Reply};
+use super::{failed, Response};
 use crate::maildir::deliver::sync_dir;
 use crate::session::Session;
 use crate::wire::{Ranges, SequenceSet};
 
-pub fn expunge(s: &mut Session, uids: Option<&SequenceSet>) -> io::Result<Reply> {
+pub fn expunge(s: &mut Session, uids: Option<&SequenceSet>) -> io::Result<Response> {
     let Some(sel) = s.selected.as_mut() else {
-        return Ok(super::NOT_SELECTED.to_string());
+        return Ok(super::not_selected());
     };
     if sel.read_only {
-        return Ok("NO [READ-ONLY] The mailbox is read-only".to_string());
+        return Ok(super::read_only());
     }
     let chosen = match uids {
         Some(set) => sel.resolve(set, true).unwrap_or_default(),
@@ -35,8 +35,5 @@ pub fn expunge(s: &mut Session, uids: Option<&SequenceSet>) -> io::Result<Reply>
         return Ok(failed("EXPUNGE", e));
     }
     sel.report_expunges(&mut s.conn.output)?;
-    Ok(format!(
-        "OK {}EXPUNGE completed",
-        if uids.is_some() { "UID " } else { "" }
-    ))
+    Ok(super::completed("EXPUNGE", uids.is_some()))
 }

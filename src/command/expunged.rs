@@ -1,12 +1,12 @@
 //! What FETCH, STORE, COPY and MOVE answer for messages another session (or another
 //! server) expunged before this session could tell its client (RFC 2180 4). RFC 3501 7.4.1
 //! forbids that EXPUNGE until a later command, so meanwhile the message keeps its number,
-//! and the command does what it can and answers OK with [`ISSUED`]: STORE changes the
+//! and the command does what it can and answers OK with [`issued`]: STORE changes the
 //! others (RFC 2180 4.2.1), COPY and MOVE take the others (4.4.2), and FETCH answers the
 //! message with what is still known ([`respond`]). A NO (4.2.3) makes mail clients show an
 //! error, and some retry forever; Dovecot 2.3.19 answers STORE and FETCH with OK too (COPY
 //! and MOVE it refuses whole, which 4.4.1 permits). Only a FETCH of what the file alone
-//! had (a body, or what the folder's cache lacks) answers [`LOST`] (4.1.2) and leaves the
+//! had (a body, or what the folder's cache lacks) answers [`lost`] (4.1.2) and leaves the
 //! item out: the NIL data of 4.1.3, which Dovecot sends, would be a made-up empty body or a
 //! 1970 date that a client may keep as the message's.
 
@@ -19,23 +19,30 @@ use crate::maildir::message_file::{self, window};
 use crate::message::fields;
 use crate::message::section::Text;
 use crate::session::Selected;
-use crate::wire::{datetime, quote};
+use crate::wire::{datetime, quote, Code, Response};
+
+/// RFC 5530's words for such messages.
+const GONE: &str = "Some of the requested messages no longer exist";
 
 /// The tagged reply of a command that met such messages and did all it could for them
 /// (RFC 5530's code, RFC 2180's words).
-pub const ISSUED: &str = "OK [EXPUNGEISSUED] Some of the requested messages no longer exist";
+pub fn issued() -> Response {
+    Response::ok(GONE).with(Code::ExpungeIssued)
+}
 
 /// The tagged reply of a FETCH that had to leave out an item of such a message, one that
 /// only its file had (RFC 2180 4.1.2, RFC 5530 3): a client must not take a made-up empty
 /// body or a 1970 date for the message's.
-pub const LOST: &str = "NO [EXPUNGEISSUED] Some of the requested messages no longer exist";
+fn lost() -> Response {
+    Response::no(GONE).with(Code::ExpungeIssued)
+}
 
-/// The tagged reply of a FETCH that met such messages: [`ISSUED`] when every item of
-/// theirs was answered, [`LOST`] when some was left out.
-pub fn fetch_reply(complete: bool) -> &'static str {
+/// The tagged reply of a FETCH that met such messages: [`issued`] when every item of
+/// theirs was answered, [`lost`] when some was left out.
+pub fn fetch_reply(complete: bool) -> Response {
     match complete {
-        true => ISSUED,
-        false => LOST,
+        true => issued(),
+        false => lost(),
     }
 }
 

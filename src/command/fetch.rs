@@ -8,7 +8,7 @@
 
 use std::io::{self, Write};
 
-use super::{failed, Reply};
+use super::{failed, Code, Response};
 use crate::maildir::flags::{base, Flags, MessageFlags};
 use crate::maildir::index::cache::record::{Facts, Sizes};
 use crate::maildir::index::cache::{Cache, Header, Learnt, Whole};
@@ -211,7 +211,12 @@ fn section(p: &mut Parser) -> Result<Option<Section>, ParseError> {
     Ok(Some(s))
 }
 
-pub fn fetch(s: &mut Session, set: &SequenceSet, items: &[Item], uid: bool) -> io::Result<Reply> {
+pub fn fetch(
+    s: &mut Session,
+    set: &SequenceSet,
+    items: &[Item],
+    uid: bool,
+) -> io::Result<Response> {
     let reply = answer(s, set, items, uid);
     // Also after a failure: what was learnt before it is good.
     if let Some(sel) = s.selected.as_ref() {
@@ -220,12 +225,12 @@ pub fn fetch(s: &mut Session, set: &SequenceSet, items: &[Item], uid: bool) -> i
     reply
 }
 
-fn answer(s: &mut Session, set: &SequenceSet, items: &[Item], uid: bool) -> io::Result<Reply> {
+fn answer(s: &mut Session, set: &SequenceSet, items: &[Item], uid: bool) -> io::Result<Response> {
     let Some(sel) = s.selected.as_mut() else {
-        return Ok(super::NOT_SELECTED.to_string());
+        return Ok(super::not_selected());
     };
     let Some(indexes) = sel.resolve(set, uid) else {
-        return Ok(super::BAD_SEQUENCE.to_string());
+        return Ok(super::bad_sequence());
     };
     let mut items = items.to_vec();
     if uid && !items.contains(&Item::Uid) {
@@ -539,16 +544,14 @@ fn answer(s: &mut Session, set: &SequenceSet, items: &[Item], uid: bool) -> io::
     }
     if unknown_cte {
         return Ok(
-            "NO [UNKNOWN-CTE] A part has a transfer encoding this server cannot undo".to_string(),
+            Response::no("A part has a transfer encoding this server cannot undo")
+                .with(Code::UnknownCte),
         );
     }
     if expunged {
-        return Ok(super::expunged::fetch_reply(complete).to_string());
+        return Ok(super::expunged::fetch_reply(complete));
     }
-    Ok(format!(
-        "OK {}FETCH completed",
-        if uid { "UID " } else { "" }
-    ))
+    Ok(super::completed("FETCH", uid))
 }
 
 /// The BINARY part last asked for with its decoded size and whether it holds NUL, kept

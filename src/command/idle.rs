@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use rustix::event::{poll, PollFd, PollFlags, Timespec};
 use rustix::fs::inotify;
 
-use super::Reply;
+use super::Response;
 use crate::session::Session;
 use crate::wire::{Line, ReadError};
 
@@ -18,7 +18,7 @@ const RESCAN: Duration = Duration::from_secs(10);
 /// Lets a burst of renames (a client moving many messages) arrive as one update.
 const SETTLE: Duration = Duration::from_millis(50);
 
-pub fn idle(s: &mut Session, timeout: Duration) -> io::Result<Reply> {
+pub fn idle(s: &mut Session, timeout: Duration) -> io::Result<Response> {
     s.conn.output.write_all(b"+ idling\r\n")?;
     s.refresh(true)?;
     s.conn.output.flush()?;
@@ -69,9 +69,9 @@ pub fn idle(s: &mut Session, timeout: Duration) -> io::Result<Reply> {
             .map_err(ReadError::into_io)?
         {
             Line::Complete if line.trim_ascii().eq_ignore_ascii_case(b"DONE") => {
-                Ok("OK IDLE terminated".to_string())
+                Ok(Response::ok("IDLE terminated"))
             }
-            _ => Ok("BAD Expected DONE".to_string()),
+            _ => Ok(Response::bad("Expected DONE")),
         };
     }
 }

@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use std::io::{self, Write};
 
 use super::status::{self, StatusError};
-use super::{failed, Reply};
+use super::{failed, Response};
 use crate::maildir::{folder, subscriptions};
 use crate::session::Session;
 use crate::wire::{quote, ParseError, Parser};
@@ -260,12 +260,12 @@ fn levels(name: &[u8]) -> impl Iterator<Item = Vec<u8>> + '_ {
         })
 }
 
-pub fn list(s: &mut Session, l: &List) -> io::Result<Reply> {
+pub fn list(s: &mut Session, l: &List) -> io::Result<Response> {
     let verb = if l.lsub { "LSUB" } else { "LIST" };
     if !l.lsub && !l.extended && l.patterns == [b""] {
         // RFC 3501 6.3.8: the separator and the root of the reference.
         s.untagged("LIST (\\Noselect) \".\" \"\"")?;
-        return Ok("OK LIST completed".to_string());
+        return Ok(Response::ok("LIST completed"));
     }
     let (folders, subscribed) = match (folder::list(&s.root), subscriptions::read(&s.root)) {
         (Ok(f), Ok(sub)) => (f, sub),
@@ -384,7 +384,7 @@ pub fn list(s: &mut Session, l: &List) -> io::Result<Reply> {
             }
         }
     }
-    Ok(format!("OK {verb} completed"))
+    Ok(Response::ok(format!("{verb} completed")))
 }
 
 #[cfg(test)]

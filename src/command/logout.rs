@@ -2,11 +2,11 @@
 
 use std::io;
 
-use super::Reply;
+use super::Response;
 use crate::session::Session;
 
-pub fn logout(s: &mut Session) -> io::Result<Reply> {
-    s.untagged("BYE Logging out")?;
+pub fn logout(s: &mut Session) -> io::Result<Response> {
+    Response::bye("Logging out").write(&mut s.conn.output, None)?;
     s.done = true;
-    Ok("OK LOGOUT completed".to_string())
+    Ok(Response::ok("LOGOUT completed"))
 }

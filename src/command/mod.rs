@@ -1,7 +1,7 @@
 //! The IMAP commands of the authenticated and selected states, one file per family.
 //! [`Command::parse`] turns the wire form into a value; [`execute`] runs it, writes its
-//! untagged responses and returns the text of the tagged reply, which the session sends
-//! after telling the client what else changed.
+//! untagged responses and returns the tagged [`Response`], which the session sends after
+//! telling the client what else changed.
 
 mod append;
 mod copy;
@@ -23,6 +23,7 @@ mod search;
 mod select;
 mod sort;
 mod status;
+mod storage_error;
 mod store;
 mod subscribe;
 pub mod thread;
@@ -30,15 +31,30 @@ pub mod thread;
 use std::io;
 use std::path::Path;
 
-use crate::maildir::MaildirError;
 use crate::session::Session;
-use crate::wire::{ParseError, Parser, SequenceSet};
+use crate::wire::{Code, ParseError, Parser, Response, SequenceSet};
+use storage_error::{failed, no_mailbox, no_target};
 
-/// The text after the tag: `OK ...`, `NO ...` or `BAD ...`.
-pub type Reply = String;
+fn not_selected() -> Response {
+    Response::bad("No mailbox selected")
+}
 
-const NOT_SELECTED: &str = "BAD No mailbox selected";
-const BAD_SEQUENCE: &str = "BAD Invalid message sequence number";
+fn bad_sequence() -> Response {
+    Response::bad("Invalid message sequence number")
+}
+
+fn read_only() -> Response {
+    Response::no("The mailbox is read-only").with(Code::ReadOnly)
+}
+
+fn no_keyword_room() -> Response {
+    Response::no("No room for more keywords in this mailbox").with(Code::Limit)
+}
+
+/// `OK [UID ]VERB completed`: the UID form names itself.
+fn completed(verb: &str, uid: bool) -> Response {
+    Response::ok(format!("{}{verb} completed", if uid { "UID " } else { "" }))
+}
 
 pub enum Command {
     Capability,
@@ -272,19 +288,19 @@ fn selected_command(name: &[u8], p: &mut Parser, uid: bool) -> Result<Command, P
 }
 
 /// Runs a parsed command. `Err` means the connection failed: errors of the Maildir come
-/// as [`MaildirError`] and are answered with `NO` ([`failed`]).
-pub fn execute(s: &mut Session, tag: &[u8], command: Command) -> io::Result<Reply> {
+/// as `MaildirError` and are answered with `NO` ([`failed`]).
+pub fn execute(s: &mut Session, tag: &[u8], command: Command) -> io::Result<Response> {
     match command {
         Command::Capability => {
             s.untagged(&format!("CAPABILITY {}", crate::capability::SERVE))?;
-            Ok("OK CAPABILITY completed".to_string())
+            Ok(Response::ok("CAPABILITY completed"))
         }
-        Command::Noop => Ok("OK NOOP completed".to_string()),
+        Command::Noop => Ok(Response::ok("NOOP completed")),
         Command::Check => noop::check(s),
         Command::Logout => logout::logout(s),
         Command::Id => {
             id::respond(&mut s.conn.output)?;
-            Ok("OK ID completed".to_string())
+            Ok(Response::ok("ID completed"))
         }
         Command::Namespace => namespace::namespace(s),
         Command::Select { mailbox, read_only } => select::select(s, &mailbox, read_only),
@@ -312,35 +328,7 @@ pub fn execute(s: &mut Session, tag: &[u8], command: Command) -> io::Result<Repl
         Command::Thread { thread, uid } => thread::thread(s, &thread, uid),
         Command::Enable => {
             s.untagged("ENABLED")?;
-            Ok("OK ENABLE completed".to_string())
+            Ok(Response::ok("ENABLE completed"))
         }
-    }
-}
-
-/// The reply for a failed store operation: logged in full, answered with an RFC 5530 code.
-fn failed(verb: &str, e: MaildirError) -> Reply {
-    crate::log!("{verb} failed: {e}");
-    format!("NO [{}] {verb} failed; the server log says why", code(&e))
-}
-
-/// The RFC 5530 response code for a store error.
-fn code(e: &MaildirError) -> &'static str {
-    match e {
-        MaildirError::LockTimeout(_) | MaildirError::LockLost(_) | MaildirError::Renaming(_) => {
-            "INUSE"
-        }
-        MaildirError::Io { source, .. } => match source.raw_os_error() {
-            Some(n) if n == rustix::io::Errno::ACCESS.raw_os_error() => "NOPERM",
-            Some(n)
-                if n == rustix::io::Errno::NOSPC.raw_os_error()
-                    || n == rustix::io::Errno::DQUOT.raw_os_error() =>
-            {
-                "OVERQUOTA"
-            }
-            _ => "SERVERBUG",
-        },
-        MaildirError::UidsExhausted(_)
-        | MaildirError::UidvalidityExhausted(..)
-        | MaildirError::ViewFull => "LIMIT",
     }
 }

@@ -3,10 +3,10 @@
 
 use std::io;
 
-use super::Reply;
+use super::Response;
 use crate::session::Session;
 
-pub fn namespace(s: &mut Session) -> io::Result<Reply> {
+pub fn namespace(s: &mut Session) -> io::Result<Response> {
     s.untagged("NAMESPACE ((\"\" \".\")) NIL NIL")?;
-    Ok("OK NAMESPACE completed".to_string())
+    Ok(Response::ok("NAMESPACE completed"))
 }

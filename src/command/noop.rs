@@ -3,12 +3,12 @@
 
 use std::io;
 
-use super::Reply;
+use super::Response;
 use crate::session::Session;
 
-pub fn check(s: &mut Session) -> io::Result<Reply> {
+pub fn check(s: &mut Session) -> io::Result<Response> {
     if s.selected.is_none() {
-        return Ok(super::NOT_SELECTED.to_string());
+        return Ok(super::not_selected());
     }
-    Ok("OK CHECK completed".to_string())
+    Ok(Response::ok("CHECK completed"))
 }

@@ -4,29 +4,29 @@
 use std::io;
 use std::os::unix::ffi::OsStrExt;
 
-use super::{failed, Reply};
+use super::{failed, Code, Response};
 use crate::maildir::{folder, MaildirError};
 use crate::session::Session;
 
-pub fn rename(s: &mut Session, from: &[u8], to: &[u8]) -> io::Result<Reply> {
+pub fn rename(s: &mut Session, from: &[u8], to: &[u8]) -> io::Result<Response> {
     let src = match folder::existing(&s.root, from) {
         Ok(dir) => dir,
-        Err(reply) => return Ok(reply),
+        Err(e) => return Ok(super::no_mailbox(e)),
     };
     if folder::is_inbox(to) {
-        return Ok("NO [ALREADYEXISTS] INBOX always exists".to_string());
+        return Ok(Response::no("INBOX always exists").with(Code::AlreadyExists));
     }
     let dst = match folder::path(&s.root, to) {
         Ok(dir) => dir,
-        Err(e) => return Ok(format!("NO {e}")),
+        Err(e) => return Ok(Response::no(e.to_string())),
     };
     if std::fs::symlink_metadata(&dst).is_ok() {
-        return Ok("NO [ALREADYEXISTS] The new name exists already".to_string());
+        return Ok(Response::no("The new name exists already").with(Code::AlreadyExists));
     }
     let mut prefix = from.to_vec();
     prefix.push(b'.');
     if to.starts_with(&prefix) {
-        return Ok("NO [CANNOT] A mailbox cannot move below itself".to_string());
+        return Ok(Response::no("A mailbox cannot move below itself").with(Code::Cannot));
     }
     // The children move too (RFC 3501 6.3.5): none of their new names may be taken either,
     // or the rename would stop half-way.
@@ -42,11 +42,10 @@ pub fn rename(s: &mut Session, from: &[u8], to: &[u8]) -> io::Result<Reply> {
         match folder::path(&s.root, &new) {
             Ok(p) if std::fs::symlink_metadata(&p).is_err() => {}
             Ok(_) => {
-                return Ok(
-                    "NO [ALREADYEXISTS] A mailbox below the new name exists already".to_string(),
-                )
+                return Ok(Response::no("A mailbox below the new name exists already")
+                    .with(Code::AlreadyExists))
             }
-            Err(e) => return Ok(format!("NO {e}")),
+            Err(e) => return Ok(Response::no(e.to_string())),
         }
     }
     let result = if folder::is_inbox(from) {
@@ -58,7 +57,7 @@ pub fn rename(s: &mut Session, from: &[u8], to: &[u8]) -> io::Result<Reply> {
         s.selected = None;
     }
     match result {
-        Ok(()) => Ok("OK RENAME completed".to_string()),
+        Ok(()) => Ok(Response::ok("RENAME completed")),
         Err(e) => Ok(failed("RENAME", e)),
     }
 }

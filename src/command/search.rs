@@ -11,7 +11,7 @@ use std::rc::Rc;
 use jiff::civil::Date;
 use jiff::tz::TimeZone;
 
-use super::{failed, Reply};
+use super::{failed, Code, Response};
 use crate::maildir::flags::{base, Flags, MessageFlags};
 use crate::maildir::index::cache::record;
 use crate::maildir::index::cache::{Header, Learnt};
@@ -134,7 +134,7 @@ pub fn charset(p: &mut Parser) -> Result<(), ParseError> {
     let charset = p.astring()?;
     if !charset.eq_ignore_ascii_case(b"UTF-8") && !charset.eq_ignore_ascii_case(b"US-ASCII") {
         return Err(ParseError::No(
-            "[BADCHARSET (UTF-8 US-ASCII)] Unsupported charset".to_string(),
+            Response::no("Unsupported charset").with(Code::BadCharset("UTF-8 US-ASCII")),
         ));
     }
     Ok(())
@@ -511,9 +511,9 @@ fn matching(sel: &Selected, key: &Key) -> Result<(Vec<usize>, bool), MaildirErro
     Ok((hits, expunged))
 }
 
-pub fn search(s: &mut Session, tag: &[u8], search: &Search, uid: bool) -> io::Result<Reply> {
+pub fn search(s: &mut Session, tag: &[u8], search: &Search, uid: bool) -> io::Result<Response> {
     let Some(sel) = s.selected.as_mut() else {
-        return Ok(super::NOT_SELECTED.to_string());
+        return Ok(super::not_selected());
     };
     let found = matching(sel, &search.key);
     sel.cache.finish(sel.messages.names().map(base));
@@ -522,11 +522,10 @@ pub fn search(s: &mut Session, tag: &[u8], search: &Search, uid: bool) -> io::Re
         Err(e) => return Ok(failed("SEARCH", e)),
     };
     // RFC 5530 3: the client may want to NOOP to learn of the expunge.
-    let done = format!(
-        "OK {}{}SEARCH completed",
-        if expunged { "[EXPUNGEISSUED] " } else { "" },
-        if uid { "UID " } else { "" }
-    );
+    let mut done = super::completed("SEARCH", uid);
+    if expunged {
+        done = done.with(Code::ExpungeIssued);
+    }
     let number = |i: usize| {
         if uid {
             sel.messages[i].uid

@@ -1,19 +1,19 @@
 //! SELECT and EXAMINE (RFC 3501 6.3.1, 6.3.2), CLOSE (6.4.2) and UNSELECT (RFC 3691):
 //! entering and leaving the selected state.
 
-use std::io;
+use std::io::{self, Write};
 
-use super::{failed, Reply};
+use super::{failed, Code, Response};
 use crate::maildir::folder;
 use crate::session::{Selected, Session};
 
-pub fn select(s: &mut Session, name: &[u8], read_only: bool) -> io::Result<Reply> {
+pub fn select(s: &mut Session, name: &[u8], read_only: bool) -> io::Result<Response> {
     // A SELECT that fails still leaves no mailbox selected (RFC 3501 6.3.1).
     s.selected = None;
     let verb = if read_only { "EXAMINE" } else { "SELECT" };
     let dir = match folder::existing(&s.root, name) {
         Ok(dir) => dir,
-        Err(reply) => return Ok(reply),
+        Err(e) => return Ok(super::no_mailbox(e)),
     };
     if !read_only {
         crate::maildir::deliver::clean_tmp(&dir);
@@ -23,25 +23,36 @@ pub fn select(s: &mut Session, name: &[u8], read_only: bool) -> io::Result<Reply
         Err(e) => return Ok(failed(verb, e)),
     };
     let recent = sel.messages.iter().filter(|m| m.recent).count();
-    s.untagged(&sel.flags_line())?;
-    s.untagged(&sel.permanent_flags_line())?;
-    s.untagged(&format!("{} EXISTS", sel.messages.len()))?;
-    s.untagged(&format!("{recent} RECENT"))?;
+    let out = &mut s.conn.output;
+    sel.write_flags(out)?;
+    write!(out, "* {} EXISTS\r\n", sel.messages.len())?;
+    write!(out, "* {recent} RECENT\r\n")?;
     if let Some(i) = sel.first_unseen() {
-        s.untagged(&format!("OK [UNSEEN {}] First unseen", i + 1))?;
+        let unseen = Code::Unseen(i as u32 + 1);
+        Response::ok("First unseen").with(unseen).write(out, None)?;
     }
-    s.untagged(&format!("OK [UIDVALIDITY {}] UIDs valid", sel.uidvalidity))?;
-    s.untagged(&format!("OK [UIDNEXT {}] Predicted next UID", sel.uidnext))?;
+    let uidvalidity = Code::UidValidity(sel.uidvalidity);
+    Response::ok("UIDs valid")
+        .with(uidvalidity)
+        .write(out, None)?;
+    let uidnext = Code::UidNext(sel.uidnext);
+    Response::ok("Predicted next UID")
+        .with(uidnext)
+        .write(out, None)?;
     s.selected = Some(sel);
-    let mode = if read_only { "READ-ONLY" } else { "READ-WRITE" };
-    Ok(format!("OK [{mode}] {verb} completed"))
+    let mode = if read_only {
+        Code::ReadOnly
+    } else {
+        Code::ReadWrite
+    };
+    Ok(Response::ok(format!("{verb} completed")).with(mode))
 }
 
 /// CLOSE: leave the mailbox, removing messages marked \Deleted unless it is read-only,
 /// without EXPUNGE responses.
-pub fn close(s: &mut Session) -> io::Result<Reply> {
+pub fn close(s: &mut Session) -> io::Result<Response> {
     let Some(mut sel) = s.selected.take() else {
-        return Ok(super::NOT_SELECTED.to_string());
+        return Ok(super::not_selected());
     };
     if !sel.read_only {
         let mut removed = false;
@@ -58,13 +69,13 @@ pub fn close(s: &mut Session) -> io::Result<Reply> {
             }
         }
     }
-    Ok("OK CLOSE completed".to_string())
+    Ok(Response::ok("CLOSE completed"))
 }
 
 /// UNSELECT: leave the mailbox, removing nothing.
-pub fn unselect(s: &mut Session) -> io::Result<Reply> {
+pub fn unselect(s: &mut Session) -> io::Result<Response> {
     if s.selected.take().is_none() {
-        return Ok(super::NOT_SELECTED.to_string());
+        return Ok(super::not_selected());
     }
-    Ok("OK UNSELECT completed".to_string())
+    Ok(Response::ok("UNSELECT completed"))
 }

@@ -7,7 +7,7 @@ use std::cmp::Ordering;
 use std::io::{self, Write};
 
 use super::search::{self, Key};
-use super::{failed, Reply};
+use super::{failed, Response};
 use crate::maildir::flags::base;
 use crate::maildir::index::cache::record::{self, FactsView, KeysView, Want};
 use crate::maildir::index::cache::Learnt;
@@ -289,9 +289,9 @@ pub fn push_number(out: &mut Vec<u8>, mut n: u32) {
     out.extend_from_slice(&digits[at..]);
 }
 
-pub fn sort(s: &mut Session, sort: &Sort, uid: bool) -> io::Result<Reply> {
+pub fn sort(s: &mut Session, sort: &Sort, uid: bool) -> io::Result<Response> {
     let Some(sel) = s.selected.as_ref() else {
-        return Ok(super::NOT_SELECTED.to_string());
+        return Ok(super::not_selected());
     };
     let size = sort.criteria.iter().any(|c| c.0 == By::Size);
     let mut rows = Rows::default();
@@ -330,8 +330,5 @@ pub fn sort(s: &mut Session, sort: &Sort, uid: bool) -> io::Result<Reply> {
     }
     out.extend_from_slice(b"\r\n");
     s.conn.output.write_all(&out)?;
-    Ok(format!(
-        "OK {}SORT completed",
-        if uid { "UID " } else { "" }
-    ))
+    Ok(super::completed("SORT", uid))
 }

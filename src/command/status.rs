@@ -3,7 +3,7 @@
 
 use std::io::{self, Write};
 
-use super::{failed, Reply};
+use super::{failed, Response};
 use crate::maildir::flags::{base, Flags};
 use crate::maildir::index::cache::record::Want;
 use crate::maildir::index::cache::Cache;
@@ -116,13 +116,13 @@ pub enum StatusError {
     Write(#[from] io::Error),
 }
 
-pub fn status(s: &mut Session, name: &[u8], items: &[Item]) -> io::Result<Reply> {
+pub fn status(s: &mut Session, name: &[u8], items: &[Item]) -> io::Result<Response> {
     let dir = match folder::existing(&s.root, name) {
         Ok(dir) => dir,
-        Err(reply) => return Ok(reply),
+        Err(e) => return Ok(super::no_mailbox(e)),
     };
     match write_status(s, name, &dir, items) {
-        Ok(()) => Ok("OK STATUS completed".to_string()),
+        Ok(()) => Ok(Response::ok("STATUS completed")),
         Err(StatusError::Store(e)) => Ok(failed("STATUS", e)),
         Err(StatusError::Write(e)) => Err(e),
     }

@@ -3,7 +3,7 @@
 
 use std::io::{self, Write};
 
-use super::{failed, Reply};
+use super::{failed, Response};
 use crate::maildir::flags::MessageFlags;
 use crate::maildir::view::Dirs;
 use crate::session::{split_flags, Session};
@@ -57,24 +57,24 @@ pub fn parse(p: &mut Parser) -> Result<Store, ParseError> {
     })
 }
 
-pub fn store(s: &mut Session, st: &Store, uid: bool) -> io::Result<Reply> {
+pub fn store(s: &mut Session, st: &Store, uid: bool) -> io::Result<Response> {
     let Some(sel) = s.selected.as_mut() else {
-        return Ok(super::NOT_SELECTED.to_string());
+        return Ok(super::not_selected());
     };
     if sel.read_only {
-        return Ok("NO [READ-ONLY] The mailbox is read-only".to_string());
+        return Ok(super::read_only());
     }
     let Some(indexes) = sel.resolve(&st.set, uid) else {
-        return Ok(super::BAD_SEQUENCE.to_string());
+        return Ok(super::bad_sequence());
     };
     let (system, names) = match split_flags(&st.flags) {
         Ok(split) => split,
-        Err(e) => return Ok(format!("BAD {e}")),
+        Err(e) => return Ok(Response::bad(e)),
     };
     let out = &mut s.conn.output;
     let bits = match sel.keyword_bits(&names, out) {
         Ok(Some(bits)) => bits,
-        Ok(None) => return Ok("NO [LIMIT] No room for more keywords in this mailbox".to_string()),
+        Ok(None) => return Ok(super::no_keyword_room()),
         Err(e) => return Ok(failed("STORE", e)),
     };
     let given = MessageFlags {
@@ -130,10 +130,7 @@ pub fn store(s: &mut Session, st: &Store, uid: bool) -> io::Result<Reply> {
     }
     if missing {
         // RFC 2180 4.2.1: the others are changed, and that is an OK.
-        return Ok(super::expunged::ISSUED.to_string());
+        return Ok(super::expunged::issued());
     }
-    Ok(format!(
-        "OK {}STORE completed",
-        if uid { "UID " } else { "" }
-    ))
+    Ok(super::completed("STORE", uid))
 }

@@ -3,14 +3,14 @@
 
 use std::io;
 
-use super::{failed, Reply};
+use super::{failed, Response};
 use crate::maildir::{folder, subscriptions};
 use crate::session::Session;
 
-pub fn subscribe(s: &mut Session, name: &[u8], on: bool) -> io::Result<Reply> {
+pub fn subscribe(s: &mut Session, name: &[u8], on: bool) -> io::Result<Response> {
     let verb = if on { "SUBSCRIBE" } else { "UNSUBSCRIBE" };
     if let Err(e) = folder::path(&s.root, name) {
-        return Ok(format!("NO {e}"));
+        return Ok(Response::no(e.to_string()));
     }
     let name: &[u8] = if folder::is_inbox(name) {
         b"INBOX"
@@ -18,7 +18,7 @@ pub fn subscribe(s: &mut Session, name: &[u8], on: bool) -> io::Result<Reply> {
         name
     };
     match subscriptions::set(&s.root, name, on) {
-        Ok(()) => Ok(format!("OK {verb} completed")),
+        Ok(()) => Ok(Response::ok(format!("{verb} completed"))),
         Err(e) => Ok(failed(verb, e)),
     }
 }

@@ -1,5 +1,5 @@
 //! THREAD and UID THREAD (RFC 5256): ORDEREDSUBJECT groups by base subject; REFERENCES
-//! rebuilds reply trees from Message-ID, References and In-Reply-To, then merges threads
+//! rebuilds reply trees from Message-ID, References and In-Response-To, then merges threads
 //! with the same base subject, step by step as the RFC describes.
 //!
 //! Mail decides how deep the trees are, so nothing here recurses or walks a chain once per
@@ -14,7 +14,7 @@ use super::intern::Interner;
 use super::linkcut::Forest;
 use super::search::{self, Key};
 use super::sort::{each, push_number};
-use super::Reply;
+use super::Response;
 use crate::maildir::flags::base;
 #[cfg(doc)]
 use crate::message::msgid;
@@ -530,9 +530,9 @@ pub fn threads(algorithm: Algorithm, msgs: Messages, numbers: &[u32], out: &mut 
     }
 }
 
-pub fn thread(s: &mut Session, t: &Thread, uid: bool) -> io::Result<Reply> {
+pub fn thread(s: &mut Session, t: &Thread, uid: bool) -> io::Result<Response> {
     let Some(sel) = s.selected.as_ref() else {
-        return Ok(super::NOT_SELECTED.to_string());
+        return Ok(super::not_selected());
     };
     let links = t.algorithm == Algorithm::References;
     let mut msgs = Messages::default();
@@ -565,10 +565,7 @@ pub fn thread(s: &mut Session, t: &Thread, uid: bool) -> io::Result<Reply> {
     }
     out.extend_from_slice(b"\r\n");
     s.conn.output.write_all(&out)?;
-    Ok(format!(
-        "OK {}THREAD completed",
-        if uid { "UID " } else { "" }
-    ))
+    Ok(super::completed("THREAD", uid))
 }
 
 #[cfg(test)]
@@ -624,7 +621,7 @@ mod tests {
             ("a", 10, "Message-ID: <1@x>\n"),
             ("Re: a", 20, "Message-ID: <2@x>\nReferences: <1@x>\n"),
             ("Re: a", 30, "Message-ID: <3@x>\nReferences: <1@x> <2@x>\n"),
-            ("Re: a", 40, "Message-ID: <4@x>\nIn-Reply-To: <1@x>\n"),
+            ("Re: a", 40, "Message-ID: <4@x>\nIn-Response-To: <1@x>\n"),
             ("b", 50, "Message-ID: <5@x>\nReferences: <missing@x>\n"),
             ("Re: b", 60, "Message-ID: <6@x>\nReferences: <missing@x>\n"),
             ("c", 70, "Message-ID: <7@x>\n"),

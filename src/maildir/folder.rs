@@ -56,13 +56,22 @@ pub fn path(root: &Path, name: &[u8]) -> Result<PathBuf, NameError> {
     Ok(root.join(format!(".{name}")))
 }
 
-/// The directory of an existing mailbox, or the tagged reply that says why there is none.
-pub fn existing(root: &Path, name: &[u8]) -> Result<PathBuf, String> {
-    let dir = path(root, name).map_err(|e| format!("NO {e}"))?;
+/// Why a name names no mailbox.
+#[derive(Debug, PartialEq, Eq, thiserror::Error)]
+pub enum NoMailbox {
+    #[error(transparent)]
+    Name(#[from] NameError),
+    #[error("Mailbox does not exist")]
+    Missing,
+}
+
+/// The directory of an existing mailbox.
+pub fn existing(root: &Path, name: &[u8]) -> Result<PathBuf, NoMailbox> {
+    let dir = path(root, name)?;
     if is_mailbox(&dir) {
         Ok(dir)
     } else {
-        Err("NO [NONEXISTENT] Mailbox does not exist".to_string())
+        Err(NoMailbox::Missing)
     }
 }
 

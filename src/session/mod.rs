@@ -15,7 +15,7 @@ use crate::command::{self, Command};
 use crate::maildir;
 use crate::settings;
 use crate::wire::command::Read;
-use crate::wire::{Conn, Input, Limits, Output, ParseError, ReadError};
+use crate::wire::{Code, Conn, Input, Limits, Output, ParseError, ReadError, Response};
 
 const LIMITS: Limits = Limits {
     line: 65536,
@@ -77,27 +77,20 @@ pub fn run(arg: Option<OsString>) -> u8 {
     let tag = std::env::var_os("IMAPLOGINTAG");
     // The tag is for this process only; a program it runs must not answer it again.
     std::env::remove_var("IMAPLOGINTAG");
+    let capabilities = Code::Capability(capability::SERVE);
     let greeting = match &tag {
-        Some(tag) => {
-            let mut g = tag.as_encoded_bytes().to_vec();
-            g.extend_from_slice(
-                format!(" OK [CAPABILITY {}] Logged in\r\n", capability::SERVE).as_bytes(),
-            );
-            g
-        }
-        None => format!(
-            "* PREAUTH [CAPABILITY {}] imapd ready, logged in as {user}\r\n",
-            capability::SERVE
-        )
-        .into_bytes(),
-    };
+        Some(_) => Response::ok("Logged in"),
+        None => Response::preauth(format!("imapd ready, logged in as {user}")),
+    }
+    .with(capabilities);
     // Before the OK can reach the client: from here on the login role must never answer
     // the tag itself, however this ends (a kill between the two would otherwise let it).
     crate::login::takeover::announce();
-    let started = session
-        .conn
-        .output
-        .write_all(&greeting)
+    let started = greeting
+        .write(
+            &mut session.conn.output,
+            tag.as_ref().map(|t| t.as_encoded_bytes()),
+        )
         .and_then(|_| session.conn.output.flush());
     crate::log!("login ok user={user}");
     let why = match started {
@@ -107,12 +100,8 @@ pub fn run(arg: Option<OsString>) -> u8 {
             match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| session.serve())) {
                 Ok(why) => why,
                 Err(_) => {
-                    let _ = session
-                        .conn
-                        .output
-                        .write_all(
-                            b"* BYE [SERVERBUG] Internal error; the server log says more\r\n",
-                        )
+                    let _ = internal_error()
+                        .write(&mut session.conn.output, None)
                         .and_then(|_| session.conn.output.flush());
                     "internal error".to_string()
                 }
@@ -131,22 +120,27 @@ pub fn run(arg: Option<OsString>) -> u8 {
     0
 }
 
+/// The BYE of a session that ends on a bug.
+fn internal_error() -> Response {
+    Response::bye("Internal error; the server log says more").with(Code::ServerBug)
+}
+
 impl Session {
     /// Runs commands until the session ends; returns why it ended.
     fn serve(&mut self) -> String {
         loop {
             let step = self.read_and_run().map_err(|e| {
-                let bye: &[u8] = match e {
-                    ParseError::Overflow => b"* BYE Literal too large\r\n",
+                let bye = match e {
+                    ParseError::Overflow => Some(Response::bye("Literal too large")),
                     ParseError::Read(ReadError::Timeout) => {
-                        b"* BYE Autologout; idle for too long\r\n"
+                        Some(Response::bye("Autologout; idle for too long"))
                     }
-                    ParseError::Internal(_) => {
-                        b"* BYE [SERVERBUG] Internal error; the server log says more\r\n"
-                    }
-                    _ => b"",
+                    ParseError::Internal(_) => Some(internal_error()),
+                    _ => None,
                 };
-                let _ = self.conn.output.write_all(bye);
+                if let Some(bye) = bye {
+                    let _ = bye.write(&mut self.conn.output, None);
+                }
                 e.to_string()
             });
             // Pipelined commands (RFC 3501 5.5) get their responses in as few writes as the
@@ -165,14 +159,6 @@ impl Session {
                 (Ok(()), Ok(())) => {}
             }
         }
-    }
-
-    /// Writes `<tag> <text>`.
-    pub fn tagged(&mut self, tag: &[u8], text: &str) -> io::Result<()> {
-        self.conn.output.write_all(tag)?;
-        self.conn.output.write_all(b" ")?;
-        self.conn.output.write_all(text.as_bytes())?;
-        self.conn.output.write_all(b"\r\n")
     }
 
     /// Writes `* <text>`.
@@ -211,7 +197,7 @@ impl Session {
             self.refresh(expunge_ok)
                 .map_err(|e| connection(e, &self.conn.output))?;
         }
-        self.tagged(&tag, &reply)?;
+        reply.write(&mut self.conn.output, Some(&tag))?;
         Ok(())
     }
 

@@ -18,7 +18,7 @@ use crate::maildir::keywords::{self, Keywords};
 use crate::maildir::stamp::{Identity, Stamp};
 use crate::maildir::view::{Entry, View};
 use crate::maildir::{Mailbox, MaildirError};
-use crate::wire::{Ranges, SequenceSet};
+use crate::wire::{Code, Ranges, Response, SequenceSet};
 
 pub struct Selected {
     pub dir: PathBuf,
@@ -123,7 +123,7 @@ impl Selected {
     }
 
     /// `FLAGS (...)`: the system flags and this folder's keywords.
-    pub fn flags_line(&self) -> String {
+    fn flags_line(&self) -> String {
         let mut s = String::from("FLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft");
         for (_, k) in self.keywords.iter() {
             s.push(' ');
@@ -133,14 +133,21 @@ impl Selected {
         s
     }
 
+    /// `* FLAGS (...)` and `* OK [PERMANENTFLAGS (...)]`: told at SELECT and whenever the
+    /// folder's keywords change.
+    pub fn write_flags(&self, out: &mut impl Write) -> io::Result<()> {
+        write!(out, "* {}\r\n", self.flags_line())?;
+        self.permanent_flags().write(out, None)
+    }
+
     /// `OK [PERMANENTFLAGS (...)]`: what STORE can set; `\*`: new keywords too.
-    pub fn permanent_flags_line(&self) -> String {
+    fn permanent_flags(&self) -> Response {
         if self.read_only {
-            return "OK [PERMANENTFLAGS ()] Read-only mailbox".to_string();
+            return Response::ok("Read-only mailbox").with(Code::PermanentFlags(String::new()));
         }
         let flags = self.flags_line();
         let list = &flags["FLAGS (".len()..flags.len() - 1];
-        format!("OK [PERMANENTFLAGS ({list} \\*)] Flags permitted")
+        Response::ok("Flags permitted").with(Code::PermanentFlags(format!("{list} \\*")))
     }
 
     /// `(\Seen \Recent $Junk)` for one message.
@@ -254,12 +261,7 @@ impl Selected {
         if let Ok(k) = Keywords::read(&self.dir) {
             if k != self.keywords {
                 self.keywords = k;
-                write!(
-                    out,
-                    "* {}\r\n* {}\r\n",
-                    self.flags_line(),
-                    self.permanent_flags_line()
-                )?;
+                self.write_flags(out)?;
             }
         }
         // Not in the listing: gone, or being renamed by another session at that moment.
@@ -374,12 +376,7 @@ impl Selected {
         };
         if k != self.keywords {
             self.keywords = k;
-            let _ = write!(
-                out,
-                "* {}\r\n* {}\r\n",
-                self.flags_line(),
-                self.permanent_flags_line()
-            );
+            let _ = self.write_flags(out);
         }
         Ok(Some(names.iter().fold(0, |bits, n| {
             bits | self.keywords.slot(n).map_or(0, |s| 1 << s)

@@ -2,9 +2,7 @@
 //! malformed (RFC 3501 7.1.5), with the rest of the bad command skipped so that the next
 //! one is read from its start. Both roles read commands through [`read`].
 
-use std::io::Write;
-
-use super::{Conn, Limits, ParseError, Parser};
+use super::{Code, Conn, Limits, ParseError, Parser, Response};
 
 pub enum Read<T> {
     Command {
@@ -49,15 +47,15 @@ pub fn read<T>(
             bad(conn, &tag, text, toobig)?;
             Ok(Read::Refused)
         }
-        Err(ParseError::No(text)) => {
+        Err(ParseError::No(response)) => {
             p.skip()?;
-            no(conn, &tag, &text)?;
+            response.write(&mut conn.output, Some(&tag))?;
             Ok(Read::Refused)
         }
         Err(ParseError::Store(e)) => {
             p.skip()?;
             crate::log!("cannot store a message: {e}");
-            no(conn, &tag, store_failure(&e))?;
+            store_failure(&e).write(&mut conn.output, Some(&tag))?;
             Ok(Read::Refused)
         }
         Err(e) => Err(e),
@@ -65,30 +63,24 @@ pub fn read<T>(
 }
 
 /// The answer for a message that could not be written (RFC 5530 codes).
-fn store_failure(e: &std::io::Error) -> &'static str {
+fn store_failure(e: &std::io::Error) -> Response {
     match e.raw_os_error() {
         Some(n)
             if n == rustix::io::Errno::NOSPC.raw_os_error()
                 || n == rustix::io::Errno::DQUOT.raw_os_error() =>
         {
-            "[OVERQUOTA] Not enough disk space"
+            Response::no("Not enough disk space").with(Code::OverQuota)
         }
-        _ => "[SERVERBUG] Cannot store the message; the server log says why",
+        _ => {
+            Response::no("Cannot store the message; the server log says why").with(Code::ServerBug)
+        }
     }
 }
 
-fn no(conn: &mut Conn, tag: &[u8], text: &str) -> std::io::Result<()> {
-    let out = &mut conn.output;
-    out.write_all(tag)?;
-    out.write_all(b" NO ")?;
-    out.write_all(text.as_bytes())?;
-    out.write_all(b"\r\n")
-}
-
-fn bad(conn: &mut Conn, tag: &[u8], text: &str, toobig: bool) -> std::io::Result<()> {
-    let out = &mut conn.output;
-    out.write_all(tag)?;
-    out.write_all(if toobig { b" BAD [TOOBIG] " } else { b" BAD " })?;
-    out.write_all(text.as_bytes())?;
-    out.write_all(b"\r\n")
+fn bad(conn: &mut Conn, tag: &[u8], text: &'static str, toobig: bool) -> std::io::Result<()> {
+    let mut response = Response::bad(text);
+    if toobig {
+        response = response.with(Code::TooBig);
+    }
+    response.write(&mut conn.output, Some(tag))
 }

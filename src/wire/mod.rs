@@ -3,8 +3,9 @@
 //! [`Input`] reads lines and literals from a descriptor with an idle timeout and hard size
 //! limits; [`Parser`] pulls one command's tokens from it (sending the `+` continuation for a
 //! synchronizing literal only when the literal fits); [`Output`] buffers responses and writes
-//! them with a timeout; [`quote`] picks atom, quoted string or literal for a string. Nothing
-//! here knows what a command means.
+//! them with a timeout; [`Response`] is a status response and the one writer of one;
+//! [`quote`] picks atom, quoted string or literal for a string. Nothing here knows what a
+//! command means.
 
 pub mod command;
 pub mod datetime;
@@ -12,11 +13,13 @@ mod input;
 mod output;
 mod parser;
 pub mod quote;
+mod response;
 mod sequence;
 
 pub use input::{Input, Line, ReadError};
 pub use output::Output;
 pub use parser::{Limits, ParseError, Parser};
+pub use response::{Code, Response, Status};
 pub use sequence::{format_uids, Ranges, SeqNumber, SequenceSet};
 
 /// Both directions of one connection.

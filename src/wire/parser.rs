@@ -12,7 +12,7 @@ use std::io::Write;
 use zeroize::Zeroize;
 
 use super::input::Line;
-use super::{Conn, ReadError, SeqNumber, SequenceSet};
+use super::{Conn, ReadError, Response, SeqNumber, SequenceSet};
 
 /// Bounds for one command; the pre-auth role uses small ones.
 #[derive(Clone, Copy, Debug)]
@@ -50,9 +50,9 @@ pub enum ParseError {
     #[error("cannot store the message: {0}")]
     Store(std::io::Error),
     /// Well-formed so far but refused (APPEND to a mailbox that does not exist, say):
-    /// answer `NO text`, then call [`Parser::skip`].
-    #[error("{0}")]
-    No(String),
+    /// answer with this `NO`, then call [`Parser::skip`].
+    #[error("{}", .0.text)]
+    No(Response),
 }
 
 impl ParseError {
