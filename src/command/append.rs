@@ -7,6 +7,7 @@ use std::io::{self, Write};
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 
+use super::storage_error::not_stored;
 use super::{failed, Code, Response};
 use crate::maildir::deliver::TmpFile;
 use crate::maildir::flags::MessageFlags;
@@ -94,10 +95,14 @@ pub fn parse(p: &mut Parser, root: &Path) -> Result<Append, ParseError> {
             let len = p.literal_into(&mut raw, MAX_MESSAGE)?;
             store_binary::write(&raw, &mut file)
                 .and_then(|()| file.flush())
-                .map_err(ParseError::Store)?;
+                .map_err(|e| ParseError::No(not_stored(&e)))?;
             len
         } else {
-            p.literal_into(&mut file, MAX_MESSAGE)?
+            p.literal_into(&mut file, MAX_MESSAGE)
+                .map_err(|e| match e {
+                    ParseError::Store(e) => ParseError::No(not_stored(&e)),
+                    e => e,
+                })?
         };
         if len == 0 {
             return Err(ParseError::No(Response::no(

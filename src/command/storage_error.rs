@@ -2,6 +2,10 @@
 //! errors to RFC 5530 response codes, so that each error gets the same code whichever
 //! command met it.
 
+use std::io;
+
+use rustix::io::Errno;
+
 use crate::maildir::folder::NoMailbox;
 use crate::maildir::MaildirError;
 use crate::wire::{Code, Response};
@@ -18,19 +22,29 @@ pub fn code(e: &MaildirError) -> Code {
         MaildirError::LockTimeout(_) | MaildirError::LockLost(_) | MaildirError::Renaming(_) => {
             Code::InUse
         }
-        MaildirError::Io { source, .. } => match source.raw_os_error() {
-            Some(n) if n == rustix::io::Errno::ACCESS.raw_os_error() => Code::NoPerm,
-            Some(n)
-                if n == rustix::io::Errno::NOSPC.raw_os_error()
-                    || n == rustix::io::Errno::DQUOT.raw_os_error() =>
-            {
-                Code::OverQuota
-            }
-            _ => Code::ServerBug,
-        },
+        MaildirError::Io { source, .. } => io_code(source),
         MaildirError::UidsExhausted(_)
         | MaildirError::UidvalidityExhausted(..)
         | MaildirError::ViewFull => Code::Limit,
+    }
+}
+
+/// The RFC 5530 code for a failed file operation.
+fn io_code(e: &io::Error) -> Code {
+    match e.raw_os_error().map(Errno::from_raw_os_error) {
+        Some(Errno::ACCESS) => Code::NoPerm,
+        Some(Errno::NOSPC | Errno::DQUOT) => Code::OverQuota,
+        _ => Code::ServerBug,
+    }
+}
+
+/// The reply for a message APPEND could not write to `tmp/`: logged, and answered as a
+/// full disk when it is one (RFC 5530 OVERQUOTA).
+pub fn not_stored(e: &io::Error) -> Response {
+    crate::log!("cannot store a message: {e}");
+    match io_code(e) {
+        Code::OverQuota => Response::no("Not enough disk space").with(Code::OverQuota),
+        code => Response::no("Cannot store the message; the server log says why").with(code),
     }
 }
 

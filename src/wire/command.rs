@@ -52,28 +52,7 @@ pub fn read<T>(
             response.write(&mut conn.output, Some(&tag))?;
             Ok(Read::Refused)
         }
-        Err(ParseError::Store(e)) => {
-            p.skip()?;
-            crate::log!("cannot store a message: {e}");
-            store_failure(&e).write(&mut conn.output, Some(&tag))?;
-            Ok(Read::Refused)
-        }
         Err(e) => Err(e),
-    }
-}
-
-/// The answer for a message that could not be written (RFC 5530 codes).
-fn store_failure(e: &std::io::Error) -> Response {
-    match e.raw_os_error() {
-        Some(n)
-            if n == rustix::io::Errno::NOSPC.raw_os_error()
-                || n == rustix::io::Errno::DQUOT.raw_os_error() =>
-        {
-            Response::no("Not enough disk space").with(Code::OverQuota)
-        }
-        _ => {
-            Response::no("Cannot store the message; the server log says why").with(Code::ServerBug)
-        }
     }
 }
 

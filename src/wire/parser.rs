@@ -46,7 +46,8 @@ pub enum ParseError {
     /// The client sent a non-synchronizing literal too large even to skip.
     #[error("literal too large to skip")]
     Overflow,
-    /// APPEND could not store the message; the literal has been read.
+    /// The writer of [`Parser::literal_into`] failed; the literal has been read. The
+    /// caller answers it (with `NO`, as [`ParseError::No`]).
     #[error("cannot store the message: {0}")]
     Store(std::io::Error),
     /// Well-formed so far but refused (APPEND to a mailbox that does not exist, say):
