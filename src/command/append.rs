@@ -92,18 +92,15 @@ pub fn parse(p: &mut Parser, root: &Path) -> Result<Append, ParseError> {
             // for what comes, but never for a literal refused unread.
             let size = p.literal_len().filter(|&n| n <= MAX_MESSAGE).unwrap_or(0);
             let mut raw = Vec::with_capacity(size as usize);
-            let len = p.literal_into(&mut raw, MAX_MESSAGE)?;
-            store_binary::write(&raw, &mut file)
-                .and_then(|()| file.flush())
-                .map_err(|e| ParseError::No(not_stored(&e)))?;
-            len
+            p.literal_into(&mut raw, MAX_MESSAGE)?.and_then(|len| {
+                store_binary::write(&raw, &mut file)?;
+                file.flush()?;
+                Ok(len)
+            })
         } else {
-            p.literal_into(&mut file, MAX_MESSAGE)
-                .map_err(|e| match e {
-                    ParseError::Store(e) => ParseError::No(not_stored(&e)),
-                    e => e,
-                })?
-        };
+            p.literal_into(&mut file, MAX_MESSAGE)?
+        }
+        .map_err(|e| ParseError::No(not_stored(&e)))?;
         if len == 0 {
             return Err(ParseError::No(Response::no(
                 "Cannot store an empty message",

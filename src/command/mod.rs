@@ -32,7 +32,7 @@ use std::io;
 use std::path::Path;
 
 use crate::session::Session;
-use crate::wire::{Code, ParseError, Parser, Response, SequenceSet};
+use crate::wire::{Code, Disconnect, ParseError, Parser, Response, SequenceSet};
 use storage_error::{failed, no_mailbox, no_target};
 
 fn not_selected() -> Response {
@@ -287,9 +287,24 @@ fn selected_command(name: &[u8], p: &mut Parser, uid: bool) -> Result<Command, P
     })
 }
 
-/// Runs a parsed command. `Err` means the connection failed: errors of the Maildir come
-/// as `MaildirError` and are answered with `NO` ([`failed`]).
-pub fn execute(s: &mut Session, tag: &[u8], command: Command) -> io::Result<Response> {
+/// Runs a parsed command. `Err` means the connection failed. Errors of the Maildir come as
+/// `MaildirError` and are answered with `NO` ([`failed`]); any other error a command
+/// meets that is not the connection's is answered `NO [SERVERBUG]` here, and the session
+/// goes on.
+pub fn execute(s: &mut Session, tag: &[u8], command: Command) -> Result<Response, Disconnect> {
+    match run(s, tag, command) {
+        Ok(reply) => Ok(reply),
+        Err(e) => {
+            let e = Disconnect::check(e, &s.conn.output)?;
+            crate::log!("a command failed: {e}");
+            Ok(Response::no("The command failed; the server log says why").with(Code::ServerBug))
+        }
+    }
+}
+
+/// [`execute`], with the connection's failures and the others still in one `io::Error`:
+/// a writer that wraps the output cannot tell them apart.
+fn run(s: &mut Session, tag: &[u8], command: Command) -> io::Result<Response> {
     match command {
         Command::Capability => {
             s.untagged(&format!("CAPABILITY {}", crate::capability::SERVE))?;

@@ -23,7 +23,7 @@ use crate::capability;
 use crate::command::id;
 use crate::settings;
 use crate::wire::command::{self, Read};
-use crate::wire::{Conn, Input, Limits, Line, Output, ParseError, Parser, ReadError};
+use crate::wire::{Conn, Disconnect, Input, Limits, Line, Output, ParseError, Parser, ReadError};
 
 /// The bounds of one command before login: enough for the largest ID command RFC 2971
 /// allows, and a password literal of 1 KiB (the checkpassword block holds 512 bytes).
@@ -96,7 +96,7 @@ pub fn run(monitor: OwnedFd, tls: Tls, started: Instant, timeout: Duration) -> u
     }
     match login.serve() {
         Ok(()) => 0,
-        Err(ParseError::Read(ReadError::Deadline)) => {
+        Err(Ended::Lost(Disconnect::Read(ReadError::Deadline))) => {
             crate::log!(
                 "disconnect before login: AUTH_TIMEOUT of {}s reached",
                 timeout.as_secs()
@@ -110,6 +110,22 @@ pub fn run(monitor: OwnedFd, tls: Tls, started: Instant, timeout: Duration) -> u
     }
 }
 
+/// Why the dialogue ended early: the client's connection failed, or the hand-off to the
+/// monitor or STARTTLS did (either way the dialogue cannot go on).
+#[derive(Debug, thiserror::Error)]
+enum Ended {
+    #[error(transparent)]
+    Lost(#[from] Disconnect),
+    #[error(transparent)]
+    Io(#[from] io::Error),
+}
+
+impl From<ReadError> for Ended {
+    fn from(e: ReadError) -> Ended {
+        Ended::Lost(e.into())
+    }
+}
+
 impl Login {
     fn login_allowed(&self) -> bool {
         self.plaintext_ok || matches!(self.tls, Tls::Active)
@@ -119,7 +135,7 @@ impl Login {
         capability::pre_auth(matches!(self.tls, Tls::Offered(_)), self.login_allowed())
     }
 
-    fn serve(&mut self) -> Result<(), ParseError> {
+    fn serve(&mut self) -> Result<(), Ended> {
         let greeting = format!("* OK [CAPABILITY {}] imapd ready.\r\n", self.capabilities());
         self.conn.output.write_all(greeting.as_bytes())?;
         self.conn.output.flush()?;
@@ -127,15 +143,15 @@ impl Login {
             match self.command() {
                 Ok(Next::Continue) => {}
                 Ok(Next::Exit) => return Ok(()),
-                Err(ParseError::Overflow) => {
+                Err(Ended::Lost(Disconnect::Overflow)) => {
                     self.bye("Literal too large")?;
                     return Ok(());
                 }
-                Err(e @ ParseError::Read(ReadError::Timeout)) => {
+                Err(e @ Ended::Lost(Disconnect::Read(ReadError::Timeout))) => {
                     let _ = self.bye("Autologout; idle for too long");
                     return Err(e);
                 }
-                Err(e @ ParseError::Read(ReadError::Deadline)) => {
+                Err(e @ Ended::Lost(Disconnect::Read(ReadError::Deadline))) => {
                     let _ = self.bye("Autologout; time limit for logging in reached");
                     return Err(e);
                 }
@@ -153,7 +169,7 @@ impl Login {
     }
 
     /// Reads and answers one command.
-    fn command(&mut self) -> Result<Next, ParseError> {
+    fn command(&mut self) -> Result<Next, Ended> {
         match command::read(&mut self.conn, LIMITS, Request::parse)? {
             Read::Command { tag, command } => self.execute(&tag, command),
             Read::Refused => Ok(Next::Continue),
@@ -165,7 +181,7 @@ impl Login {
         write!(self.conn.output, " {text}\r\n")
     }
 
-    fn execute(&mut self, tag: &[u8], req: Request) -> Result<Next, ParseError> {
+    fn execute(&mut self, tag: &[u8], req: Request) -> Result<Next, Ended> {
         match req {
             Request::Capability => {
                 let caps = self.capabilities();
@@ -211,7 +227,7 @@ impl Login {
         )
     }
 
-    fn starttls(&mut self, tag: &[u8]) -> Result<Next, ParseError> {
+    fn starttls(&mut self, tag: &[u8]) -> Result<Next, Ended> {
         match std::mem::replace(&mut self.tls, Tls::Active) {
             Tls::Offered(ucspi) => {
                 self.tagged(tag, "OK Begin TLS negotiation now")?;
@@ -240,7 +256,7 @@ impl Login {
         tag: &[u8],
         mechanism: &[u8],
         initial: Option<Zeroizing<Vec<u8>>>,
-    ) -> Result<Next, ParseError> {
+    ) -> Result<Next, Ended> {
         if !mechanism.eq_ignore_ascii_case(b"PLAIN") {
             self.tagged(tag, "NO Unsupported authentication mechanism")?;
             return Ok(Next::Continue);
@@ -294,7 +310,7 @@ impl Login {
         tag: &[u8],
         user: Zeroizing<Vec<u8>>,
         password: Zeroizing<Vec<u8>>,
-    ) -> Result<Next, ParseError> {
+    ) -> Result<Next, Ended> {
         let encoded = handoff::encode(self.plain.is_some(), tag, &user, &password);
         drop((user, password));
         let msg = match encoded {

@@ -15,7 +15,7 @@ use crate::command::{self, Command};
 use crate::maildir;
 use crate::settings;
 use crate::wire::command::Read;
-use crate::wire::{Code, Conn, Input, Limits, Output, ParseError, ReadError, Response};
+use crate::wire::{Code, Conn, Disconnect, Input, Limits, Output, ReadError, Response};
 
 const LIMITS: Limits = Limits {
     line: 65536,
@@ -131,15 +131,14 @@ impl Session {
         loop {
             let step = self.read_and_run().map_err(|e| {
                 let bye = match e {
-                    ParseError::Overflow => Some(Response::bye("Literal too large")),
-                    ParseError::Read(ReadError::Timeout) => {
+                    Disconnect::Overflow => Some(Response::bye("Literal too large")),
+                    Disconnect::Read(ReadError::Timeout) => {
                         Some(Response::bye("Autologout; idle for too long"))
                     }
-                    ParseError::Internal(_) => Some(internal_error()),
                     _ => None,
                 };
                 if let Some(bye) = bye {
-                    let _ = bye.write(&mut self.conn.output, None);
+                    let _ = bye.send(&mut self.conn, None);
                 }
                 e.to_string()
             });
@@ -147,11 +146,7 @@ impl Session {
             // buffer allows: the flush waits until the next command is not already here.
             // Whatever then waits for the client (a literal's `+`, IDLE) flushes first.
             let more = step.is_ok() && !self.done && self.conn.input.has_line();
-            let flushed = if more {
-                Ok(())
-            } else {
-                self.conn.output.flush()
-            };
+            let flushed = if more { Ok(()) } else { self.conn.flush() };
             match (step, flushed) {
                 (Err(why), _) => return why,
                 (Ok(()), Err(e)) => return e.to_string(),
@@ -170,35 +165,27 @@ impl Session {
 
     /// Reads one command and runs it: its responses, then what changed on disk meanwhile
     /// (RFC 3501 7.4.1 says when EXPUNGE may be told), then the tagged reply.
-    fn read_and_run(&mut self) -> Result<(), ParseError> {
+    /// Only the connection's failures end the session; a command answers its own.
+    fn read_and_run(&mut self) -> Result<(), Disconnect> {
         let root = &self.root;
-        let (tag, command) = match crate::wire::command::read(&mut self.conn, LIMITS, |name, p| {
+        let read = crate::wire::command::read(&mut self.conn, LIMITS, |name, p| {
             Command::parse(name, p, root)
-        })? {
+        })?;
+        let (tag, command) = match read {
             Read::Command { tag, command } => (tag, command),
             Read::Refused => return Ok(()),
         };
         let expunge_ok = command.allows_expunge();
         let refresh = command.wants_refresh();
-        // Only the connection's errors end the session here: a failed write, or a read
-        // (IDLE reads the client's DONE).
-        let connection = |e: io::Error, output: &Output| {
-            if output.failed() {
-                return ParseError::Write(e);
-            }
-            match ReadError::from_io(e) {
-                Ok(read) => ParseError::Read(read),
-                Err(e) => ParseError::Internal(e),
-            }
-        };
-        let reply =
-            command::execute(self, &tag, command).map_err(|e| connection(e, &self.conn.output))?;
+        let reply = command::execute(self, &tag, command)?;
         if refresh {
-            self.refresh(expunge_ok)
-                .map_err(|e| connection(e, &self.conn.output))?;
+            if let Err(e) = self.refresh(expunge_ok) {
+                let e = Disconnect::check(e, &self.conn.output)?;
+                // The news waits for the next command; this one is answered all the same.
+                crate::log!("looking for changes failed: {e}");
+            }
         }
-        reply.write(&mut self.conn.output, Some(&tag))?;
-        Ok(())
+        reply.send(&mut self.conn, Some(&tag))
     }
 
     /// Brings the client up to date with the selected mailbox on disk.

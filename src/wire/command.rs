@@ -2,7 +2,7 @@
 //! malformed (RFC 3501 7.1.5), with the rest of the bad command skipped so that the next
 //! one is read from its start. Both roles read commands through [`read`].
 
-use super::{Code, Conn, Limits, ParseError, Parser, Response};
+use super::{Code, Conn, Disconnect, Limits, ParseError, Parser, Response};
 
 pub enum Read<T> {
     Command {
@@ -20,7 +20,7 @@ pub fn read<T>(
     conn: &mut Conn,
     limits: Limits,
     parse: impl FnOnce(&[u8], &mut Parser) -> Result<T, ParseError>,
-) -> Result<Read<T>, ParseError> {
+) -> Result<Read<T>, Disconnect> {
     let mut p = Parser::begin(conn, limits)?;
     let tag = match p.tag() {
         Ok(tag) => tag,
@@ -29,7 +29,12 @@ pub fn read<T>(
             bad(conn, b"*", text, toobig)?;
             return Ok(Read::Refused);
         }
-        Err(e) => return Err(e),
+        Err(ParseError::No(response)) => {
+            p.skip()?;
+            response.send(conn, Some(b"*"))?;
+            return Ok(Read::Refused);
+        }
+        Err(ParseError::Lost(d)) => return Err(d),
     };
     let parsed = p
         .fits()
@@ -49,17 +54,17 @@ pub fn read<T>(
         }
         Err(ParseError::No(response)) => {
             p.skip()?;
-            response.write(&mut conn.output, Some(&tag))?;
+            response.send(conn, Some(&tag))?;
             Ok(Read::Refused)
         }
-        Err(e) => Err(e),
+        Err(ParseError::Lost(d)) => Err(d),
     }
 }
 
-fn bad(conn: &mut Conn, tag: &[u8], text: &'static str, toobig: bool) -> std::io::Result<()> {
+fn bad(conn: &mut Conn, tag: &[u8], text: &'static str, toobig: bool) -> Result<(), Disconnect> {
     let mut response = Response::bad(text);
     if toobig {
         response = response.with(Code::TooBig);
     }
-    response.write(&mut conn.output, Some(tag))
+    response.send(conn, Some(tag))
 }

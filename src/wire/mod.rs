@@ -9,6 +9,7 @@
 
 pub mod command;
 pub mod datetime;
+mod disconnect;
 mod input;
 mod output;
 mod parser;
@@ -16,6 +17,7 @@ pub mod quote;
 mod response;
 mod sequence;
 
+pub use disconnect::{Disconnect, WriteFailed};
 pub use input::{Input, Line, ReadError};
 pub use output::Output;
 pub use parser::{Limits, ParseError, Parser};

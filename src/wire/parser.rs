@@ -12,7 +12,7 @@ use std::io::Write;
 use zeroize::Zeroize;
 
 use super::input::Line;
-use super::{Conn, ReadError, Response, SeqNumber, SequenceSet};
+use super::{Conn, Disconnect, ReadError, Response, SeqNumber, SequenceSet};
 
 /// Bounds for one command; the pre-auth role uses small ones.
 #[derive(Clone, Copy, Debug)]
@@ -35,25 +35,17 @@ pub enum ParseError {
     Bad { text: &'static str, toobig: bool },
     /// The connection cannot go on.
     #[error(transparent)]
-    Read(#[from] ReadError),
-    /// Writing to the client failed: the connection is lost.
-    #[error("write failed: {0}")]
-    Write(#[from] std::io::Error),
-    /// A command failed with an error that is not the connection's (a bug: storage errors
-    /// are answered with `NO`); its response may be cut short, so the session ends.
-    #[error("internal error: {0}")]
-    Internal(std::io::Error),
-    /// The client sent a non-synchronizing literal too large even to skip.
-    #[error("literal too large to skip")]
-    Overflow,
-    /// The writer of [`Parser::literal_into`] failed; the literal has been read. The
-    /// caller answers it (with `NO`, as [`ParseError::No`]).
-    #[error("cannot store the message: {0}")]
-    Store(std::io::Error),
+    Lost(#[from] Disconnect),
     /// Well-formed so far but refused (APPEND to a mailbox that does not exist, say):
     /// answer with this `NO`, then call [`Parser::skip`].
     #[error("{}", .0.text)]
     No(Response),
+}
+
+impl From<ReadError> for ParseError {
+    fn from(e: ReadError) -> ParseError {
+        ParseError::Lost(e.into())
+    }
 }
 
 impl ParseError {
@@ -142,7 +134,7 @@ fn is_list_char(b: u8) -> bool {
 impl<'c> Parser<'c> {
     /// Reads the first line of the next command. Errors here end the connection; a line
     /// that was too long is reported by [`tag`](Self::tag).
-    pub fn begin(conn: &'c mut Conn, limits: Limits) -> Result<Parser<'c>, ParseError> {
+    pub fn begin(conn: &'c mut Conn, limits: Limits) -> Result<Parser<'c>, Disconnect> {
         let mut p = Parser {
             conn,
             limits,
@@ -152,15 +144,20 @@ impl<'c> Parser<'c> {
             pending: None,
             overlong: false,
         };
-        match p.next_line() {
-            Err(ParseError::Bad { .. }) => p.overlong = true,
-            other => other?,
-        }
+        p.overlong = !p.read_line()?;
         Ok(p)
     }
 
     /// Reads the next line of the command into `self.line` (CRLF or bare LF removed).
     fn next_line(&mut self) -> Result<(), ParseError> {
+        match self.read_line()? {
+            true => Ok(()),
+            false => Err(TOO_LONG),
+        }
+    }
+
+    /// [`next_line`](Self::next_line), saying whether the line fitted.
+    fn read_line(&mut self) -> Result<bool, Disconnect> {
         self.line.zeroize();
         self.line.clear();
         self.pos = 0;
@@ -176,11 +173,11 @@ impl<'c> Parser<'c> {
                     self.line.pop();
                 }
                 self.pending = announced(&self.line);
-                Ok(())
+                Ok(true)
             }
             Line::TooLong { tail } => {
                 self.pending = announced(&tail);
-                Err(TOO_LONG)
+                Ok(false)
             }
         }
     }
@@ -188,13 +185,13 @@ impl<'c> Parser<'c> {
     /// Consumes the rest of a command that was refused: non-synchronizing literals the
     /// client sends regardless, and the lines after them. A synchronizing literal ends it,
     /// since the client waits for a `+` that is never sent.
-    pub fn skip(mut self) -> Result<(), ParseError> {
+    pub fn skip(mut self) -> Result<(), Disconnect> {
         while let Some(lit) = self.pending.take() {
             if lit.sync {
                 break;
             }
             if lit.len > self.limits.discard {
-                return Err(ParseError::Overflow);
+                return Err(Disconnect::Overflow);
             }
             self.conn.input.discard(lit.len)?;
             self.total = 0;
@@ -432,10 +429,8 @@ impl<'c> Parser<'c> {
         }
         let n = lit.len as usize;
         if lit.sync {
-            self.conn
-                .output
-                .write_all(b"+ Ready for literal data\r\n")?;
-            self.conn.output.flush()?;
+            self.conn.send(b"+ Ready for literal data\r\n")?;
+            self.conn.flush()?;
         }
         self.pending = None;
         let mut data = Vec::with_capacity(n);
@@ -449,8 +444,13 @@ impl<'c> Parser<'c> {
     }
 
     /// A literal or literal8 whose bytes go to `w` instead of memory (APPEND's message, which
-    /// RFC 3516 lets be binary), up to `max` bytes, then flushes `w`. Returns its length.
-    pub fn literal_into(&mut self, w: &mut impl Write, max: u64) -> Result<u64, ParseError> {
+    /// RFC 3516 lets be binary), up to `max` bytes, then flushes `w`. Returns its length, or
+    /// the error of `w`, which the caller answers: the literal is read to its end anyway.
+    pub fn literal_into(
+        &mut self,
+        w: &mut impl Write,
+        max: u64,
+    ) -> Result<Result<u64, std::io::Error>, ParseError> {
         let lit = match self.pending {
             Some(l) if l.at == self.pos => l,
             _ => return Err(bad("Expected a literal: {n} CRLF")),
@@ -462,10 +462,8 @@ impl<'c> Parser<'c> {
             });
         }
         if lit.sync {
-            self.conn
-                .output
-                .write_all(b"+ Ready for literal data\r\n")?;
-            self.conn.output.flush()?;
+            self.conn.send(b"+ Ready for literal data\r\n")?;
+            self.conn.flush()?;
         }
         self.pending = None;
         let mut failed = self.conn.input.copy_to(w, lit.len)?;
@@ -475,10 +473,10 @@ impl<'c> Parser<'c> {
         }
         self.total = 0;
         self.next_line()?;
-        match failed {
+        Ok(match failed {
             None => Ok(lit.len),
-            Some(e) => Err(ParseError::Store(e)),
-        }
+            Some(e) => Err(e),
+        })
     }
 
     /// The length of the literal that starts here, before any of it is read (so that a

@@ -6,7 +6,7 @@
 use std::borrow::Cow;
 use std::io::{self, Write};
 
-use super::format_uids;
+use super::{format_uids, Conn, Disconnect};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Status {
@@ -94,6 +94,13 @@ impl Response {
     pub fn with(mut self, code: Code) -> Response {
         self.code = Some(code);
         self
+    }
+
+    /// [`write`](Self::write) to the client.
+    pub fn send(&self, conn: &mut Conn, tag: Option<&[u8]>) -> Result<(), Disconnect> {
+        let mut line = Vec::with_capacity(64 + self.text.len());
+        self.write(&mut line, tag).expect("a Vec takes every write");
+        conn.send(&line)
     }
 
     /// Writes `tag` (or `*` for `None`), the status, `[code]` and the text, then CRLF.
