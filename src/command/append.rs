@@ -9,11 +9,11 @@ use std::path::{Path, PathBuf};
 
 use super::storage_error::not_stored;
 use super::{failed, Code, Response};
+use super::{split_flags, Context};
 use crate::maildir::deliver::TmpFile;
 use crate::maildir::flags::MessageFlags;
 use crate::maildir::{folder, keywords, mailbox};
 use crate::message::store_binary;
-use crate::session::{split_flags, Session};
 use crate::wire::{ParseError, Parser};
 
 /// The largest message APPEND takes.
@@ -113,7 +113,7 @@ pub fn parse(p: &mut Parser, root: &Path) -> Result<Append, ParseError> {
     }
 }
 
-pub fn append(s: &mut Session, a: Append) -> io::Result<Response> {
+pub fn append(s: &mut Context, a: Append) -> io::Result<Response> {
     let mut names = Vec::with_capacity(a.messages.len());
     let undo = |names: &[Vec<u8>]| {
         for n in names {
@@ -147,7 +147,7 @@ pub fn append(s: &mut Session, a: Append) -> io::Result<Response> {
             }
         }
     }
-    match mailbox::assign(&s.root, &a.dir, &names) {
+    match mailbox::assign(s.root, &a.dir, &names) {
         Ok((uidvalidity, uids)) => {
             Ok(Response::ok("APPEND completed").with(Code::AppendUid { uidvalidity, uids }))
         }

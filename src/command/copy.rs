@@ -9,14 +9,14 @@ use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
 
 use super::{failed, Code, Response};
+use super::{Context, Selected};
 use crate::maildir::deliver::{self, sync_dir};
 use crate::maildir::flags::MessageFlags;
 use crate::maildir::{folder, keywords, mailbox, message_file};
-use crate::session::{Selected, Session};
 use crate::wire::SequenceSet;
 
 pub fn copy(
-    s: &mut Session,
+    s: &mut Context,
     set: &SequenceSet,
     target: &[u8],
     uid: bool,
@@ -32,7 +32,7 @@ pub fn copy(
     let Some(indexes) = sel.resolve(set, uid) else {
         return Ok(super::bad_sequence());
     };
-    let dir = match folder::existing(&s.root, target) {
+    let dir = match folder::existing(s.root, target) {
         Ok(dir) => dir,
         Err(e) => return Ok(super::no_target(e)),
     };
@@ -137,7 +137,7 @@ pub fn copy(
         undo(sel, &dir, &copies, &moved);
         return Ok(failed(verb, e));
     }
-    let code = match mailbox::assign(&s.root, &dir, &copies) {
+    let code = match mailbox::assign(s.root, &dir, &copies) {
         Ok((uidvalidity, uids)) => Some(Code::CopyUid {
             uidvalidity,
             source: source_uids,

@@ -3,16 +3,16 @@
 
 use std::io;
 
+use super::Context;
 use super::{failed, Code, Response};
 use crate::maildir::folder;
-use crate::session::Session;
 
-pub fn create(s: &mut Session, name: &[u8]) -> io::Result<Response> {
+pub fn create(s: &mut Context, name: &[u8]) -> io::Result<Response> {
     let name = name.strip_suffix(b".").unwrap_or(name);
     if folder::is_inbox(name) {
         return Ok(Response::no("INBOX always exists").with(Code::AlreadyExists));
     }
-    let dir = match folder::path(&s.root, name) {
+    let dir = match folder::path(s.root, name) {
         Ok(dir) => dir,
         Err(e) => return Ok(Response::no(e.to_string())),
     };

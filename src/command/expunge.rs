@@ -3,12 +3,12 @@
 
 use std::io;
 
+use super::Context;
 use super::{failed, Response};
 use crate::maildir::deliver::sync_dir;
-use crate::session::Session;
 use crate::wire::{Ranges, SequenceSet};
 
-pub fn expunge(s: &mut Session, uids: Option<&SequenceSet>) -> io::Result<Response> {
+pub fn expunge(s: &mut Context, uids: Option<&SequenceSet>) -> io::Result<Response> {
     let Some(sel) = s.selected.as_mut() else {
         return Ok(super::not_selected());
     };

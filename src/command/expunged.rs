@@ -13,12 +13,12 @@
 use std::io::{self, Write};
 
 use super::fetch::{Item, Label};
+use super::Selected;
 use crate::maildir::flags::base;
 use crate::maildir::index::cache::record::Want;
 use crate::maildir::message_file::{self, window};
 use crate::message::fields;
 use crate::message::section::Text;
-use crate::session::Selected;
 use crate::wire::{datetime, quote, Code, Response};
 
 /// RFC 5530's words for such messages.

@@ -9,6 +9,7 @@
 use std::io::{self, Write};
 
 use super::{failed, Code, Response};
+use super::{Context, Selected};
 use crate::maildir::flags::{base, Flags, MessageFlags};
 use crate::maildir::index::cache::record::{Facts, Sizes};
 use crate::maildir::index::cache::{Cache, Header, Learnt, Whole};
@@ -17,7 +18,6 @@ use crate::maildir::view::Entry;
 use crate::maildir::MaildirError;
 use crate::message::section::{Content, Section, Text};
 use crate::message::{binary, bodystructure, crlf, envelope, fields, header, part};
-use crate::session::{Selected, Session};
 use crate::wire::{datetime, quote, ParseError, Parser, SequenceSet};
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -212,7 +212,7 @@ fn section(p: &mut Parser) -> Result<Option<Section>, ParseError> {
 }
 
 pub fn fetch(
-    s: &mut Session,
+    s: &mut Context,
     set: &SequenceSet,
     items: &[Item],
     uid: bool,
@@ -225,7 +225,7 @@ pub fn fetch(
     reply
 }
 
-fn answer(s: &mut Session, set: &SequenceSet, items: &[Item], uid: bool) -> io::Result<Response> {
+fn answer(s: &mut Context, set: &SequenceSet, items: &[Item], uid: bool) -> io::Result<Response> {
     let Some(sel) = s.selected.as_mut() else {
         return Ok(super::not_selected());
     };

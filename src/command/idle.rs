@@ -10,15 +10,15 @@ use std::time::{Duration, Instant};
 use rustix::event::{poll, PollFd, PollFlags, Timespec};
 use rustix::fs::inotify;
 
+use super::Context;
 use super::Response;
-use crate::session::Session;
 use crate::wire::{Line, ReadError};
 
 const RESCAN: Duration = Duration::from_secs(10);
 /// Lets a burst of renames (a client moving many messages) arrive as one update.
 const SETTLE: Duration = Duration::from_millis(50);
 
-pub fn idle(s: &mut Session, timeout: Duration) -> io::Result<Response> {
+pub fn idle(s: &mut Context, timeout: Duration) -> io::Result<Response> {
     s.conn.output.write_all(b"+ idling\r\n")?;
     s.refresh(true)?;
     s.conn.output.flush()?;

@@ -9,9 +9,9 @@ use std::collections::BTreeMap;
 use std::io::{self, Write};
 
 use super::status::{self, StatusError};
+use super::Context;
 use super::{failed, Response};
 use crate::maildir::{folder, subscriptions};
-use crate::session::Session;
 use crate::wire::{quote, ParseError, Parser};
 
 #[derive(Default)]
@@ -260,14 +260,14 @@ fn levels(name: &[u8]) -> impl Iterator<Item = Vec<u8>> + '_ {
         })
 }
 
-pub fn list(s: &mut Session, l: &List) -> io::Result<Response> {
+pub fn list(s: &mut Context, l: &List) -> io::Result<Response> {
     let verb = if l.lsub { "LSUB" } else { "LIST" };
     if !l.lsub && !l.extended && l.patterns == [b""] {
         // RFC 3501 6.3.8: the separator and the root of the reference.
         s.untagged("LIST (\\Noselect) \".\" \"\"")?;
         return Ok(Response::ok("LIST completed"));
     }
-    let (folders, subscribed) = match (folder::list(&s.root), subscriptions::read(&s.root)) {
+    let (folders, subscribed) = match (folder::list(s.root), subscriptions::read(s.root)) {
         (Ok(f), Ok(sub)) => (f, sub),
         (Err(e), _) | (_, Err(e)) => return Ok(failed(verb, e)),
     };
@@ -371,7 +371,7 @@ pub fn list(s: &mut Session, l: &List) -> io::Result<Response> {
         }
         out.write_all(b"\r\n")?;
         if let (Some(items), true) = (&l.return_status, e.exists) {
-            let dir = match folder::path(&s.root, &name) {
+            let dir = match folder::path(s.root, &name) {
                 Ok(d) => d,
                 Err(_) => continue,
             };

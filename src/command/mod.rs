@@ -4,6 +4,7 @@
 //! telling the client what else changed.
 
 mod append;
+mod context;
 mod copy;
 mod create;
 mod delete;
@@ -21,6 +22,7 @@ mod noop;
 mod rename;
 mod search;
 mod select;
+mod selected;
 mod sort;
 mod status;
 mod storage_error;
@@ -31,9 +33,11 @@ pub mod thread;
 use std::io;
 use std::path::Path;
 
-use crate::session::Session;
 use crate::wire::{Code, Disconnect, ParseError, Parser, Response, SequenceSet};
 use storage_error::{failed, no_mailbox, no_target};
+
+pub use context::Context;
+pub use selected::{split_flags, Selected};
 
 fn not_selected() -> Response {
     Response::bad("No mailbox selected")
@@ -232,6 +236,11 @@ impl Command {
         )
     }
 
+    /// LOGOUT: the connection closes after its reply.
+    pub fn ends_session(&self) -> bool {
+        matches!(self, Command::Logout)
+    }
+
     /// Whether to look for changes on disk after the command: not after one that has just
     /// read the mailbox anew or left it.
     pub fn wants_refresh(&self) -> bool {
@@ -291,7 +300,7 @@ fn selected_command(name: &[u8], p: &mut Parser, uid: bool) -> Result<Command, P
 /// `MaildirError` and are answered with `NO` ([`failed`]); any other error a command
 /// meets that is not the connection's is answered `NO [SERVERBUG]` here, and the session
 /// goes on.
-pub fn execute(s: &mut Session, tag: &[u8], command: Command) -> Result<Response, Disconnect> {
+pub fn execute(s: &mut Context, tag: &[u8], command: Command) -> Result<Response, Disconnect> {
     match run(s, tag, command) {
         Ok(reply) => Ok(reply),
         Err(e) => {
@@ -304,7 +313,7 @@ pub fn execute(s: &mut Session, tag: &[u8], command: Command) -> Result<Response
 
 /// [`execute`], with the connection's failures and the others still in one `io::Error`:
 /// a writer that wraps the output cannot tell them apart.
-fn run(s: &mut Session, tag: &[u8], command: Command) -> io::Result<Response> {
+fn run(s: &mut Context, tag: &[u8], command: Command) -> io::Result<Response> {
     match command {
         Command::Capability => {
             s.untagged(&format!("CAPABILITY {}", crate::capability::SERVE))?;

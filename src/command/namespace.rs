@@ -3,10 +3,10 @@
 
 use std::io;
 
+use super::Context;
 use super::Response;
-use crate::session::Session;
 
-pub fn namespace(s: &mut Session) -> io::Result<Response> {
+pub fn namespace(s: &mut Context) -> io::Result<Response> {
     s.untagged("NAMESPACE ((\"\" \".\")) NIL NIL")?;
     Ok(Response::ok("NAMESPACE completed"))
 }

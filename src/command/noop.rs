@@ -3,10 +3,10 @@
 
 use std::io;
 
+use super::Context;
 use super::Response;
-use crate::session::Session;
 
-pub fn check(s: &mut Session) -> io::Result<Response> {
+pub fn check(s: &mut Context) -> io::Result<Response> {
     if s.selected.is_none() {
         return Ok(super::not_selected());
     }

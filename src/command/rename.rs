@@ -4,19 +4,19 @@
 use std::io;
 use std::os::unix::ffi::OsStrExt;
 
+use super::Context;
 use super::{failed, Code, Response};
 use crate::maildir::{folder, MaildirError};
-use crate::session::Session;
 
-pub fn rename(s: &mut Session, from: &[u8], to: &[u8]) -> io::Result<Response> {
-    let src = match folder::existing(&s.root, from) {
+pub fn rename(s: &mut Context, from: &[u8], to: &[u8]) -> io::Result<Response> {
+    let src = match folder::existing(s.root, from) {
         Ok(dir) => dir,
         Err(e) => return Ok(super::no_mailbox(e)),
     };
     if folder::is_inbox(to) {
         return Ok(Response::no("INBOX always exists").with(Code::AlreadyExists));
     }
-    let dst = match folder::path(&s.root, to) {
+    let dst = match folder::path(s.root, to) {
         Ok(dir) => dir,
         Err(e) => return Ok(Response::no(e.to_string())),
     };
@@ -30,7 +30,7 @@ pub fn rename(s: &mut Session, from: &[u8], to: &[u8]) -> io::Result<Response> {
     }
     // The children move too (RFC 3501 6.3.5): none of their new names may be taken either,
     // or the rename would stop half-way.
-    let children = match folder::list(&s.root) {
+    let children = match folder::list(s.root) {
         Ok(names) => names,
         Err(e) => return Ok(failed("RENAME", e)),
     };
@@ -39,7 +39,7 @@ pub fn rename(s: &mut Session, from: &[u8], to: &[u8]) -> io::Result<Response> {
         .filter(|n| !folder::is_inbox(from) && n.starts_with(&prefix));
     for child in moving {
         let new = [to, &child[from.len()..]].concat();
-        match folder::path(&s.root, &new) {
+        match folder::path(s.root, &new) {
             Ok(p) if std::fs::symlink_metadata(&p).is_err() => {}
             Ok(_) => {
                 return Ok(Response::no("A mailbox below the new name exists already")
@@ -51,10 +51,10 @@ pub fn rename(s: &mut Session, from: &[u8], to: &[u8]) -> io::Result<Response> {
     let result = if folder::is_inbox(from) {
         move_inbox(&src, &dst)
     } else {
-        folder::rename(&s.root, from, to)
+        folder::rename(s.root, from, to)
     };
     if s.selected.as_ref().is_some_and(|sel| sel.dir == src) {
-        s.selected = None;
+        *s.selected = None;
     }
     match result {
         Ok(()) => Ok(Response::ok("RENAME completed")),

@@ -12,6 +12,7 @@ use jiff::civil::Date;
 use jiff::tz::TimeZone;
 
 use super::{failed, Code, Response};
+use super::{Context, Selected};
 use crate::maildir::flags::{base, Flags, MessageFlags};
 use crate::maildir::index::cache::record;
 use crate::maildir::index::cache::{Header, Learnt};
@@ -19,7 +20,6 @@ use crate::maildir::message_file::{self, MessageFile};
 use crate::maildir::view::Entry;
 use crate::maildir::MaildirError;
 use crate::message::{address_search, date, fields, header, part, text};
-use crate::session::{Selected, Session};
 use crate::wire::{format_uids, ParseError, Parser, Ranges, SequenceSet};
 
 /// Parenthesised groups, NOT and OR nest; deeper than this is no real client.
@@ -511,7 +511,7 @@ fn matching(sel: &Selected, key: &Key) -> Result<(Vec<usize>, bool), MaildirErro
     Ok((hits, expunged))
 }
 
-pub fn search(s: &mut Session, tag: &[u8], search: &Search, uid: bool) -> io::Result<Response> {
+pub fn search(s: &mut Context, tag: &[u8], search: &Search, uid: bool) -> io::Result<Response> {
     let Some(sel) = s.selected.as_mut() else {
         return Ok(super::not_selected());
     };

@@ -4,21 +4,21 @@
 use std::io::{self, Write};
 
 use super::{failed, Code, Response};
+use super::{Context, Selected};
 use crate::maildir::folder;
-use crate::session::{Selected, Session};
 
-pub fn select(s: &mut Session, name: &[u8], read_only: bool) -> io::Result<Response> {
+pub fn select(s: &mut Context, name: &[u8], read_only: bool) -> io::Result<Response> {
     // A SELECT that fails still leaves no mailbox selected (RFC 3501 6.3.1).
-    s.selected = None;
+    *s.selected = None;
     let verb = if read_only { "EXAMINE" } else { "SELECT" };
-    let dir = match folder::existing(&s.root, name) {
+    let dir = match folder::existing(s.root, name) {
         Ok(dir) => dir,
         Err(e) => return Ok(super::no_mailbox(e)),
     };
     if !read_only {
         crate::maildir::deliver::clean_tmp(&dir);
     }
-    let sel = match Selected::open(&s.root, dir, read_only) {
+    let sel = match Selected::open(s.root, dir, read_only) {
         Ok(sel) => sel,
         Err(e) => return Ok(failed(verb, e)),
     };
@@ -39,7 +39,7 @@ pub fn select(s: &mut Session, name: &[u8], read_only: bool) -> io::Result<Respo
     Response::ok("Predicted next UID")
         .with(uidnext)
         .write(out, None)?;
-    s.selected = Some(sel);
+    *s.selected = Some(sel);
     let mode = if read_only {
         Code::ReadOnly
     } else {
@@ -50,7 +50,7 @@ pub fn select(s: &mut Session, name: &[u8], read_only: bool) -> io::Result<Respo
 
 /// CLOSE: leave the mailbox, removing messages marked \Deleted unless it is read-only,
 /// without EXPUNGE responses.
-pub fn close(s: &mut Session) -> io::Result<Response> {
+pub fn close(s: &mut Context) -> io::Result<Response> {
     let Some(mut sel) = s.selected.take() else {
         return Ok(super::not_selected());
     };
@@ -73,7 +73,7 @@ pub fn close(s: &mut Session) -> io::Result<Response> {
 }
 
 /// UNSELECT: leave the mailbox, removing nothing.
-pub fn unselect(s: &mut Session) -> io::Result<Response> {
+pub fn unselect(s: &mut Context) -> io::Result<Response> {
     if s.selected.take().is_none() {
         return Ok(super::not_selected());
     }

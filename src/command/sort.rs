@@ -8,13 +8,13 @@ use std::io::{self, Write};
 
 use super::search::{self, Key};
 use super::{failed, Response};
+use super::{Context, Selected};
 use crate::maildir::flags::base;
 use crate::maildir::index::cache::record::{self, FactsView, KeysView, Want};
 use crate::maildir::index::cache::Learnt;
 use crate::maildir::message_file;
 use crate::maildir::MaildirError;
 use crate::message::keys::Keys;
-use crate::session::{Selected, Session};
 use crate::wire::{ParseError, Parser};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -289,7 +289,7 @@ pub fn push_number(out: &mut Vec<u8>, mut n: u32) {
     out.extend_from_slice(&digits[at..]);
 }
 
-pub fn sort(s: &mut Session, sort: &Sort, uid: bool) -> io::Result<Response> {
+pub fn sort(s: &mut Context, sort: &Sort, uid: bool) -> io::Result<Response> {
     let Some(sel) = s.selected.as_ref() else {
         return Ok(super::not_selected());
     };

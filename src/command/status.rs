@@ -3,12 +3,12 @@
 
 use std::io::{self, Write};
 
+use super::Context;
 use super::{failed, Response};
 use crate::maildir::flags::{base, Flags};
 use crate::maildir::index::cache::record::Want;
 use crate::maildir::index::cache::Cache;
 use crate::maildir::{folder, message_file, Mailbox, MaildirError};
-use crate::session::Session;
 use crate::wire::{quote, ParseError, Parser};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -46,12 +46,12 @@ pub fn parse_items(p: &mut Parser) -> Result<Vec<Item>, ParseError> {
 
 /// Writes `* STATUS name (items)` for the mailbox at `dir`.
 pub fn write_status(
-    s: &mut Session,
+    s: &mut Context,
     name: &[u8],
     dir: &std::path::Path,
     items: &[Item],
 ) -> Result<(), StatusError> {
-    let m = Mailbox::open(&s.root, dir, false)?;
+    let m = Mailbox::open(s.root, dir, false)?;
     let mut parts = Vec::with_capacity(items.len());
     for item in items {
         let (label, value) = match item {
@@ -116,8 +116,8 @@ pub enum StatusError {
     Write(#[from] io::Error),
 }
 
-pub fn status(s: &mut Session, name: &[u8], items: &[Item]) -> io::Result<Response> {
-    let dir = match folder::existing(&s.root, name) {
+pub fn status(s: &mut Context, name: &[u8], items: &[Item]) -> io::Result<Response> {
+    let dir = match folder::existing(s.root, name) {
         Ok(dir) => dir,
         Err(e) => return Ok(super::no_mailbox(e)),
     };

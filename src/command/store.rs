@@ -4,9 +4,9 @@
 use std::io::{self, Write};
 
 use super::{failed, Response};
+use super::{split_flags, Context};
 use crate::maildir::flags::MessageFlags;
 use crate::maildir::view::Dirs;
-use crate::session::{split_flags, Session};
 use crate::wire::{ParseError, Parser, SequenceSet};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -57,7 +57,7 @@ pub fn parse(p: &mut Parser) -> Result<Store, ParseError> {
     })
 }
 
-pub fn store(s: &mut Session, st: &Store, uid: bool) -> io::Result<Response> {
+pub fn store(s: &mut Context, st: &Store, uid: bool) -> io::Result<Response> {
     let Some(sel) = s.selected.as_mut() else {
         return Ok(super::not_selected());
     };

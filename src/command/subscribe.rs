@@ -3,13 +3,13 @@
 
 use std::io;
 
+use super::Context;
 use super::{failed, Response};
 use crate::maildir::{folder, subscriptions};
-use crate::session::Session;
 
-pub fn subscribe(s: &mut Session, name: &[u8], on: bool) -> io::Result<Response> {
+pub fn subscribe(s: &mut Context, name: &[u8], on: bool) -> io::Result<Response> {
     let verb = if on { "SUBSCRIBE" } else { "UNSUBSCRIBE" };
-    if let Err(e) = folder::path(&s.root, name) {
+    if let Err(e) = folder::path(s.root, name) {
         return Ok(Response::no(e.to_string()));
     }
     let name: &[u8] = if folder::is_inbox(name) {
@@ -17,7 +17,7 @@ pub fn subscribe(s: &mut Session, name: &[u8], on: bool) -> io::Result<Response>
     } else {
         name
     };
-    match subscriptions::set(&s.root, name, on) {
+    match subscriptions::set(s.root, name, on) {
         Ok(()) => Ok(Response::ok(format!("{verb} completed"))),
         Err(e) => Ok(failed(verb, e)),
     }

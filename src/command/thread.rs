@@ -14,11 +14,11 @@ use super::intern::Interner;
 use super::linkcut::Forest;
 use super::search::{self, Key};
 use super::sort::{each, push_number};
+use super::Context;
 use super::Response;
 use crate::maildir::flags::base;
 #[cfg(doc)]
 use crate::message::msgid;
-use crate::session::Session;
 use crate::wire::{ParseError, Parser};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -530,7 +530,7 @@ pub fn threads(algorithm: Algorithm, msgs: Messages, numbers: &[u32], out: &mut 
     }
 }
 
-pub fn thread(s: &mut Session, t: &Thread, uid: bool) -> io::Result<Response> {
+pub fn thread(s: &mut Context, t: &Thread, uid: bool) -> io::Result<Response> {
     let Some(sel) = s.selected.as_ref() else {
         return Ok(super::not_selected());
     };

@@ -6,12 +6,12 @@
 //! the session ends: a non-zero status tells the login role the session never started.
 
 use std::ffi::OsString;
-use std::io::{self, Write};
+use std::io::Write;
 use std::os::fd::{FromRawFd, OwnedFd};
 use std::path::PathBuf;
 
 use crate::capability;
-use crate::command::{self, Command};
+use crate::command::{self, Command, Context, Selected};
 use crate::maildir;
 use crate::settings;
 use crate::wire::command::Read;
@@ -25,20 +25,20 @@ const LIMITS: Limits = Limits {
 };
 
 mod fuzz;
-mod selected;
 
 pub use fuzz::fuzz_serve;
-pub use selected::{split_flags, Selected};
 
-pub struct Session {
-    pub conn: Conn,
+/// One session: what it lends each command ([`Session::context`]), and whether LOGOUT has
+/// ended it.
+struct Session {
+    conn: Conn,
     /// The Maildir: INBOX, and the root of all folders.
-    pub root: PathBuf,
-    pub selected: Option<Selected>,
+    root: PathBuf,
+    selected: Option<Selected>,
     /// Set by LOGOUT.
-    pub done: bool,
+    done: bool,
     /// How long the client may stay silent (also while idling).
-    pub timeout: std::time::Duration,
+    timeout: std::time::Duration,
 }
 
 pub fn run(arg: Option<OsString>) -> u8 {
@@ -156,13 +156,6 @@ impl Session {
         }
     }
 
-    /// Writes `* <text>`.
-    pub fn untagged(&mut self, text: &str) -> io::Result<()> {
-        self.conn.output.write_all(b"* ")?;
-        self.conn.output.write_all(text.as_bytes())?;
-        self.conn.output.write_all(b"\r\n")
-    }
-
     /// Reads one command and runs it: its responses, then what changed on disk meanwhile
     /// (RFC 3501 7.4.1 says when EXPUNGE may be told), then the tagged reply.
     /// Only the connection's failures end the session; a command answers its own.
@@ -177,9 +170,11 @@ impl Session {
         };
         let expunge_ok = command.allows_expunge();
         let refresh = command.wants_refresh();
-        let reply = command::execute(self, &tag, command)?;
+        self.done = command.ends_session();
+        let mut cx = self.context();
+        let reply = command::execute(&mut cx, &tag, command)?;
         if refresh {
-            if let Err(e) = self.refresh(expunge_ok) {
+            if let Err(e) = cx.refresh(expunge_ok) {
                 let e = Disconnect::check(e, &self.conn.output)?;
                 // The news waits for the next command; this one is answered all the same.
                 crate::log!("looking for changes failed: {e}");
@@ -188,12 +183,14 @@ impl Session {
         reply.send(&mut self.conn, Some(&tag))
     }
 
-    /// Brings the client up to date with the selected mailbox on disk.
-    pub fn refresh(&mut self, allow_expunge: bool) -> io::Result<()> {
-        if let Some(sel) = self.selected.as_mut() {
-            sel.refresh(&self.root, &mut self.conn.output, allow_expunge)?;
+    /// What a command may use of the session.
+    fn context(&mut self) -> Context<'_> {
+        Context {
+            conn: &mut self.conn,
+            root: &self.root,
+            selected: &mut self.selected,
+            timeout: self.timeout,
         }
-        Ok(())
     }
 }
 
