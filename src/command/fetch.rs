@@ -7,6 +7,7 @@
 //! only the header. Files are read through [`message_file`], which follows renames.
 
 use std::io::{self, Write};
+use std::os::fd::AsFd;
 
 use super::{failed, Reply};
 use crate::maildir::flags::{base, Flags, MessageFlags};
@@ -295,7 +296,8 @@ fn answer(s: &mut Session, set: &SequenceSet, items: &[Item], uid: bool) -> io::
         if need > Need::Nothing {
             // A copy of the view's message: the rescan after the command tells the client
             // of a rename by another session.
-            match message_file::open(&dir, &mut sel.messages.message(i)) {
+            let folder = sel.folder.as_fd();
+            match message_file::open_at(folder, &dir, &mut sel.messages.message(i)) {
                 Ok(Some(f)) => file = Some(f),
                 Ok(None) => {
                     sel.vanished.insert(sel.messages[i].uid);

@@ -17,9 +17,13 @@
 
 use std::fs::File;
 use std::io::{self, Read, Seek, SeekFrom, Write};
+use std::os::fd::BorrowedFd;
 use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
+
+use rustix::fs::{Mode, OFlags};
+use rustix::io::Errno;
 
 use super::flags::base;
 use super::index::cache::record::Sizes;
@@ -137,15 +141,26 @@ pub fn follow<T>(
 /// Opens message `m` of the folder at `dir` (see [`follow`]); `Ok(None)`: it is gone.
 pub fn open(dir: &Path, m: &mut Message) -> Result<Option<MessageFile>, MaildirError> {
     let opened = follow(dir, m, |path, _| File::open(path))?;
-    Ok(opened.map(|file| MessageFile {
-        file,
-        path: m.path(dir),
-        named: size_from_name(&m.name),
-        stored_hint: name_number(&m.name, b",S"),
-        counted: None,
-        meta: None,
-        held: None,
-    }))
+    Ok(opened.map(|file| MessageFile::new(file, dir, m)))
+}
+
+/// [`open`], with `folder` the folder at `dir` open: the file is opened relative to it,
+/// a path of two components instead of the whole of `dir` walked again for each message.
+/// Only a message not under its known name takes [`follow`]'s way.
+pub fn open_at(
+    folder: BorrowedFd<'_>,
+    dir: &Path,
+    m: &mut Message,
+) -> Result<Option<MessageFile>, MaildirError> {
+    let mut relative = Vec::with_capacity(4 + m.name.len());
+    relative.extend_from_slice(if m.in_new { b"new/" } else { b"cur/" });
+    relative.extend_from_slice(&m.name);
+    let flags = OFlags::RDONLY | OFlags::CLOEXEC;
+    match rustix::fs::openat(folder, relative.as_slice(), flags, Mode::empty()) {
+        Ok(fd) => Ok(Some(MessageFile::new(File::from(fd), dir, m))),
+        Err(Errno::NOENT) => open(dir, m),
+        Err(e) => Err(MaildirError::io(&m.path(dir))(e.into())),
+    }
 }
 
 /// The served size of message `m` (RFC822.SIZE): from its name when it has `,W=`, else
@@ -178,6 +193,18 @@ pub struct MessageFile {
 }
 
 impl MessageFile {
+    fn new(file: File, dir: &Path, m: &Message) -> MessageFile {
+        MessageFile {
+            file,
+            path: m.path(dir),
+            named: size_from_name(&m.name),
+            stored_hint: name_number(&m.name, b",S"),
+            counted: None,
+            meta: None,
+            held: None,
+        }
+    }
+
     fn error(&self) -> impl FnOnce(io::Error) -> MaildirError + '_ {
         MaildirError::io(&self.path)
     }
@@ -250,15 +277,21 @@ impl MessageFile {
         if let Some(v) = &self.held {
             return Ok(v.clone());
         }
-        // Room for all of it and the read that finds the end; pread(2) from the start,
-        // where read_to_end would fstat and lseek again.
+        // Room for all of it and a byte more; pread(2) from the start, where read_to_end
+        // would fstat and lseek again. A read of a regular file stops short only at its
+        // end: one that stops exactly at the expected length needs no read to find it.
         let len = self.read_len()?;
         let mut v = vec![0u8; len.min(HELD) as usize + 1];
         let mut n = 0;
         loop {
             match self.file.read_at(&mut v[n..], n as u64) {
                 Ok(0) => break,
-                Ok(got) => n += got,
+                Ok(got) => {
+                    n += got;
+                    if n as u64 == len && n < v.len() {
+                        break;
+                    }
+                }
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                 Err(e) => return Err(MaildirError::io(&self.path)(e)),
             }
@@ -398,6 +431,7 @@ fn read_some(file: &mut File, buf: &mut [u8]) -> io::Result<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::os::fd::AsFd;
 
     struct Folder(PathBuf);
 
@@ -486,6 +520,27 @@ mod tests {
         // Read from the descriptor: the removal changes nothing for an open file.
         assert_eq!(f.whole().unwrap(), b"Subject: s\n\nbody\n");
         assert!(open(&folder.0, &mut stale.clone()).unwrap().is_none());
+    }
+
+    #[test]
+    fn opened_relative_to_the_folder_and_followed_from_there() {
+        let folder = Folder::new("open-at");
+        let fd = std::fs::File::open(&folder.0).unwrap();
+        let mut m = folder.put("cur", "1.M1P1.x,S=17:2,", b"Subject: s\n\nbody\n");
+        let mut f = open_at(fd.as_fd(), &folder.0, &mut m).unwrap().unwrap();
+        assert_eq!(f.whole().unwrap(), b"Subject: s\n\nbody\n");
+        // Renamed by another session since: found under its new name.
+        let mut stale = m.clone();
+        std::fs::rename(
+            folder.0.join("cur/1.M1P1.x,S=17:2,"),
+            folder.0.join("cur/1.M1P1.x,S=17:2,S"),
+        )
+        .unwrap();
+        let mut f = open_at(fd.as_fd(), &folder.0, &mut stale).unwrap().unwrap();
+        assert_eq!(&stale.name[..], b"1.M1P1.x,S=17:2,S");
+        assert_eq!(f.size().unwrap(), 20);
+        std::fs::remove_file(folder.0.join("cur/1.M1P1.x,S=17:2,S")).unwrap();
+        assert!(open_at(fd.as_fd(), &folder.0, &mut m).unwrap().is_none());
     }
 
     #[test]
