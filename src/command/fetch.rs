@@ -478,9 +478,7 @@ fn answer(s: &mut Session, set: &SequenceSet, items: &[Item], uid: bool) -> io::
                             let (offset, len) = read.windows[n].expect("measured for BODY[]");
                             let f = file.as_mut().expect("opened for BODY[]");
                             quote::literal_head(out, len)?;
-                            if let Err(e) =
-                                f.copy_served(&mut quote::Char8(&mut *out), offset, len)?
-                            {
+                            if let Err(e) = f.copy_literal(&mut *out, offset, len)? {
                                 streaming_failed = Some(e);
                             }
                         }

@@ -22,6 +22,7 @@ use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 
+use rustix::buffer::spare_capacity;
 use rustix::fs::{Mode, OFlags};
 use rustix::io::Errno;
 
@@ -30,6 +31,8 @@ use super::index::cache::record::Sizes;
 use super::mailbox::Message;
 use super::MaildirError;
 use crate::message::crlf;
+use crate::wire::quote::Char8;
+use crate::wire::Output;
 
 const CHUNK: usize = 65536;
 
@@ -39,6 +42,11 @@ const HEADER_PIECE: usize = 4096;
 /// A file up to this size is read whole, once, for whatever a command asks of it (its
 /// served size, then its content); a larger one is read in chunks, each time.
 const HELD: u64 = 1 << 20;
+
+/// A served message up to this size is added to the output buffer piece by piece
+/// ([`Output::append`]); a larger one goes through [`Output`]'s writes, which send large
+/// pieces from where they are and so never grow the buffer past its flush size for long.
+const SMALL: u64 = 65536;
 
 /// How many names a message is tried under before giving up: its known one, then those
 /// that lookups find. Each try past the first means another rename in the moment between
@@ -256,7 +264,10 @@ impl MessageFile {
             return Ok(n);
         }
         if self.read_len()? <= HELD {
-            let msg = self.whole()?;
+            let msg = match self.held.take() {
+                Some(msg) => msg,
+                None => self.read_all()?,
+            };
             let n = Sizes::of(&msg).served;
             self.held = Some(msg);
             self.counted = Some(n);
@@ -277,32 +288,33 @@ impl MessageFile {
         if let Some(v) = &self.held {
             return Ok(v.clone());
         }
-        // Room for all of it and a byte more; pread(2) from the start, where read_to_end
-        // would fstat and lseek again. A read of a regular file stops short only at its
-        // end: one that stops exactly at the expected length needs no read to find it.
-        let len = self.read_len()?;
-        let mut v = vec![0u8; len.min(HELD) as usize + 1];
-        let mut n = 0;
-        loop {
-            match self.file.read_at(&mut v[n..], n as u64) {
-                Ok(0) => break,
-                Ok(got) => {
-                    n += got;
-                    if n as u64 == len && n < v.len() {
-                        break;
-                    }
-                }
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(e) => return Err(MaildirError::io(&self.path)(e)),
-            }
-            if n == v.len() {
-                // Grown since the fstat(2) (it should never be).
-                v.resize(2 * n, 0);
-            }
-        }
-        v.truncate(n);
+        let v = self.read_all()?;
         if v.len() as u64 <= HELD {
             self.held = Some(v.clone());
+        }
+        Ok(v)
+    }
+
+    /// The whole file as stored, read now.
+    fn read_all(&mut self) -> Result<Vec<u8>, MaildirError> {
+        // Room for all of it and a byte more, read into the spare capacity (nothing zeroed
+        // first); pread(2) from the start, where read_to_end would fstat and lseek again.
+        // A read of a regular file stops short only at its end: one that stops exactly at
+        // the expected length needs no read to find it.
+        let len = self.read_len()?;
+        let mut v = Vec::with_capacity(len.min(HELD) as usize + 1);
+        loop {
+            let at = v.len() as u64;
+            match rustix::io::pread(&self.file, spare_capacity(&mut v), at) {
+                Ok(0) => break,
+                Ok(_) if v.len() as u64 == len && v.len() < v.capacity() => break,
+                Ok(_) | Err(Errno::INTR) => {}
+                Err(e) => return Err(MaildirError::io(&self.path)(e.into())),
+            }
+            if v.len() == v.capacity() {
+                // Grown since the fstat(2) (it should never be).
+                v.reserve(v.len());
+            }
         }
         Ok(v)
     }
@@ -382,6 +394,38 @@ impl MessageFile {
         Ok(read.map_err(self.error()))
     }
 
+    /// [`copy_served`](Self::copy_served) as a literal's data: NUL replaced, as
+    /// [`Char8`] does. The usual BODY[], all of a held message without NUL, is written
+    /// line by line straight to `out`: through the window's batch and `Char8`'s scan of
+    /// each piece it cost three times the instructions.
+    pub fn copy_literal(
+        &mut self,
+        out: &mut Output,
+        offset: u64,
+        len: u64,
+    ) -> io::Result<Result<(), MaildirError>> {
+        if let (Some(msg), Some(served)) = (&self.held, self.counted) {
+            if offset == 0 && len == served && memchr::memchr(0, msg).is_none() {
+                if served <= SMALL {
+                    out.append(|buf| {
+                        buf.reserve(served as usize);
+                        served_pieces(msg, |p| buf.extend_from_slice(p));
+                    })?;
+                } else {
+                    let mut written = Ok(());
+                    served_pieces(msg, |p| {
+                        if written.is_ok() {
+                            written = out.write_all(p);
+                        }
+                    });
+                    written?;
+                }
+                return Ok(Ok(()));
+            }
+        }
+        self.copy_served(&mut Char8(out), offset, len)
+    }
+
     /// Calls `f` with the served bytes of the file, chunk by chunk, until it returns false.
     fn served_chunks(&mut self, f: &mut dyn FnMut(&[u8]) -> bool) -> io::Result<()> {
         if let Some(msg) = &self.held {
@@ -410,6 +454,20 @@ impl MessageFile {
     }
 }
 
+/// Calls `f` with the pieces of all of `msg` as served: each LF not after a CR becomes
+/// CR LF ([`crlf::pieces`]'s rule).
+fn served_pieces(msg: &[u8], mut f: impl FnMut(&[u8])) {
+    let mut start = 0;
+    for i in memchr::memchr_iter(b'\n', msg) {
+        if i == 0 || msg[i - 1] != b'\r' {
+            f(&msg[start..i]);
+            f(b"\r\n");
+            start = i + 1;
+        }
+    }
+    f(&msg[start..]);
+}
+
 fn read_some_at(file: &File, buf: &mut [u8], offset: u64) -> io::Result<usize> {
     loop {
         match file.read_at(buf, offset) {
@@ -432,6 +490,7 @@ fn read_some(file: &mut File, buf: &mut [u8]) -> io::Result<usize> {
 mod tests {
     use super::*;
     use std::os::fd::AsFd;
+    use std::time::Duration;
 
     struct Folder(PathBuf);
 
@@ -490,6 +549,35 @@ mod tests {
         let mut f = open(&folder.0, &mut m).unwrap().unwrap();
         assert_eq!(f.whole().unwrap(), b"longer than three\n");
         assert_eq!(f.size().unwrap(), 19);
+    }
+
+    #[test]
+    fn a_literal_of_the_whole_message_is_served_bytes_with_nul_replaced() {
+        let folder = Folder::new("literal");
+        // Past SMALL, the pieces go through the output's writes.
+        let large = b"a line\n".repeat(10_000);
+        for content in [&b"\na\r\nb\nc"[..], b"a\n\n", b"x\0y\nz\r\n", b"", &large] {
+            let mut m = folder.put("cur", "1.M1P1.x:2,", content);
+            let mut f = open(&folder.0, &mut m).unwrap().unwrap();
+            let (offset, len) = f.window(None).unwrap();
+            let (r, w) = rustix::pipe::pipe().unwrap();
+            let reader = std::thread::spawn(move || {
+                let mut all = Vec::new();
+                File::from(r).read_to_end(&mut all).unwrap();
+                all
+            });
+            let mut out = Output::new(w, Duration::from_secs(10));
+            f.copy_literal(&mut out, offset, len).unwrap().unwrap();
+            out.flush().unwrap();
+            drop(out);
+            let literal = reader.join().unwrap();
+            let mut served = served(&mut f, offset, len);
+            for b in served.iter_mut().filter(|b| **b == 0) {
+                *b = 0x80;
+            }
+            assert!(literal == served, "{:?}", &content[..content.len().min(20)]);
+            assert_eq!(literal.len() as u64, len);
+        }
     }
 
     #[test]
