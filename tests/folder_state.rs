@@ -401,3 +401,51 @@ fn changes_by_others_right_after_a_store_are_reported() {
         "{f:?}"
     );
 }
+
+/// Between two body fetches, another program delivers a message, another session sets a
+/// flag and another session expunges one: each is told after the next command, whether it
+/// comes right after the change (the folder's times too recent to trust) or once they have
+/// settled (the refresh then looks at the directories' times alone). RFC 3501 7.3.1 EXISTS,
+/// 7.4.2 FETCH; 7.4.1: no EXPUNGE during FETCH, but during UID FETCH and NOOP.
+#[test]
+fn changes_between_body_fetches_are_told_after_the_next_command() {
+    let (dir, md) = maildir("state-between-fetches");
+    populate(&md, 10);
+    let mut c = session(&dir, &md);
+    c.expect("a SELECT INBOX", "OK");
+    let mut exists = 12;
+    for (round, settle) in [(0, false), (1, true), (2, false), (3, true)] {
+        let body = c.expect(&format!("b{round} UID FETCH 1 BODY.PEEK[]"), "OK");
+        assert!(common::has(&body, "* 1 FETCH (UID 1 BODY[] {"), "{body:?}");
+        if settle {
+            std::thread::sleep(Duration::from_millis(100));
+            c.expect(&format!("n{round} NOOP"), "OK");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        put(
+            &md,
+            "new",
+            &format!("1900000000.M{round}P7.host"),
+            50 + round,
+        );
+        exists += 1;
+        let next = c.expect(&format!("c{round} UID FETCH 2 BODY.PEEK[]"), "OK");
+        assert!(
+            common::has(&next, &format!("* {exists} EXISTS")),
+            "round {round}: {next:?}"
+        );
+    }
+    // Another session flags message 6 and expunges message 4.
+    let mut other = session(&dir, &md);
+    other.expect("o1 SELECT INBOX", "OK");
+    other.expect("o2 STORE 6 +FLAGS (\\Flagged)", "OK");
+    other.expect("o3 STORE 4 +FLAGS (\\Deleted)", "OK");
+    other.expect("o4 EXPUNGE", "OK");
+    drop(other);
+    let f = c.expect("f FETCH 1 BODY.PEEK[]", "OK");
+    assert!(common::has(&f, "* 6 FETCH (FLAGS (\\Flagged))"), "{f:?}");
+    assert!(!common::has(&f, "* 4 EXPUNGE"), "not during FETCH: {f:?}");
+    std::thread::sleep(Duration::from_millis(100));
+    let u = c.expect("u UID FETCH 1 BODY.PEEK[]", "OK");
+    assert!(common::has(&u, "* 4 EXPUNGE"), "{u:?}");
+}

@@ -7,6 +7,7 @@
 //! only the header. Files are read through [`message_file`], which follows renames.
 
 use std::io::{self, Write};
+use std::os::fd::AsFd;
 
 use super::{failed, Code, Response};
 use super::{Context, Selected};
@@ -300,7 +301,8 @@ fn answer(s: &mut Context, set: &SequenceSet, items: &[Item], uid: bool) -> io::
         if need > Need::Nothing {
             // A copy of the view's message: the rescan after the command tells the client
             // of a rename by another session.
-            match message_file::open(&dir, &mut sel.messages.message(i)) {
+            let folder = sel.folder.as_fd();
+            match message_file::open_at(folder, &dir, &mut sel.messages.message(i)) {
                 Ok(Some(f)) => file = Some(f),
                 Ok(None) => {
                     sel.vanished.insert(sel.messages[i].uid);
@@ -481,9 +483,7 @@ fn answer(s: &mut Context, set: &SequenceSet, items: &[Item], uid: bool) -> io::
                             let (offset, len) = read.windows[n].expect("measured for BODY[]");
                             let f = file.as_mut().expect("opened for BODY[]");
                             quote::literal_head(out, len)?;
-                            if let Err(e) =
-                                f.copy_served(&mut quote::Char8(&mut *out), offset, len)?
-                            {
+                            if let Err(e) = f.copy_literal(&mut *out, offset, len)? {
                                 streaming_failed = Some(e);
                             }
                         }

@@ -9,13 +9,17 @@
 use std::collections::{HashMap, HashSet};
 use std::hash::{BuildHasherDefault, Hasher};
 use std::io::{self, Write};
+use std::os::fd::{AsFd, OwnedFd};
 use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use rustix::fs::{Mode, OFlags};
 
 use crate::maildir::find;
 use crate::maildir::flags::{base, Flags};
 use crate::maildir::index::cache::Cache;
 use crate::maildir::keywords::{self, Keywords};
-use crate::maildir::stamp::{Identity, Stamp};
+use crate::maildir::stamp::{self, Identity, Stamp, Time};
 use crate::maildir::view::{Entry, View};
 use crate::maildir::{Mailbox, MaildirError};
 use crate::wire::{Code, Ranges, Response, SequenceSet};
@@ -34,9 +38,14 @@ pub struct Selected {
     pub saved: Ranges,
     /// The folder's cache of per-message data (`imapd.cache`, `imapd.journal`).
     pub cache: Cache,
+    /// The folder's directory, open: the refresh after each command looks at `new/` and
+    /// `cur/` through it, and messages are opened relative to it, without walking `dir`.
+    pub folder: OwnedFd,
     /// What the view was last brought up to date under; `None` when `new/` or `cur/` was
     /// missing then.
     stamp: Option<Stamp>,
+    /// The mtime resolution the folder's file system has ([`stamp::resolution`]).
+    resolution: Duration,
     /// The identity of `dovecot-uidlist` when the view last took UIDs from it: while it is
     /// the same, nobody gave out UIDs, and a rescan can take them from the view.
     uidlist: Identity,
@@ -50,7 +59,16 @@ impl Selected {
         let stamp = Stamp::take(&dir);
         let uidlist = stamp.map(|s| s.uidlist).unwrap_or_default();
         let mailbox = Mailbox::open(root, &dir, !read_only)?;
+        let folder = rustix::fs::open(
+            &dir,
+            OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC,
+            Mode::empty(),
+        )
+        .map_err(|e| MaildirError::io(&dir)(e.into()))?;
+        let resolution = stamp.map_or(stamp::RESOLUTION, |s| stamp::resolution(folder.as_fd(), &s));
         Ok(Selected {
+            folder,
+            resolution,
             keywords: Keywords::read(&dir)?,
             cache: Cache::new(&dir),
             dir,
@@ -222,17 +240,27 @@ impl Selected {
 
     /// Rereads the folder and writes the untagged responses that tell the client what
     /// changed. EXPUNGE is sent only when `allow_expunge`.
+    ///
+    /// This runs after every command, so the common case, nothing changed, costs two
+    /// stat(2) calls: the mtimes of `new/` and `cur/`. The uidlist and the keywords file
+    /// are looked at only when a directory changed: every change a client must hear of
+    /// (a message delivered, renamed for its flags or removed) changes a directory, and
+    /// UIDs are given out only to files that appeared in one. A keyword defined by another
+    /// session is announced with the first message that carries it, which changes `cur/`.
     pub fn refresh(
         &mut self,
         root: &Path,
         out: &mut impl Write,
         allow_expunge: bool,
     ) -> io::Result<()> {
-        let stamp = Stamp::take(&self.dir);
-        if stamp
-            .zip(self.stamp)
-            .is_some_and(|(now, earlier)| now.unchanged_since(&earlier))
-        {
+        let taken = Time::now();
+        let dirs = stamp::dirs_at(self.folder.as_fd());
+        let unchanged = dirs.zip(self.stamp).is_some_and(|(dirs, earlier)| {
+            earlier.trustworthy_within(self.resolution)
+                && earlier.taken <= taken
+                && (earlier.new, earlier.cur) == dirs
+        });
+        if unchanged {
             // Nothing changed on disk; only expunges already seen may be waiting.
             return if allow_expunge {
                 self.report_expunges(out)
@@ -240,6 +268,7 @@ impl Selected {
                 Ok(())
             };
         }
+        let stamp = dirs.map(|dirs| Stamp::complete(self.folder.as_fd(), taken, dirs));
         let relisted = self.relisted(stamp.map(|s| s.uidlist).unwrap_or_default());
         let relisted = relisted.unwrap_or_else(|e| {
             crate::log!("rescan failed: {e}");

@@ -118,8 +118,9 @@ impl Mailbox {
 
     /// Lists the folder's files for a session that knows the UID of each (it checks the
     /// uidlist did not change), calling `visit` with each name and whether it is in `new/`,
-    /// without reading the uidlist: after a flag change, every command for the next two
-    /// seconds lists the directories again (see [`super::stamp`]), and parsing a
+    /// without reading the uidlist: after a flag change, every command lists the
+    /// directories again while their times are too recent to trust (see
+    /// [`super::stamp`]), and parsing a
     /// 100,000-line uidlist each time cost as much as the listing. False when `visit`
     /// stopped (a file new to the session, which needs a UID from the list) or, with
     /// `claim_new`, a file is in `new/`.

@@ -17,15 +17,22 @@
 
 use std::fs::File;
 use std::io::{self, Read, Seek, SeekFrom, Write};
+use std::os::fd::BorrowedFd;
 use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
+
+use rustix::buffer::spare_capacity;
+use rustix::fs::{Mode, OFlags};
+use rustix::io::Errno;
 
 use super::flags::base;
 use super::index::cache::record::Sizes;
 use super::mailbox::Message;
 use super::MaildirError;
 use crate::message::crlf;
+use crate::wire::quote::Char8;
+use crate::wire::Output;
 
 const CHUNK: usize = 65536;
 
@@ -35,6 +42,11 @@ const HEADER_PIECE: usize = 4096;
 /// A file up to this size is read whole, once, for whatever a command asks of it (its
 /// served size, then its content); a larger one is read in chunks, each time.
 const HELD: u64 = 1 << 20;
+
+/// A served message up to this size is added to the output buffer piece by piece
+/// ([`Output::append`]); a larger one goes through [`Output`]'s writes, which send large
+/// pieces from where they are and so never grow the buffer past its flush size for long.
+const SMALL: u64 = 65536;
 
 /// How many names a message is tried under before giving up: its known one, then those
 /// that lookups find. Each try past the first means another rename in the moment between
@@ -137,15 +149,26 @@ pub fn follow<T>(
 /// Opens message `m` of the folder at `dir` (see [`follow`]); `Ok(None)`: it is gone.
 pub fn open(dir: &Path, m: &mut Message) -> Result<Option<MessageFile>, MaildirError> {
     let opened = follow(dir, m, |path, _| File::open(path))?;
-    Ok(opened.map(|file| MessageFile {
-        file,
-        path: m.path(dir),
-        named: size_from_name(&m.name),
-        stored_hint: name_number(&m.name, b",S"),
-        counted: None,
-        meta: None,
-        held: None,
-    }))
+    Ok(opened.map(|file| MessageFile::new(file, dir, m)))
+}
+
+/// [`open`], with `folder` the folder at `dir` open: the file is opened relative to it,
+/// a path of two components instead of the whole of `dir` walked again for each message.
+/// Only a message not under its known name takes [`follow`]'s way.
+pub fn open_at(
+    folder: BorrowedFd<'_>,
+    dir: &Path,
+    m: &mut Message,
+) -> Result<Option<MessageFile>, MaildirError> {
+    let mut relative = Vec::with_capacity(4 + m.name.len());
+    relative.extend_from_slice(if m.in_new { b"new/" } else { b"cur/" });
+    relative.extend_from_slice(&m.name);
+    let flags = OFlags::RDONLY | OFlags::CLOEXEC;
+    match rustix::fs::openat(folder, relative.as_slice(), flags, Mode::empty()) {
+        Ok(fd) => Ok(Some(MessageFile::new(File::from(fd), dir, m))),
+        Err(Errno::NOENT) => open(dir, m),
+        Err(e) => Err(MaildirError::io(&m.path(dir))(e.into())),
+    }
 }
 
 /// The served size of message `m` (RFC822.SIZE): from its name when it has `,W=`, else
@@ -178,6 +201,18 @@ pub struct MessageFile {
 }
 
 impl MessageFile {
+    fn new(file: File, dir: &Path, m: &Message) -> MessageFile {
+        MessageFile {
+            file,
+            path: m.path(dir),
+            named: size_from_name(&m.name),
+            stored_hint: name_number(&m.name, b",S"),
+            counted: None,
+            meta: None,
+            held: None,
+        }
+    }
+
     fn error(&self) -> impl FnOnce(io::Error) -> MaildirError + '_ {
         MaildirError::io(&self.path)
     }
@@ -229,7 +264,10 @@ impl MessageFile {
             return Ok(n);
         }
         if self.read_len()? <= HELD {
-            let msg = self.whole()?;
+            let msg = match self.held.take() {
+                Some(msg) => msg,
+                None => self.read_all()?,
+            };
             let n = Sizes::of(&msg).served;
             self.held = Some(msg);
             self.counted = Some(n);
@@ -250,26 +288,33 @@ impl MessageFile {
         if let Some(v) = &self.held {
             return Ok(v.clone());
         }
-        // Room for all of it and the read that finds the end; pread(2) from the start,
-        // where read_to_end would fstat and lseek again.
-        let len = self.read_len()?;
-        let mut v = vec![0u8; len.min(HELD) as usize + 1];
-        let mut n = 0;
-        loop {
-            match self.file.read_at(&mut v[n..], n as u64) {
-                Ok(0) => break,
-                Ok(got) => n += got,
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(e) => return Err(MaildirError::io(&self.path)(e)),
-            }
-            if n == v.len() {
-                // Grown since the fstat(2) (it should never be).
-                v.resize(2 * n, 0);
-            }
-        }
-        v.truncate(n);
+        let v = self.read_all()?;
         if v.len() as u64 <= HELD {
             self.held = Some(v.clone());
+        }
+        Ok(v)
+    }
+
+    /// The whole file as stored, read now.
+    fn read_all(&mut self) -> Result<Vec<u8>, MaildirError> {
+        // Room for all of it and a byte more, read into the spare capacity (nothing zeroed
+        // first); pread(2) from the start, where read_to_end would fstat and lseek again.
+        // A read of a regular file stops short only at its end: one that stops exactly at
+        // the expected length needs no read to find it.
+        let len = self.read_len()?;
+        let mut v = Vec::with_capacity(len.min(HELD) as usize + 1);
+        loop {
+            let at = v.len() as u64;
+            match rustix::io::pread(&self.file, spare_capacity(&mut v), at) {
+                Ok(0) => break,
+                Ok(_) if v.len() as u64 == len && v.len() < v.capacity() => break,
+                Ok(_) | Err(Errno::INTR) => {}
+                Err(e) => return Err(MaildirError::io(&self.path)(e.into())),
+            }
+            if v.len() == v.capacity() {
+                // Grown since the fstat(2) (it should never be).
+                v.reserve(v.len());
+            }
         }
         Ok(v)
     }
@@ -349,6 +394,38 @@ impl MessageFile {
         Ok(read.map_err(self.error()))
     }
 
+    /// [`copy_served`](Self::copy_served) as a literal's data: NUL replaced, as
+    /// [`Char8`] does. The usual BODY[], all of a held message without NUL, is written
+    /// line by line straight to `out`: through the window's batch and `Char8`'s scan of
+    /// each piece it cost three times the instructions.
+    pub fn copy_literal(
+        &mut self,
+        out: &mut Output,
+        offset: u64,
+        len: u64,
+    ) -> io::Result<Result<(), MaildirError>> {
+        if let (Some(msg), Some(served)) = (&self.held, self.counted) {
+            if offset == 0 && len == served && memchr::memchr(0, msg).is_none() {
+                if served <= SMALL {
+                    out.append(|buf| {
+                        buf.reserve(served as usize);
+                        served_pieces(msg, |p| buf.extend_from_slice(p));
+                    })?;
+                } else {
+                    let mut written = Ok(());
+                    served_pieces(msg, |p| {
+                        if written.is_ok() {
+                            written = out.write_all(p);
+                        }
+                    });
+                    written?;
+                }
+                return Ok(Ok(()));
+            }
+        }
+        self.copy_served(&mut Char8(out), offset, len)
+    }
+
     /// Calls `f` with the served bytes of the file, chunk by chunk, until it returns false.
     fn served_chunks(&mut self, f: &mut dyn FnMut(&[u8]) -> bool) -> io::Result<()> {
         if let Some(msg) = &self.held {
@@ -377,6 +454,20 @@ impl MessageFile {
     }
 }
 
+/// Calls `f` with the pieces of all of `msg` as served: each LF not after a CR becomes
+/// CR LF ([`crlf::pieces`]'s rule).
+fn served_pieces(msg: &[u8], mut f: impl FnMut(&[u8])) {
+    let mut start = 0;
+    for i in memchr::memchr_iter(b'\n', msg) {
+        if i == 0 || msg[i - 1] != b'\r' {
+            f(&msg[start..i]);
+            f(b"\r\n");
+            start = i + 1;
+        }
+    }
+    f(&msg[start..]);
+}
+
 fn read_some_at(file: &File, buf: &mut [u8], offset: u64) -> io::Result<usize> {
     loop {
         match file.read_at(buf, offset) {
@@ -398,6 +489,8 @@ fn read_some(file: &mut File, buf: &mut [u8]) -> io::Result<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::os::fd::AsFd;
+    use std::time::Duration;
 
     struct Folder(PathBuf);
 
@@ -459,6 +552,35 @@ mod tests {
     }
 
     #[test]
+    fn a_literal_of_the_whole_message_is_served_bytes_with_nul_replaced() {
+        let folder = Folder::new("literal");
+        // Past SMALL, the pieces go through the output's writes.
+        let large = b"a line\n".repeat(10_000);
+        for content in [&b"\na\r\nb\nc"[..], b"a\n\n", b"x\0y\nz\r\n", b"", &large] {
+            let mut m = folder.put("cur", "1.M1P1.x:2,", content);
+            let mut f = open(&folder.0, &mut m).unwrap().unwrap();
+            let (offset, len) = f.window(None).unwrap();
+            let (r, w) = rustix::pipe::pipe().unwrap();
+            let reader = std::thread::spawn(move || {
+                let mut all = Vec::new();
+                File::from(r).read_to_end(&mut all).unwrap();
+                all
+            });
+            let mut out = Output::new(w, Duration::from_secs(10));
+            f.copy_literal(&mut out, offset, len).unwrap().unwrap();
+            out.flush().unwrap();
+            drop(out);
+            let literal = reader.join().unwrap();
+            let mut served = served(&mut f, offset, len);
+            for b in served.iter_mut().filter(|b| **b == 0) {
+                *b = 0x80;
+            }
+            assert!(literal == served, "{:?}", &content[..content.len().min(20)]);
+            assert_eq!(literal.len() as u64, len);
+        }
+    }
+
+    #[test]
     fn lf_after_cr_at_a_chunk_edge_stays_single() {
         let folder = Folder::new("edge");
         let mut data = vec![b'x'; CHUNK - 1];
@@ -486,6 +608,27 @@ mod tests {
         // Read from the descriptor: the removal changes nothing for an open file.
         assert_eq!(f.whole().unwrap(), b"Subject: s\n\nbody\n");
         assert!(open(&folder.0, &mut stale.clone()).unwrap().is_none());
+    }
+
+    #[test]
+    fn opened_relative_to_the_folder_and_followed_from_there() {
+        let folder = Folder::new("open-at");
+        let fd = std::fs::File::open(&folder.0).unwrap();
+        let mut m = folder.put("cur", "1.M1P1.x,S=17:2,", b"Subject: s\n\nbody\n");
+        let mut f = open_at(fd.as_fd(), &folder.0, &mut m).unwrap().unwrap();
+        assert_eq!(f.whole().unwrap(), b"Subject: s\n\nbody\n");
+        // Renamed by another session since: found under its new name.
+        let mut stale = m.clone();
+        std::fs::rename(
+            folder.0.join("cur/1.M1P1.x,S=17:2,"),
+            folder.0.join("cur/1.M1P1.x,S=17:2,S"),
+        )
+        .unwrap();
+        let mut f = open_at(fd.as_fd(), &folder.0, &mut stale).unwrap().unwrap();
+        assert_eq!(&stale.name[..], b"1.M1P1.x,S=17:2,S");
+        assert_eq!(f.size().unwrap(), 20);
+        std::fs::remove_file(folder.0.join("cur/1.M1P1.x,S=17:2,S")).unwrap();
+        assert!(open_at(fd.as_fd(), &folder.0, &mut m).unwrap().is_none());
     }
 
     #[test]

@@ -10,14 +10,49 @@
 //! not trusted, and the next look reads the folder whatever the times say. The two files are
 //! only ever replaced by rename (a new inode) or appended to (a new size), so an unchanged
 //! identity is an unchanged file, however coarse the clock.
+//!
+//! A session that has the folder selected may allow for less ([`resolution`]): on a local
+//! Linux file system that keeps sub-second times, a directory's mtime is the kernel's own
+//! clock at most one tick (10 ms at the slowest, HZ=100) behind, and the stamp is compared
+//! with the same clock. Allowing for 2 s there made every command of a session rescan the
+//! folder for 2 s after any change, its own SELECT's moves from `new/` included.
 
+use std::os::fd::BorrowedFd;
 use std::os::unix::fs::MetadataExt;
 use std::path::Path;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use rustix::fs::AtFlags;
+
 /// The coarsest mtime resolution allowed for, with a margin: NFS servers and older
 /// filesystems keep whole seconds.
 pub const RESOLUTION: Duration = Duration::from_secs(2);
+
+/// The resolution allowed for on a local file system with sub-second times: two ticks of
+/// the slowest kernel clock.
+pub const FINE: Duration = Duration::from_millis(20);
+
+/// File systems whose times come from this machine's clock, to the nanosecond when their
+/// format keeps it (statfs(2) `f_type`): ext2/3/4, XFS, Btrfs, tmpfs, F2FS, overlayfs.
+const LOCAL: [u32; 6] = [
+    0xEF53,
+    0x5846_5342,
+    0x9123_683E,
+    0x0102_1994,
+    0xF2F5_2010,
+    0x794C_7630,
+];
+
+/// The mtime resolution to allow for in the folder open as `folder`, whose stamp is
+/// `stamp`: [`FINE`] on a [`LOCAL`] file system whose directory times have nanoseconds (one
+/// that keeps whole seconds has none), else [`RESOLUTION`].
+pub fn resolution(folder: BorrowedFd<'_>, stamp: &Stamp) -> Duration {
+    let local = rustix::fs::fstatfs(folder).is_ok_and(|s| LOCAL.contains(&(s.f_type as u32)));
+    match local && (stamp.new.nanos != 0 || stamp.cur.nanos != 0) {
+        true => FINE,
+        false => RESOLUTION,
+    }
+}
 
 /// A modification time, in seconds and nanoseconds since the epoch.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord)]
@@ -34,7 +69,14 @@ impl Time {
         }
     }
 
-    fn now() -> Time {
+    fn of_stat(s: &rustix::fs::Stat) -> Time {
+        Time {
+            secs: s.st_mtime,
+            nanos: s.st_mtime_nsec as u32,
+        }
+    }
+
+    pub fn now() -> Time {
         let d = SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .unwrap_or_default();
@@ -64,6 +106,21 @@ pub fn identity(dir: &Path, name: &str) -> Identity {
     }
 }
 
+/// [`identity`] of `name` in the folder open as `folder`.
+fn identity_at(folder: BorrowedFd<'_>, name: &str) -> Identity {
+    match rustix::fs::statat(folder, name, AtFlags::empty()) {
+        Ok(s) => (s.st_ino, s.st_size as u64, Time::of_stat(&s)),
+        Err(_) => (0, 0, Time::default()),
+    }
+}
+
+/// The mtimes of `new/` and `cur/` of the folder open as `folder`; `None` when one is
+/// missing.
+pub fn dirs_at(folder: BorrowedFd<'_>) -> Option<(Time, Time)> {
+    let time = |sub| rustix::fs::statat(folder, sub, AtFlags::empty()).ok();
+    Some((Time::of_stat(&time("new")?), Time::of_stat(&time("cur")?)))
+}
+
 /// What a reading of the folder was made under.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Stamp {
@@ -91,10 +148,27 @@ impl Stamp {
         })
     }
 
+    /// [`take`](Self::take) for the folder open as `folder`, with the directories' times
+    /// `dirs` read (by [`dirs_at`]) after `taken`.
+    pub fn complete(folder: BorrowedFd<'_>, taken: Time, (new, cur): (Time, Time)) -> Stamp {
+        Stamp {
+            new,
+            cur,
+            uidlist: identity_at(folder, super::uidlist::FILE),
+            keywords: identity_at(folder, super::keywords::FILE),
+            taken,
+        }
+    }
+
     /// Whether it was taken late enough after the directories' last change that a later
     /// change cannot share their mtime.
     pub fn trustworthy(&self) -> bool {
-        self.new.max(self.cur).plus(RESOLUTION) <= self.taken
+        self.trustworthy_within(RESOLUTION)
+    }
+
+    /// [`trustworthy`](Self::trustworthy) where mtimes have the given `resolution`.
+    pub fn trustworthy_within(&self, resolution: Duration) -> bool {
+        self.new.max(self.cur).plus(resolution) <= self.taken
     }
 
     /// Whether nothing can have changed between `earlier` and this stamp.
@@ -114,6 +188,7 @@ impl Stamp {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::os::fd::AsFd;
 
     #[test]
     fn a_stamp_holds_only_when_old_enough_and_unchanged() {
@@ -145,6 +220,39 @@ mod tests {
         set(SystemTime::now() + Duration::from_secs(3600));
         let future = Stamp::take(&dir).unwrap();
         assert!(!future.is_current(&dir));
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn a_fine_resolution_only_where_times_have_nanoseconds() {
+        let dir = std::env::temp_dir().join(format!("imapd-stamp-fine-{}", std::process::id()));
+        for sub in ["new", "cur"] {
+            std::fs::create_dir_all(dir.join(sub)).unwrap();
+        }
+        let folder = std::fs::File::open(&dir).unwrap();
+        let set = |t: SystemTime| {
+            for sub in ["new", "cur"] {
+                std::fs::File::open(dir.join(sub))
+                    .unwrap()
+                    .set_modified(t)
+                    .unwrap();
+            }
+        };
+        let local = rustix::fs::fstatfs(&folder).is_ok_and(|s| LOCAL.contains(&(s.f_type as u32)));
+        let whole = UNIX_EPOCH + Duration::from_secs(1_700_000_000);
+        set(whole);
+        let s = Stamp::take(&dir).unwrap();
+        assert_eq!(resolution(folder.as_fd(), &s), RESOLUTION, "whole seconds");
+        set(SystemTime::now() - Duration::from_millis(500));
+        let s = Stamp::take(&dir).unwrap();
+        let fine = resolution(folder.as_fd(), &s);
+        assert_eq!(fine, if local { FINE } else { RESOLUTION });
+        assert!(!s.trustworthy(), "within 2 s");
+        assert!(s.trustworthy_within(FINE), "500 ms after");
+        let (new, cur) = dirs_at(folder.as_fd()).unwrap();
+        assert_eq!((new, cur), (s.new, s.cur));
+        let again = Stamp::complete(folder.as_fd(), s.taken, (new, cur));
+        assert_eq!(again, s, "the same stamp through the descriptor");
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }

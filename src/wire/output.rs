@@ -86,6 +86,17 @@ impl Output {
         written
     }
 
+    /// Lets `f` add to the buffer directly, then flushes if it passed the flush size: for
+    /// a caller that makes many small pieces (a message's lines and their CR LF), where a
+    /// call of [`write_all`](Write::write_all) for each cost more than copying the piece.
+    pub fn append(&mut self, f: impl FnOnce(&mut Vec<u8>)) -> io::Result<()> {
+        f(&mut self.buf);
+        if self.buf.len() >= FLUSH_AT {
+            self.write_all_now()?;
+        }
+        Ok(())
+    }
+
     /// Writes all of `data` to the descriptor, and remembers when that failed.
     fn write_out(&mut self, data: &[u8]) -> io::Result<()> {
         let result = self.write_fd(data);
