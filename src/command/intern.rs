@@ -14,7 +14,9 @@ pub struct Interner {
     bytes: Vec<u8>,
     /// Where string `n` ends in `bytes`; it starts where `n - 1` ends.
     ends: Vec<u32>,
-    hashes: Vec<u64>,
+    /// The low 32 bits of each string's hash: where it goes in `slots` (never more than
+    /// 2^32 of them) and a quick test before its bytes are compared.
+    hashes: Vec<u32>,
     /// Open addressing, linear probing: `n + 1` for string `n`, 0 for a free slot. At most
     /// half full.
     slots: Vec<u32>,
@@ -36,7 +38,18 @@ impl Default for Interner {
 }
 
 impl Interner {
-    fn hash(&self, s: &[u8]) -> u64 {
+    /// Room for `n` strings, so that the table is not made again and again as they come.
+    pub fn reserve(&mut self, n: usize) {
+        self.ends.reserve_exact(n);
+        self.hashes.reserve_exact(n);
+        let want = (n + self.len()).saturating_mul(2).next_power_of_two();
+        if want > self.slots.len() {
+            self.slots = vec![0; want];
+            self.place_all();
+        }
+    }
+
+    fn hash(&self, s: &[u8]) -> u32 {
         let mut h = self.key ^ (s.len() as u64).wrapping_mul(K);
         let mut words = s.chunks_exact(8);
         for w in &mut words {
@@ -50,7 +63,7 @@ impl Interner {
         a[..rest.len()].copy_from_slice(rest);
         h = (h ^ u64::from_le_bytes(a)).wrapping_mul(K);
         h ^= h >> 32;
-        h.wrapping_mul(K) ^ (h >> 29)
+        (h.wrapping_mul(K) >> 32) as u32
     }
 
     pub fn len(&self) -> usize {
@@ -71,21 +84,15 @@ impl Interner {
     /// all together: the header parser bounds each ([`crate::message::header`]) and a
     /// folder holds at most some millions.
     pub fn intern(&mut self, s: &[u8]) -> u32 {
-        let h = self.hash(s);
-        let mask = self.slots.len() - 1;
-        let mut at = (h as usize) & mask;
-        loop {
-            match self.slots[at] {
-                0 => break,
-                n => {
-                    let n = n - 1;
-                    if self.hashes[n as usize] == h && self.get(n) == s {
-                        return n;
-                    }
-                }
-            }
-            at = (at + 1) & mask;
-        }
+        self.intern_hashed(s, self.hash(s))
+    }
+
+    /// [`Interner::intern`] of `s`, whose hash is `h`.
+    fn intern_hashed(&mut self, s: &[u8], h: u32) -> u32 {
+        let at = match self.slot(s, h) {
+            Ok(n) => return n,
+            Err(at) => at,
+        };
         let n = self.ends.len() as u32;
         self.bytes.extend_from_slice(s);
         self.ends.push(self.bytes.len() as u32);
@@ -97,17 +104,44 @@ impl Interner {
         n
     }
 
+    /// The number of `s`, if it has one.
+    pub fn find(&self, s: &[u8]) -> Option<u32> {
+        self.slot(s, self.hash(s)).ok()
+    }
+
+    /// The number of `s`, whose hash is `h`, or the free slot where it would go.
+    fn slot(&self, s: &[u8], h: u32) -> Result<u32, usize> {
+        let mask = self.slots.len() - 1;
+        let mut at = (h as usize) & mask;
+        loop {
+            match self.slots[at] {
+                0 => return Err(at),
+                n => {
+                    let n = n - 1;
+                    if self.hashes[n as usize] == h && self.get(n) == s {
+                        return Ok(n);
+                    }
+                }
+            }
+            at = (at + 1) & mask;
+        }
+    }
+
     fn grow(&mut self) {
-        let mut slots = vec![0u32; self.slots.len() * 2];
-        let mask = slots.len() - 1;
+        self.slots = vec![0u32; self.slots.len() * 2];
+        self.place_all();
+    }
+
+    /// Puts every string in `slots`, which are all free.
+    fn place_all(&mut self) {
+        let mask = self.slots.len() - 1;
         for (n, &h) in self.hashes.iter().enumerate() {
             let mut at = (h as usize) & mask;
-            while slots[at] != 0 {
+            while self.slots[at] != 0 {
                 at = (at + 1) & mask;
             }
-            slots[at] = n as u32 + 1;
+            self.slots[at] = n as u32 + 1;
         }
-        self.slots = slots;
     }
 }
 
@@ -134,5 +168,40 @@ mod tests {
         assert!(a != b && b != c && a != c);
         assert_eq!(t.intern(b""), a);
         assert_eq!(t.get(a), b"");
+        assert_eq!(t.find(b"abcdefgh\0"), Some(c));
+        assert_eq!(t.find(b"abcdefg"), None);
+    }
+
+    #[test]
+    fn strings_whose_hashes_collide_stay_apart() {
+        // Every string with the same hash: only their bytes tell them apart, through the
+        // table's growth too.
+        let mut t = Interner::default();
+        let ids: Vec<String> = (0..100).map(|i| format!("{i}@x")).collect();
+        for (n, id) in ids.iter().enumerate() {
+            assert_eq!(t.intern_hashed(id.as_bytes(), 7), n as u32);
+        }
+        for (n, id) in ids.iter().enumerate() {
+            assert_eq!(t.intern_hashed(id.as_bytes(), 7), n as u32);
+            assert_eq!(t.slot(id.as_bytes(), 7), Ok(n as u32));
+        }
+        assert!(t.slot(b"100@x", 7).is_err());
+        assert_eq!(t.len(), 100);
+    }
+
+    #[test]
+    fn room_made_ahead_keeps_the_numbers() {
+        let mut t = Interner::default();
+        let a = t.intern(b"a@x");
+        t.reserve(100_000);
+        let big = t.slots.len();
+        assert_eq!(t.find(b"a@x"), Some(a));
+        for i in 0..100_000 {
+            t.intern(format!("{i}@y").as_bytes());
+        }
+        // Sized once: 100,001 strings fill at most half of it.
+        assert_eq!(t.slots.len(), big);
+        assert_eq!(t.intern(b"a@x"), a);
+        assert_eq!(t.find(b"99999@y"), Some(100_000));
     }
 }
