@@ -6,6 +6,10 @@
 //! number per table (from the standard library's own random keys), which a sender cannot
 //! aim collisions at. It is a multiply-and-shift hash, not SipHash: a table of the whole
 //! folder hashes every id of every message, and SipHash cost more than the rest of it.
+//!
+//! Message-IDs ([`Ids`]) are stored without their domain, which most ids of a folder
+//! share (RFC 5322 3.6.4: `id-left "@" id-right`, the right side often the sender's host):
+//! that is a third of each id, stored once instead.
 
 use std::hash::{BuildHasher, RandomState};
 
@@ -145,9 +149,74 @@ impl Interner {
     }
 }
 
+/// Message-IDs made into numbers as [`Interner`] does; each is stored as the part before
+/// its last `@` and the number of the part after it, each distinct domain once.
+#[derive(Default)]
+pub struct Ids {
+    ids: Interner,
+    domains: Interner,
+    /// The number of the last domain seen: ids come in runs of one domain, which then
+    /// costs one comparison instead of a look-up.
+    last: Option<u32>,
+    /// The stored form of the id being looked up.
+    form: Vec<u8>,
+}
+
+impl Ids {
+    /// Room for `n` ids.
+    pub fn reserve(&mut self, n: usize) {
+        self.ids.reserve(n);
+    }
+
+    pub fn len(&self) -> usize {
+        self.ids.len()
+    }
+
+    /// The number of `id`, given it now if it has none.
+    pub fn intern(&mut self, id: &[u8]) -> u32 {
+        // The local part, the domain's number (0: no `@`) in LEB128, then the length of
+        // that number: read from the end, the form gives back the id, so two ids share a
+        // form only when they are equal.
+        let (local, domain) = match memchr::memrchr(b'@', id) {
+            Some(at) => (&id[..at], self.domain(&id[at + 1..]) + 1),
+            None => (id, 0),
+        };
+        self.form.clear();
+        self.form.extend_from_slice(local);
+        let mut d = domain;
+        let mut len = 0u8;
+        loop {
+            len += 1;
+            match d >> 7 {
+                0 => {
+                    self.form.push(d as u8);
+                    break;
+                }
+                rest => {
+                    self.form.push(d as u8 | 0x80);
+                    d = rest;
+                }
+            }
+        }
+        self.form.push(len);
+        self.ids.intern(&self.form)
+    }
+
+    fn domain(&mut self, domain: &[u8]) -> u32 {
+        match self.last {
+            Some(d) if self.domains.get(d) == domain => d,
+            _ => {
+                let d = self.domains.intern(domain);
+                self.last = Some(d);
+                d
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
-    use super::Interner;
+    use super::{Ids, Interner};
 
     #[test]
     fn equal_strings_get_one_number() {
@@ -203,5 +272,34 @@ mod tests {
         assert_eq!(t.slots.len(), big);
         assert_eq!(t.intern(b"a@x"), a);
         assert_eq!(t.find(b"99999@y"), Some(100_000));
+    }
+
+    #[test]
+    fn ids_are_told_apart_by_local_part_and_domain() {
+        let mut t = Ids::default();
+        let a = t.intern(b"1@x");
+        assert_eq!(t.intern(b"1@x"), a);
+        let others: &[&[u8]] = &[b"1@y", b"2@x", b"1", b"1@", b"@x", b"1@x@x", b"1@@x", b""];
+        let mut seen = vec![a];
+        for &o in others {
+            let n = t.intern(o);
+            assert!(!seen.contains(&n), "{}", String::from_utf8_lossy(o));
+            seen.push(n);
+            assert_eq!(t.intern(o), n);
+        }
+        // Domain numbers of one, two and three bytes, and a local part that ends in what
+        // looks like a number and its length.
+        let mut t = Ids::default();
+        let ids: Vec<Vec<u8>> = (0..20_000)
+            .map(|i| format!("a\u{1}\u{2}@d{i}").into_bytes())
+            .chain((0..300).map(|i| format!("{i}@d{i}").into_bytes()))
+            .chain([b"a\x81\x01\x02\x03@d1".to_vec(), b"a@d1".to_vec()])
+            .collect();
+        for (n, id) in ids.iter().enumerate() {
+            assert_eq!(t.intern(id), n as u32, "{}", String::from_utf8_lossy(id));
+        }
+        for (n, id) in ids.iter().enumerate() {
+            assert_eq!(t.intern(id), n as u32);
+        }
     }
 }

@@ -10,7 +10,7 @@
 
 use std::io::{self, Write};
 
-use super::intern::Interner;
+use super::intern::{Ids, Interner};
 use super::linkcut::Forest;
 use super::search::{self, Key};
 use super::sort::{each, push_number};
@@ -63,7 +63,7 @@ pub struct Messages {
     /// The parents of message `m` are `parents[ends[m - 1]..ends[m]]`.
     parents: Vec<u32>,
     ends: Vec<u32>,
-    ids: Interner,
+    ids: Ids,
     subjects: Interner,
 }
 
@@ -422,7 +422,7 @@ fn references(mut msgs: Messages) -> (Tree, Vec<u32>) {
     // Only the numbers of the texts count from here on.
     msgs.kept.empty = msgs.subjects.find(b"").unwrap_or(NONE);
     let (ids, subjects) = (msgs.ids.len(), msgs.subjects.len());
-    msgs.ids = Interner::default();
+    msgs.ids = Ids::default();
     msgs.subjects = Interner::default();
     let (message, parent) = link(&msgs, ids);
     let kept = std::mem::take(&mut msgs.kept);
