@@ -29,6 +29,13 @@ const USAGE: &str = "usage: imapd login PROG... | imapd serve [MAILDIR]";
 pub extern "C" fn main(_argc: libc::c_int, _argv: *const *const libc::c_char) -> libc::c_int {
     // SAFETY: setting a signal to be ignored, before any other code runs.
     unsafe { libc::signal(libc::SIGPIPE, libc::SIG_IGN) };
+    // Blocks of 128 KiB and more (a command's arrays and response buffers) are mapped for
+    // themselves and unmapped when freed. glibc would otherwise raise that threshold to
+    // the size of each such block freed, up to 32 MiB, and serve the next ones from the
+    // heap, which keeps what was freed and copies a vector each time it grows: about
+    // 3 MB more peak memory in a session that FETCHes, SORTs and THREADs 100,000 messages.
+    // SAFETY: sets a malloc parameter; no other thread exists yet.
+    unsafe { libc::mallopt(libc::M_MMAP_THRESHOLD, 128 * 1024) };
     hold_std_descriptors();
     // A panic is a bug; it still gets one log line, like every other event.
     std::panic::set_hook(Box::new(|info| {

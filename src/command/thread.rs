@@ -10,7 +10,7 @@
 
 use std::io::{self, Write};
 
-use super::intern::Interner;
+use super::intern::{Ids, Interner};
 use super::linkcut::Forest;
 use super::search::{self, Key};
 use super::sort::{each, push_number};
@@ -54,23 +54,48 @@ const NONE: u32 = u32::MAX;
 /// The messages THREAD sees, in the order of the answer: per message its sent date (RFC
 /// 5256 2.2), base subject and whether it was a reply, and with REFERENCES its id and its
 /// parents' ids, every text as the number [`Interner`] gave it. A few dozen bytes a
-/// message, and each distinct text once.
+/// message, and each distinct text once; the texts go as soon as the numbers are all that
+/// the steps after need.
 #[derive(Default)]
 pub struct Messages {
-    sent: Vec<i64>,
-    subject: Vec<u32>,
-    reply: Vec<bool>,
+    kept: Kept,
     id: Vec<u32>,
     /// The parents of message `m` are `parents[ends[m - 1]..ends[m]]`.
     parents: Vec<u32>,
     ends: Vec<u32>,
-    ids: Interner,
+    ids: Ids,
     subjects: Interner,
+}
+
+/// What the trees are sorted and merged by, per message: its sent date, the number of its
+/// base subject and whether it was a reply; `empty` is the number of the empty subject
+/// ([`NONE`] when no message has it).
+#[derive(Default)]
+struct Kept {
+    sent: Vec<i64>,
+    subject: Vec<u32>,
+    reply: Vec<bool>,
+    empty: u32,
 }
 
 impl Messages {
     fn len(&self) -> usize {
-        self.sent.len()
+        self.kept.sent.len()
+    }
+
+    /// Room for `n` more messages (and their ids, with `links`), so that each array is
+    /// made once at its size.
+    pub fn reserve(&mut self, n: usize, links: bool) {
+        let k = &mut self.kept;
+        k.sent.reserve_exact(n);
+        k.subject.reserve_exact(n);
+        k.reply.reserve_exact(n);
+        self.id.reserve_exact(n);
+        self.ends.reserve_exact(n);
+        if links {
+            // Each message has an id, most of them once.
+            self.ids.reserve(n);
+        }
     }
 
     /// Adds a message; its id and parents only with `links` (REFERENCES).
@@ -81,9 +106,9 @@ impl Messages {
         reply: bool,
         links: Option<(Option<&[u8]>, impl Iterator<Item = &'a [u8]>)>,
     ) {
-        self.sent.push(sent);
-        self.subject.push(self.subjects.intern(subject));
-        self.reply.push(reply);
+        self.kept.sent.push(sent);
+        self.kept.subject.push(self.subjects.intern(subject));
+        self.kept.reply.push(reply);
         let mut id = NONE;
         if let Some((own, parents)) = links {
             id = own.map_or(NONE, |i| self.ids.intern(i));
@@ -109,7 +134,7 @@ impl Messages {
 /// The thread trees: per node (a message, or a dummy) its message, its parent and its
 /// children as a list (first, last, next sibling), all [`NONE`] when there is none.
 struct Tree {
-    msgs: Messages,
+    kept: Kept,
     message: Vec<u32>,
     parent: Vec<u32>,
     first: Vec<u32>,
@@ -118,15 +143,25 @@ struct Tree {
 }
 
 impl Tree {
-    fn new(msgs: Messages, nodes: usize) -> Tree {
-        Tree {
-            msgs,
-            message: vec![NONE; nodes],
-            parent: vec![NONE; nodes],
+    /// The tree whose nodes have these messages and parents, children in node order.
+    fn new(kept: Kept, message: Vec<u32>, parent: Vec<u32>) -> Tree {
+        let nodes = message.len();
+        let mut tree = Tree {
+            kept,
+            message,
+            parent,
             first: vec![NONE; nodes],
             last: vec![NONE; nodes],
             next: vec![NONE; nodes],
+        };
+        for n in 0..nodes as u32 {
+            let p = tree.parent[n as usize];
+            if p != NONE {
+                // `append` sets the parent it was already.
+                tree.append(p, n);
+            }
         }
+        tree
     }
 
     /// A new dummy.
@@ -149,14 +184,7 @@ impl Tree {
 
     /// The children of `n`, in order.
     fn children(&self, n: u32) -> impl Iterator<Item = u32> + '_ {
-        let mut c = self.first[n as usize];
-        std::iter::from_fn(move || {
-            let this = c;
-            (this != NONE).then(|| {
-                c = self.next[this as usize];
-                this
-            })
-        })
+        children(&self.first, &self.next, n)
     }
 
     /// Adds `child`, which has no parent, as the last child of `parent`.
@@ -204,7 +232,7 @@ impl Tree {
             match self.message[n as usize] {
                 NONE if self.first[n as usize] != NONE => n = self.first[n as usize],
                 NONE => return (i64::MAX, u32::MAX),
-                m => return (self.msgs.sent[m as usize], m),
+                m => return (self.kept.sent[m as usize], m),
             }
         }
     }
@@ -257,8 +285,8 @@ impl Tree {
         if m == NONE {
             return None;
         }
-        let s = self.msgs.subject[m as usize];
-        (!self.msgs.subjects.get(s).is_empty()).then_some((s, self.msgs.reply[m as usize]))
+        let s = self.kept.subject[m as usize];
+        (s != self.kept.empty).then_some((s, self.kept.reply[m as usize]))
     }
 
     /// Writes the thread under `root` (`"(" thread-members / thread-nested ")"`): a chain
@@ -307,69 +335,100 @@ impl Tree {
     }
 }
 
-fn references(msgs: Messages) -> (Tree, Vec<u32>) {
-    // Node `i` is the id numbered `i`; other nodes are added after them.
-    let ids = msgs.ids.len();
-    let mut tree = Tree::new(msgs, ids);
-    // The loop check of step 1 asks the forest, which mirrors every parent pointer; a
-    // node without children is a tree of its own, which needs no asking.
-    let mut forest = Forest::default();
-    for _ in 0..ids {
-        forest.add();
+/// The children of `n` in the lists `first` and `next`.
+fn children<'a>(first: &'a [u32], next: &'a [u32], n: u32) -> impl Iterator<Item = u32> + 'a {
+    let mut c = first[n as usize];
+    std::iter::from_fn(move || {
+        let this = c;
+        (this != NONE).then(|| {
+            c = next[this as usize];
+            this
+        })
+    })
+}
+
+/// Step 1: per node its message and its parent. Node `i` is the id numbered `i`; the
+/// nodes of messages without an id of their own come after them.
+fn link(msgs: &Messages, ids: usize) -> (Vec<u32>, Vec<u32>) {
+    // Step 1.A: no or a duplicate Message-ID gets a node of its own. Counted first, so
+    // that each array is made at its size.
+    let mut taken = vec![false; ids];
+    let mut extra = 0;
+    for &id in &msgs.id {
+        match id {
+            NONE => extra += 1,
+            id if taken[id as usize] => extra += 1,
+            id => taken[id as usize] = true,
+        }
     }
-    let mut kids: Vec<u32> = vec![0; ids];
-    let new_node = |tree: &mut Tree, forest: &mut Forest, kids: &mut Vec<u32>| {
-        forest.add();
-        kids.push(0);
-        tree.add()
+    drop(taken);
+    let nodes = ids + extra;
+    let column = |fill: u32| {
+        let mut v = Vec::with_capacity(nodes);
+        v.resize(ids, fill);
+        v
     };
-    for m in 0..tree.msgs.len() {
-        // Step 1.A: no or a duplicate Message-ID gets a node of its own.
-        let me = match tree.msgs.id[m] {
-            id if id != NONE && tree.is_dummy(id) => id,
-            _ => new_node(&mut tree, &mut forest, &mut kids),
+    let (mut message, mut parent) = (column(NONE), column(NONE));
+    // The loop check asks the forest, which mirrors every parent pointer; a node without
+    // children is a tree of its own, which needs no asking.
+    let mut forest = Forest::new(ids, nodes);
+    let mut kids = column(0);
+    for m in 0..msgs.len() {
+        let me = match msgs.id[m] {
+            id if id != NONE && message[id as usize] == NONE => id,
+            _ => {
+                message.push(NONE);
+                parent.push(NONE);
+                kids.push(0);
+                forest.add()
+            }
         };
-        tree.message[me as usize] = m as u32;
+        message[me as usize] = m as u32;
         // `c` is an ancestor of `p` (so linking `c` under `p` would close a loop) exactly
         // when `c`, which has no parent, is the root of `p`'s tree.
         let ancestor = |forest: &mut Forest, kids: &[u32], c: u32, p: u32| match kids[c as usize] {
             0 => c == p,
-            _ => forest.root(p as usize) == c as usize,
+            _ => forest.root(p) == c,
         };
         // Links already made stay; a link that would close a loop is not made.
-        let refs = tree.msgs.range(m);
+        let refs = msgs.range(m);
         for i in refs.start + 1..refs.end {
-            let (p, c) = (tree.msgs.parents[i - 1], tree.msgs.parents[i]);
-            if tree.parent[c as usize] == NONE && !ancestor(&mut forest, &kids, c, p) {
-                tree.parent[c as usize] = p;
+            let (p, c) = (msgs.parents[i - 1], msgs.parents[i]);
+            if parent[c as usize] == NONE && !ancestor(&mut forest, &kids, c, p) {
+                parent[c as usize] = p;
                 kids[p as usize] += 1;
-                forest.link(c as usize, p as usize);
+                forest.link(c, p);
             }
         }
         // Step 1.B: the last reference is the parent.
-        let old = tree.parent[me as usize];
+        let old = parent[me as usize];
         if old != NONE {
-            tree.parent[me as usize] = NONE;
+            parent[me as usize] = NONE;
             kids[old as usize] -= 1;
-            forest.cut(me as usize);
+            forest.cut(me);
         }
-        if let Some(&p) = tree.msgs.parents[refs].last() {
+        if let Some(&p) = msgs.parents[refs].last() {
             if !ancestor(&mut forest, &kids, me, p) {
-                tree.parent[me as usize] = p;
+                parent[me as usize] = p;
                 kids[p as usize] += 1;
-                forest.link(me as usize, p as usize);
+                forest.link(me, p);
             }
         }
     }
-    drop(forest);
+    (message, parent)
+}
+
+fn references(mut msgs: Messages) -> (Tree, Vec<u32>) {
+    // Only the numbers of the texts count from here on.
+    msgs.kept.empty = msgs.subjects.find(b"").unwrap_or(NONE);
+    let (ids, subjects) = (msgs.ids.len(), msgs.subjects.len());
+    msgs.ids = Ids::default();
+    msgs.subjects = Interner::default();
+    let (message, parent) = link(&msgs, ids);
+    let kept = std::mem::take(&mut msgs.kept);
+    drop(msgs);
+    let mut tree = Tree::new(kept, message, parent);
     let nodes = tree.message.len() as u32;
-    for n in 0..nodes {
-        let p = tree.parent[n as usize];
-        if p != NONE {
-            // `append` sets the parent it was already.
-            tree.append(p, n);
-        }
-    }
     // Step 2: the roots.
     let roots: Vec<u32> = (0..nodes)
         .filter(|&n| tree.parent[n as usize] == NONE)
@@ -383,7 +442,7 @@ fn references(msgs: Messages) -> (Tree, Vec<u32>) {
     }
     roots.sort_unstable_by_key(|&n| tree.sort_key(n));
     // Step 5: merge threads by subject.
-    let mut table: Vec<u32> = vec![NONE; tree.msgs.subjects.len()];
+    let mut table: Vec<u32> = vec![NONE; subjects];
     for &r in &roots {
         let Some((subject, reply)) = tree.thread_subject(r) else {
             continue;
@@ -456,64 +515,67 @@ fn references(msgs: Messages) -> (Tree, Vec<u32>) {
 /// at the root level they do only when there is one. Each node that stays keeps as
 /// children its nearest descendants that are messages. Returns the new roots.
 fn prune(tree: &mut Tree, roots: &[u32]) -> Vec<u32> {
+    // The walk reads the old lists (`first`, `next`); the new ones are made in two fresh
+    // arrays and in `parent` and `last`, which it does not read.
     let nodes = tree.message.len();
-    let mut pruned = Tree::new(std::mem::take(&mut tree.msgs), nodes);
-    pruned.message = std::mem::take(&mut tree.message);
+    let first = std::mem::replace(&mut tree.first, vec![NONE; nodes]);
+    let next = std::mem::replace(&mut tree.next, vec![NONE; nodes]);
+    tree.parent.fill(NONE);
+    tree.last.fill(NONE);
     let mut out = Vec::new();
     // (node, the node that stays whose child it becomes, if it is a message)
     let mut stack: Vec<(u32, u32)> = Vec::new();
     for &r in roots {
-        stack.extend(tree.children(r).map(|c| (c, r)));
+        stack.extend(children(&first, &next, r).map(|c| (c, r)));
         while let Some((n, owner)) = stack.pop() {
-            let under = match pruned.is_dummy(n) {
+            let under = match tree.is_dummy(n) {
                 true => owner,
                 false => {
-                    pruned.append(owner, n);
+                    tree.append(owner, n);
                     n
                 }
             };
-            stack.extend(tree.children(n).map(|c| (c, under)));
+            stack.extend(children(&first, &next, n).map(|c| (c, under)));
         }
-        let (c, l) = (pruned.first[r as usize], pruned.last[r as usize]);
-        if !pruned.is_dummy(r) || c != l {
+        let (c, l) = (tree.first[r as usize], tree.last[r as usize]);
+        if !tree.is_dummy(r) || c != l {
             out.push(r);
         } else if c != NONE {
-            pruned.parent[c as usize] = NONE;
+            tree.parent[c as usize] = NONE;
             out.push(c);
         }
     }
-    *tree = pruned;
     out
 }
 
 fn ordered_subject(msgs: Messages) -> (Tree, Vec<u32>) {
     let n = msgs.len();
+    let Messages { kept, subjects, .. } = msgs;
     // Each distinct subject's place among them, so that messages sort by numbers.
-    let mut by_text: Vec<u32> = (0..msgs.subjects.len() as u32).collect();
-    by_text.sort_unstable_by(|&a, &b| msgs.subjects.get(a).cmp(msgs.subjects.get(b)));
+    let mut by_text: Vec<u32> = (0..subjects.len() as u32).collect();
+    by_text.sort_unstable_by(|&a, &b| subjects.get(a).cmp(subjects.get(b)));
     let mut rank = vec![0u32; by_text.len()];
     for (i, &s) in by_text.iter().enumerate() {
         rank[s as usize] = i as u32;
     }
+    drop((by_text, subjects));
     let mut order: Vec<u32> = (0..n as u32).collect();
     order.sort_unstable_by_key(|&m| {
         let m = m as usize;
-        (rank[msgs.subject[m] as usize], msgs.sent[m], m)
+        (rank[kept.subject[m] as usize], kept.sent[m], m)
     });
-    let mut tree = Tree::new(msgs, n);
-    for m in 0..n {
-        tree.message[m] = m as u32;
-    }
+    drop(rank);
+    let mut tree = Tree::new(kept, (0..n as u32).collect(), vec![NONE; n]);
     let mut roots: Vec<u32> = Vec::new();
     for m in order {
         match roots.last() {
-            Some(&r) if tree.msgs.subject[r as usize] == tree.msgs.subject[m as usize] => {
+            Some(&r) if tree.kept.subject[r as usize] == tree.kept.subject[m as usize] => {
                 tree.append(r, m)
             }
             _ => roots.push(m),
         }
     }
-    roots.sort_unstable_by_key(|&r| (tree.msgs.sent[r as usize], r));
+    roots.sort_unstable_by_key(|&r| (tree.kept.sent[r as usize], r));
     (tree, roots)
 }
 
@@ -538,7 +600,8 @@ pub fn thread(s: &mut Context, t: &Thread, uid: bool) -> io::Result<Response> {
     let mut msgs = Messages::default();
     let mut numbers = Vec::new();
     let gathered = search::hits(sel, &t.key).and_then(|hits| {
-        numbers.reserve(hits.len());
+        numbers.reserve_exact(hits.len());
+        msgs.reserve(hits.len(), links);
         each(sel, &hits, false, |i, f| {
             numbers.push(match uid {
                 true => sel.messages[i].uid,
@@ -588,7 +651,7 @@ mod tests {
     }
 
     fn render(tree: Tree, roots: Vec<u32>) -> String {
-        let numbers: Vec<u32> = (1..=tree.msgs.len() as u32).collect();
+        let numbers: Vec<u32> = (1..=tree.kept.sent.len() as u32).collect();
         let mut out = Vec::new();
         for r in roots {
             tree.write(&mut out, r, &numbers, &mut Vec::new());
