@@ -1472,6 +1472,37 @@ fn multiappend_refused_second_leaves_nothing() {
     }
 }
 
+// RFC 3502 6: "If the server fails to append any message, none of the messages are
+// appended". The second message of a MULTIAPPEND is larger than the server takes (256 MiB):
+// the command fails whole with BAD [TOOBIG] (RFC 5530 3), the synchronizing literal never
+// gets its `+` (RFC 3501 7.5), the first message, already read into tmp/, is gone again,
+// and the same connection answers the next command.
+#[test]
+fn multiappend_second_too_large_appends_none() {
+    let (dir, md) = maildir("multiappend-toobig");
+    let f = folder(&md, "Box");
+    let mut c = session(&dir, &md);
+    let b1 = wire(MSG1);
+    c.send(
+        format!(
+            "a APPEND Box (\\Seen) {{{}+}}\r\n{b1} {{300000000}}\r\n",
+            b1.len()
+        )
+        .as_bytes(),
+    );
+    let lines = c.until_tagged("a");
+    assert_eq!(lines, ["a BAD [TOOBIG] Message too large"]);
+    exact(
+        &mut c,
+        "b STATUS Box (MESSAGES)",
+        "OK",
+        &["* STATUS Box (MESSAGES 0)"],
+    );
+    for d in [f.join("cur"), f.join("new"), f.join("tmp"), md.join("tmp")] {
+        assert!(names(&d).is_empty(), "{}: {:?}", d.display(), names(&d));
+    }
+}
+
 // RFC 3501 6.3.11: APPEND to a mailbox that does not exist is NO [TRYCREATE], without
 // inviting the literal; with LITERAL+ (RFC 7888) the literal is read and dropped and the
 // session goes on. Nothing is created.

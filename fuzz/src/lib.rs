@@ -16,8 +16,8 @@ pub mod preauth {
 }
 
 /// The post-login command grammar: every command a logged-in client can send (FETCH items
-/// and body section specifications, SEARCH keys, STORE, APPEND literals, LIST patterns,
-/// ...) parsed from arbitrary bytes without being run.
+/// and body section specifications, SEARCH keys, STORE, LIST patterns, ...) parsed from
+/// arbitrary bytes without being run (APPEND's messages are the `serve` target's).
 pub mod commands {
     pub fn check(data: &[u8]) {
         imapd::session::fuzz_commands(data);

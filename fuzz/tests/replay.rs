@@ -71,9 +71,6 @@ fn preauth() {
 #[test]
 fn commands() {
     replay("commands", imapd_fuzz::commands::check);
-    // The folder root imapd::session::fuzz_commands makes for this process.
-    let root = format!("imapd-fuzz-{}", std::process::id());
-    let _ = std::fs::remove_dir_all(std::env::temp_dir().join(root));
 }
 
 #[test]

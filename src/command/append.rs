@@ -1,7 +1,9 @@
 //! APPEND (RFC 3501 6.3.11) with MULTIAPPEND (RFC 3502) and UIDPLUS's APPENDUID
-//! (RFC 4315). Each message streams from the wire into `tmp/` as it arrives (a literal8
-//! is read whole first, [`store_binary`]); only when all of them are whole are they linked
-//! into the folder, all or none.
+//! (RFC 4315). The parser stops after the mailbox name and this command reads the rest
+//! itself as it runs: each message streams from the wire into `tmp/` as it arrives (a
+//! literal8 is read whole first, [`store_binary`]), and only when all of them are whole
+//! are they linked into the folder, all or none. A refused command leaves nothing in
+//! `tmp/`, and what the client still sends of it is read and dropped.
 
 use std::io::{self, Write};
 use std::os::unix::ffi::OsStrExt;
@@ -11,10 +13,11 @@ use super::storage_error::not_stored;
 use super::{failed, Code, Response};
 use super::{split_flags, Context};
 use crate::maildir::deliver::TmpFile;
-use crate::maildir::flags::MessageFlags;
+use crate::maildir::flags::{Flags, MessageFlags};
 use crate::maildir::{folder, keywords, mailbox};
 use crate::message::store_binary;
-use crate::wire::{ParseError, Parser};
+use crate::wire::command::bad_response;
+use crate::wire::{ParseError, Parser, Rest};
 
 /// The largest message APPEND takes.
 const MAX_MESSAGE: u64 = 256 << 20;
@@ -27,35 +30,68 @@ pub const MAX_MESSAGES: usize = 500;
 /// unless `IMAPD_APPENDTOTAL` says otherwise.
 pub const MAX_TOTAL: u64 = 1 << 30;
 
-pub struct Append {
+/// The messages of one command, whole in `tmp/` of `dir`.
+struct Append {
     dir: PathBuf,
     messages: Vec<Incoming>,
 }
 
 struct Incoming {
-    flags: Vec<Vec<u8>>,
+    system: Flags,
+    keywords: Vec<Vec<u8>>,
     date: Option<i64>,
     file: TmpFile,
 }
 
-/// `mailbox 1*(SP [flag-list SP] [date-time SP] literal)`, the messages written to `tmp/`
-/// of `root` as they are read. A refused command leaves none of them behind (RFC 3502:
-/// all or none), and its literals still to come are skipped by the caller.
-pub fn parse(p: &mut Parser, root: &Path) -> Result<Append, ParseError> {
-    let mailbox = p.astring()?;
-    let dir = folder::existing(root, &mailbox).map_err(|e| ParseError::No(super::no_target(e)))?;
+/// Why the messages were not taken: a syntax error (or the connection lost), or a NO.
+enum Refused {
+    Parse(ParseError),
+    No(Response),
+}
+
+impl From<ParseError> for Refused {
+    fn from(e: ParseError) -> Refused {
+        Refused::Parse(e)
+    }
+}
+
+/// `APPEND mailbox 1*(SP [flag-list SP] [date-time SP] literal)`: `rest` is what follows
+/// the mailbox name (`None`: nothing does).
+pub fn append(s: &mut Context, mailbox: &[u8], rest: Option<Rest>) -> io::Result<Response> {
+    let Some(rest) = rest else {
+        return Ok(Response::bad("Missing argument"));
+    };
+    let mut p = Parser::resume(s.conn, rest);
+    let refused = match receive(&mut p, s.root, mailbox) {
+        Ok(a) => {
+            drop(p);
+            return Ok(link(s.root, a));
+        }
+        Err(Refused::Parse(ParseError::Bad { text, toobig })) => bad_response(text, toobig),
+        Err(Refused::Parse(ParseError::No(no)) | Refused::No(no)) => no,
+        Err(Refused::Parse(ParseError::Lost(lost))) => return Err(lost.into_io()),
+    };
+    p.skip().map_err(|lost| lost.into_io())?;
+    Ok(refused)
+}
+
+/// Reads the messages into `tmp/` of the mailbox, as they arrive. A refused command leaves
+/// none of them behind (RFC 3502: all or none); its literals still to come are the
+/// caller's to skip.
+fn receive(p: &mut Parser, root: &Path, mailbox: &[u8]) -> Result<Append, Refused> {
+    let dir = folder::existing(root, mailbox).map_err(|e| Refused::No(super::no_target(e)))?;
     let mut messages = Vec::new();
     let mut total = 0u64;
     let max_total = crate::settings::number("IMAPD_APPENDTOTAL", MAX_TOTAL);
     loop {
         p.sp()?;
-        let flags = if p.peek() == Some(b'(') {
+        let (system, keywords) = if p.peek() == Some(b'(') {
             let f = p.flag_list()?;
-            split_flags(&f).map_err(ParseError::bad)?;
+            let split = split_flags(&f).map_err(ParseError::bad)?;
             p.sp()?;
-            f
+            split
         } else {
-            Vec::new()
+            (Flags::default(), Vec::new())
         };
         let date = if p.peek() == Some(b'"') {
             let d = p.date_time()?;
@@ -65,14 +101,14 @@ pub fn parse(p: &mut Parser, root: &Path) -> Result<Append, ParseError> {
             None
         };
         if messages.len() == MAX_MESSAGES {
-            return Err(ParseError::No(
+            return Err(Refused::No(
                 Response::no(format!("At most {MAX_MESSAGES} messages in one APPEND"))
                     .with(Code::Limit),
             ));
         }
         total += p.literal_len().unwrap_or(0);
         if total > max_total {
-            return Err(ParseError::No(
+            return Err(Refused::No(
                 Response::no(format!(
                     "At most {max_total} bytes of messages in one APPEND"
                 ))
@@ -81,7 +117,7 @@ pub fn parse(p: &mut Parser, root: &Path) -> Result<Append, ParseError> {
         }
         let mut file = TmpFile::create(&dir).map_err(|e| {
             crate::log!("APPEND failed: {e}");
-            ParseError::No(
+            Refused::No(
                 Response::no("Cannot store the message; the server log says why")
                     .with(super::storage_error::code(&e)),
             )
@@ -100,20 +136,24 @@ pub fn parse(p: &mut Parser, root: &Path) -> Result<Append, ParseError> {
         } else {
             p.literal_into(&mut file, MAX_MESSAGE)?
         }
-        .map_err(|e| ParseError::No(not_stored(&e)))?;
+        .map_err(|e| Refused::No(not_stored(&e)))?;
         if len == 0 {
-            return Err(ParseError::No(Response::no(
-                "Cannot store an empty message",
-            )));
+            return Err(Refused::No(Response::no("Cannot store an empty message")));
         }
-        messages.push(Incoming { flags, date, file });
+        messages.push(Incoming {
+            system,
+            keywords,
+            date,
+            file,
+        });
         if p.at_end() {
             return Ok(Append { dir, messages });
         }
     }
 }
 
-pub fn append(s: &mut Context, a: Append) -> io::Result<Response> {
+/// Links the messages into the folder, all or none, and gives them UIDs.
+fn link(root: &Path, a: Append) -> Response {
     let mut names = Vec::with_capacity(a.messages.len());
     let undo = |names: &[Vec<u8>]| {
         for n in names {
@@ -121,16 +161,16 @@ pub fn append(s: &mut Context, a: Append) -> io::Result<Response> {
         }
     };
     for m in a.messages {
-        let (system, words) = split_flags(&m.flags).expect("checked while parsing");
+        let (system, words) = (m.system, m.keywords);
         let k = match keywords::define(&a.dir, &words) {
             Ok(Some(k)) => k,
             Ok(None) => {
                 undo(&names);
-                return Ok(super::no_keyword_room());
+                return super::no_keyword_room();
             }
             Err(e) => {
                 undo(&names);
-                return Ok(failed("APPEND", e));
+                return failed("APPEND", e);
             }
         };
         let flags = MessageFlags {
@@ -143,18 +183,18 @@ pub fn append(s: &mut Context, a: Append) -> io::Result<Response> {
             Ok(name) => names.push(name),
             Err(e) => {
                 undo(&names);
-                return Ok(failed("APPEND", e));
+                return failed("APPEND", e);
             }
         }
     }
-    match mailbox::assign(s.root, &a.dir, &names) {
+    match mailbox::assign(root, &a.dir, &names) {
         Ok((uidvalidity, uids)) => {
-            Ok(Response::ok("APPEND completed").with(Code::AppendUid { uidvalidity, uids }))
+            Response::ok("APPEND completed").with(Code::AppendUid { uidvalidity, uids })
         }
         // The messages are in the folder; they get UIDs at the next look.
         Err(e) => {
             crate::log!("APPEND: assigning UIDs: {e}");
-            Ok(Response::ok("APPEND completed"))
+            Response::ok("APPEND completed")
         }
     }
 }

@@ -31,9 +31,8 @@ mod subscribe;
 pub mod thread;
 
 use std::io;
-use std::path::Path;
 
-use crate::wire::{Code, Disconnect, ParseError, Parser, Response, SequenceSet};
+use crate::wire::{Code, Disconnect, ParseError, Parser, Response, Rest, SequenceSet};
 use storage_error::{failed, no_mailbox, no_target};
 
 pub use context::Context;
@@ -91,7 +90,10 @@ pub enum Command {
         uid: bool,
         moving: bool,
     },
-    Append(append::Append),
+    /// The messages follow: the command reads them as it runs ([`append::append`]).
+    Append {
+        mailbox: Vec<u8>,
+    },
     Create {
         mailbox: Vec<u8>,
     },
@@ -128,9 +130,9 @@ pub enum Command {
 }
 
 impl Command {
-    /// Parses the arguments of command `name` (upper case). `root` is the Maildir, where
-    /// APPEND writes its messages as they arrive.
-    pub fn parse(name: &[u8], p: &mut Parser, root: &Path) -> Result<Command, ParseError> {
+    /// Parses the arguments of command `name` (upper case); of APPEND only the mailbox,
+    /// where the parser [stops](Parser::stop).
+    pub fn parse(name: &[u8], p: &mut Parser) -> Result<Command, ParseError> {
         Ok(match name {
             b"CAPABILITY" => Command::Capability,
             b"NOOP" => Command::Noop,
@@ -201,7 +203,11 @@ impl Command {
             }
             b"APPEND" => {
                 p.sp()?;
-                Command::Append(append::parse(p, root)?)
+                let mailbox = p.astring()?;
+                if !p.at_end() {
+                    p.stop();
+                }
+                Command::Append { mailbox }
             }
             b"FETCH" | b"STORE" | b"EXPUNGE" | b"COPY" | b"MOVE" | b"SEARCH" | b"SORT"
             | b"THREAD" => {
@@ -300,8 +306,14 @@ fn selected_command(name: &[u8], p: &mut Parser, uid: bool) -> Result<Command, P
 /// `MaildirError` and are answered with `NO` ([`failed`]); any other error a command
 /// meets that is not the connection's is answered `NO [SERVERBUG]` here, and the session
 /// goes on.
-pub fn execute(s: &mut Context, tag: &[u8], command: Command) -> Result<Response, Disconnect> {
-    match run(s, tag, command) {
+/// `rest` is what the parser left of the command ([`Parser::stop`]).
+pub fn execute(
+    s: &mut Context,
+    tag: &[u8],
+    command: Command,
+    rest: Option<Rest>,
+) -> Result<Response, Disconnect> {
+    match run(s, tag, command, rest) {
         Ok(reply) => Ok(reply),
         Err(e) => {
             let e = Disconnect::check(e, &s.conn.output)?;
@@ -313,7 +325,7 @@ pub fn execute(s: &mut Context, tag: &[u8], command: Command) -> Result<Response
 
 /// [`execute`], with the connection's failures and the others still in one `io::Error`:
 /// a writer that wraps the output cannot tell them apart.
-fn run(s: &mut Context, tag: &[u8], command: Command) -> io::Result<Response> {
+fn run(s: &mut Context, tag: &[u8], command: Command, rest: Option<Rest>) -> io::Result<Response> {
     match command {
         Command::Capability => {
             s.untagged(&format!("CAPABILITY {}", crate::capability::SERVE))?;
@@ -339,7 +351,7 @@ fn run(s: &mut Context, tag: &[u8], command: Command) -> io::Result<Response> {
             uid,
             moving,
         } => copy::copy(s, &set, &mailbox, uid, moving),
-        Command::Append(a) => append::append(s, a),
+        Command::Append { mailbox } => append::append(s, &mailbox, rest),
         Command::Create { mailbox } => create::create(s, &mailbox),
         Command::Delete { mailbox } => delete::delete(s, &mailbox),
         Command::Rename { from, to } => rename::rename(s, &from, &to),

@@ -171,7 +171,7 @@ impl Login {
     /// Reads and answers one command.
     fn command(&mut self) -> Result<Next, Ended> {
         match command::read(&mut self.conn, LIMITS, Request::parse)? {
-            Read::Command { tag, command } => self.execute(&tag, command),
+            Read::Command { tag, command, .. } => self.execute(&tag, command),
             Read::Refused => Ok(Next::Continue),
         }
     }

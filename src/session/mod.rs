@@ -15,7 +15,7 @@ use crate::command::{self, Command, Context, Selected};
 use crate::maildir;
 use crate::settings;
 use crate::wire::command::Read;
-use crate::wire::{Code, Conn, Disconnect, Input, Limits, Output, ReadError, Response};
+use crate::wire::{Code, Conn, Disconnect, Input, Limits, Output, Parser, ReadError, Response};
 
 const LIMITS: Limits = Limits {
     line: 65536,
@@ -160,19 +160,16 @@ impl Session {
     /// (RFC 3501 7.4.1 says when EXPUNGE may be told), then the tagged reply.
     /// Only the connection's failures end the session; a command answers its own.
     fn read_and_run(&mut self) -> Result<(), Disconnect> {
-        let root = &self.root;
-        let read = crate::wire::command::read(&mut self.conn, LIMITS, |name, p| {
-            Command::parse(name, p, root)
-        })?;
-        let (tag, command) = match read {
-            Read::Command { tag, command } => (tag, command),
-            Read::Refused => return Ok(()),
-        };
+        let (tag, command, rest) =
+            match crate::wire::command::read(&mut self.conn, LIMITS, Command::parse)? {
+                Read::Command { tag, command, rest } => (tag, command, rest),
+                Read::Refused => return Ok(()),
+            };
         let expunge_ok = command.allows_expunge();
         let refresh = command.wants_refresh();
         self.done = command.ends_session();
         let mut cx = self.context();
-        let reply = command::execute(&mut cx, &tag, command)?;
+        let reply = command::execute(&mut cx, &tag, command, rest)?;
         if refresh {
             if let Err(e) = cx.refresh(expunge_ok) {
                 let e = Disconnect::check(e, &self.conn.output)?;
@@ -196,18 +193,20 @@ impl Session {
 
 /// Reads commands from `data` the way this role does and parses them, running none: the
 /// entry point of the `commands` fuzz target (`fuzz/`), which covers FETCH items and
-/// sections, SEARCH keys and every other argument grammar. APPEND's messages go to a
-/// scratch Maildir and are removed again.
+/// sections, SEARCH keys and every other argument grammar. APPEND's messages, which only
+/// the command reads, are skipped as a refused command's are (the `serve` target runs
+/// them).
 pub fn fuzz_commands(data: &[u8]) {
-    let root = std::env::temp_dir().join(format!("imapd-fuzz-{}", std::process::id()));
-    if maildir::ensure(&root).is_err() {
-        return;
-    }
     if let Some(mut conn) = Conn::scratch(data) {
-        while crate::wire::command::read(&mut conn, LIMITS, |name, p| {
-            Command::parse(name, p, &root)
-        })
-        .is_ok()
-        {}
+        while let Ok(read) = crate::wire::command::read(&mut conn, LIMITS, Command::parse) {
+            if let Read::Command {
+                rest: Some(rest), ..
+            } = read
+            {
+                if Parser::resume(&mut conn, rest).skip().is_err() {
+                    return;
+                }
+            }
+        }
     }
 }

@@ -2,12 +2,14 @@
 //! malformed (RFC 3501 7.1.5), with the rest of the bad command skipped so that the next
 //! one is read from its start. Both roles read commands through [`read`].
 
-use super::{Code, Conn, Disconnect, Limits, ParseError, Parser, Response};
+use super::{Code, Conn, Disconnect, Limits, ParseError, Parser, Response, Rest};
 
 pub enum Read<T> {
     Command {
         tag: Vec<u8>,
         command: T,
+        /// The rest of a command whose parser [stopped](Parser::stop) early.
+        rest: Option<Rest>,
     },
     /// The command was malformed and has been answered with `BAD`.
     Refused,
@@ -42,11 +44,17 @@ pub fn read<T>(
         .and_then(|_| p.keyword())
         .and_then(|name| {
             let command = parse(&name, &mut p)?;
-            p.end()?;
+            if !p.stopped() {
+                p.end()?;
+            }
             Ok(command)
         });
     match parsed {
-        Ok(command) => Ok(Read::Command { tag, command }),
+        Ok(command) => Ok(Read::Command {
+            tag,
+            command,
+            rest: p.stopped().then(|| p.into_rest()),
+        }),
         Err(ParseError::Bad { text, toobig }) => {
             p.skip()?;
             bad(conn, &tag, text, toobig)?;
@@ -62,9 +70,14 @@ pub fn read<T>(
 }
 
 fn bad(conn: &mut Conn, tag: &[u8], text: &'static str, toobig: bool) -> Result<(), Disconnect> {
-    let mut response = Response::bad(text);
-    if toobig {
-        response = response.with(Code::TooBig);
+    bad_response(text, toobig).send(conn, Some(tag))
+}
+
+/// The answer to a [`ParseError::Bad`].
+pub fn bad_response(text: &'static str, toobig: bool) -> Response {
+    let response = Response::bad(text);
+    match toobig {
+        true => response.with(Code::TooBig),
+        false => response,
     }
-    response.send(conn, Some(tag))
 }

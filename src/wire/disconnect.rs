@@ -28,16 +28,27 @@ pub struct WriteFailed(io::Error);
 impl Disconnect {
     /// Sorts an error met while answering a command: `Err` when it is the connection's, a
     /// write to `out` (through any writer wrapping it) that failed or a read of the client
-    /// ([`ReadError::into_io`]); `Ok(e)` when it is another one, a file's. A writer that
-    /// wraps the output cannot tell the two apart, so the output's own record decides.
+    /// ([`ReadError::into_io`], [`Disconnect::into_io`]); `Ok(e)` when it is another one, a
+    /// file's. A writer that wraps the output cannot tell the two apart, so the output's own
+    /// record decides.
     pub fn check(e: io::Error, out: &Output) -> Result<io::Error, Disconnect> {
         if out.failed() {
             return Err(Disconnect::Write(WriteFailed(e)));
         }
-        match ReadError::from_io(e) {
-            Ok(read) => Err(Disconnect::Read(read)),
+        let e = match ReadError::from_io(e) {
+            Ok(read) => return Err(Disconnect::Read(read)),
+            Err(e) => e,
+        };
+        match e.downcast::<Disconnect>() {
+            Ok(lost) => Err(lost),
             Err(e) => Ok(e),
         }
+    }
+
+    /// The same failure as an I/O error, for code that returns those (a command that
+    /// reads the client, as APPEND does); [`check`](Self::check) takes it out again.
+    pub fn into_io(self) -> io::Error {
+        io::Error::other(self)
     }
 }
 
@@ -74,6 +85,11 @@ mod tests {
         assert!(matches!(
             Disconnect::check(read, &out),
             Err(Disconnect::Read(ReadError::Timeout))
+        ));
+        let lost = Disconnect::Read(ReadError::Eof).into_io();
+        assert!(matches!(
+            Disconnect::check(lost, &out),
+            Err(Disconnect::Read(ReadError::Eof))
         ));
         drop(read_end);
         let lost = out.write_all(b"* OK\r\n").and_then(|_| out.flush());

@@ -20,7 +20,7 @@ mod sequence;
 pub use disconnect::{Disconnect, WriteFailed};
 pub use input::{Input, Line, ReadError};
 pub use output::Output;
-pub use parser::{Limits, ParseError, Parser};
+pub use parser::{Limits, ParseError, Parser, Rest};
 pub use response::{Code, Response, Status};
 pub use sequence::{format_uids, Ranges, SeqNumber, SequenceSet};
 

@@ -117,6 +117,18 @@ pub struct Parser<'c> {
     pending: Option<Announced>,
     /// The first line was too long; the error waits for [`tag`](Self::tag).
     overlong: bool,
+    /// The command takes up the rest itself ([`stop`](Self::stop)).
+    stopped: bool,
+}
+
+/// What is left of a command whose own code parses the rest as it runs: APPEND, which
+/// stores each message as it arrives. [`Parser::resume`] takes it up again.
+pub struct Rest {
+    limits: Limits,
+    line: Vec<u8>,
+    pos: usize,
+    total: usize,
+    pending: Option<Announced>,
 }
 
 /// Zeroes and empties a line: lines in the pre-auth role carry passwords. Only its length
@@ -151,6 +163,7 @@ impl<'c> Parser<'c> {
             total: 0,
             pending: None,
             overlong: false,
+            stopped: false,
         };
         p.overlong = !p.read_line()?;
         Ok(p)
@@ -186,6 +199,42 @@ impl<'c> Parser<'c> {
                 self.pending = announced(&tail);
                 Ok(false)
             }
+        }
+    }
+
+    /// Ends parsing here, with the rest of the command unread: the command's own code goes
+    /// on with it when it runs ([`resume`](Self::resume)).
+    pub fn stop(&mut self) {
+        self.stopped = true;
+    }
+
+    /// Whether [`stop`](Self::stop) was called.
+    pub(super) fn stopped(&self) -> bool {
+        self.stopped
+    }
+
+    /// What is left of the command after [`stop`](Self::stop).
+    pub(super) fn into_rest(mut self) -> Rest {
+        Rest {
+            limits: self.limits,
+            line: std::mem::take(&mut self.line),
+            pos: self.pos,
+            total: self.total,
+            pending: self.pending.take(),
+        }
+    }
+
+    /// Goes on parsing a command where [`stop`](Self::stop) left it.
+    pub fn resume(conn: &'c mut Conn, rest: Rest) -> Parser<'c> {
+        Parser {
+            conn,
+            limits: rest.limits,
+            line: rest.line,
+            pos: rest.pos,
+            total: rest.total,
+            pending: rest.pending,
+            overlong: false,
+            stopped: false,
         }
     }
 
