@@ -69,7 +69,7 @@ pub struct Messages {
 
 /// What the trees are sorted and merged by, per message: its sent date, the number of its
 /// base subject and whether it was a reply; `empty` is the number of the empty subject
-/// ([`NONE`] when no message has it).
+/// ([`NONE`] when no message has it), set when the subjects' texts go.
 #[derive(Default)]
 struct Kept {
     sent: Vec<i64>,
