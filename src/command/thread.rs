@@ -69,7 +69,7 @@ pub struct Messages {
 
 /// What the trees are sorted and merged by, per message: its sent date, the number of its
 /// base subject and whether it was a reply; `empty` is the number of the empty subject
-/// ([`NONE`] when no message has it).
+/// ([`NONE`] when no message has it), set when the subjects' texts go.
 #[derive(Default)]
 struct Kept {
     sent: Vec<i64>,
@@ -707,6 +707,22 @@ mod tests {
         // (the parent 1 named) heads the thread. 3 and 4 share a base subject and 3 is
         // the reply: step 5.C makes it 4's child.
         assert_eq!(render(tree, roots), "(2 1)(4 3)");
+    }
+
+    #[test]
+    fn references_gives_messages_without_an_id_of_their_own_a_node() {
+        // RFC 5256 3, step 1.A: a message without a Message-ID, or with one an earlier
+        // message has, is threaded as if it had a unique id.
+        let facts = messages(&[
+            ("a", 10, "Message-ID: <1@x>\n"),
+            ("Re: a", 20, "References: <1@x>\n"),
+            ("b", 30, "Message-ID: <1@x>\n"),
+            ("c", 40, ""),
+            ("Re: c", 50, "Message-ID: <5@x>\nReferences: <1@x> <9@x>\n"),
+        ]);
+        let (tree, roots) = references(facts);
+        // 5 hangs under the missing <9@x>, which hangs under 1: pruned, 5 is 1's child.
+        assert_eq!(render(tree, roots), "(1 (2)(5))(3)(4)");
     }
 
     /// Adds a message with id `<id@x>` whose parents are the ids `parents`.
