@@ -43,7 +43,9 @@ pub fn write(w: &mut impl Write, msg: &[u8], part: &Part, extended: bool) -> io:
             w.write_all(b" ")?;
             string(
                 w,
-                &super::mime::encoding(hdr).unwrap_or_else(|| b"7bit".to_vec()),
+                &get(b"Content-Transfer-Encoding")
+                    .and_then(|v| mime::encoding_of(&v))
+                    .unwrap_or_else(|| b"7bit".to_vec()),
             )?;
             write!(w, " {}", served_len(msg, part.body.clone()))?;
             if let Kind::Message(inner) = kind {

@@ -35,12 +35,24 @@ pub fn range_pieces(msg: &[u8], range: Range<usize>, f: &mut dyn FnMut(&[u8]) ->
 
 /// The served size of `msg[range]`.
 pub fn served_len(msg: &[u8], range: Range<usize>) -> u64 {
-    let mut n = 0u64;
-    range_pieces(msg, range, &mut |p| {
-        n += p.len() as u64;
-        true
-    });
-    n
+    let prev = match range.start {
+        0 => 0,
+        at => msg[at - 1],
+    };
+    let raw = &msg[range];
+    (raw.len() + bare_lfs(raw, prev)) as u64
+}
+
+/// How many LFs of `raw` do not follow a CR (`prev` as in [`pieces`]): what serving it
+/// adds to its length. Counted rather than cut into pieces: every part of every message a
+/// first BODYSTRUCTURE reads is measured.
+pub fn bare_lfs(raw: &[u8], prev: u8) -> usize {
+    let lfs = memchr::memchr_iter(b'\n', raw).count();
+    let after_cr = memchr::memchr_iter(b'\r', raw)
+        .filter(|&i| raw.get(i + 1) == Some(&b'\n'))
+        .count();
+    let first = usize::from(prev == b'\r' && raw.first() == Some(&b'\n'));
+    lfs - after_cr - first
 }
 
 /// Calls `f` with the bytes at `offset..offset + len` of the stream that `stream` makes
@@ -161,5 +173,31 @@ mod tests {
         };
         assert!(window_has_nul(stream, 4, 1));
         assert!(!window_has_nul(stream, 0, 4));
+    }
+
+    #[test]
+    fn counted_sizes_are_the_sizes_of_the_pieces() {
+        let samples: [&[u8]; 8] = [
+            b"",
+            b"\n",
+            b"\r",
+            b"\r\n\r\n",
+            b"a\r\rb\n\r",
+            b"\n\r\n\n\r\r\n",
+            b"no line end",
+            b"8-bit \xe9\n\0\r\n",
+        ];
+        for m in samples {
+            for start in 0..=m.len() {
+                for end in start..=m.len() {
+                    let mut n = 0;
+                    range_pieces(m, start..end, &mut |p| {
+                        n += p.len() as u64;
+                        true
+                    });
+                    assert_eq!(served_len(m, start..end), n, "{m:?} {start}..{end}");
+                }
+            }
+        }
     }
 }

@@ -52,7 +52,8 @@ pub fn kept(name: &[u8]) -> bool {
 /// The kept fields of `hdr` (a header as stored, blank line or not), whole lines in their
 /// order.
 pub fn keep(hdr: &[u8]) -> Vec<u8> {
-    let mut out = Vec::new();
+    // Most of a header is kept fields: grown from nothing, a fifth of the work was copying.
+    let mut out = Vec::with_capacity(hdr.len());
     for f in header::fields(hdr) {
         if kept(&hdr[f.name.clone()]) {
             out.extend_from_slice(&hdr[f.whole]);

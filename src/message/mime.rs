@@ -157,8 +157,13 @@ pub fn parse(value: &[u8], disposition: bool) -> Value {
 
 /// The Content-Transfer-Encoding of a part's header as written, comments removed.
 pub fn encoding(header: &[u8]) -> Option<Vec<u8>> {
-    let v = super::header::get(header, b"Content-Transfer-Encoding")?;
-    let token = parse(&v, true).mtype;
+    encoding_of(&super::header::get(header, b"Content-Transfer-Encoding")?)
+}
+
+/// [`encoding`] from the unfolded value of the field, for a reader that has the header's
+/// fields at hand already.
+pub fn encoding_of(value: &[u8]) -> Option<Vec<u8>> {
+    let token = parse(value, true).mtype;
     (!token.is_empty()).then_some(token)
 }
 

@@ -64,6 +64,10 @@ const MIN_MERGE: u64 = 256 * 1024;
 /// The journal is read this much at a time; more than any record.
 const PIECE: usize = 4 * 1024 * 1024;
 
+/// A merge reads journal values this much at a time ([`Window`]): more than any record,
+/// and small beside the session's memory.
+const WINDOW: usize = 1024 * 1024;
+
 /// Bytes of the cdb mapped (roughly: pages touched by look-ups) before its mapping is
 /// dropped and made again, which bounds how much of it counts in the session's memory.
 const REMAP: usize = 4 * 1024 * 1024;
@@ -555,7 +559,7 @@ fn key(part: Part, unique: &[u8]) -> Vec<u8> {
 
 /// A stretch of the journal read at once, for a merge: it asks for the values of each
 /// part in message order, which is about the order they were appended in, so one read
-/// of [`PIECE`] bytes serves thousands of them (a `pread(2)` for each was a third of a
+/// of [`WINDOW`] bytes serves hundreds of them (a `pread(2)` for each was a third of a
 /// merge).
 #[derive(Default)]
 struct Window {
@@ -570,7 +574,7 @@ impl Window {
         let len = len as usize;
         let held = at >= self.start && at - self.start + len as u64 <= self.buf.len() as u64;
         if !held {
-            self.buf.resize(PIECE.max(len), 0);
+            self.buf.resize(WINDOW.max(len), 0);
             let mut filled = 0;
             while filled < self.buf.len() {
                 match file.read_at(&mut self.buf[filled..], at + filled as u64) {
@@ -752,9 +756,9 @@ mod tests {
     }
 
     #[test]
-    fn a_merge_reads_a_journal_larger_than_a_piece_in_any_order() {
+    fn a_merge_reads_a_journal_larger_than_its_window_in_any_order() {
         let dir = folder("merge-pieces");
-        let n = 2 * PIECE / 3000 + 10;
+        let n = 2 * WINDOW / 3000 + 10;
         let names: Vec<String> = (0..n).map(|i| format!("{i}.M1P1.host")).collect();
         let writer = Cache::new(&dir);
         for (i, name) in names.iter().enumerate() {

@@ -84,11 +84,8 @@ impl Sizes {
     /// ([`crate::message::crlf`]'s rule), counted here without making the pieces: every message a first
     /// FETCH reads whole is counted.
     pub fn of(msg: &[u8]) -> Sizes {
-        let bare = memchr::memchr_iter(b'\n', msg)
-            .filter(|&i| i == 0 || msg[i - 1] != b'\r')
-            .count();
         Sizes {
-            served: (msg.len() + bare) as u64,
+            served: (msg.len() + crate::message::crlf::bare_lfs(msg, 0)) as u64,
             stored: msg.len() as u64,
         }
     }
