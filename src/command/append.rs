@@ -138,7 +138,8 @@ fn messages<W: Write>(
                     .with(Code::Limit),
             ));
         }
-        total += p.literal_len().unwrap_or(0);
+        // A literal may announce up to 2^64 - 1 octets: the sum must not wrap.
+        total = total.saturating_add(p.literal_len().unwrap_or(0));
         if total > max_total {
             return Err(Refused::No(
                 Response::no(format!(
