@@ -3,17 +3,13 @@
 
 /// Before login (RFC 3501 6.2.3: LOGINDISABLED when plaintext logins are refused; RFC 4616
 /// section 1: PLAIN only over protected links, or where the administrator allows it).
-pub fn pre_auth(starttls: bool, login_allowed: bool) -> String {
-    let mut caps = String::from("IMAP4rev1 SASL-IR LITERAL+ ID");
-    if starttls {
-        caps.push_str(" STARTTLS");
+pub fn pre_auth(starttls: bool, login_allowed: bool) -> &'static str {
+    match (starttls, login_allowed) {
+        (false, false) => "IMAP4rev1 SASL-IR LITERAL+ ID LOGINDISABLED",
+        (false, true) => "IMAP4rev1 SASL-IR LITERAL+ ID AUTH=PLAIN",
+        (true, false) => "IMAP4rev1 SASL-IR LITERAL+ ID STARTTLS LOGINDISABLED",
+        (true, true) => "IMAP4rev1 SASL-IR LITERAL+ ID STARTTLS AUTH=PLAIN",
     }
-    if login_allowed {
-        caps.push_str(" AUTH=PLAIN");
-    } else {
-        caps.push_str(" LOGINDISABLED");
-    }
-    caps
 }
 
 /// After login.

@@ -441,5 +441,16 @@ fn multiappend_is_bounded_and_all_or_none() {
     c.expect("e NOOP", "OK");
     assert_eq!(names(&md.join("cur")).len(), 500);
     assert!(names(&md.join("tmp")).is_empty());
+
+    // A second literal announced as 2^64 - 1 octets is over the total as well: the sum is
+    // not allowed to wrap round to a small number.
+    c.send(format!("f APPEND INBOX{} {{18446744073709551615}}\r\n", plus("x")).as_bytes());
+    let lines = c.until_tagged("f");
+    assert_eq!(
+        tagged(&lines),
+        "f NO [LIMIT] At most 10000 bytes of messages in one APPEND"
+    );
+    c.expect("g NOOP", "OK");
+    assert!(names(&md.join("tmp")).is_empty());
     c.expect("z LOGOUT", "OK");
 }

@@ -16,8 +16,9 @@ pub mod preauth {
 }
 
 /// The post-login command grammar: every command a logged-in client can send (FETCH items
-/// and body section specifications, SEARCH keys, STORE, LIST patterns, ...) parsed from
-/// arbitrary bytes without being run (APPEND's messages are the `serve` target's).
+/// and body section specifications, SEARCH keys, STORE, LIST patterns, APPEND's flags,
+/// dates and literals, ...) parsed from arbitrary bytes without being run (APPEND's
+/// messages are read and dropped; the `serve` target stores them).
 pub mod commands {
     pub fn check(data: &[u8]) {
         imapd::session::fuzz_commands(data);

@@ -17,7 +17,7 @@ use crate::maildir::flags::{Flags, MessageFlags};
 use crate::maildir::{folder, keywords, mailbox};
 use crate::message::store_binary;
 use crate::wire::command::bad_response;
-use crate::wire::{ParseError, Parser, Rest};
+use crate::wire::{Conn, Disconnect, ParseError, Parser, Rest};
 
 /// The largest message APPEND takes.
 const MAX_MESSAGE: u64 = 256 << 20;
@@ -33,14 +33,15 @@ pub const MAX_TOTAL: u64 = 1 << 30;
 /// The messages of one command, whole in `tmp/` of `dir`.
 struct Append {
     dir: PathBuf,
-    messages: Vec<Incoming>,
+    messages: Vec<Incoming<TmpFile>>,
 }
 
-struct Incoming {
+/// One message, whole in `file`.
+struct Incoming<W> {
     system: Flags,
     keywords: Vec<Vec<u8>>,
     date: Option<i64>,
-    file: TmpFile,
+    file: W,
 }
 
 /// Why the messages were not taken: a syntax error (or the connection lost), or a NO.
@@ -80,6 +81,37 @@ pub fn append(s: &mut Context, mailbox: &[u8], rest: Option<Rest>) -> io::Result
 /// caller's to skip.
 fn receive(p: &mut Parser, root: &Path, mailbox: &[u8]) -> Result<Append, Refused> {
     let dir = folder::existing(root, mailbox).map_err(|e| Refused::No(super::no_target(e)))?;
+    let messages = messages(p, || {
+        TmpFile::create(&dir).map_err(|e| {
+            crate::log!("APPEND failed: {e}");
+            Refused::No(
+                Response::no("Cannot store the message; the server log says why")
+                    .with(super::storage_error::code(&e)),
+            )
+        })
+    })?;
+    Ok(Append { dir, messages })
+}
+
+/// Parses APPEND's arguments after the mailbox as [`append`] does, each message read and
+/// dropped: what the `commands` fuzz target runs, so that flags, dates, literals and the
+/// bounds are exercised without a Maildir. Returns whether they were taken (else the rest
+/// of the command has been skipped); `Err` means the connection cannot go on.
+pub fn fuzz_arguments(conn: &mut Conn, rest: Rest) -> Result<bool, Disconnect> {
+    let mut p = Parser::resume(conn, rest);
+    match messages(&mut p, || Ok(io::sink())) {
+        Ok(_) => Ok(true),
+        Err(Refused::Parse(ParseError::Lost(lost))) => Err(lost),
+        Err(_) => p.skip().map(|_| false),
+    }
+}
+
+/// `1*(SP [flag-list SP] [date-time SP] literal)`: each message written to a file of its
+/// own from `create`, made when its literal starts.
+fn messages<W: Write>(
+    p: &mut Parser,
+    mut create: impl FnMut() -> Result<W, Refused>,
+) -> Result<Vec<Incoming<W>>, Refused> {
     let mut messages = Vec::new();
     let mut total = 0u64;
     let max_total = crate::settings::number("IMAPD_APPENDTOTAL", MAX_TOTAL);
@@ -106,7 +138,8 @@ fn receive(p: &mut Parser, root: &Path, mailbox: &[u8]) -> Result<Append, Refuse
                     .with(Code::Limit),
             ));
         }
-        total += p.literal_len().unwrap_or(0);
+        // A literal may announce up to 2^64 - 1 octets: the sum must not wrap.
+        total = total.saturating_add(p.literal_len().unwrap_or(0));
         if total > max_total {
             return Err(Refused::No(
                 Response::no(format!(
@@ -115,13 +148,7 @@ fn receive(p: &mut Parser, root: &Path, mailbox: &[u8]) -> Result<Append, Refuse
                 .with(Code::Limit),
             ));
         }
-        let mut file = TmpFile::create(&dir).map_err(|e| {
-            crate::log!("APPEND failed: {e}");
-            Refused::No(
-                Response::no("Cannot store the message; the server log says why")
-                    .with(super::storage_error::code(&e)),
-            )
-        })?;
+        let mut file = create()?;
         let len = if p.at_literal8() {
             // RFC 3516 4.4: a literal8 comes whole into memory (at most MAX_MESSAGE bytes)
             // so that its binary parts can be stored in base64 where they need it; sized
@@ -147,7 +174,7 @@ fn receive(p: &mut Parser, root: &Path, mailbox: &[u8]) -> Result<Append, Refuse
             file,
         });
         if p.at_end() {
-            return Ok(Append { dir, messages });
+            return Ok(messages);
         }
     }
 }
@@ -196,5 +223,64 @@ fn link(root: &Path, a: Append) -> Response {
             crate::log!("APPEND: assigning UIDs: {e}");
             Response::ok("APPEND completed")
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::Command;
+    use crate::wire::command::{read, Read};
+    use crate::wire::{Conn, Limits};
+
+    const LIMITS: Limits = Limits {
+        line: 65536,
+        literal: 65536,
+        command: 1 << 20,
+        discard: u64::MAX,
+    };
+
+    /// Reads the commands of `input` as the `commands` fuzz target does; returns the tag of
+    /// each one read whole and the flags of each APPEND, whether its arguments were taken or
+    /// refused (then `false`).
+    fn tags(input: &[u8]) -> Vec<(Vec<u8>, bool)> {
+        let mut conn = Conn::scratch(input).unwrap();
+        let mut tags = Vec::new();
+        while let Ok(read) = read(&mut conn, LIMITS, Command::parse) {
+            if let Read::Command { tag, command, rest } = read {
+                let taken = match (command, rest) {
+                    (Command::Append { .. }, Some(rest)) => {
+                        super::fuzz_arguments(&mut conn, rest).unwrap()
+                    }
+                    _ => true,
+                };
+                tags.push((tag, taken));
+            }
+        }
+        tags
+    }
+
+    #[test]
+    fn arguments_parsed_without_a_maildir() {
+        // RFC 3501 6.3.11: flags and date-time are optional before each literal;
+        // RFC 3502 MULTIAPPEND: several messages in one command; RFC 7888 LITERAL+, RFC 3516
+        // literal8. The command after each must be read from its first byte.
+        let input = b"a APPEND INBOX (\\Seen $Junk) \"07-Feb-1994 21:52:25 -0800\" {3+}\r\n\
+            abc\r\n\
+            b APPEND INBOX {2+}\r\nxy \"07-Feb-1994 21:52:25 -0800\" ~{3+}\r\na\0c\r\n\
+            c APPEND INBOX (\\Bogus) {3+}\r\nabc\r\n\
+            d APPEND INBOX \"31-Feb-1994 99:52:25 -0800\" {3+}\r\nabc\r\n\
+            e NOOP\r\n";
+        assert_eq!(
+            tags(input),
+            [
+                (b"a".to_vec(), true),
+                (b"b".to_vec(), true),
+                // no such system flag (RFC 3501 2.3.2), no such date: refused, the literal
+                // read and dropped
+                (b"c".to_vec(), false),
+                (b"d".to_vec(), false),
+                (b"e".to_vec(), true),
+            ]
+        );
     }
 }

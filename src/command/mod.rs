@@ -35,6 +35,7 @@ use std::io;
 use crate::wire::{Code, Disconnect, ParseError, Parser, Response, Rest, SequenceSet};
 use storage_error::{failed, no_mailbox, no_target};
 
+pub use append::fuzz_arguments as fuzz_append;
 pub use context::Context;
 pub use selected::{split_flags, Selected};
 

@@ -7,7 +7,7 @@
 //! idle timeout and a deadline for the whole dialogue (AUTH_TIMEOUT), and nothing of a
 //! credential left in memory once it has been handed over.
 
-use std::io::{self, Write};
+use std::io;
 use std::os::fd::{FromRawFd, OwnedFd};
 use std::time::{Duration, Instant};
 
@@ -23,7 +23,9 @@ use crate::capability;
 use crate::command::id;
 use crate::settings;
 use crate::wire::command::{self, Read};
-use crate::wire::{Conn, Disconnect, Input, Limits, Line, Output, ParseError, Parser, ReadError};
+use crate::wire::{
+    Code, Conn, Disconnect, Input, Limits, Line, Output, ParseError, Parser, ReadError, Response,
+};
 
 /// The bounds of one command before login: enough for the largest ID command RFC 2971
 /// allows, and a password literal of 1 KiB (the checkpassword block holds 512 bytes).
@@ -90,7 +92,10 @@ pub fn run(monitor: OwnedFd, tls: Tls, started: Instant, timeout: Duration) -> u
         Ok(_) => {}
         Err(e) => {
             crate::log!("cannot drop privileges: {e}");
-            let _ = login.bye("[UNAVAILABLE] Server configuration problem; the log says more");
+            let _ = login.bye(
+                Response::bye("Server configuration problem; the log says more")
+                    .with(Code::Unavailable),
+            );
             return 111;
         }
     }
@@ -131,41 +136,44 @@ impl Login {
         self.plaintext_ok || matches!(self.tls, Tls::Active)
     }
 
-    fn capabilities(&self) -> String {
+    fn capabilities(&self) -> &'static str {
         capability::pre_auth(matches!(self.tls, Tls::Offered(_)), self.login_allowed())
     }
 
     fn serve(&mut self) -> Result<(), Ended> {
-        let greeting = format!("* OK [CAPABILITY {}] imapd ready.\r\n", self.capabilities());
-        self.conn.output.write_all(greeting.as_bytes())?;
-        self.conn.output.flush()?;
+        let greeting = Response::ok("imapd ready.").with(Code::Capability(self.capabilities()));
+        greeting.send(&mut self.conn, None)?;
+        self.conn.flush()?;
         for _ in 0..MAX_COMMANDS {
             match self.command() {
                 Ok(Next::Continue) => {}
                 Ok(Next::Exit) => return Ok(()),
                 Err(Ended::Lost(Disconnect::Overflow)) => {
-                    self.bye("Literal too large")?;
+                    self.bye(Response::bye("Literal too large"))?;
                     return Ok(());
                 }
                 Err(e @ Ended::Lost(Disconnect::Read(ReadError::Timeout))) => {
-                    let _ = self.bye("Autologout; idle for too long");
+                    let _ = self.bye(Response::bye("Autologout; idle for too long"));
                     return Err(e);
                 }
                 Err(e @ Ended::Lost(Disconnect::Read(ReadError::Deadline))) => {
-                    let _ = self.bye("Autologout; time limit for logging in reached");
+                    let _ = self.bye(Response::bye(
+                        "Autologout; time limit for logging in reached",
+                    ));
                     return Err(e);
                 }
                 Err(e) => return Err(e),
             }
-            self.conn.output.flush()?;
+            self.conn.flush()?;
         }
-        self.bye("Too many commands without logging in")?;
+        self.bye(Response::bye("Too many commands without logging in"))?;
         Ok(())
     }
 
-    fn bye(&mut self, text: &str) -> io::Result<()> {
-        write!(self.conn.output, "* BYE {text}\r\n")?;
-        self.conn.output.flush()
+    /// Sends an untagged `BYE` and flushes it: the dialogue ends after it.
+    fn bye(&mut self, bye: Response) -> Result<(), Disconnect> {
+        bye.send(&mut self.conn, None)?;
+        self.conn.flush()
     }
 
     /// Reads and answers one command.
@@ -176,29 +184,29 @@ impl Login {
         }
     }
 
-    fn tagged(&mut self, tag: &[u8], text: &str) -> io::Result<()> {
-        self.conn.output.write_all(tag)?;
-        write!(self.conn.output, " {text}\r\n")
+    fn tagged(&mut self, tag: &[u8], response: Response) -> Result<(), Disconnect> {
+        response.send(&mut self.conn, Some(tag))
     }
 
     fn execute(&mut self, tag: &[u8], req: Request) -> Result<Next, Ended> {
         match req {
             Request::Capability => {
                 let caps = self.capabilities();
-                write!(self.conn.output, "* CAPABILITY {caps}\r\n")?;
-                self.tagged(tag, "OK CAPABILITY completed")?;
+                self.conn
+                    .send(format!("* CAPABILITY {caps}\r\n").as_bytes())?;
+                self.tagged(tag, Response::ok("CAPABILITY completed"))?;
             }
-            Request::Noop => self.tagged(tag, "OK NOOP completed")?,
+            Request::Noop => self.tagged(tag, Response::ok("NOOP completed"))?,
             Request::Logout => {
-                self.conn.output.write_all(b"* BYE Logging out\r\n")?;
-                self.tagged(tag, "OK LOGOUT completed")?;
-                self.conn.output.flush()?;
+                Response::bye("Logging out").send(&mut self.conn, None)?;
+                self.tagged(tag, Response::ok("LOGOUT completed"))?;
+                self.conn.flush()?;
                 crate::log!("logout before login");
                 return Ok(Next::Exit);
             }
             Request::Id => {
                 id::respond(&mut self.conn.output)?;
-                self.tagged(tag, "OK ID completed")?;
+                self.tagged(tag, Response::ok("ID completed"))?;
             }
             Request::StartTls => return self.starttls(tag),
             Request::Login { user, password } => {
@@ -215,35 +223,32 @@ impl Login {
         Ok(Next::Continue)
     }
 
-    fn refuse_plaintext(&mut self, tag: &[u8]) -> io::Result<()> {
-        let how = if matches!(self.tls, Tls::Offered(_)) {
-            "use STARTTLS first"
+    fn refuse_plaintext(&mut self, tag: &[u8]) -> Result<(), Disconnect> {
+        let text = if matches!(self.tls, Tls::Offered(_)) {
+            "Plaintext login is disabled: use STARTTLS first"
         } else {
-            "connect with TLS"
+            "Plaintext login is disabled: connect with TLS"
         };
-        self.tagged(
-            tag,
-            &format!("NO [PRIVACYREQUIRED] Plaintext login is disabled: {how}"),
-        )
+        self.tagged(tag, Response::no(text).with(Code::PrivacyRequired))
     }
 
     fn starttls(&mut self, tag: &[u8]) -> Result<Next, Ended> {
         match std::mem::replace(&mut self.tls, Tls::Active) {
             Tls::Offered(ucspi) => {
-                self.tagged(tag, "OK Begin TLS negotiation now")?;
-                self.conn.output.flush()?;
+                self.tagged(tag, Response::ok("Begin TLS negotiation now"))?;
+                self.conn.flush()?;
                 self.plain = Some(ucspi.start(&mut self.conn)?);
                 crate::log!("starttls");
                 Ok(Next::Continue)
             }
             other => {
                 let text = if matches!(other, Tls::Active) {
-                    "BAD TLS is already active"
+                    "TLS is already active"
                 } else {
-                    "BAD STARTTLS is not available here"
+                    "STARTTLS is not available here"
                 };
                 self.tls = other;
-                self.tagged(tag, text)?;
+                self.tagged(tag, Response::bad(text))?;
                 Ok(Next::Continue)
             }
         }
@@ -258,7 +263,7 @@ impl Login {
         initial: Option<Zeroizing<Vec<u8>>>,
     ) -> Result<Next, Ended> {
         if !mechanism.eq_ignore_ascii_case(b"PLAIN") {
-            self.tagged(tag, "NO Unsupported authentication mechanism")?;
+            self.tagged(tag, Response::no("Unsupported authentication mechanism"))?;
             return Ok(Next::Continue);
         }
         if !self.login_allowed() {
@@ -268,13 +273,13 @@ impl Login {
         let response = match initial {
             Some(r) => r,
             None => {
-                self.conn.output.write_all(b"+ \r\n")?;
-                self.conn.output.flush()?;
+                self.conn.send(b"+ \r\n")?;
+                self.conn.flush()?;
                 let mut line = Zeroizing::new(Vec::with_capacity(LIMITS.line + 2));
                 match self.conn.input.read_line(&mut line, LIMITS.line)? {
                     Line::Complete => {}
                     _ => {
-                        self.tagged(tag, "BAD [TOOBIG] Response too long")?;
+                        self.tagged(tag, Response::bad("Response too long").with(Code::TooBig))?;
                         return Ok(Next::Continue);
                     }
                 }
@@ -285,7 +290,7 @@ impl Login {
             }
         };
         if &response[..] == b"*" {
-            self.tagged(tag, "BAD Authentication cancelled")?;
+            self.tagged(tag, Response::bad("Authentication cancelled"))?;
             return Ok(Next::Continue);
         }
         let decoded = plain::decode(&response);
@@ -293,11 +298,12 @@ impl Login {
         match decoded {
             Ok(c) => self.authenticate(tag, c.user, c.password),
             Err(e @ plain::PlainError::Authzid) => {
-                self.tagged(tag, &format!("NO [AUTHORIZATIONFAILED] {e}"))?;
+                let no = Response::no(e.to_string()).with(Code::AuthorizationFailed);
+                self.tagged(tag, no)?;
                 Ok(Next::Continue)
             }
             Err(e) => {
-                self.tagged(tag, &format!("BAD {e}"))?;
+                self.tagged(tag, Response::bad(e.to_string()))?;
                 Ok(Next::Continue)
             }
         }
@@ -316,11 +322,12 @@ impl Login {
         let msg = match encoded {
             Ok(msg) => msg,
             Err(e) => {
-                self.tagged(tag, &format!("BAD [TOOBIG] Cannot log in: {e}"))?;
+                let bad = Response::bad(format!("Cannot log in: {e}")).with(Code::TooBig);
+                self.tagged(tag, bad)?;
                 return Ok(Next::Continue);
             }
         };
-        self.conn.output.flush()?;
+        self.conn.flush()?;
         // The checker and the session after it get the connection in blocking mode.
         self.conn.output.set_nonblocking(false);
         let sent = send(&self.monitor, &msg, SendFlags::empty());
@@ -334,19 +341,18 @@ impl Login {
             // The monitor has closed the socket: the session ran, or it has taken over.
             Ok(None) | Err(_) => Ok(Next::Exit),
             Ok(Some(Verdict::Refused)) => {
-                self.tagged(tag, "NO [AUTHENTICATIONFAILED] Authentication failed")?;
+                self.tagged(tag, authentication_failed())?;
                 Ok(Next::Continue)
             }
             Ok(Some(Verdict::RefusedLast)) => {
-                self.tagged(tag, "NO [AUTHENTICATIONFAILED] Authentication failed")?;
-                self.bye("Too many authentication failures")?;
+                self.tagged(tag, authentication_failed())?;
+                self.bye(Response::bye("Too many authentication failures"))?;
                 Ok(Next::Exit)
             }
             Ok(Some(Verdict::Unavailable)) => {
-                self.tagged(
-                    tag,
-                    "NO [UNAVAILABLE] Authentication is temporarily unavailable",
-                )?;
+                let no = Response::no("Authentication is temporarily unavailable")
+                    .with(Code::Unavailable);
+                self.tagged(tag, no)?;
                 Ok(Next::Continue)
             }
         }
@@ -366,6 +372,11 @@ impl Login {
             }
         }
     }
+}
+
+/// The answer to a credential the checker refused (RFC 5530 3).
+fn authentication_failed() -> Response {
+    Response::no("Authentication failed").with(Code::AuthenticationFailed)
 }
 
 /// The commands this role knows, parsed.

@@ -193,17 +193,23 @@ impl Session {
 
 /// Reads commands from `data` the way this role does and parses them, running none: the
 /// entry point of the `commands` fuzz target (`fuzz/`), which covers FETCH items and
-/// sections, SEARCH keys and every other argument grammar. APPEND's messages, which only
-/// the command reads, are skipped as a refused command's are (the `serve` target runs
-/// them).
+/// sections, SEARCH keys and every other argument grammar. APPEND's flags, dates and
+/// literals, which only the command reads, are parsed as it does, each message read and
+/// dropped (the `serve` target stores them).
 pub fn fuzz_commands(data: &[u8]) {
     if let Some(mut conn) = Conn::scratch(data) {
         while let Ok(read) = crate::wire::command::read(&mut conn, LIMITS, Command::parse) {
             if let Read::Command {
-                rest: Some(rest), ..
+                command,
+                rest: Some(rest),
+                ..
             } = read
             {
-                if Parser::resume(&mut conn, rest).skip().is_err() {
+                let rest = match command {
+                    Command::Append { .. } => command::fuzz_append(&mut conn, rest).map(|_| ()),
+                    _ => Parser::resume(&mut conn, rest).skip(),
+                };
+                if rest.is_err() {
                     return;
                 }
             }

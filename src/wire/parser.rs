@@ -405,18 +405,8 @@ impl<'c> Parser<'c> {
     pub fn string(&mut self) -> Result<Vec<u8>, ParseError> {
         match self.peek() {
             Some(b'"') => self.quoted(),
-            Some(b'{') => self.literal(false),
+            Some(b'{') => self.literal(),
             _ => Err(bad("Expected a quoted string or a literal")),
-        }
-    }
-
-    /// A string, or a `literal8` (`~{n}`, RFC 3516 and RFC 9051) whose bytes may include NUL.
-    /// Returns the bytes and whether they came as literal8.
-    pub fn string_or_literal8(&mut self) -> Result<(Vec<u8>, bool), ParseError> {
-        if self.peek() == Some(b'~') {
-            Ok((self.literal(true)?, true))
-        } else {
-            Ok((self.string()?, false))
         }
     }
 
@@ -468,10 +458,12 @@ impl<'c> Parser<'c> {
         }
     }
 
-    fn literal(&mut self, binary: bool) -> Result<Vec<u8>, ParseError> {
+    /// A `{n}` literal into memory (a literal8 only APPEND takes, [`literal_into`]).
+    ///
+    /// [`literal_into`]: Self::literal_into
+    fn literal(&mut self) -> Result<Vec<u8>, ParseError> {
         let lit = match self.pending {
-            Some(l) if l.at == self.pos && l.binary == binary => l,
-            _ if binary => return Err(bad("Invalid literal8")),
+            Some(l) if l.at == self.pos && !l.binary => l,
             _ => return Err(bad("A literal must end its line: {n} CRLF")),
         };
         if lit.len > self.limits.literal as u64
@@ -492,7 +484,7 @@ impl<'c> Parser<'c> {
         self.conn.input.read_exact(&mut data, n)?;
         self.total += n;
         self.next_line()?;
-        if !binary && data.contains(&0) {
+        if data.contains(&0) {
             return Err(bad("NUL in literal (use literal8)"));
         }
         Ok(data)
@@ -538,12 +530,6 @@ impl<'c> Parser<'c> {
     /// command can refuse it; a synchronizing one then never gets its `+`).
     pub fn literal_len(&self) -> Option<u64> {
         self.pending.filter(|l| l.at == self.pos).map(|l| l.len)
-    }
-
-    /// True when a literal starts here (APPEND tells its optional arguments from the
-    /// message this way).
-    pub fn at_literal(&self) -> bool {
-        self.pending.is_some_and(|l| l.at == self.pos)
     }
 
     /// True when a literal8 (`~{n}`, RFC 3516 4.4) starts here.

@@ -18,7 +18,8 @@ pub enum Status {
 }
 
 /// The response codes this server sends: RFC 3501 7.1, RFC 4315 (UIDPLUS), RFC 5530,
-/// RFC 5255 (BADCHARSET's list), RFC 3516 (UNKNOWN-CTE).
+/// RFC 5255 (BADCHARSET's list), RFC 3516 (UNKNOWN-CTE). The login role sends only
+/// CAPABILITY, TOOBIG and the four of RFC 5530 3 about authentication.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Code {
     AlreadyExists,
@@ -26,6 +27,8 @@ pub enum Code {
         uidvalidity: u32,
         uids: Vec<u32>,
     },
+    AuthenticationFailed,
+    AuthorizationFailed,
     /// The charsets SEARCH takes.
     BadCharset(&'static str),
     Cannot,
@@ -43,6 +46,7 @@ pub enum Code {
     OverQuota,
     /// The flags inside the parentheses.
     PermanentFlags(String),
+    PrivacyRequired,
     ReadOnly,
     ReadWrite,
     ServerBug,
@@ -50,6 +54,7 @@ pub enum Code {
     TryCreate,
     UidNext(u32),
     UidValidity(u32),
+    Unavailable,
     UnknownCte,
     Unseen(u32),
 }
@@ -130,6 +135,8 @@ impl Code {
             Code::AppendUid { uidvalidity, uids } => {
                 return write!(out, "APPENDUID {uidvalidity} {}", format_uids(uids))
             }
+            Code::AuthenticationFailed => "AUTHENTICATIONFAILED",
+            Code::AuthorizationFailed => "AUTHORIZATIONFAILED",
             Code::BadCharset(list) => return write!(out, "BADCHARSET ({list})"),
             Code::Cannot => "CANNOT",
             Code::Capability(list) => return write!(out, "CAPABILITY {list}"),
@@ -152,6 +159,7 @@ impl Code {
             Code::NoPerm => "NOPERM",
             Code::OverQuota => "OVERQUOTA",
             Code::PermanentFlags(flags) => return write!(out, "PERMANENTFLAGS ({flags})"),
+            Code::PrivacyRequired => "PRIVACYREQUIRED",
             Code::ReadOnly => "READ-ONLY",
             Code::ReadWrite => "READ-WRITE",
             Code::ServerBug => "SERVERBUG",
@@ -159,6 +167,7 @@ impl Code {
             Code::TryCreate => "TRYCREATE",
             Code::UidNext(n) => return write!(out, "UIDNEXT {n}"),
             Code::UidValidity(n) => return write!(out, "UIDVALIDITY {n}"),
+            Code::Unavailable => "UNAVAILABLE",
             Code::UnknownCte => "UNKNOWN-CTE",
             Code::Unseen(n) => return write!(out, "UNSEEN {n}"),
         };
@@ -207,6 +216,14 @@ mod tests {
                 Some(b"t")
             ),
             "t NO [BADCHARSET (UTF-8 US-ASCII)] x\r\n"
+        );
+        // RFC 5530 3, the example of AUTHENTICATIONFAILED, as the login role sends it.
+        assert_eq!(
+            wire(
+                &Response::no("Authentication failed").with(Code::AuthenticationFailed),
+                Some(b"a")
+            ),
+            "a NO [AUTHENTICATIONFAILED] Authentication failed\r\n"
         );
     }
 
