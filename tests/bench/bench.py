@@ -56,6 +56,9 @@ ROWS = [  # key, label, unit, states it is measured in
     ("thread", "`THREAD REFERENCES UTF-8 ALL`", "s", "fcw"),
     ("body_pipe", "200 × `UID FETCH n BODY.PEEK[]`, pipelined", "s", "fcw"),
     ("body_seq", "the same 200, one at a time", "s", "fcw"),
+    # What this client and loopback cost per round trip with almost no server work: the
+    # floor under the row above.
+    ("noop_seq", "200 × `NOOP`, one at a time (the floor of the row above)", "s", "fcw"),
     ("rss_all", "peak RSS of the session after all the rows above", "MB", "fcw"),
     ("sessions", "sessions per second (connect, LOGIN, SELECT, LOGOUT)", "/s", "w"),
     ("store", "`STORE 1:* +FLAGS (\\Flagged)`", "s", "w"),
@@ -438,6 +441,10 @@ class Bench:
             seq += c.cmd(b"UID FETCH %d BODY.PEEK[]" % u)[1]
         rec("body_seq", time.perf_counter() - t1)
         f["bodies_seq"] = bodies(seq)
+        t1 = time.perf_counter()
+        for _ in plan["sample"]:
+            c.cmd(b"NOOP")
+        rec("noop_seq", time.perf_counter() - t1)
         rec("rss_all", rss_mb(port, c.sock.getsockname()[1], self.a.uid))
         c.logout()
         return f
