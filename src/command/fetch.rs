@@ -483,7 +483,7 @@ fn answer(s: &mut Context, set: &SequenceSet, items: &[Item], uid: bool) -> io::
                             let (offset, len) = read.windows[n].expect("measured for BODY[]");
                             let f = file.as_mut().expect("opened for BODY[]");
                             quote::literal_head(out, len)?;
-                            if let Err(e) = f.copy_literal(&mut *out, offset, len)? {
+                            if let Err(e) = super::body_literal::write(out, f, offset, len)? {
                                 streaming_failed = Some(e);
                             }
                         }

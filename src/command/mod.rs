@@ -4,6 +4,7 @@
 //! telling the client what else changed.
 
 mod append;
+mod body_literal;
 mod context;
 mod copy;
 mod create;

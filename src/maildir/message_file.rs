@@ -31,8 +31,6 @@ use super::index::cache::record::Sizes;
 use super::mailbox::Message;
 use super::MaildirError;
 use crate::message::crlf;
-use crate::wire::quote::Char8;
-use crate::wire::Output;
 
 const CHUNK: usize = 65536;
 
@@ -42,11 +40,6 @@ const HEADER_PIECE: usize = 4096;
 /// A file up to this size is read whole, once, for whatever a command asks of it (its
 /// served size, then its content); a larger one is read in chunks, each time.
 const HELD: u64 = 1 << 20;
-
-/// A served message up to this size is added to the output buffer piece by piece
-/// ([`Output::append`]); a larger one goes through [`Output`]'s writes, which send large
-/// pieces from where they are and so never grow the buffer past its flush size for long.
-const SMALL: u64 = 65536;
 
 /// How many names a message is tried under before giving up: its known one, then those
 /// that lookups find. Each try past the first means another rename in the moment between
@@ -268,7 +261,7 @@ impl MessageFile {
                 Some(msg) => msg,
                 None => self.read_all()?,
             };
-            let n = served_len(&msg);
+            let n = Sizes::of(&msg).served;
             self.held = Some(msg);
             self.counted = Some(n);
             return Ok(n);
@@ -394,36 +387,11 @@ impl MessageFile {
         Ok(read.map_err(self.error()))
     }
 
-    /// [`copy_served`](Self::copy_served) as a literal's data: NUL replaced, as
-    /// [`Char8`] does. The usual BODY[], all of a held message without NUL, is written
-    /// line by line straight to `out`: through the window's batch and `Char8`'s scan of
-    /// each piece it cost three times the instructions.
-    pub fn copy_literal(
-        &mut self,
-        out: &mut Output,
-        offset: u64,
-        len: u64,
-    ) -> io::Result<Result<(), MaildirError>> {
-        if let (Some(msg), Some(served)) = (&self.held, self.counted) {
-            if offset == 0 && len == served && memchr::memchr(0, msg).is_none() {
-                if served <= SMALL {
-                    out.append(|buf| {
-                        buf.reserve(served as usize);
-                        served_pieces(msg, |p| buf.extend_from_slice(p));
-                    })?;
-                } else {
-                    let mut written = Ok(());
-                    served_pieces(msg, |p| {
-                        if written.is_ok() {
-                            written = out.write_all(p);
-                        }
-                    });
-                    written?;
-                }
-                return Ok(Ok(()));
-            }
-        }
-        self.copy_served(&mut Char8(out), offset, len)
+    /// All of the message and its served size, when both are already known (a message of
+    /// up to [`HELD`] bytes, once [`size`](Self::size) or [`window`](Self::window) counted
+    /// it): what lets BODY[] be written without another pass over the file.
+    pub fn held_whole(&self) -> Option<(&[u8], u64)> {
+        Some((self.held.as_deref()?, self.counted?))
     }
 
     /// Calls `f` with the served bytes of the file, chunk by chunk, until it returns false.
@@ -454,30 +422,6 @@ impl MessageFile {
     }
 }
 
-/// The served size of `msg` ([`Sizes::of`]). Without a CR, every LF counts two, and a
-/// count of them (memchr's vector count) costs a fraction of looking at the byte before
-/// each.
-fn served_len(msg: &[u8]) -> u64 {
-    match memchr::memchr(b'\r', msg) {
-        None => (msg.len() + memchr::memchr_iter(b'\n', msg).count()) as u64,
-        Some(_) => Sizes::of(msg).served,
-    }
-}
-
-/// Calls `f` with the pieces of all of `msg` as served: each LF not after a CR becomes
-/// CR LF ([`crlf::pieces`]'s rule).
-fn served_pieces(msg: &[u8], mut f: impl FnMut(&[u8])) {
-    let mut start = 0;
-    for i in memchr::memchr_iter(b'\n', msg) {
-        if i == 0 || msg[i - 1] != b'\r' {
-            f(&msg[start..i]);
-            f(b"\r\n");
-            start = i + 1;
-        }
-    }
-    f(&msg[start..]);
-}
-
 fn read_some_at(file: &File, buf: &mut [u8], offset: u64) -> io::Result<usize> {
     loop {
         match file.read_at(buf, offset) {
@@ -500,7 +444,6 @@ fn read_some(file: &mut File, buf: &mut [u8]) -> io::Result<usize> {
 mod tests {
     use super::*;
     use std::os::fd::AsFd;
-    use std::time::Duration;
 
     struct Folder(PathBuf);
 
@@ -559,50 +502,6 @@ mod tests {
         let mut f = open(&folder.0, &mut m).unwrap().unwrap();
         assert_eq!(f.whole().unwrap(), b"longer than three\n");
         assert_eq!(f.size().unwrap(), 19);
-    }
-
-    #[test]
-    fn a_literal_of_the_whole_message_is_served_bytes_with_nul_replaced() {
-        let folder = Folder::new("literal");
-        // Past SMALL, the pieces go through the output's writes.
-        let large = b"a line\n".repeat(10_000);
-        for content in [&b"\na\r\nb\nc"[..], b"a\n\n", b"x\0y\nz\r\n", b"", &large] {
-            let mut m = folder.put("cur", "1.M1P1.x:2,", content);
-            let mut f = open(&folder.0, &mut m).unwrap().unwrap();
-            let (offset, len) = f.window(None).unwrap();
-            let (r, w) = rustix::pipe::pipe().unwrap();
-            let reader = std::thread::spawn(move || {
-                let mut all = Vec::new();
-                File::from(r).read_to_end(&mut all).unwrap();
-                all
-            });
-            let mut out = Output::new(w, Duration::from_secs(10));
-            f.copy_literal(&mut out, offset, len).unwrap().unwrap();
-            out.flush().unwrap();
-            drop(out);
-            let literal = reader.join().unwrap();
-            let mut served = served(&mut f, offset, len);
-            for b in served.iter_mut().filter(|b| **b == 0) {
-                *b = 0x80;
-            }
-            assert!(literal == served, "{:?}", &content[..content.len().min(20)]);
-            assert_eq!(literal.len() as u64, len);
-        }
-    }
-
-    #[test]
-    fn served_lengths_agree_with_the_sizes_of_the_cache() {
-        for msg in [
-            &b""[..],
-            b"\n",
-            b"a\nb\n\n",
-            b"a\r\nb\n",
-            b"\r\n",
-            b"\r",
-            b"x",
-        ] {
-            assert_eq!(served_len(msg), Sizes::of(msg).served, "{msg:?}");
-        }
     }
 
     #[test]
