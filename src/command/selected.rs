@@ -255,11 +255,9 @@ impl Selected {
     ) -> io::Result<()> {
         let taken = Time::now();
         let dirs = stamp::dirs_at(self.folder.as_fd());
-        let unchanged = dirs.zip(self.stamp).is_some_and(|(dirs, earlier)| {
-            earlier.trustworthy_within(self.resolution)
-                && earlier.taken <= taken
-                && (earlier.new, earlier.cur) == dirs
-        });
+        let unchanged = dirs
+            .zip(self.stamp)
+            .is_some_and(|(dirs, earlier)| earlier.dirs_unchanged(taken, dirs, self.resolution));
         if unchanged {
             // Nothing changed on disk; only expunges already seen may be waiting.
             return if allow_expunge {

@@ -18,7 +18,6 @@
 //! folder for 2 s after any change, its own SELECT's moves from `new/` included.
 
 use std::os::fd::BorrowedFd;
-use std::os::unix::fs::MetadataExt;
 use std::path::Path;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -62,14 +61,7 @@ pub struct Time {
 }
 
 impl Time {
-    fn of(m: &std::fs::Metadata) -> Time {
-        Time {
-            secs: m.mtime(),
-            nanos: m.mtime_nsec() as u32,
-        }
-    }
-
-    fn of_stat(s: &rustix::fs::Stat) -> Time {
+    fn of(s: &rustix::fs::Stat) -> Time {
         Time {
             secs: s.st_mtime,
             nanos: s.st_mtime_nsec as u32,
@@ -98,27 +90,31 @@ impl Time {
 /// A file's inode, size and mtime; all zero when it is missing.
 pub type Identity = (u64, u64, Time);
 
-/// The identity of the file `name` of the folder at `dir`.
-pub fn identity(dir: &Path, name: &str) -> Identity {
-    match std::fs::metadata(dir.join(name)) {
-        Ok(m) => (m.ino(), m.size(), Time::of(&m)),
+/// The identity of `name` in the folder at `dir` relative to `at` (the folder itself
+/// open, with `dir` empty; or the working directory).
+fn identity_at(at: BorrowedFd<'_>, dir: &Path, name: &str) -> Identity {
+    match rustix::fs::statat(at, dir.join(name), AtFlags::empty()) {
+        Ok(s) => (s.st_ino, s.st_size as u64, Time::of(&s)),
         Err(_) => (0, 0, Time::default()),
     }
 }
 
-/// [`identity`] of `name` in the folder open as `folder`.
-fn identity_at(folder: BorrowedFd<'_>, name: &str) -> Identity {
-    match rustix::fs::statat(folder, name, AtFlags::empty()) {
-        Ok(s) => (s.st_ino, s.st_size as u64, Time::of_stat(&s)),
-        Err(_) => (0, 0, Time::default()),
-    }
+/// The identity of the file `name` of the folder at `dir`.
+pub fn identity(dir: &Path, name: &str) -> Identity {
+    identity_at(rustix::fs::CWD, dir, name)
+}
+
+/// The mtimes of `new/` and `cur/` of the folder at `dir` relative to `at` (as in
+/// [`identity_at`]); `None` when one is missing.
+fn dirs_in(at: BorrowedFd<'_>, dir: &Path) -> Option<(Time, Time)> {
+    let time = |sub| rustix::fs::statat(at, dir.join(sub), AtFlags::empty()).ok();
+    Some((Time::of(&time("new")?), Time::of(&time("cur")?)))
 }
 
 /// The mtimes of `new/` and `cur/` of the folder open as `folder`; `None` when one is
 /// missing.
 pub fn dirs_at(folder: BorrowedFd<'_>) -> Option<(Time, Time)> {
-    let time = |sub| rustix::fs::statat(folder, sub, AtFlags::empty()).ok();
-    Some((Time::of_stat(&time("new")?), Time::of_stat(&time("cur")?)))
+    dirs_in(folder, Path::new(""))
 }
 
 /// What a reading of the folder was made under.
@@ -137,25 +133,22 @@ impl Stamp {
     /// `new/` or `cur/` is missing.
     pub fn take(dir: &Path) -> Option<Stamp> {
         let taken = Time::now();
-        let new = Time::of(&std::fs::metadata(dir.join("new")).ok()?);
-        let cur = Time::of(&std::fs::metadata(dir.join("cur")).ok()?);
-        Some(Stamp {
-            new,
-            cur,
-            uidlist: identity(dir, super::uidlist::FILE),
-            keywords: identity(dir, super::keywords::FILE),
-            taken,
-        })
+        let dirs = dirs_in(rustix::fs::CWD, dir)?;
+        Some(Stamp::made(rustix::fs::CWD, dir, taken, dirs))
     }
 
     /// [`take`](Self::take) for the folder open as `folder`, with the directories' times
     /// `dirs` read (by [`dirs_at`]) after `taken`.
-    pub fn complete(folder: BorrowedFd<'_>, taken: Time, (new, cur): (Time, Time)) -> Stamp {
+    pub fn complete(folder: BorrowedFd<'_>, taken: Time, dirs: (Time, Time)) -> Stamp {
+        Stamp::made(folder, Path::new(""), taken, dirs)
+    }
+
+    fn made(at: BorrowedFd<'_>, dir: &Path, taken: Time, (new, cur): (Time, Time)) -> Stamp {
         Stamp {
             new,
             cur,
-            uidlist: identity_at(folder, super::uidlist::FILE),
-            keywords: identity_at(folder, super::keywords::FILE),
+            uidlist: identity_at(at, dir, super::uidlist::FILE),
+            keywords: identity_at(at, dir, super::keywords::FILE),
             taken,
         }
     }
@@ -173,10 +166,14 @@ impl Stamp {
 
     /// Whether nothing can have changed between `earlier` and this stamp.
     pub fn unchanged_since(&self, earlier: &Stamp) -> bool {
-        earlier.trustworthy()
-            && earlier.taken <= self.taken
-            && (earlier.new, earlier.cur, earlier.uidlist, earlier.keywords)
-                == (self.new, self.cur, self.uidlist, self.keywords)
+        earlier.dirs_unchanged(self.taken, (self.new, self.cur), RESOLUTION)
+            && (earlier.uidlist, earlier.keywords) == (self.uidlist, self.keywords)
+    }
+
+    /// Whether `new/` and `cur/`, whose times were `dirs` when read after `taken`, cannot
+    /// have changed since this stamp, on a file system whose mtimes have `resolution`.
+    pub fn dirs_unchanged(&self, taken: Time, dirs: (Time, Time), resolution: Duration) -> bool {
+        self.trustworthy_within(resolution) && self.taken <= taken && (self.new, self.cur) == dirs
     }
 
     /// Whether a reading made under this stamp still describes the folder at `dir`.
