@@ -9,8 +9,10 @@ use std::ops::Range;
 
 /// Calls `f` with the served form of `raw`, piece by piece, until it returns false;
 /// `prev` is the byte stored just before `raw` (0 at the start of a file). Returns false
-/// when `f` stopped it.
-pub fn pieces(raw: &[u8], prev: u8, f: &mut dyn FnMut(&[u8]) -> bool) -> bool {
+/// when `f` stopped it. Generic, not `dyn`: BODY[] of a held message calls it with a
+/// closure that copies each line, and an indirect call per line cost a fifth of that
+/// command's instructions.
+pub fn pieces<F: FnMut(&[u8]) -> bool + ?Sized>(raw: &[u8], prev: u8, f: &mut F) -> bool {
     let mut start = 0;
     for i in memchr::memchr_iter(b'\n', raw) {
         let before = if i == 0 { prev } else { raw[i - 1] };
