@@ -47,6 +47,11 @@ pub enum Key {
     Internal(When, Date),
     /// The Date: field, likewise.
     Sent(When, Date),
+    /// INTERNALDATE at or before (OLDER) or at or after (YOUNGER) a moment, in seconds
+    /// since the epoch: the server's time less the key's interval, taken when the command
+    /// is read (RFC 5032 2).
+    Older(i64),
+    Younger(i64),
     Header(Vec<u8>, String),
     Body(String),
     Text(String),
@@ -179,6 +184,20 @@ fn date_arg(p: &mut Parser) -> Result<Date, ParseError> {
     parsed.ok_or_else(|| ParseError::bad("Invalid date"))
 }
 
+/// OLDER's and YOUNGER's `SP nz-number` (RFC 5032 3), as the moment it names: now less
+/// that many seconds.
+fn within_arg(p: &mut Parser) -> Result<i64, ParseError> {
+    p.sp()?;
+    let interval = p.number()?;
+    if interval == 0 {
+        return Err(ParseError::bad("The interval must be at least one second"));
+    }
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64);
+    Ok(now - i64::from(interval))
+}
+
 /// One search key; `count` counts the keys read so far, groups included.
 fn key(p: &mut Parser, depth: usize, count: &mut usize) -> Result<Key, ParseError> {
     if depth > MAX_DEPTH {
@@ -231,6 +250,8 @@ fn key(p: &mut Parser, depth: usize, count: &mut usize) -> Result<Key, ParseErro
         b"BEFORE" => Key::Internal(When::Before, date_arg(p)?),
         b"ON" => Key::Internal(When::On, date_arg(p)?),
         b"SINCE" => Key::Internal(When::Since, date_arg(p)?),
+        b"OLDER" => Key::Older(within_arg(p)?),
+        b"YOUNGER" => Key::Younger(within_arg(p)?),
         b"SENTBEFORE" => Key::Sent(When::Before, date_arg(p)?),
         b"SENTON" => Key::Sent(When::On, date_arg(p)?),
         b"SENTSINCE" => Key::Sent(When::Since, date_arg(p)?),
@@ -369,13 +390,16 @@ impl Candidate<'_> {
         self.with_file(|f| f.size())
     }
 
+    /// INTERNALDATE in seconds since the epoch.
+    fn internal_seconds(&mut self) -> Option<i64> {
+        match self.facts().map(|f| f.internal_date) {
+            Some(secs) => Some(secs),
+            None => self.with_file(|f| f.internal_date()),
+        }
+    }
+
     fn internal_date(&mut self) -> Option<Date> {
-        let cached = self.facts().map(|f| f.internal_date);
-        let secs = match cached {
-            Some(secs) => secs,
-            None => self.with_file(|f| f.internal_date())?,
-        };
-        let ts = jiff::Timestamp::from_second(secs).ok()?;
+        let ts = jiff::Timestamp::from_second(self.internal_seconds()?).ok()?;
         Some(ts.to_zoned(TimeZone::system()).date())
     }
 
@@ -422,6 +446,8 @@ fn matches(key: &Key, c: &mut Candidate) -> bool {
         Key::Larger(n) => c.size().is_some_and(|size| size > *n),
         Key::Smaller(n) => c.size().is_some_and(|size| size < *n),
         Key::Internal(when, d) => c.internal_date().is_some_and(|m| when.holds(m, *d)),
+        Key::Older(at) => c.internal_seconds().is_some_and(|m| m <= *at),
+        Key::Younger(at) => c.internal_seconds().is_some_and(|m| m >= *at),
         // Without a readable Date: field no SENT key matches (RFC 5256 2.2's fallback to
         // INTERNALDATE is for sorting only).
         Key::Sent(when, d) => c.sent_date().is_some_and(|m| when.holds(m, *d)),
