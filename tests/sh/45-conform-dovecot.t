@@ -18,6 +18,8 @@
 # - ENVELOPE (RFC 3501 7.4.2): an addr-spec without a display name is named by its last
 #   comment.
 # - SEARCH FROM/TO/CC/BCC (RFC 3501 6.4.4): addresses match as parsed, comments out.
+# - WITHIN (RFC 5032 2): OLDER and YOUNGER against INTERNALDATEs set by APPEND, hours
+#   apart around the boundaries, alone, combined, as SORT criteria, and bad intervals.
 # What differs on purpose is in tests/stored_bytes.rs, binary.rs and addresses.rs.
 . "$(dirname "$0")/lib.sh"
 
@@ -74,9 +76,24 @@ for key in [b"FROM user-from@domain.org", b"TO user-from@domain.org", b"CC user-
             b"FROM nobody@domain"]:
     commands.append(b"SEARCH " + key)
 PY
+cat > "$S/within" <<'PY'
+import time
+def date(ago):
+    return time.strftime("%d-%b-%Y %H:%M:%S +0000", time.gmtime(time.time() - ago)).encode()
+ages = [100 * 86400, 2 * 86400, 3600, 600]
+msgs = [b"From: a@b\r\nSubject: %d\r\n\r\nbody\r\n" % i for i in range(len(ages))]
+commands = [b'APPEND INBOX %s"%s" {%d}\r\n' % (b"(\\Seen) " if i % 2 == 0 else b"", date(a), len(m)) + m
+            for i, (a, m) in enumerate(zip(ages, msgs))] + [b"SELECT INBOX"]
+for key in [b"UNSEEN YOUNGER 259200", b"OLDER 86400", b"YOUNGER 86400", b"OLDER 1800",
+            b"YOUNGER 1800", b"YOUNGER 60", b"NOT OLDER 200000", b"OR OLDER 8000000 YOUNGER 1200",
+            b"OLDER 0", b"YOUNGER -5"]:
+    commands.append(b"SEARCH " + key)
+commands += [b"UID SEARCH RETURN (COUNT MIN) OLDER 3000",
+             b"SORT (REVERSE ARRIVAL) UTF-8 YOUNGER 259200"]
+PY
 chmod 644 "$S"/*
 
-for name in bytes binary addresses; do
+for name in bytes binary addresses within; do
 	for server in imapd dovecot; do
 		MD=$T_TMP/$name-$server/Maildir
 		mkdir -p "$MD/cur" "$MD/new" "$MD/tmp" "$T_TMP/$name-$server/home"
@@ -107,3 +124,5 @@ expect bytes '* 1 FETCH (BODY[1] {12}\x0d\x0aYWIAYw1kAA==)' "RFC 3516 6: BODY[1]
 expect binary '* 1 FETCH (BINARY.SIZE[1] 64 BINARY[1] {64}\x0d\x0aThe quick brown fox jumps over\x0d\x0athe lazy = dog \x0d\x0asoft break\x0d\x0aend)' "RFC 2045 6.7: decoded, and its size"
 expect addresses '* 1 FETCH (ENVELOPE (NIL "0" (("Real Name" NIL "user" "domain")) (("Real Name" NIL "user" "domain")) (("Real Name" NIL "user" "domain")) (("Real Name" NIL "user" "domain")) (("Real Name" NIL "user" "domain")) (("Real Name" NIL "user" "domain")) NIL NIL))' "ENVELOPE names user@domain (Real Name)"
 expect addresses '* SEARCH 9' "RFC 3501 6.4.4: SEARCH FROM user-from@domain.org"
+expect within '* SEARCH 2 4' "RFC 5032 4: SEARCH UNSEEN YOUNGER 259200"
+expect within '* SEARCH 1 2 3' "RFC 5032 2: OLDER 1800 to the second within one day"
