@@ -70,40 +70,22 @@ fn the_rfc_example() {
 #[test]
 fn older_and_younger() {
     let mut s = session("within-keys");
-    assert_eq!(
-        found(&mut s, "SEARCH OLDER 86400", "* SEARCH"),
-        "* SEARCH 1 2"
-    );
-    assert_eq!(
-        found(&mut s, "SEARCH YOUNGER 86400", "* SEARCH"),
-        "* SEARCH 3 4"
-    );
-    // Within the same day: an hour ago is older than 30 minutes, 10 minutes ago is not.
-    assert_eq!(
-        found(&mut s, "SEARCH OLDER 1800", "* SEARCH"),
-        "* SEARCH 1 2 3"
-    );
-    assert_eq!(
-        found(&mut s, "SEARCH YOUNGER 1800", "* SEARCH"),
-        "* SEARCH 4"
-    );
-    assert_eq!(found(&mut s, "SEARCH YOUNGER 60", "* SEARCH"), "* SEARCH");
-    assert_eq!(
-        found(&mut s, "SEARCH OLDER 31536000", "* SEARCH"),
-        "* SEARCH"
-    );
-    assert_eq!(
-        found(
-            &mut s,
+    for (command, expected) in [
+        ("SEARCH OLDER 86400", "* SEARCH 1 2"),
+        ("SEARCH YOUNGER 86400", "* SEARCH 3 4"),
+        // Within the same day: an hour ago is older than 30 minutes, 10 minutes ago is not.
+        ("SEARCH OLDER 1800", "* SEARCH 1 2 3"),
+        ("SEARCH YOUNGER 1800", "* SEARCH 4"),
+        ("SEARCH YOUNGER 60", "* SEARCH"),
+        ("SEARCH OLDER 31536000", "* SEARCH"),
+        (
             "UID SEARCH NOT OLDER 200000 YOUNGER 4000000000",
-            "* SEARCH"
+            "* SEARCH 5 8 9",
         ),
-        "* SEARCH 5 8 9"
-    );
-    assert_eq!(
-        found(&mut s, "SEARCH OR OLDER 8000000 YOUNGER 1200", "* SEARCH"),
-        "* SEARCH 1 4"
-    );
+        ("SEARCH OR OLDER 8000000 YOUNGER 1200", "* SEARCH 1 4"),
+    ] {
+        assert_eq!(found(&mut s, command, "* SEARCH"), expected, "{command}");
+    }
     // With ESEARCH's result options (RFC 4731).
     let r = s.run("E1 UID SEARCH RETURN (COUNT MIN) OLDER 3000");
     assert_eq!(
@@ -114,7 +96,7 @@ fn older_and_younger() {
     );
 }
 
-// RFC 5256 3: SORT takes the same search keys.
+// RFC 5256 3: SORT and THREAD take the same search keys.
 #[test]
 fn as_sort_criteria() {
     let mut s = session("within-sort");
@@ -125,6 +107,15 @@ fn as_sort_criteria() {
             "* SORT"
         ),
         "* SORT 9 8 5"
+    );
+    // RFC 5256 3: and THREAD; without Date: fields the threads go by INTERNALDATE.
+    assert_eq!(
+        found(
+            &mut s,
+            "UID THREAD ORDEREDSUBJECT UTF-8 YOUNGER 259200",
+            "* THREAD"
+        ),
+        "* THREAD (5)(8)(9)"
     );
 }
 

@@ -192,10 +192,7 @@ fn within_arg(p: &mut Parser) -> Result<i64, ParseError> {
     if interval == 0 {
         return Err(ParseError::bad("The interval must be at least one second"));
     }
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs() as i64);
-    Ok(now - i64::from(interval))
+    Ok(jiff::Timestamp::now().as_second() - i64::from(interval))
 }
 
 /// One search key; `count` counts the keys read so far, groups included.
