@@ -77,9 +77,10 @@ for key in [b"FROM user-from@domain.org", b"TO user-from@domain.org", b"CC user-
     commands.append(b"SEARCH " + key)
 PY
 cat > "$S/within" <<'PY'
-import time
+import os, time
+# One moment for both servers' runs (WITHIN_NOW), so that their APPENDs are the same bytes.
 def date(ago):
-    return time.strftime("%d-%b-%Y %H:%M:%S +0000", time.gmtime(time.time() - ago)).encode()
+    return time.strftime("%d-%b-%Y %H:%M:%S +0000", time.gmtime(int(os.environ["WITHIN_NOW"]) - ago)).encode()
 ages = [100 * 86400, 2 * 86400, 3600, 600]
 msgs = [b"From: a@b\r\nSubject: %d\r\n\r\nbody\r\n" % i for i in range(len(ages))]
 commands = [b'APPEND INBOX %s"%s" {%d}\r\n' % (b"(\\Seen) " if i % 2 == 0 else b"", date(a), len(m)) + m
@@ -92,6 +93,8 @@ commands += [b"UID SEARCH RETURN (COUNT MIN) OLDER 3000",
              b"SORT (REVERSE ARRIVAL) UTF-8 YOUNGER 259200"]
 PY
 chmod 644 "$S"/*
+export WITHIN_NOW
+WITHIN_NOW=$(date +%s)
 
 for name in bytes binary addresses within; do
 	for server in imapd dovecot; do
