@@ -551,6 +551,55 @@ fn list_special_use() {
     );
 }
 
+// RFC 6154 3 (CREATE-SPECIAL-USE) and its example in 5.3: `CREATE name (USE (...))` gives
+// the folder those uses, which LIST shows and the SPECIAL-USE selection option selects; it
+// keeps them across RENAME and loses them with DELETE. A use a Maildir folder cannot have
+// (`\All`, a virtual mailbox) is `NO [USEATTR]` and creates nothing; `USE ()` is no use,
+// whatever the name; an unknown parameter is BAD (RFC 4466 2.2).
+#[test]
+fn create_special_use() {
+    let (dir, md) = maildir("create-special");
+    let mut c = session(&dir, &md);
+    c.expect("t2 CREATE MySpecial (USE (\\Drafts \\Sent))", "OK");
+    let no = c.expect("t3 CREATE Everything (USE (\\All))", "NO");
+    assert!(no.last().unwrap().contains("NO [USEATTR]"), "{no:?}");
+    c.expect("t4 CREATE Trash (USE ())", "OK");
+    c.expect("t5 CREATE Mine (FOO)", "BAD");
+    c.expect("t6 CREATE Mine (USE (\\Junk) USE (\\Junk))", "BAD");
+    c.expect("t7 CREATE Sent", "OK");
+    exact(
+        &mut c,
+        "a LIST \"\" \"*\" RETURN (SPECIAL-USE)",
+        "OK",
+        &[
+            "* LIST (\\HasNoChildren) \".\" INBOX",
+            "* LIST (\\HasNoChildren \\Drafts \\Sent) \".\" MySpecial",
+            "* LIST (\\HasNoChildren \\Sent) \".\" Sent",
+            "* LIST (\\HasNoChildren) \".\" Trash",
+        ],
+    );
+    c.expect("b RENAME MySpecial Outgoing.Mail", "OK");
+    exact(
+        &mut c,
+        "c LIST (SPECIAL-USE) \"\" \"*\"",
+        "OK",
+        &[
+            "* LIST (\\HasNoChildren \\Drafts \\Sent) \".\" Outgoing.Mail",
+            "* LIST (\\HasNoChildren \\Sent) \".\" Sent",
+        ],
+    );
+    c.expect("d DELETE Outgoing.Mail", "OK");
+    c.expect("e CREATE Outgoing.Mail", "OK");
+    exact(
+        &mut c,
+        "f LIST (SPECIAL-USE) \"\" \"*\"",
+        "OK",
+        &["* LIST (\\HasNoChildren \\Sent) \".\" Sent"],
+    );
+    // Nothing is left of Everything, the refused one.
+    assert!(!md.join(".Everything").exists());
+}
+
 // RFC 5258 3.2 (RETURN (SUBSCRIBED)) and 4 (RETURN (CHILDREN)): every matching mailbox,
 // subscribed ones marked \Subscribed, with child information.
 #[test]

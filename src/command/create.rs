@@ -1,13 +1,41 @@
 //! CREATE (RFC 3501 6.3.3): a new folder, `.Name/` with `tmp/`, `new/`, `cur/` and the
 //! `maildirfolder` marker. A trailing separator only says the name will have children.
+//! With CREATE-SPECIAL-USE (RFC 6154 3) `(USE (...))` gives the folder its special uses,
+//! which it keeps ([`crate::maildir::special_use`]); a use it cannot have creates nothing.
 
 use std::io;
 
 use super::Context;
 use super::{failed, Code, Response};
 use crate::maildir::folder;
+use crate::maildir::special_use::Uses;
+use crate::wire::{ParseError, Parser};
 
-pub fn create(s: &mut Context, name: &[u8]) -> io::Result<Response> {
+/// The parameters after the name (RFC 4466 2.2); USE is the only one known, so any other
+/// is a BAD: its value could not even be parsed.
+pub fn parameters(p: &mut Parser) -> Result<Option<Vec<Vec<u8>>>, ParseError> {
+    if !p.eat(b' ') {
+        return Ok(None);
+    }
+    p.open()?;
+    let mut uses = None;
+    loop {
+        match p.atom()?.to_ascii_uppercase().as_slice() {
+            b"USE" if uses.is_none() => {
+                p.sp()?;
+                uses = Some(p.flag_list()?);
+            }
+            b"USE" => return Err(ParseError::bad("USE given twice")),
+            _ => return Err(ParseError::bad("Unknown CREATE parameter")),
+        }
+        if p.eat(b')') {
+            return Ok(uses);
+        }
+        p.sp()?;
+    }
+}
+
+pub fn create(s: &mut Context, name: &[u8], asked: Option<&[Vec<u8>]>) -> io::Result<Response> {
     let name = name.strip_suffix(b".").unwrap_or(name);
     if folder::is_inbox(name) {
         return Ok(Response::no("INBOX always exists").with(Code::AlreadyExists));
@@ -16,7 +44,19 @@ pub fn create(s: &mut Context, name: &[u8]) -> io::Result<Response> {
         Ok(dir) => dir,
         Err(e) => return Ok(Response::no(e.to_string())),
     };
-    match folder::create(&dir) {
+    let uses = match asked {
+        None => None,
+        Some(attrs) => {
+            let mut uses = Uses::default();
+            for attr in attrs {
+                if let Err(e) = uses.add(attr) {
+                    return Ok(Response::no(e.to_string()).with(Code::UseAttr));
+                }
+            }
+            Some(uses)
+        }
+    };
+    match folder::create(&dir, uses) {
         Ok(true) => Ok(Response::ok("CREATE completed")),
         Ok(false) => Ok(Response::no("Mailbox exists already").with(Code::AlreadyExists)),
         Err(e) => Ok(failed("CREATE", e)),

@@ -11,6 +11,7 @@ use std::io::{self, Write};
 use super::status::{self, StatusError};
 use super::Context;
 use super::{failed, Response};
+use crate::maildir::special_use::Uses;
 use crate::maildir::{folder, subscriptions};
 use crate::wire::{quote, ParseError, Parser};
 
@@ -128,26 +129,8 @@ struct Entry {
     child_selected: bool,
     /// ... and one such descendant matches no pattern, so it is not listed itself.
     child_unlisted: bool,
-}
-
-/// RFC 6154 attributes for the usual folder names.
-fn special_use(name: &[u8]) -> Option<&'static str> {
-    const NAMES: [(&str, &str); 10] = [
-        ("Sent", "\\Sent"),
-        ("Sent Messages", "\\Sent"),
-        ("Sent Items", "\\Sent"),
-        ("Drafts", "\\Drafts"),
-        ("Trash", "\\Trash"),
-        ("Deleted Messages", "\\Trash"),
-        ("Junk", "\\Junk"),
-        ("Spam", "\\Junk"),
-        ("Archive", "\\Archive"),
-        ("Archives", "\\Archive"),
-    ];
-    NAMES
-        .iter()
-        .find(|(n, _)| n.as_bytes().eq_ignore_ascii_case(name))
-        .map(|&(_, attr)| attr)
+    /// RFC 6154 2, of an existing mailbox.
+    uses: Uses,
 }
 
 /// The longest LIST pattern, reference included. Matching costs O(pattern · name) per name;
@@ -225,11 +208,11 @@ fn name_matches(pattern: &[u8], name: &[u8]) -> bool {
 impl List {
     /// Whether a name meets the selection criteria (RFC 5258 3: every selection option;
     /// without one, the existing mailboxes and the levels above them).
-    fn selects(&self, name: &[u8], e: &Entry) -> bool {
+    fn selects(&self, e: &Entry) -> bool {
         if self.select_subscribed && !e.subscribed {
             return false;
         }
-        if self.select_special && (!e.exists || special_use(name).is_none()) {
+        if self.select_special && e.uses.is_empty() {
             return false;
         }
         self.select_subscribed || self.select_special || e.exists || e.parent
@@ -276,7 +259,11 @@ pub fn list(s: &mut Context, l: &List) -> io::Result<Response> {
         for parent in levels(&name) {
             entries.entry(parent).or_default().parent = true;
         }
-        entries.entry(name).or_default().exists = true;
+        let e = entries.entry(name.clone()).or_default();
+        e.exists = true;
+        if let Ok(dir) = folder::path(s.root, &name) {
+            e.uses = Uses::of(&dir, &name);
+        }
     }
     for name in subscribed {
         let name = if folder::is_inbox(&name) {
@@ -297,7 +284,7 @@ pub fn list(s: &mut Context, l: &List) -> io::Result<Response> {
     if l.recursive && l.select_subscribed {
         let selected: Vec<(Vec<u8>, bool)> = entries
             .iter()
-            .filter(|(name, e)| l.selects(name, e))
+            .filter(|(_, e)| l.selects(e))
             .map(|(name, _)| (name.clone(), !hits.contains_key(name)))
             .collect();
         for (name, unlisted) in selected {
@@ -333,7 +320,7 @@ pub fn list(s: &mut Context, l: &List) -> io::Result<Response> {
             // too; one that does not is listed only for a descendant that is not listed
             // itself (servers "SHOULD suppress redundant CHILDINFO responses"), as
             // Dovecot 2.3 does.
-            if l.selects(&name, &e) {
+            if l.selects(&e) {
                 childinfo = e.child_selected;
             } else if e.child_unlisted {
                 childinfo = true;
@@ -356,9 +343,7 @@ pub fn list(s: &mut Context, l: &List) -> io::Result<Response> {
                 } else {
                     "\\HasNoChildren"
                 });
-                if let Some(su) = special_use(&name) {
-                    attrs.push(su);
-                }
+                attrs.extend(e.uses.names());
             } else if e.parent {
                 attrs.push("\\HasChildren");
             }

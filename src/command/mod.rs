@@ -98,6 +98,8 @@ pub enum Command {
     },
     Create {
         mailbox: Vec<u8>,
+        /// RFC 6154 3: `(USE (...))`, the special uses asked for.
+        uses: Option<Vec<Vec<u8>>>,
     },
     Delete {
         mailbox: Vec<u8>,
@@ -165,11 +167,17 @@ impl Command {
                 Command::Enable
             }
             b"UNSELECT" => Command::Unselect,
-            b"CREATE" | b"DELETE" | b"SUBSCRIBE" | b"UNSUBSCRIBE" => {
+            b"CREATE" => {
+                p.sp()?;
+                Command::Create {
+                    mailbox: p.astring()?,
+                    uses: create::parameters(p)?,
+                }
+            }
+            b"DELETE" | b"SUBSCRIBE" | b"UNSUBSCRIBE" => {
                 p.sp()?;
                 let mailbox = p.astring()?;
                 match name {
-                    b"CREATE" => Command::Create { mailbox },
                     b"DELETE" => Command::Delete { mailbox },
                     _ => Command::Subscribe {
                         mailbox,
@@ -354,7 +362,7 @@ fn run(s: &mut Context, tag: &[u8], command: Command, rest: Option<Rest>) -> io:
             moving,
         } => copy::copy(s, &set, &mailbox, uid, moving),
         Command::Append { mailbox } => append::append(s, &mailbox, rest),
-        Command::Create { mailbox } => create::create(s, &mailbox),
+        Command::Create { mailbox, uses } => create::create(s, &mailbox, uses.as_deref()),
         Command::Delete { mailbox } => delete::delete(s, &mailbox),
         Command::Rename { from, to } => rename::rename(s, &from, &to),
         Command::Subscribe { mailbox, on } => subscribe::subscribe(s, &mailbox, on),

@@ -65,7 +65,7 @@ pub fn rename(s: &mut Context, from: &[u8], to: &[u8]) -> io::Result<Response> {
 /// RENAME INBOX: a new folder gets every message (and the keyword names their letters
 /// mean); the messages get new UIDs there.
 fn move_inbox(inbox: &std::path::Path, dst: &std::path::Path) -> Result<(), MaildirError> {
-    folder::create(dst)?;
+    folder::create(dst, None)?;
     let keywords = inbox.join(crate::maildir::keywords::FILE);
     if keywords.exists() {
         let to = dst.join(crate::maildir::keywords::FILE);

@@ -7,6 +7,7 @@ use std::os::unix::fs::DirBuilderExt;
 use std::path::{Path, PathBuf};
 
 use super::durable::sync_dir;
+use super::special_use::Uses;
 use super::MaildirError;
 
 #[derive(Debug, PartialEq, Eq, thiserror::Error)]
@@ -104,9 +105,9 @@ pub fn list(root: &Path) -> Result<Vec<Vec<u8>>, MaildirError> {
     Ok(names)
 }
 
-/// Creates the folder at `dir`: a Maildir with the `maildirfolder` marker. `Ok(false)`: it
-/// exists already.
-pub fn create(dir: &Path) -> Result<bool, MaildirError> {
+/// Creates the folder at `dir`: a Maildir with the `maildirfolder` marker, and the special
+/// `uses` it was given. `Ok(false)`: it exists already.
+pub fn create(dir: &Path, uses: Option<Uses>) -> Result<bool, MaildirError> {
     let mut b = std::fs::DirBuilder::new();
     b.mode(0o700);
     match b.create(dir) {
@@ -115,6 +116,10 @@ pub fn create(dir: &Path) -> Result<bool, MaildirError> {
         Err(e) => return Err(MaildirError::io(dir)(e)),
     }
     for sub in ["tmp", "new", "cur"] {
+        // The uses are there before `cur/` makes the directory a folder.
+        if let (Some(uses), "cur") = (uses, sub) {
+            uses.write(dir)?;
+        }
         let p = dir.join(sub);
         b.create(&p).map_err(MaildirError::io(&p))?;
     }

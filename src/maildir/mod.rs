@@ -16,6 +16,7 @@ pub mod mailbox;
 pub mod message_file;
 pub mod mutf7;
 mod scan;
+pub mod special_use;
 pub mod stamp;
 pub mod subscriptions;
 pub mod uidlist;

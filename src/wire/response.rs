@@ -57,6 +57,8 @@ pub enum Code {
     Unavailable,
     UnknownCte,
     Unseen(u32),
+    /// RFC 6154 3: a special use that cannot be given.
+    UseAttr,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -169,6 +171,7 @@ impl Code {
             Code::UidValidity(n) => return write!(out, "UIDVALIDITY {n}"),
             Code::Unavailable => "UNAVAILABLE",
             Code::UnknownCte => "UNKNOWN-CTE",
+            Code::UseAttr => "USEATTR",
             Code::Unseen(n) => return write!(out, "UNSEEN {n}"),
         };
         out.write_all(name.as_bytes())
