@@ -128,6 +128,23 @@ pub fn respond(
                     None => false,
                 }
             }
+            Item::Preview { lazy } => {
+                let whole = sel.cache.whole(unique);
+                let text = whole.as_ref().and_then(|w| w.preview());
+                match (text, lazy) {
+                    (Some(text), _) => {
+                        k.extend_from_slice(b" PREVIEW ");
+                        quote::string(k, text)?;
+                        true
+                    }
+                    // RFC 8970 4.1: NIL is LAZY's answer when the text is not at hand.
+                    (None, true) => {
+                        k.extend_from_slice(b" PREVIEW NIL");
+                        true
+                    }
+                    (None, false) => false,
+                }
+            }
             // Decoded parts and their sizes are never cached.
             Item::Binary { .. } => false,
             Item::Body {

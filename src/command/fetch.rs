@@ -18,7 +18,7 @@ use crate::maildir::message_file::{self, window, MessageFile};
 use crate::maildir::view::Entry;
 use crate::maildir::MaildirError;
 use crate::message::section::{Content, Section, Text};
-use crate::message::{binary, bodystructure, crlf, envelope, fields, header, part};
+use crate::message::{binary, bodystructure, crlf, envelope, fields, header, part, preview};
 use crate::wire::{datetime, quote, ParseError, Parser, SequenceSet};
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -39,6 +39,11 @@ pub enum Item {
         label: Label,
         section: Option<Section>,
         partial: Option<(u64, u64)>,
+    },
+    /// PREVIEW (RFC 8970); with LAZY, NIL when it is neither in the cache nor made from
+    /// the message read for another item.
+    Preview {
+        lazy: bool,
     },
     /// BINARY[part]<partial> (RFC 3516): the part with its transfer encoding undone;
     /// `size`: BINARY.SIZE, its length only.
@@ -146,8 +151,31 @@ fn item(p: &mut Parser) -> Result<Item, ParseError> {
             }
         }
         b"BODY" => Item::Structure { extended: false },
+        b"PREVIEW" => Item::Preview {
+            lazy: preview_modifiers(p)?,
+        },
         _ => return Err(ParseError::bad("Unknown FETCH item")),
     })
+}
+
+/// RFC 8970 6: `[SP "(" preview-mod *(SP preview-mod) ")"]`, whether LAZY is among them.
+/// LAZY is the only modifier there is: a parenthesis that does not open with it belongs to
+/// the FETCH modifiers after a lone item (`FETCH 1 PREVIEW (CHANGEDSINCE 5)`).
+fn preview_modifiers(p: &mut Parser) -> Result<bool, ParseError> {
+    if !p.ahead(b" (LAZY") {
+        return Ok(false);
+    }
+    p.sp()?;
+    p.open()?;
+    loop {
+        if p.keyword()? != b"LAZY" {
+            return Err(ParseError::bad("Unknown PREVIEW modifier"));
+        }
+        if p.eat(b')') {
+            return Ok(true);
+        }
+        p.sp()?;
+    }
 }
 
 /// `["<" number "." nz-number ">"]`.
@@ -248,6 +276,7 @@ fn answer(s: &mut Context, set: &SequenceSet, items: &[Item], uid: bool) -> io::
         matches!(
             i,
             Item::Structure { .. }
+                | Item::Preview { .. }
                 | Item::Binary { .. }
                 | Item::Body {
                     section: Some(_),
@@ -425,6 +454,29 @@ fn answer(s: &mut Context, set: &SequenceSet, items: &[Item], uid: bool) -> io::
                                 false => made.body = Some(text),
                             }
                         }
+                    }
+                }
+                Item::Preview { .. } => {
+                    out.write_all(b"PREVIEW ")?;
+                    let whole = hit.as_ref().and_then(|h| h.whole.as_ref());
+                    let looked_up;
+                    let cached = match whole {
+                        Some(w) => w.preview(),
+                        None => {
+                            looked_up = sel.cache.whole(base(sel.messages.name(i)));
+                            looked_up.as_ref().and_then(Whole::preview)
+                        }
+                    };
+                    match (cached, msg.filter(|_| need == Need::Whole)) {
+                        (Some(text), _) => quote::string(out, text)?,
+                        (None, Some(msg)) => {
+                            let tree = tree.as_ref().expect("parsed for PREVIEW");
+                            let text = preview::of(msg, tree).into_bytes();
+                            quote::string(out, &text)?;
+                            made.preview = Some(text);
+                        }
+                        // LAZY, and it would take reading the message (RFC 8970 4.1).
+                        (None, None) => out.write_all(b"NIL")?,
                     }
                 }
                 Item::Binary {
@@ -608,6 +660,8 @@ struct Parts {
     fields: bool,
     body: bool,
     bodystructure: bool,
+    /// PREVIEW without LAZY: LAZY takes the cache's text when it is there, and needs none.
+    preview: bool,
 }
 
 impl Parts {
@@ -622,6 +676,8 @@ impl Parts {
                 Item::Envelope => p.envelope = true,
                 Item::Structure { extended: true } => p.bodystructure = true,
                 Item::Structure { extended: false } => p.body = true,
+                Item::Preview { lazy: false } => p.preview = true,
+                Item::Preview { lazy: true } => {}
                 Item::Body {
                     section: Some(s), ..
                 } if s.part.is_empty()
@@ -649,7 +705,10 @@ impl Hit {
     /// size in the message's name.
     fn lookup(cache: &Cache, p: Parts, name: &[u8], named: Option<u64>) -> Option<Hit> {
         let size = p.size && named.is_none();
-        let (header, whole) = (p.envelope || p.fields, p.body || p.bodystructure);
+        let (header, whole) = (
+            p.envelope || p.fields,
+            p.body || p.bodystructure || p.preview,
+        );
         if !(p.date || size || header || whole) {
             return None;
         }
@@ -672,7 +731,9 @@ impl Hit {
         };
         let whole = match whole {
             true => Some(cache.whole(unique).filter(|w| {
-                (!p.body || w.body().is_some()) && (!p.bodystructure || w.bodystructure().is_some())
+                (!p.body || w.body().is_some())
+                    && (!p.bodystructure || w.bodystructure().is_some())
+                    && (!p.preview || w.preview().is_some())
             })?),
             false => None,
         };
@@ -714,6 +775,7 @@ struct Made {
     envelope: Option<Vec<u8>>,
     body: Option<Vec<u8>>,
     bodystructure: Option<Vec<u8>>,
+    preview: Option<Vec<u8>>,
 }
 
 /// Gives the cache what reading message `name` for this FETCH yielded: its date, its
@@ -741,6 +803,7 @@ fn learn(
             envelope: made.envelope.as_deref(),
             body: made.body.as_deref(),
             bodystructure: made.bodystructure.as_deref(),
+            preview: made.preview.as_deref(),
         },
     );
 }
@@ -760,7 +823,7 @@ impl Item {
     /// What the item needs of a message file whose name gives the size `named`.
     fn need(&self, named: Option<u64>) -> Need {
         match self {
-            Item::Flags | Item::Uid => Need::Nothing,
+            Item::Flags | Item::Uid | Item::Preview { lazy: true } => Need::Nothing,
             Item::Size if named.is_some() => Need::Nothing,
             Item::Size | Item::InternalDate | Item::Body { section: None, .. } => Need::File,
             Item::Envelope => Need::Header,

@@ -16,6 +16,7 @@ pub mod keys;
 pub mod mime;
 pub mod msgid;
 pub mod part;
+pub mod preview;
 pub mod section;
 pub mod store_binary;
 pub mod subject;

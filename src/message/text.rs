@@ -61,26 +61,33 @@ fn collect(msg: &[u8], part: &Part, out: &mut String) {
             collect(msg, inner, out);
         }
         Kind::Single if part.content_type.mtype.eq_ignore_ascii_case(b"text") => {
-            let raw = &msg[part.body.clone()];
-            let encoding = super::mime::encoding(&msg[part.header.clone()])
-                .unwrap_or_default()
-                .to_ascii_lowercase();
-            let bytes = match &encoding[..] {
-                b"base64" => Cow::Owned(decode::base64(raw)),
-                b"quoted-printable" => Cow::Owned(decode::quoted_printable(raw, false)),
-                _ => Cow::Borrowed(raw),
-            };
-            let charset = part.content_type.param(b"charset").unwrap_or(b"us-ascii");
-            // Converted text goes on alone: the decoded bytes it came from are dropped.
-            match decode::to_utf8(&bytes, charset) {
-                Cow::Owned(text) => {
-                    drop(bytes);
-                    push_folded(out, &text);
-                }
-                Cow::Borrowed(_) => push_folded(out, &String::from_utf8_lossy(&bytes)),
-            }
+            decoded(msg, part, usize::MAX, |text| push_folded(out, text))
         }
         Kind::Single => {}
+    }
+}
+
+/// Gives `f` the text of the single part `part` of `msg`, at most `max_raw` bytes of it as
+/// stored: its transfer encoding undone and its charset turned into UTF-8. Text converted
+/// goes on alone: the decoded bytes it came from are dropped first.
+pub fn decoded<T>(msg: &[u8], part: &Part, max_raw: usize, f: impl FnOnce(&str) -> T) -> T {
+    let body = &msg[part.body.clone()];
+    let raw = &body[..body.len().min(max_raw)];
+    let encoding = super::mime::encoding(&msg[part.header.clone()])
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    let bytes = match &encoding[..] {
+        b"base64" => Cow::Owned(decode::base64(raw)),
+        b"quoted-printable" => Cow::Owned(decode::quoted_printable(raw, false)),
+        _ => Cow::Borrowed(raw),
+    };
+    let charset = part.content_type.param(b"charset").unwrap_or(b"us-ascii");
+    match decode::to_utf8(&bytes, charset) {
+        Cow::Owned(text) => {
+            drop(bytes);
+            f(&text)
+        }
+        Cow::Borrowed(_) => f(&String::from_utf8_lossy(&bytes)),
     }
 }
 

@@ -279,6 +279,13 @@ impl<'c> Parser<'c> {
         self.line.get(self.pos).copied()
     }
 
+    /// Whether the line goes on with `s`, case ignored, without consuming it.
+    pub fn ahead(&self, s: &[u8]) -> bool {
+        self.rest()
+            .get(..s.len())
+            .is_some_and(|r| r.eq_ignore_ascii_case(s))
+    }
+
     /// The keyword that comes next, upper-cased, without consuming it.
     pub fn peek_keyword(&self) -> Option<Vec<u8>> {
         let rest = self.rest();

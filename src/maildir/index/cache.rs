@@ -87,6 +87,7 @@ pub struct Learnt<'a> {
     pub envelope: Option<&'a [u8]>,
     pub body: Option<&'a [u8]>,
     pub bodystructure: Option<&'a [u8]>,
+    pub preview: Option<&'a [u8]>,
 }
 
 /// The cache of one folder, as one session sees it. Looked at again at the first look-up
@@ -206,10 +207,16 @@ impl Whole {
         self.at.bodystructure.clone().map(|r| &self.value[r])
     }
 
+    /// The PREVIEW text, once a FETCH made it.
+    pub fn preview(&self) -> Option<&[u8]> {
+        self.at.preview.clone().map(|r| &self.value[r])
+    }
+
     fn owned(&self) -> WholePart {
         WholePart {
             body: self.body().map(<[u8]>::to_vec),
             bodystructure: self.bodystructure().map(<[u8]>::to_vec),
+            preview: self.preview().map(<[u8]>::to_vec),
         }
     }
 }
@@ -375,7 +382,7 @@ impl Cache {
         if let Some(h) = header {
             self.put(&key(Part::Header, unique), &h.encode());
         }
-        if l.body.is_some() || l.bodystructure.is_some() {
+        if l.body.is_some() || l.bodystructure.is_some() || l.preview.is_some() {
             let old = self.whole(unique).map(|w| w.owned()).unwrap_or_default();
             let new = WholePart {
                 body: old.body.clone().or(l.body.map(<[u8]>::to_vec)),
@@ -383,6 +390,7 @@ impl Cache {
                     .bodystructure
                     .clone()
                     .or(l.bodystructure.map(<[u8]>::to_vec)),
+                preview: old.preview.clone().or(l.preview.map(<[u8]>::to_vec)),
             };
             if new != old {
                 self.put(&key(Part::Whole, unique), &new.encode());

@@ -5,7 +5,8 @@
 //!   whole message was read, and the SORT and THREAD keys: a few hundred bytes.
 //! - [`Part::Header`] ([`HeaderPart`]): the kept header fields ([`fields`]) and the
 //!   ENVELOPE response text.
-//! - [`Part::Whole`] ([`WholePart`]): the BODY and BODYSTRUCTURE response texts.
+//! - [`Part::Whole`] ([`WholePart`]): the BODY and BODYSTRUCTURE response texts and the
+//!   PREVIEW text.
 //!
 //! An entry holds what the commands that read the message computed anyway, so that filling
 //! the cache costs them little: the sizes once the whole message was read, the keys once
@@ -21,7 +22,7 @@ use crate::message::fields;
 use crate::message::keys::Keys;
 
 /// Changes whenever an encoding below changes, or what goes into one (a response text).
-const VERSION: u8 = 2;
+const VERSION: u8 = 3;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Part {
@@ -362,6 +363,7 @@ impl HeaderAt {
 pub struct WholeAt {
     pub body: Option<Range<usize>>,
     pub bodystructure: Option<Range<usize>>,
+    pub preview: Option<Range<usize>>,
 }
 
 impl WholeAt {
@@ -371,6 +373,7 @@ impl WholeAt {
         Some(WholeAt {
             body: r.optional_range()?,
             bodystructure: r.optional_range()?,
+            preview: r.optional_range()?,
         })
     }
 }
@@ -382,6 +385,8 @@ pub struct WholePart {
     pub body: Option<Vec<u8>>,
     /// BODYSTRUCTURE.
     pub bodystructure: Option<Vec<u8>>,
+    /// PREVIEW, the text itself (UTF-8).
+    pub preview: Option<Vec<u8>>,
 }
 
 impl WholePart {
@@ -389,6 +394,7 @@ impl WholePart {
         let mut w = Vec::new();
         optional(&mut w, self.body.as_deref());
         optional(&mut w, self.bodystructure.as_deref());
+        optional(&mut w, self.preview.as_deref());
         seal(w)
     }
 
@@ -397,6 +403,7 @@ impl WholePart {
         Some(WholePart {
             body: at.body.map(|r| entry[r].to_vec()),
             bodystructure: at.bodystructure.map(|r| entry[r].to_vec()),
+            preview: at.preview.map(|r| entry[r].to_vec()),
         })
     }
 }
@@ -539,6 +546,7 @@ mod tests {
         let w = WholePart {
             body: None,
             bodystructure: Some(b"(\"text\" \"plain\")".to_vec()),
+            preview: Some("Grüße".as_bytes().to_vec()),
         };
         assert_eq!(WholePart::decode(&w.encode()), Some(w));
     }
