@@ -1,4 +1,4 @@
-//! SORT and UID SORT (RFC 5256): SEARCH, then the hits in the order of the sort keys, with
+//! SORT and UID SORT (RFC 5256, with RFC 5957's DISPLAYFROM and DISPLAYTO): SEARCH, then the hits in the order of the sort keys, with
 //! the message order breaking ties. THREAD shares the per-message facts read here: from
 //! the folder cache when it has them, else from each message's header (which then goes
 //! into the cache). Each message keeps only the keys asked for while the hits are sorted.
@@ -22,6 +22,9 @@ pub enum By {
     Arrival,
     Cc,
     Date,
+    /// RFC 5957 4.
+    DisplayFrom,
+    DisplayTo,
     From,
     Size,
     Subject,
@@ -51,6 +54,8 @@ pub fn parse(p: &mut Parser) -> Result<Sort, ParseError> {
             b"ARRIVAL" => By::Arrival,
             b"CC" => By::Cc,
             b"DATE" => By::Date,
+            b"DISPLAYFROM" => By::DisplayFrom,
+            b"DISPLAYTO" => By::DisplayTo,
             b"FROM" => By::From,
             b"SIZE" => By::Size,
             b"SUBJECT" => By::Subject,
@@ -215,6 +220,8 @@ impl By {
             By::From => text(f.keys.from),
             By::To => text(f.keys.to),
             By::Cc => text(f.keys.cc),
+            By::DisplayFrom => text(f.keys.display_from),
+            By::DisplayTo => text(f.keys.display_to),
         }
     }
 }

@@ -4,7 +4,7 @@
 //! ([`header::MAX_VALUE`], [`msgid::MAX_REFERENCES`]).
 
 use super::address;
-use super::{date, header, msgid, subject};
+use super::{date, decode, header, msgid, subject};
 
 #[derive(Clone, Debug, Default)]
 pub struct Keys {
@@ -16,6 +16,9 @@ pub struct Keys {
     pub from: String,
     pub to: String,
     pub cc: String,
+    /// RFC 5957 3: the display name of the first From and To address, else its address.
+    pub display_from: String,
+    pub display_to: String,
     /// The Message-ID, with `links` only.
     pub id: Option<Vec<u8>>,
     /// The parents' ids, oldest first, with `links` only.
@@ -65,6 +68,12 @@ impl Keys {
                 .map(|mb| String::from_utf8_lossy(&mb).to_uppercase())
                 .unwrap_or_default()
         };
+        let display = |raw: Option<&[u8]>| {
+            raw.map(header::unfold)
+                .and_then(|v| address::first(&v))
+                .map(|a| display(&a).to_uppercase())
+                .unwrap_or_default()
+        };
         Keys {
             sent: date.and_then(|d| date::parse_seconds(&header::unfold(d))),
             subject,
@@ -72,12 +81,34 @@ impl Keys {
             from: first(from),
             to: first(to),
             cc: first(cc),
+            display_from: display(from),
+            display_to: display(to),
             id: links.then(|| msgid::own(message_id)).flatten(),
             parents: match links {
                 true => msgid::parents(references, in_reply_to),
                 false => Vec::new(),
             },
         }
+    }
+}
+
+/// RFC 5957 3: the display name with encoded words decoded when it is not empty, else
+/// `mailbox@host`, else the mailbox alone.
+fn display(a: &address::Address) -> String {
+    if let Some(name) = &a.name {
+        let name = decode::header_text(name);
+        if !name.is_empty() {
+            return name;
+        }
+    }
+    match (&a.mailbox, &a.host) {
+        (Some(m), Some(h)) => format!(
+            "{}@{}",
+            String::from_utf8_lossy(m),
+            String::from_utf8_lossy(h)
+        ),
+        (Some(m), None) => String::from_utf8_lossy(m).into_owned(),
+        _ => String::new(),
     }
 }
 
@@ -118,5 +149,19 @@ mod tests {
             (k.from.as_str(), k.to.as_str(), k.cc.as_str()),
             ("JOHN.DOE", "GRP", "C")
         );
+        // RFC 5957 3: the display name, decoded; else mailbox@host; else the mailbox.
+        assert_eq!(
+            (k.display_from.as_str(), k.display_to.as_str()),
+            ("DOE, JOHN", "GRP")
+        );
+        let k = Keys::of(
+            b"From: =?utf-8?q?J=C3=BCrgen?= <j@x>\nTo: \"\" <Bob@Example.org>\n\n",
+            false,
+        );
+        assert_eq!(
+            (k.display_from.as_str(), k.display_to.as_str()),
+            ("JÜRGEN", "BOB@EXAMPLE.ORG")
+        );
+        assert_eq!(Keys::of(b"Subject: x\n\n", false).display_from, "");
     }
 }

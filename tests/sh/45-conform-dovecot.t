@@ -20,6 +20,8 @@
 # - SEARCH FROM/TO/CC/BCC (RFC 3501 6.4.4): addresses match as parsed, comments out.
 # - WITHIN (RFC 5032 2): OLDER and YOUNGER against INTERNALDATEs set by APPEND, hours
 #   apart around the boundaries, alone, combined, as SORT criteria, and bad intervals.
+# - SORT=DISPLAY (RFC 5957 3, 4): DISPLAYFROM and DISPLAYTO by the first address's display
+#   name (encoded words decoded), else its address, else the group name; none sorts first.
 # What differs on purpose is in tests/stored_bytes.rs, binary.rs and addresses.rs.
 . "$(dirname "$0")/lib.sh"
 
@@ -92,11 +94,24 @@ for key in [b"UNSEEN YOUNGER 259200", b"OLDER 86400", b"YOUNGER 86400", b"OLDER 
 commands += [b"UID SEARCH RETURN (COUNT MIN) OLDER 3000",
              b"SORT (REVERSE ARRIVAL) UTF-8 YOUNGER 259200"]
 PY
+cat > "$S/display" <<'PY'
+# RFC 5957: SORT by the display name of the first From or To address, else its address.
+people = [(b'"Zed Zulu" <a@z.org>', b"mary@example.org"), (b"bob@b.org", b'"" <Carl@c.org>'),
+          (b"=?utf-8?q?Andr=C3=A9?= <x@y>", b"Group: g@x;"), (b"(Comment) yves@y.org", b"adam <q@r>"),
+          (b'"alice" <zz@a>, "Bert" <b@b>', b""), (b"", b"undisclosed-recipients:;")]
+msgs = [b"%sSubject: %d\r\n\r\nbody\r\n" % ((b"From: %s\r\n" % f if f else b"") + (b"To: %s\r\n" % t if t else b""), i)
+        for i, (f, t) in enumerate(people)]
+commands = [b"APPEND INBOX {%d}\r\n" % len(m) + m for m in msgs] + [b"SELECT INBOX"]
+for key in [b"DISPLAYFROM", b"DISPLAYTO", b"REVERSE DISPLAYFROM", b"DISPLAYTO REVERSE ARRIVAL",
+            b"DISPLAYFROM SUBJECT"]:
+    commands.append(b"SORT (" + key + b") UTF-8 ALL")
+commands.append(b"UID SORT (DISPLAYFROM) US-ASCII NOT SUBJECT 0")
+PY
 chmod 644 "$S"/*
 export WITHIN_NOW
 WITHIN_NOW=$(date +%s)
 
-for name in bytes binary addresses within; do
+for name in bytes binary addresses within display; do
 	for server in imapd dovecot; do
 		MD=$T_TMP/$name-$server/Maildir
 		mkdir -p "$MD/cur" "$MD/new" "$MD/tmp" "$T_TMP/$name-$server/home"
@@ -128,4 +143,5 @@ expect binary '* 1 FETCH (BINARY.SIZE[1] 64 BINARY[1] {64}\x0d\x0aThe quick brow
 expect addresses '* 1 FETCH (ENVELOPE (NIL "0" (("Real Name" NIL "user" "domain")) (("Real Name" NIL "user" "domain")) (("Real Name" NIL "user" "domain")) (("Real Name" NIL "user" "domain")) (("Real Name" NIL "user" "domain")) (("Real Name" NIL "user" "domain")) NIL NIL))' "ENVELOPE names user@domain (Real Name)"
 expect addresses '* SEARCH 9' "RFC 3501 6.4.4: SEARCH FROM user-from@domain.org"
 expect within '* SEARCH 2 4' "RFC 5032 4: SEARCH UNSEEN YOUNGER 259200"
+expect display '* SORT 6 5 3 2 4 1' "RFC 5957 3: DISPLAYFROM by name, else address, none first"
 expect within '* SEARCH 1 2 3' "RFC 5032 2: OLDER 1800 to the second within one day"

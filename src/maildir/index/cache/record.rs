@@ -108,7 +108,7 @@ pub struct Facts {
 pub struct Want {
     /// The base subject.
     pub subject: bool,
-    /// From, To, Cc.
+    /// From, To, Cc and the display forms of From and To.
     pub addresses: bool,
     /// Message-ID and the parents' ids.
     pub links: bool,
@@ -152,7 +152,14 @@ impl Facts {
             None => w.push(0),
         }
         w.push(u8::from(k.reply));
-        for s in [&k.subject, &k.from, &k.to, &k.cc] {
+        for s in [
+            &k.subject,
+            &k.from,
+            &k.to,
+            &k.cc,
+            &k.display_from,
+            &k.display_to,
+        ] {
             bytes(&mut w, s.as_bytes());
         }
         match &k.id {
@@ -203,6 +210,8 @@ pub struct KeysView<'a> {
     pub from: &'a [u8],
     pub to: &'a [u8],
     pub cc: &'a [u8],
+    pub display_from: &'a [u8],
+    pub display_to: &'a [u8],
     pub id: Option<&'a [u8]>,
     parents: u32,
     /// The encoded parents, checked whole when the entry was read.
@@ -244,6 +253,8 @@ impl<'a> KeysView<'a> {
         let from = r.bytes()?;
         let to = r.bytes()?;
         let cc = r.bytes()?;
+        let display_from = r.bytes()?;
+        let display_to = r.bytes()?;
         let id = match r.u8()? {
             0 => None,
             _ => Some(r.bytes()?),
@@ -260,6 +271,8 @@ impl<'a> KeysView<'a> {
             from,
             to,
             cc,
+            display_from,
+            display_to,
             id,
             parents,
             rest,
@@ -290,6 +303,8 @@ impl<'a> KeysView<'a> {
             from: text(want.addresses, self.from)?,
             to: text(want.addresses, self.to)?,
             cc: text(want.addresses, self.cc)?,
+            display_from: text(want.addresses, self.display_from)?,
+            display_to: text(want.addresses, self.display_to)?,
             id: self.id.filter(|_| want.links).map(<[u8]>::to_vec),
             parents: match want.links {
                 true => self.parents().map(<[u8]>::to_vec).collect(),
