@@ -15,6 +15,7 @@
 use std::fs::File;
 use std::io::{self, Read, Write};
 use std::os::unix::ffi::OsStrExt;
+use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
@@ -29,6 +30,9 @@ const MAX_FILE: u64 = 5120;
 /// A file over quota that nobody has written to for this long is counted anew: mail may
 /// have gone without a line saying so (the notes' 15 minutes).
 const STALE: Duration = Duration::from_secs(15 * 60);
+
+/// Opening `maildirsize` never waits (see [`read`]).
+const NONBLOCK: i32 = rustix::fs::OFlags::NONBLOCK.bits() as i32;
 
 /// How many times a count is made again when mail arrived or left while it ran; after the
 /// last it is taken as it is, and a later count corrects it.
@@ -100,12 +104,21 @@ impl Quota {
 /// administrator's, and is left alone).
 pub fn read(root: &Path) -> Result<Option<Quota>, MaildirError> {
     let path = root.join(FILE);
-    let mut file = match File::open(&path) {
+    // Non-blocking: a FIFO planted under the name must not hold the session.
+    let mut file = match File::options()
+        .read(true)
+        .custom_flags(NONBLOCK)
+        .open(&path)
+    {
         Ok(f) => f,
         Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
         Err(e) => return Err(MaildirError::io(&path)(e)),
     };
     let meta = file.metadata().map_err(MaildirError::io(&path))?;
+    if !meta.is_file() {
+        crate::log!("{}: not a regular file; no quota", path.display());
+        return Ok(None);
+    }
     let mut content = Vec::new();
     (&mut file)
         .take(MAX_FILE + 1)
@@ -163,7 +176,11 @@ fn append(root: &Path, bytes: i64, messages: i64) -> Result<(), MaildirError> {
         return Ok(());
     }
     let path = root.join(FILE);
-    let mut file = match std::fs::OpenOptions::new().append(true).open(&path) {
+    let mut file = match File::options()
+        .append(true)
+        .custom_flags(NONBLOCK)
+        .open(&path)
+    {
         Ok(f) => f,
         Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(()),
         Err(e) => return Err(MaildirError::io(&path)(e)),
@@ -433,6 +450,19 @@ mod tests {
         // Appending never creates the file: the limits are the administrator's.
         added(&d.0, Usage::message(10)).unwrap();
         assert!(!d.0.join(FILE).exists());
+    }
+
+    #[test]
+    fn not_a_file_no_quota() {
+        // A FIFO under the name: neither read nor written waits for it.
+        let d = filled("fifo");
+        let made = std::process::Command::new("mkfifo")
+            .arg(d.0.join(FILE))
+            .status()
+            .unwrap();
+        assert!(made.success());
+        assert_eq!(read(&d.0).unwrap(), None);
+        assert!(added(&d.0, Usage::message(10)).is_err());
     }
 
     #[test]
