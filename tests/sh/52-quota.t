@@ -9,6 +9,8 @@
 # - APPEND and COPY refused with [OVERQUOTA] (4.3.1) at the STORAGE and MESSAGE limits,
 #   reaching a limit exactly allowed, MOVE within the root never refused;
 # - SETQUOTA refused (4.1.3), the usage after EXPUNGE and CLOSE.
+# Then Python's imaplib, a real client with getquotaroot, getquota and setquota, against
+# imapd alone: its parsed answers, and an APPEND refused before its literal is sent.
 # Not compared: STATUS DELETED and DELETED-STORAGE, which Dovecot 2.3.19 does not have
 # (tests/quota.rs), and the file's lines themselves (Dovecot writes a recount line of its
 # own when it likes; the sums must agree).
@@ -102,3 +104,34 @@ for pair in "imapd dovecot" "dovecot imapd"; do
 		show "$T_TMP/read.$2"
 	fi
 done
+
+# imaplib: what a client parses from the answers. Its append waits for the + of a
+# synchronizing literal and takes the tagged NO that comes instead.
+D=$T_TMP/imaplib
+mkdir -p "$D/Maildir/cur" "$D/Maildir/new" "$D/Maildir/tmp"
+printf '2000S,10C\n' > "$D/Maildir/maildirsize"
+chown -R "nobody:$NOGROUP" "$D"
+cat > "$S/quota-client.py" <<'PY'
+import imaplib, sys
+m = imaplib.IMAP4_stream(sys.argv[1])
+print("root", m.getquotaroot("INBOX"))
+print("append", m.append("INBOX", None, None, b"Subject: a\r\n\r\n" + b"x" * 1000 + b"\r\n"))
+print("quota", m.getquota('"User quota"'))
+print("big", m.append("INBOX", None, None, b"Subject: b\r\n\r\n" + b"x" * 1500 + b"\r\n"))
+print("set", m.setquota('"User quota"', "(STORAGE 100)"))
+print("status", m.status("INBOX", "(MESSAGES DELETED DELETED-STORAGE)"))
+m.logout()
+PY
+chmod 644 "$S/quota-client.py"
+timeout 30 "$PYTHON" "$S/quota-client.py" "su nobody -s /bin/sh -c '$IMAPD serve $D/Maildir'" > "$T_TMP/imaplib.out" 2>&1
+rc=$?
+[ $rc = 0 ] || { fail "imaplib ended with status $rc"; show "$T_TMP/imaplib.out"; }
+line() { if grep -Fxq -- "$1" "$T_TMP/imaplib.out"; then pass "imaplib: $2"; else fail "imaplib: $2 (no line '$1')"; show "$T_TMP/imaplib.out"; fi; }
+line "root ('OK', [[b'INBOX \"User quota\"'], [b'\"User quota\" (STORAGE 0 2 MESSAGE 0 10)']])" "GETQUOTAROOT INBOX parsed"
+line "quota ('OK', [b'\"User quota\" (STORAGE 1 2 MESSAGE 1 10)'])" "GETQUOTA after an APPEND of 1016 octets"
+line "big ('NO', [b'[OVERQUOTA] APPEND would exceed the quota'])" "APPEND past the limit: NO [OVERQUOTA]"
+line "status ('OK', [b'INBOX (MESSAGES 1 DELETED 0 DELETED-STORAGE 0)'])" "STATUS DELETED DELETED-STORAGE"
+expect "$T_TMP/imaplib.out" "^set \('NO'" "imaplib: SETQUOTA refused"
+[ "$(find "$D/Maildir/cur" "$D/Maildir/new" "$D/Maildir/tmp" -type f | wc -l)" = 1 ] &&
+	pass "imaplib: one message stored, nothing left of the refused one" ||
+	fail "imaplib: the Maildir holds $(find "$D/Maildir" -type f -path '*/[cnt][ue][rwp]/*' | wc -l) message files"
