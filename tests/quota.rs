@@ -16,6 +16,17 @@ use fixture::{Fixture, Session};
 
 const MESSAGE: &[u8] = b"From: a@example.org\r\nSubject: q\r\n\r\nBody.\r\n";
 
+/// The message of RFC 9208 4.3.1's examples: 326 octets, 9 lines.
+const RFC_MESSAGE: &[u8] = b"Date: Mon, 7 Feb 1994 21:52:25 -0800 (PST)\r\n\
+From: Fred Foobar <foobar@Blurdybloop.example>\r\n\
+Subject: afternoon meeting\r\n\
+To: mooch@owatagu.siam.edu.example\r\n\
+Message-Id: <B27397-0100000@Blurdybloop.example>\r\n\
+MIME-Version: 1.0\r\n\
+Content-Type: TEXT/PLAIN; CHARSET=US-ASCII\r\n\
+\r\n\
+Hello Joe, do you think we can meet at 3:30 tomorrow?\r\n";
+
 /// INBOX: uid 1 (1500 bytes, \Deleted), uid 2 (2500 bytes); Sent: one of 1000 bytes. With
 /// `maildirsize` holding `quota` when given. Returns the session and the Maildir.
 fn session(name: &str, quota: Option<&str>) -> (Session, PathBuf) {
@@ -51,11 +62,11 @@ fn listing(dir: &Path) -> Vec<String> {
     names
 }
 
-/// Sends `APPEND INBOX {n}` and reads the reply, which must come before the literal is
-/// asked for: NO [OVERQUOTA].
-fn refused_before_literal(s: &mut Session, prefix: &[u8], n: usize) {
+/// Sends `APPEND mailbox prefix{n}` and reads the reply, which must come before the
+/// literal is asked for: NO [OVERQUOTA].
+fn refused_before_literal(s: &mut Session, mailbox: &str, prefix: &[u8], n: usize) {
     let tag = s.tag();
-    let mut cmd = format!("{tag} APPEND INBOX ").into_bytes();
+    let mut cmd = format!("{tag} APPEND {mailbox} ").into_bytes();
     cmd.extend_from_slice(prefix);
     cmd.extend_from_slice(format!("{{{n}}}\r\n").as_bytes());
     s.send(&cmd);
@@ -192,7 +203,7 @@ fn status_deleted_storage() {
 fn append_over_quota() {
     let (mut s, md) = session("quota-append-no", Some("6000S\n5000 3\n"));
     let before = listing(&md);
-    refused_before_literal(&mut s, b"(\\Seen) ", 1100);
+    refused_before_literal(&mut s, "INBOX", b"(\\Seen) ", 1100);
     // LITERAL+: the bytes come anyway, are read and dropped; still nothing stored.
     let tag = s.tag();
     let mut cmd = format!("{tag} APPEND INBOX {{1100+}}\r\n").into_bytes();
@@ -222,11 +233,28 @@ fn append_over_quota() {
     );
 }
 
+// RFC 9208 4.3.1, Example 1: its APPEND of 326 octets to saved-messages, over quota, gets
+// NO [OVERQUOTA]; here before the literal is asked for (RFC 3501 7.5 lets a server refuse
+// a synchronizing literal), so the client never sends it. Once an EXPUNGE made room, the
+// same APPEND is stored: 317 octets with LF line ends.
+#[test]
+fn rfc_example_append() {
+    assert_eq!(RFC_MESSAGE.len(), 326);
+    let (mut s, md) = session("quota-rfc-append", Some("5300S\n5000 3\n"));
+    s.ok("CREATE saved-messages");
+    refused_before_literal(&mut s, "saved-messages", b"(\\Seen) ", RFC_MESSAGE.len());
+    assert!(listing(&md.join(".saved-messages")).is_empty());
+    s.ok("EXPUNGE");
+    let r = s.cmd_literals(&[b"APPEND saved-messages (\\Seen) ", RFC_MESSAGE, b""]);
+    assert!(r.status().starts_with("OK [APPENDUID "), "{}", r.tagged);
+    assert_eq!(file(&md), "5300S\n5000 3\n-1500 -1\n317 1\n");
+}
+
 // The message count is a limit too (RFC 9208 5.2).
 #[test]
 fn append_over_message_limit() {
     let (mut s, md) = session("quota-append-count", Some("3C\n5000 3\n"));
-    refused_before_literal(&mut s, b"", 17);
+    refused_before_literal(&mut s, "INBOX", b"", 17);
     assert_eq!(file(&md), "3C\n5000 3\n");
 }
 
@@ -252,7 +280,7 @@ fn append_adds_a_line() {
     // 3 more octets reach the limit exactly, which is allowed; then 1 more passes it.
     assert!(s.cmd_literals(&[b"APPEND INBOX ", b"abc", b""]).ok());
     assert_eq!(file(&md), "5017S\n5000 3\n14 1\n3 1\n");
-    refused_before_literal(&mut s, b"", 1);
+    refused_before_literal(&mut s, "INBOX", b"", 1);
 }
 
 // RFC 9208 4.3.1: COPY that would pass a limit gets NO [OVERQUOTA], the target folder
@@ -309,4 +337,26 @@ fn removals_add_negative_lines() {
     s.ok("SELECT INBOX");
     s.ok("EXPUNGE");
     assert_eq!(file(&md).lines().count(), 5);
+}
+
+// Maildir++: the MTA appends its own lines to the same file while sessions run; the next
+// command counts them, and imapd's lines go after them, never over them.
+#[test]
+fn lines_of_others_counted() {
+    let (mut s, md) = session("quota-shared", Some("6000S\n5000 3\n"));
+    assert!(s.cmd_literals(&[b"APPEND INBOX ", b"abc", b""]).ok());
+    // A delivery of 900 octets, recorded as maildrop and Dovecot's LDA record one.
+    let mut f = std::fs::File::options()
+        .append(true)
+        .open(md.join("maildirsize"))
+        .unwrap();
+    std::io::Write::write_all(&mut f, b"900 1\n").unwrap();
+    assert_eq!(
+        one(&mut s, "GETQUOTA \"User quota\"", "* QUOTA"),
+        "* QUOTA \"User quota\" (STORAGE 6 6)"
+    );
+    // 5903 taken: 97 octets reach the limit and fit, 100 do not.
+    refused_before_literal(&mut s, "INBOX", b"", 100);
+    assert!(s.cmd_literals(&[b"APPEND INBOX ", &[b'x'; 97], b""]).ok());
+    assert_eq!(file(&md), "6000S\n5000 3\n3 1\n900 1\n97 1\n");
 }
