@@ -105,7 +105,9 @@ fn advertised() {
 #[test]
 fn getquotaroot_and_getquota() {
     let (mut s, md) = session("quota-root", Some("1000000S,1000C\n"));
-    let r = s.ok("GETQUOTAROOT INBOX");
+    // Tagged here, so that tests/bin/serve-seeds gives the fuzzer these commands.
+    let r = s.run("q1 GETQUOTAROOT INBOX");
+    assert!(r.ok(), "{}", r.tagged);
     assert_eq!(
         r.lines(),
         [
@@ -114,7 +116,7 @@ fn getquotaroot_and_getquota() {
         ]
     );
     assert_eq!(file(&md), "1000000S,1000C\n5000 3\n");
-    let r = s.ok("GETQUOTAROOT Sent.Later");
+    let r = s.run("q2 GETQUOTAROOT Sent.Later");
     assert_eq!(r.lines()[0], "* QUOTAROOT Sent.Later \"User quota\"");
     // RFC 9208 4.1.1: the QUOTA response of the named root.
     assert_eq!(
@@ -122,7 +124,7 @@ fn getquotaroot_and_getquota() {
         "* QUOTA \"User quota\" (STORAGE 5 977 MESSAGE 3 1000)"
     );
     // 4.1.1: NO for a root that does not exist.
-    let r = s.cmd("GETQUOTA \"!partition/sda4\"");
+    let r = s.run("q3 GETQUOTA \"!partition/sda4\"");
     assert!(r.status().starts_with("NO "), "{}", r.tagged);
     assert!(r.untagged.is_empty());
     // A name that cannot be a mailbox has no root.
@@ -160,7 +162,7 @@ fn no_maildirsize_no_quota() {
 #[test]
 fn setquota_refused() {
     let (mut s, md) = session("quota-set", Some("1000000S,1000C\n5000 3\n"));
-    let r = s.cmd("SETQUOTA \"User quota\" (STORAGE 510)");
+    let r = s.run("q4 SETQUOTA \"User quota\" (STORAGE 510)");
     assert!(r.status().starts_with("NO "), "{}", r.tagged);
     assert!(s
         .cmd("SETQUOTA \"User quota\" ()")
