@@ -29,6 +29,8 @@ fn fixture(name: &str) -> Fixture {
         now,
     );
     common::folder(&f.md, "Trash");
+    // RFC 9208: limits set by the administrator, in Maildir++'s file.
+    std::fs::write(f.md.join("maildirsize"), "1000000S,100C\n").unwrap();
     f
 }
 
@@ -89,6 +91,9 @@ fn exercise(cap: &str) -> Option<(&'static [u8], &'static str)> {
             "* THREAD (1 2)",
         ),
         "THREAD=REFERENCES" => (b"X THREAD REFERENCES UTF-8 1:2\r\n", "* THREAD (1 2)"),
+        "QUOTA" => (b"X GETQUOTAROOT INBOX\r\n", "* QUOTAROOT INBOX \"User quota\""),
+        "QUOTA=RES-STORAGE" => (b"X GETQUOTA \"User quota\"\r\n", "(STORAGE 1 977"),
+        "QUOTA=RES-MESSAGE" => (b"X GETQUOTA \"User quota\"\r\n", " MESSAGE 2 100)"),
         _ => return None,
     })
 }

@@ -1,7 +1,7 @@
 //! The serve role as a client drives it: random command streams (SELECT, FETCH, STORE,
 //! COPY, MOVE, EXPUNGE, APPEND, RENAME, IDLE, ...) run by a real session against a
 //! scratch Maildir made anew for every input (INBOX with five messages, the folders Sent
-//! and Trash, one message each). Asserts: no panic; the output is well formed (every
+//! and Trash, one message each, and a Maildir++ quota that a few dozen APPENDs reach). Asserts: no panic; the output is well formed (every
 //! response is `* `, `+ ` or `TAG OK|NO|BAD ` for a tag that begins a line of the input,
 //! literals are whole); the output is bounded (no more than the input could ask for: each
 //! input byte may fetch every stored message once, plus 64 KiB). Run: `make fuzz
@@ -58,6 +58,7 @@ fn make_maildir(root: &Path) -> std::io::Result<()> {
             MESSAGES[0].1,
         )?;
     }
+    std::fs::write(root.join("maildirsize"), "100000S,50C\n")?;
     std::fs::write(root.join("dovecot-keywords"), "0 $Forwarded\n")?;
     std::fs::write(root.join("subscriptions"), "V\t2\n\nSent\n")
 }

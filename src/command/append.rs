@@ -4,16 +4,22 @@
 //! literal8 is read whole first, [`store_binary`]), and only when all of them are whole
 //! are they linked into the folder, all or none. A refused command leaves nothing in
 //! `tmp/`, and what the client still sends of it is read and dropped.
+//!
+//! The quota (RFC 9208 4.3.1, `[OVERQUOTA]`) is checked twice before anything enters the
+//! folder: at each literal's announced length, before a synchronizing literal is asked
+//! for, as Dovecot does; and with the sizes as stored, once all have arrived (a literal8
+//! may grow in base64, another session may have added mail meanwhile).
 
 use std::io::{self, Write};
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 
 use super::storage_error::not_stored;
-use super::{failed, Code, Response};
+use super::{failed, quota_root, Code, Response};
 use super::{split_flags, Context};
 use crate::maildir::deliver::TmpFile;
 use crate::maildir::flags::{Flags, MessageFlags};
+use crate::maildir::quota::Usage;
 use crate::maildir::{folder, keywords, mailbox};
 use crate::message::store_binary;
 use crate::wire::command::bad_response;
@@ -81,7 +87,8 @@ pub fn append(s: &mut Context, mailbox: &[u8], rest: Option<Rest>) -> io::Result
 /// caller's to skip.
 fn receive(p: &mut Parser, root: &Path, mailbox: &[u8]) -> Result<Append, Refused> {
     let dir = folder::existing(root, mailbox).map_err(|e| Refused::No(super::no_target(e)))?;
-    let messages = messages(p, || {
+    let admit = |more| quota_root::admit(root, "APPEND", more).map_err(Refused::No);
+    let messages = messages(p, admit, || {
         TmpFile::create(&dir).map_err(|e| {
             crate::log!("APPEND failed: {e}");
             Refused::No(
@@ -99,7 +106,7 @@ fn receive(p: &mut Parser, root: &Path, mailbox: &[u8]) -> Result<Append, Refuse
 /// of the command has been skipped); `Err` means the connection cannot go on.
 pub fn fuzz_arguments(conn: &mut Conn, rest: Rest) -> Result<bool, Disconnect> {
     let mut p = Parser::resume(conn, rest);
-    match messages(&mut p, || Ok(io::sink())) {
+    match messages(&mut p, |_| Ok(()), || Ok(io::sink())) {
         Ok(_) => Ok(true),
         Err(Refused::Parse(ParseError::Lost(lost))) => Err(lost),
         Err(_) => p.skip().map(|_| false),
@@ -107,9 +114,11 @@ pub fn fuzz_arguments(conn: &mut Conn, rest: Rest) -> Result<bool, Disconnect> {
 }
 
 /// `1*(SP [flag-list SP] [date-time SP] literal)`: each message written to a file of its
-/// own from `create`, made when its literal starts.
+/// own from `create`, made when its literal starts, once `admit` has taken what all of
+/// them announced so far.
 fn messages<W: Write>(
     p: &mut Parser,
+    mut admit: impl FnMut(Usage) -> Result<(), Refused>,
     mut create: impl FnMut() -> Result<W, Refused>,
 ) -> Result<Vec<Incoming<W>>, Refused> {
     let mut messages = Vec::new();
@@ -148,6 +157,10 @@ fn messages<W: Write>(
                 .with(Code::Limit),
             ));
         }
+        admit(Usage {
+            bytes: total,
+            messages: messages.len() as u64 + 1,
+        })?;
         let mut file = create()?;
         let len = if p.at_literal8() {
             // RFC 3516 4.4: a literal8 comes whole into memory (at most MAX_MESSAGE bytes)
@@ -179,8 +192,15 @@ fn messages<W: Write>(
     }
 }
 
-/// Links the messages into the folder, all or none, and gives them UIDs.
+/// Links the messages into the folder, all or none, if they fit in the quota, and gives
+/// them UIDs.
 fn link(root: &Path, a: Append) -> Response {
+    let stored = a.messages.iter().fold(Usage::default(), |u, m| {
+        u.plus(Usage::message(m.file.stored_len()))
+    });
+    if let Err(no) = quota_root::admit(root, "APPEND", stored) {
+        return no;
+    }
     let mut names = Vec::with_capacity(a.messages.len());
     let undo = |names: &[Vec<u8>]| {
         for n in names {
@@ -214,6 +234,7 @@ fn link(root: &Path, a: Append) -> Response {
             }
         }
     }
+    quota_root::added(root, stored);
     match mailbox::assign(root, &a.dir, &names) {
         Ok((uidvalidity, uids)) => {
             Response::ok("APPEND completed").with(Code::AppendUid { uidvalidity, uids })

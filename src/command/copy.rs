@@ -3,15 +3,20 @@
 //! keywords translated to the target's own letters. MOVE renames each message into the
 //! target instead, so that it is always in exactly one of the two folders, and puts them
 //! all back if one fails (RFC 6851 3.3: no message in both, NO means nothing moved).
+//!
+//! A COPY that would pass the quota is refused with `[OVERQUOTA]` before anything is
+//! written (RFC 9208 4.3.1), and one that succeeds is told to `maildirsize`. A MOVE never
+//! is: every folder is in the one quota root, so it adds nothing to it.
 
 use std::io;
 use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
 
-use super::{failed, Code, Response};
+use super::{failed, quota_root, Code, Response};
 use super::{Context, Selected};
 use crate::maildir::deliver::{self, sync_dir};
 use crate::maildir::flags::MessageFlags;
+use crate::maildir::quota::{self, Usage};
 use crate::maildir::{folder, keywords, mailbox, message_file};
 use crate::wire::SequenceSet;
 
@@ -36,6 +41,17 @@ pub fn copy(
         Ok(dir) => dir,
         Err(e) => return Ok(super::no_target(e)),
     };
+    if !moving && quota::enabled(s.root) {
+        let more = indexes
+            .iter()
+            .map(|i| i as usize)
+            .filter(|&i| !sel.vanished.contains(&sel.messages[i].uid))
+            .map(|i| quota::file_size(&sel.messages.path(i, &sel.dir)).unwrap_or(0))
+            .fold(Usage::default(), |u, bytes| u.plus(Usage::message(bytes)));
+        if let Err(no) = quota_root::admit(s.root, verb, more) {
+            return Ok(no);
+        }
+    }
     // The keywords the copied messages carry, defined in the target.
     let carried = indexes.iter().fold(0u32, |bits, i| {
         bits | sel.messages[i as usize].flags().keywords
@@ -136,6 +152,14 @@ pub fn copy(
     if let Err(e) = synced {
         undo(sel, &dir, &copies, &moved);
         return Ok(failed(verb, e));
+    }
+    if !moving {
+        let cur = dir.join("cur");
+        let added = copies.iter().fold(Usage::default(), |u, name| {
+            let path = cur.join(std::ffi::OsStr::from_bytes(name));
+            u.plus(Usage::message(quota::file_size(&path).unwrap_or(0)))
+        });
+        quota_root::added(s.root, added);
     }
     let code = match mailbox::assign(s.root, &dir, &copies) {
         Ok((uidvalidity, uids)) => Some(Code::CopyUid {

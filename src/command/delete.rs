@@ -1,11 +1,12 @@
 //! DELETE (RFC 3501 6.3.4): the folder and its messages go; folders below it stay, as
-//! the RFC allows (in Maildir++ they are separate directories anyway).
+//! the RFC allows (in Maildir++ they are separate directories anyway). Its messages leave
+//! the quota (RFC 9208): counted first where there is a `maildirsize`.
 
 use std::io;
 
 use super::Context;
-use super::{failed, Code, Response};
-use crate::maildir::folder;
+use super::{failed, quota_root, Code, Response};
+use crate::maildir::{folder, quota};
 
 pub fn delete(s: &mut Context, name: &[u8]) -> io::Result<Response> {
     if folder::is_inbox(name) {
@@ -18,8 +19,15 @@ pub fn delete(s: &mut Context, name: &[u8]) -> io::Result<Response> {
     if s.selected.as_ref().is_some_and(|sel| sel.dir == dir) {
         return Ok(Response::no("The mailbox is selected; close it first").with(Code::Cannot));
     }
+    let held = match quota::enabled(s.root) {
+        true => quota::count_folder(&dir).ok(),
+        false => None,
+    };
     match folder::delete(s.root, &dir) {
-        Ok(()) => Ok(Response::ok("DELETE completed")),
+        Ok(()) => {
+            quota_root::removed(s.root, held.unwrap_or_default());
+            Ok(Response::ok("DELETE completed"))
+        }
         Err(e) => Ok(failed("DELETE", e)),
     }
 }

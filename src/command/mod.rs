@@ -12,6 +12,8 @@ mod delete;
 mod expunge;
 mod expunged;
 mod fetch;
+mod getquota;
+mod getquotaroot;
 pub mod id;
 mod idle;
 mod intern;
@@ -20,10 +22,12 @@ mod list;
 mod logout;
 mod namespace;
 mod noop;
+mod quota_root;
 mod rename;
 mod search;
 mod select;
 mod selected;
+mod setquota;
 mod sort;
 mod status;
 mod storage_error;
@@ -131,6 +135,13 @@ pub enum Command {
         thread: thread::Thread,
         uid: bool,
     },
+    GetQuota {
+        root: Vec<u8>,
+    },
+    GetQuotaRoot {
+        mailbox: Vec<u8>,
+    },
+    SetQuota,
 }
 
 impl Command {
@@ -210,6 +221,21 @@ impl Command {
                     mailbox,
                     items: status::parse_items(p)?,
                 }
+            }
+            b"GETQUOTA" => {
+                p.sp()?;
+                Command::GetQuota { root: p.astring()? }
+            }
+            b"GETQUOTAROOT" => {
+                p.sp()?;
+                Command::GetQuotaRoot {
+                    mailbox: p.astring()?,
+                }
+            }
+            b"SETQUOTA" => {
+                p.sp()?;
+                setquota::parse(p)?;
+                Command::SetQuota
             }
             b"APPEND" => {
                 p.sp()?;
@@ -372,6 +398,9 @@ fn run(s: &mut Context, tag: &[u8], command: Command, rest: Option<Rest>) -> io:
         Command::Search { search, uid } => search::search(s, tag, &search, uid),
         Command::Sort { sort, uid } => sort::sort(s, &sort, uid),
         Command::Thread { thread, uid } => thread::thread(s, &thread, uid),
+        Command::GetQuota { root } => getquota::getquota(s, &root),
+        Command::GetQuotaRoot { mailbox } => getquotaroot::getquotaroot(s, &mailbox),
+        Command::SetQuota => Ok(setquota::setquota()),
         Command::Enable => {
             s.untagged("ENABLED")?;
             Ok(Response::ok("ENABLE completed"))

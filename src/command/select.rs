@@ -3,9 +3,10 @@
 
 use std::io::{self, Write};
 
-use super::{failed, Code, Response};
+use super::{failed, quota_root, Code, Response};
 use super::{Context, Selected};
 use crate::maildir::folder;
+use crate::maildir::quota::Usage;
 
 pub fn select(s: &mut Context, name: &[u8], read_only: bool) -> io::Result<Response> {
     // A SELECT that fails still leaves no mailbox selected (RFC 3501 6.3.1).
@@ -56,12 +57,22 @@ pub fn close(s: &mut Context) -> io::Result<Response> {
     };
     if !sel.read_only {
         let mut removed = false;
+        let mut freed = Usage::default();
         for i in 0..sel.messages.len() {
+            let size = quota_root::deleted_size(&sel, i);
             match sel.messages.remove_if_deleted(i, &sel.dir) {
-                Ok(gone) => removed |= gone,
-                Err(e) => return Ok(failed("CLOSE", e)),
+                Ok(true) => {
+                    removed = true;
+                    freed = freed.plus(size.unwrap_or_default());
+                }
+                Ok(false) => {}
+                Err(e) => {
+                    quota_root::removed(s.root, freed);
+                    return Ok(failed("CLOSE", e));
+                }
             }
         }
+        quota_root::removed(s.root, freed);
         // The expunge is on disk before the OK, as EXPUNGE's is.
         if removed {
             if let Err(e) = crate::maildir::deliver::sync_dir(&sel.dir.join("cur")) {

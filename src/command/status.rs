@@ -1,14 +1,16 @@
-//! STATUS (RFC 3501 6.3.10) with SIZE (RFC 8438) and DELETED (RFC 9051): counts of a
+//! STATUS (RFC 3501 6.3.10) with SIZE (RFC 8438), DELETED (RFC 9051, RFC 9208) and
+//! DELETED-STORAGE (RFC 9208 4.1.4): counts of a
 //! mailbox without selecting it. LIST-STATUS (RFC 5819) uses the same answer.
 
 use std::io::{self, Write};
 
+use super::quota_root::kib;
 use super::Context;
 use super::{failed, Response};
 use crate::maildir::flags::{base, Flags};
 use crate::maildir::index::cache::record::Want;
 use crate::maildir::index::cache::Cache;
-use crate::maildir::{folder, message_file, Mailbox, MaildirError};
+use crate::maildir::{folder, message_file, quota, Mailbox, MaildirError};
 use crate::wire::{quote, ParseError, Parser};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -20,6 +22,7 @@ pub enum Item {
     Unseen,
     Size,
     Deleted,
+    DeletedStorage,
 }
 
 /// `"(" status-att *(SP status-att) ")"`.
@@ -35,6 +38,7 @@ pub fn parse_items(p: &mut Parser) -> Result<Vec<Item>, ParseError> {
             b"UNSEEN" => Item::Unseen,
             b"SIZE" => Item::Size,
             b"DELETED" => Item::Deleted,
+            b"DELETED-STORAGE" => Item::DeletedStorage,
             _ => return Err(ParseError::bad("Unknown STATUS item")),
         });
         if p.eat(b')') {
@@ -80,6 +84,15 @@ pub fn write_status(
                     .filter(|m| m.flags().system.contains(Flags::DELETED))
                     .count() as u64,
             ),
+            // RFC 9208 4.1.4: what an EXPUNGE would free, as the quota counts it (sizes on
+            // disk) and in its STORAGE units.
+            Item::DeletedStorage => {
+                let bytes = (0..m.messages.len())
+                    .filter(|&i| m.messages[i].flags().system.contains(Flags::DELETED))
+                    .map(|i| quota::file_size(&m.messages.path(i, dir)).unwrap_or(0))
+                    .sum();
+                ("DELETED-STORAGE", kib(bytes))
+            }
             // RFC 8438: the messages' RFC822.SIZE; one expunged meanwhile has none. From the
             // name or the folder cache where they have it, not read from the file.
             Item::Size => {

@@ -117,6 +117,11 @@ impl TmpFile {
         written
     }
 
+    /// The bytes the file holds on disk once committed (its `,S=`).
+    pub fn stored_len(&self) -> u64 {
+        self.stored + u64::from(self.pending_cr)
+    }
+
     /// Syncs the file, links it into `cur/` of `target` with `flags`, sets its mtime (the
     /// INTERNALDATE) and removes it from `tmp/`. Returns the new name; on an error nothing
     /// of it is left in `cur/`.

@@ -51,6 +51,11 @@ pub fn size_from_name(name: &[u8]) -> Option<u64> {
     name_number(name, b",W")
 }
 
+/// The size on disk recorded in a Maildir name (`,S=<n>`), when there is one.
+pub fn disk_size_from_name(name: &[u8]) -> Option<u64> {
+    name_number(name, b",S")
+}
+
 /// The number after `tag` and `=` in the unique part of `name` (`,W=`, `,S=`).
 fn name_number(name: &[u8], tag: &[u8; 2]) -> Option<u64> {
     // FETCH asks this of every message: a plain scan, not a searcher built for each name.

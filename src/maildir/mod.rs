@@ -15,6 +15,7 @@ mod lock;
 pub mod mailbox;
 pub mod message_file;
 pub mod mutf7;
+pub mod quota;
 mod scan;
 pub mod special_use;
 pub mod stamp;
