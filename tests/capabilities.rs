@@ -86,12 +86,12 @@ fn exercise(cap: &str) -> Option<(&'static [u8], &'static str)> {
         "PREVIEW" => (b"X FETCH 1 PREVIEW\r\n", "PREVIEW \"Hello Bob.\""),
         "SORT" => (b"X SORT (REVERSE ARRIVAL) UTF-8 ALL\r\n", "* SORT "),
         "SORT=DISPLAY" => (b"X SORT (DISPLAYFROM) UTF-8 1:2\r\n", "* SORT 1 2"),
-        "THREAD=ORDEREDSUBJECT" => (
-            b"X THREAD ORDEREDSUBJECT UTF-8 1:2\r\n",
-            "* THREAD (1 2)",
-        ),
+        "THREAD=ORDEREDSUBJECT" => (b"X THREAD ORDEREDSUBJECT UTF-8 1:2\r\n", "* THREAD (1 2)"),
         "THREAD=REFERENCES" => (b"X THREAD REFERENCES UTF-8 1:2\r\n", "* THREAD (1 2)"),
-        "QUOTA" => (b"X GETQUOTAROOT INBOX\r\n", "* QUOTAROOT INBOX \"User quota\""),
+        "QUOTA" => (
+            b"X GETQUOTAROOT INBOX\r\n",
+            "* QUOTAROOT INBOX \"User quota\"",
+        ),
         "QUOTA=RES-STORAGE" => (b"X GETQUOTA \"User quota\"\r\n", "(STORAGE 1 977"),
         "QUOTA=RES-MESSAGE" => (b"X GETQUOTA \"User quota\"\r\n", " MESSAGE 2 100)"),
         _ => return None,
