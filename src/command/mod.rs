@@ -5,6 +5,7 @@
 
 mod append;
 mod body_literal;
+mod compress;
 mod context;
 mod copy;
 mod create;
@@ -129,6 +130,8 @@ pub enum Command {
         thread: thread::Thread,
         uid: bool,
     },
+    /// The session turns compression on once the tagged OK is out.
+    Compress,
 }
 
 impl Command {
@@ -146,6 +149,11 @@ impl Command {
                 Command::Id
             }
             b"NAMESPACE" => Command::Namespace,
+            b"COMPRESS" => {
+                p.sp()?;
+                compress::parse(p)?;
+                Command::Compress
+            }
             b"SELECT" | b"EXAMINE" => {
                 p.sp()?;
                 Command::Select {
@@ -364,6 +372,7 @@ fn run(s: &mut Context, tag: &[u8], command: Command, rest: Option<Rest>) -> io:
         Command::Search { search, uid } => search::search(s, tag, &search, uid),
         Command::Sort { sort, uid } => sort::sort(s, &sort, uid),
         Command::Thread { thread, uid } => thread::thread(s, &thread, uid),
+        Command::Compress => Ok(compress::compress(s)),
         Command::Enable => {
             s.untagged("ENABLED")?;
             Ok(Response::ok("ENABLE completed"))
