@@ -3,7 +3,8 @@
 # Python's zlib (raw DEFLATE, wbits=-15, a sync flush per command) logs in, compresses,
 # fetches a large body, idles while mail is delivered and pipelines; then mbsync (isync
 # 1.4 compresses whenever the server offers it) syncs the folder, and its protocol log
-# (-Dn) shows that COMPRESS was asked for and answered before the sync went on.
+# (-Dn) shows that COMPRESS was asked for and answered before the sync went on; then mutt
+# (which compresses when `imap_deflate` is set) lists INBOX and opens the large message.
 . "$(dirname "$0")/lib.sh"
 
 make_service
@@ -184,3 +185,57 @@ if [ -n "$big" ] && grep -v '^X-TUID: ' "$big" | cmp -s - "$(ls "$MD"/cur/*big*)
 else
 	fail "the large message differs after the compressed sync"
 fi
+
+# ---------------------------------------------------------------- mutt
+# mutt 2 compresses when `imap_deflate` is set: in tmux it lists INBOX and opens the large
+# message, and its debug log (-d 2) shows the COMPRESS exchange.
+command -v mutt > /dev/null && command -v tmux > /dev/null || skip_all "no mutt or no tmux"
+TMUX_SOCK=$T_TMP/tmux.sock
+tm() { tmux -S "$TMUX_SOCK" "$@"; }
+trap 'rc=$?; tmux -S "$TMUX_SOCK" kill-server > /dev/null 2>&1; (exit $rc); cleanup' EXIT
+MUTTHOME=$T_TMP/mutthome
+mkdir -p "$MUTTHOME"
+cat > "$T_TMP/muttrc" <<RC
+set folder="imap://joe:Cz.pw52@127.0.0.1:$PORT/"
+set spoolfile="+INBOX"
+set imap_deflate=yes
+set ssl_starttls=no
+set ssl_force_tls=no
+set header_cache=
+set message_cachedir=
+set quit=yes
+set move=no
+set mark_old=no
+set wait_key=no
+set pager_stop=yes
+set timeout=3600
+set mail_check=3600
+RC
+# wait_screen ERE: the pane shows a line matching ERE within 15 s (left in $T_TMP/screen)
+wait_screen() {
+	local i
+	for ((i = 0; i < 150; i++)); do
+		tm capture-pane -p -t mutt > "$T_TMP/screen" 2> /dev/null
+		grep -Eq -- "$1" "$T_TMP/screen" && return 0
+		sleep 0.1
+	done
+	return 1
+}
+mutt_step() {
+	if wait_screen "$1"; then pass "$2"; else fail "$2"; show "$T_TMP/screen"; fi
+}
+tm -u -f /dev/null new-session -d -s mutt -x 200 -y 50 \
+	"env HOME=$MUTTHOME LANG=C.UTF-8 TERM=screen mutt -n -F $T_TMP/muttrc -d 2; echo \$? > $T_TMP/mutt.rc" \
+	|| fail "tmux new-session"
+mutt_step ' big *$' "mutt lists INBOX through the compressed stream, the large message among them"
+tm send-keys -t mutt / '~s big' Enter
+sleep 0.5
+tm send-keys -t mutt Enter
+mutt_step 'line 0 of a long body, 0' "mutt shows the large message's body"
+tm send-keys -t mutt q q
+wait_file_match "$T_TMP/mutt.rc" '^[0-9]+$' 10 || tm kill-session -t mutt 2> /dev/null
+expect_eq "$(cat "$T_TMP/mutt.rc" 2> /dev/null)" 0 "mutt exit status"
+cat "$MUTTHOME"/.muttdebug* 2> /dev/null | grep -E 'COMPRESS|DEFLATE' | cut -c1-160 > "$T_TMP/mutt.log"
+show "$T_TMP/mutt.log"
+expect "$T_TMP/mutt.log" '> [a-z0-9]+ COMPRESS DEFLATE' "mutt sent COMPRESS DEFLATE"
+expect "$T_TMP/mutt.log" '< [a-z0-9]+ OK DEFLATE active' "imapd answered it OK"
