@@ -5,6 +5,7 @@
 # 1.4 compresses whenever the server offers it) syncs the folder, and its protocol log
 # (-Dn) shows that COMPRESS was asked for and answered before the sync went on; then mutt
 # (which compresses when `imap_deflate` is set) lists INBOX and opens the large message.
+# The Python client also runs after STARTTLS under UCSPI-TLS: DEFLATE inside TLS.
 . "$(dirname "$0")/lib.sh"
 
 make_service
@@ -23,8 +24,8 @@ start_service
 
 # ---------------------------------------------------------------- Python's zlib
 cat > "$T_TMP/zclient.py" <<'PY'
-import os, re, socket, sys, time, zlib
-port, md, uid = int(sys.argv[1]), sys.argv[2], int(sys.argv[3])
+import os, re, socket, ssl, sys, time, zlib
+port, md, uid, tls = int(sys.argv[1]), sys.argv[2], int(sys.argv[3]), sys.argv[4:] == ["tls"]
 s = socket.create_connection(("127.0.0.1", port), timeout=15)
 buf = b""
 z = None  # (compressor, decompressor) once COMPRESS is on
@@ -75,6 +76,13 @@ def cmd(tag, text):
     return until(tag)
 
 print("greeting", response().decode())
+if tls:
+    _, r = cmd(b"s", b"STARTTLS")
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    ctx.check_hostname = False
+    ctx.verify_mode = ssl.CERT_NONE
+    s = ctx.wrap_socket(s)
+    print("starttls", r.decode(), s.version())
 _, r = cmd(b"a", b"LOGIN joe Cz.pw52")
 print("login", r.decode())
 print("offered", b"COMPRESS=DEFLATE" in r)
@@ -139,6 +147,27 @@ else
 	fail "the session wrote ${out:-?} bytes: not compressed?"
 fi
 
+# ---------------------------------------------------------------- under TLS
+# RFC 4978 section 3: compressed first, then encrypted. Under UCSPI-TLS (tests/bin/ucspitls
+# for sslserver -n, as in 11-starttls.t) the serve role's descriptors already carry TLS,
+# so DEFLATE goes inside it: the same client after STARTTLS.
+make_cert
+TLSPORT=$(free_port)
+bg env -u IMAPD_PLAINTEXT IMAPD_FAILDELAY=0 CHECKPASSWORD_TEST_USERS="$USERS" \
+	tcpserver -v -R -H -l0 127.0.0.1 "$TLSPORT" \
+	"$BIN/ucspitls" "$CERT" "$KEY" \
+	"$IMAPD" login "$BIN/checkpassword-test" "$IMAPD" serve \
+	> "$T_TMP/tls-server.log" 2>&1 < /dev/null
+wait_port "$TLSPORT" 10 || { fail "tcpserver (TLS) not listening"; show "$T_TMP/tls-server.log"; exit 1; }
+timeout 40 "$PYTHON" "$T_TMP/zclient.py" "$TLSPORT" "$MD" "$UID_joe" tls > "$T_TMP/zt.out" 2>&1
+expect_eq "$?" 0 "python zlib client over STARTTLS ran to its end"
+show "$T_TMP/zt.out"
+expect "$T_TMP/zt.out" '^starttls s OK .* TLSv1\.[23]$' "STARTTLS negotiated TLS"
+expect "$T_TMP/zt.out" '^compress b OK DEFLATE active$' "COMPRESS inside TLS answered OK"
+expect "$T_TMP/zt.out" '^big body e OK .* same: True size: 1[0-9]{6}$' "the 1.5 MB body whole through DEFLATE inside TLS"
+expect "$T_TMP/zt.out" '^told \* 6 EXISTS within 5s: True$' "IDLE told of a delivery through DEFLATE inside TLS"
+expect "$T_TMP/zt.out" "^logout \['\* BYE .*'\] h OK" "LOGOUT through DEFLATE inside TLS"
+
 # ---------------------------------------------------------------- mbsync
 command -v mbsync > /dev/null || skip_all "mbsync (isync) is not installed"
 LOCAL=$T_TMP/local
@@ -177,7 +206,7 @@ expect "$T_TMP/mbsync.out" '>>> [0-9]+ COMPRESS DEFLATE' "mbsync sent COMPRESS D
 expect "$T_TMP/mbsync.out" '^[0-9]+ OK DEFLATE active$' "imapd answered it OK"
 expect_order "$T_TMP/mbsync.out" 'OK DEFLATE active' 'EXISTS' "the sync went on after COMPRESS (SELECT's EXISTS came later)"
 n=$(find "$LOCAL/INBOX/cur" "$LOCAL/INBOX/new" -type f | wc -l)
-expect_eq "$n" 5 "mbsync pulled all 5 messages through the compressed stream"
+expect_eq "$n" 6 "mbsync pulled all 6 messages through the compressed stream"
 big=$(grep -l '^Message-ID: <big@compress.test>' "$LOCAL"/INBOX/*/* | head -n1)
 # mbsync adds its X-TUID header line to what it stores, and nothing else
 if [ -n "$big" ] && grep -v '^X-TUID: ' "$big" | cmp -s - "$(ls "$MD"/cur/*big*)"; then
