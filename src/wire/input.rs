@@ -631,6 +631,10 @@ mod tests {
         input.read_line(&mut line, 100).unwrap();
         assert_eq!(line, b"a COMPRESS DEFLATE\r\n");
         input.start_inflate();
+        assert!(
+            input.has_buffered(),
+            "inflated without waiting (IDLE asks this)"
+        );
         line.clear();
         input.read_line(&mut line, 100).unwrap();
         assert_eq!(line, b"b LOGIN {3}\r\n");

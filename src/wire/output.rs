@@ -212,6 +212,46 @@ mod tests {
     }
 
     #[test]
+    fn under_compress_each_flush_can_be_inflated_whole() {
+        // RFC 4978 section 3: the client inflates what each flush sent, without waiting
+        // for more; pieces past the flush size and a large body in between keep their order.
+        let (r, w) = rustix::pipe::pipe().unwrap();
+        let mut out = Output::new(w, Duration::from_secs(10));
+        out.write_all(b"a OK DEFLATE active\r\n").unwrap();
+        out.flush().unwrap();
+        out.start_deflate();
+        let big: Vec<u8> = (0..200_000u32).map(|i| (i % 251) as u8).collect();
+        let small: Vec<u8> = (0..5000)
+            .flat_map(|i| format!("* {i} EXISTS\r\n").into_bytes())
+            .collect();
+        out.write_all(&small).unwrap();
+        out.write_all(&big).unwrap();
+        out.write_all(b"b OK done\r\n").unwrap();
+        out.flush().unwrap();
+        let sent = out.bytes_written();
+        out.flush().unwrap();
+        assert_eq!(out.bytes_written(), sent, "an empty flush sends nothing");
+        let mut r = std::fs::File::from(r);
+        let mut wire = vec![0u8; sent as usize];
+        r.read_exact(&mut wire).unwrap();
+        assert!(
+            wire.starts_with(b"a OK DEFLATE active\r\n"),
+            "the OK uncompressed"
+        );
+        let mut d = flate2::Decompress::new(false);
+        let mut got = Vec::with_capacity(1 << 20);
+        d.decompress_vec(&wire[21..], &mut got, flate2::FlushDecompress::Sync)
+            .unwrap();
+        let want = [&small[..], &big, b"b OK done\r\n"].concat();
+        assert!(
+            got == want,
+            "{} bytes inflated, {} written",
+            got.len(),
+            want.len()
+        );
+    }
+
+    #[test]
     fn large_writes_keep_their_place() {
         let (r, w) = rustix::pipe::pipe().unwrap();
         let reader = std::thread::spawn(move || {
