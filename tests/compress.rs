@@ -162,7 +162,12 @@ impl Client {
 
     /// COMPRESS DEFLATE; on OK both directions compress from the byte after its CRLF.
     fn compress(&mut self, tag: &str) -> String {
-        let (_, tagged) = self.cmd(tag, "COMPRESS DEFLATE");
+        self.compress_as(tag, "COMPRESS DEFLATE")
+    }
+
+    /// [`compress`](Self::compress) spelt as `command`.
+    fn compress_as(&mut self, tag: &str, command: &str) -> String {
+        let (_, tagged) = self.cmd(tag, command);
         if tagged.starts_with(&format!("{tag} OK")) {
             let rest = std::mem::take(&mut self.buf);
             self.deflate = Some((
@@ -339,9 +344,14 @@ fn an_unknown_mechanism_is_bad_and_changes_nothing() {
     assert!(tagged.starts_with("a BAD "), "{tagged}");
     let (_, tagged) = c.cmd("b", "COMPRESS");
     assert!(tagged.starts_with("b BAD "), "{tagged}");
+    let (_, tagged) = c.cmd("b2", "COMPRESS DEFLATE DEFLATE");
+    assert!(tagged.starts_with("b2 BAD "), "{tagged}");
     let (_, tagged) = c.cmd("c", "NOOP");
     assert_eq!(tagged, "c OK NOOP completed", "plain as before");
-    assert_eq!(c.compress("d"), "d OK DEFLATE active");
+    assert_eq!(
+        c.compress_as("d", "compress Deflate"),
+        "d OK DEFLATE active"
+    );
     let (_, tagged) = c.cmd("e", "NOOP");
     assert_eq!(tagged, "e OK NOOP completed");
 }
@@ -357,4 +367,21 @@ fn corrupt_compressed_input_ends_the_session_with_bye() {
     w.flush().unwrap();
     assert_eq!(c.rest(), ["* BYE Compressed input is corrupt"]);
     assert_eq!(c.exit_code(), Some(0));
+}
+
+// RFC 4978 section 5: COMPRESS is a command of the authenticated state (command-auth), so
+// the login role neither offers it nor takes it; the serve role's LOGIN reply offers it
+// (checked through tcpserver in tests/sh/52-compress.t).
+#[test]
+fn not_before_login() {
+    let mut c = common::Client::spawn(common::login_cmd(&["/bin/false".to_string()]));
+    let greeting = c.line();
+    assert!(greeting.starts_with("* OK [CAPABILITY "), "{greeting}");
+    assert!(
+        !capabilities(&greeting).contains(&"COMPRESS=DEFLATE".to_string()),
+        "{greeting}"
+    );
+    let lines = c.expect("a COMPRESS DEFLATE", "BAD");
+    assert_eq!(lines.len(), 1, "{lines:?}");
+    c.expect("b NOOP", "OK");
 }
