@@ -385,3 +385,37 @@ fn not_before_login() {
     assert_eq!(lines.len(), 1, "{lines:?}");
     c.expect("b NOOP", "OK");
 }
+
+/// The peak resident memory of process `pid` (VmHWM), in KiB.
+fn peak_kib(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    let line = status.lines().find(|l| l.starts_with("VmHWM:")).unwrap();
+    line.split_whitespace().nth(1).unwrap().parse().unwrap()
+}
+
+// Bounded memory (SECURITY.md): a 64 MiB line that compresses to about 64 KiB is read
+// through the 16 KiB buffer and refused like any over-long line (BAD [TOOBIG], RFC 5530 3),
+// and the session stays in step; the process never holds more than a few MiB of it.
+#[test]
+fn a_compressed_bomb_is_refused_without_growing() {
+    let (_dir, _md, mut c, _) = start("compress-bomb");
+    assert_eq!(c.compress("a"), "a OK DEFLATE active");
+    let (_, tagged) = c.cmd("b", "NOOP");
+    assert_eq!(tagged, "b OK NOOP completed");
+    let before = peak_kib(c.child.id());
+    let mut bomb = b"c NOOP ".to_vec();
+    bomb.extend(std::iter::repeat_n(b'x', 64 << 20));
+    bomb.extend_from_slice(b"\r\n");
+    c.send(&bomb);
+    assert!(c.sent < 1 << 20, "{} bytes on the wire", c.sent);
+    drop(bomb);
+    let (_, tagged) = c.until("c");
+    assert!(tagged.starts_with("c BAD [TOOBIG]"), "{tagged}");
+    let (_, tagged) = c.cmd("d", "NOOP");
+    assert_eq!(tagged, "d OK NOOP completed", "in step after the bomb");
+    let after = peak_kib(c.child.id());
+    assert!(
+        after < before + 4096,
+        "peak memory grew from {before} KiB to {after} KiB"
+    );
+}
