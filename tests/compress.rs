@@ -419,3 +419,54 @@ fn a_compressed_bomb_is_refused_without_growing() {
         "peak memory grew from {before} KiB to {after} KiB"
     );
 }
+
+// RFC 3501 6.3.11 under RFC 4978: an APPEND's synchronizing literal (its `+` flushed to the
+// client through DEFLATE) and a non-synchronizing one (RFC 7888) arrive compressed, are
+// stored as sent and read back the same.
+#[test]
+fn append_literals_arrive_compressed() {
+    let (_dir, _md, mut c, _) = start("compress-append");
+    assert_eq!(c.compress("a"), "a OK DEFLATE active");
+    let one = message("appended", 30_000);
+    c.send_line(&format!("b APPEND INBOX {{{}}}", one.len()));
+    let cont = c.response();
+    assert!(
+        cont.starts_with(b"+ "),
+        "{:?}",
+        String::from_utf8_lossy(&cont)
+    );
+    c.send(&one);
+    c.send(b"\r\n");
+    let (_, tagged) = c.until("b");
+    assert!(tagged.starts_with("b OK [APPENDUID "), "{tagged}");
+    let mut uids = vec![appended_uid(&tagged)];
+    let two = message("second", 100);
+    let mut cmd = format!("c APPEND INBOX {{{}+}}\r\n", two.len()).into_bytes();
+    cmd.extend_from_slice(&two);
+    cmd.extend_from_slice(b"\r\n");
+    c.send(&cmd);
+    let (_, tagged) = c.until("c");
+    assert!(tagged.starts_with("c OK [APPENDUID "), "{tagged}");
+    uids.push(appended_uid(&tagged));
+    let (_, tagged) = c.cmd("d", "SELECT INBOX");
+    assert!(tagged.starts_with("d OK"), "{tagged}");
+    for (uid, want) in [(uids[0], &one), (uids[1], &two)] {
+        let (untagged, tagged) = c.cmd("e", &format!("UID FETCH {uid} BODY.PEEK[]"));
+        assert!(tagged.starts_with("e OK"), "{tagged}");
+        let body = untagged[0].splitn(2, |&b| b == b'\n').nth(1).unwrap();
+        assert!(
+            body.strip_suffix(&b")"[..]) == Some(&want[..]),
+            "UID {uid} as appended"
+        );
+    }
+}
+
+/// The UID in `TAG OK [APPENDUID uidvalidity uid] ...` (RFC 4315 3).
+fn appended_uid(tagged: &str) -> u32 {
+    tagged
+        .split(&[' ', ']'][..])
+        .nth(4)
+        .unwrap()
+        .parse()
+        .unwrap()
+}
