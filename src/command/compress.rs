@@ -6,7 +6,8 @@
 use super::Context;
 use crate::wire::{Code, ParseError, Parser, Response};
 
-/// `COMPRESS SP algorithm`: DEFLATE is the only one (section 5); any other is BAD.
+/// `COMPRESS SP algorithm`: DEFLATE is the only one (section 5); any other is BAD, as
+/// section 3 says (Dovecot 2.3 answers it NO).
 pub fn parse(p: &mut Parser) -> Result<(), ParseError> {
     if p.atom()?.eq_ignore_ascii_case(b"DEFLATE") {
         Ok(())
