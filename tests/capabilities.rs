@@ -94,6 +94,8 @@ fn exercise(cap: &str) -> Option<(&'static [u8], &'static str)> {
         ),
         "QUOTA=RES-STORAGE" => (b"X GETQUOTA \"User quota\"\r\n", "(STORAGE 1 977"),
         "QUOTA=RES-MESSAGE" => (b"X GETQUOTA \"User quota\"\r\n", " MESSAGE 2 100)"),
+        // RFC 4978 3: the OK goes out uncompressed, then both directions are.
+        "COMPRESS=DEFLATE" => (b"X COMPRESS DEFLATE\r\n", "X OK"),
         _ => return None,
     })
 }

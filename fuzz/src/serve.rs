@@ -3,8 +3,9 @@
 //! scratch Maildir made anew for every input (INBOX with five messages, the folders Sent
 //! and Trash, one message each, and a Maildir++ quota that a few dozen APPENDs reach). Asserts: no panic; the output is well formed (every
 //! response is `* `, `+ ` or `TAG OK|NO|BAD ` for a tag that begins a line of the input,
-//! literals are whole); the output is bounded (no more than the input could ask for: each
-//! input byte may fetch every stored message once, plus 64 KiB). Run: `make fuzz
+//! literals are whole), also after COMPRESS (RFC 4978), where the rest is inflated first;
+//! the output is bounded (no more than the input could ask for: each input byte may fetch
+//! every stored message once, plus 64 KiB). Run: `make fuzz
 //! FUZZ_TARGET=serve` (seeds: `tests/bin/serve-seeds`); `make test` replays the seeds and
 //! fuzz/regressions/serve.
 
@@ -63,17 +64,61 @@ fn make_maildir(root: &Path) -> std::io::Result<()> {
     std::fs::write(root.join("subscriptions"), "V\t2\n\nSent\n")
 }
 
-/// The first word of every line of the input: the tags a response may carry.
-fn tags(input: &[u8]) -> HashSet<&[u8]> {
-    input
-        .split(|&b| b == b'\n')
-        .filter_map(|l| l.split(|&b| b == b' ').next())
-        .map(|t| t.strip_suffix(b"\r").unwrap_or(t))
-        .collect()
+/// The most inflated input looked at for tags; past it any tag is taken.
+const MAX_INFLATED: usize = 16 << 20;
+
+/// The first word of every line of the input, and of what follows a `COMPRESS DEFLATE`
+/// line inflated as far as it goes: the tags a response may carry (`None`: any, when the
+/// inflated input is larger than [`MAX_INFLATED`]).
+fn tags(input: &[u8]) -> Option<HashSet<Vec<u8>>> {
+    let mut text = input.to_vec();
+    let mut at = 0;
+    for line in input.split(|&b| b == b'\n') {
+        at += line.len() + 1;
+        let words: Vec<&[u8]> = line.trim_ascii_end().split(|&b| b == b' ').collect();
+        if let [_, c, d] = words[..] {
+            if c.eq_ignore_ascii_case(b"COMPRESS") && d.eq_ignore_ascii_case(b"DEFLATE") {
+                let rest = input.get(at..).unwrap_or_default();
+                let mut z = flate2::Decompress::new(false);
+                let mut out = Vec::with_capacity(MAX_INFLATED + 1);
+                // As far as it inflates: the session ends where it stops.
+                let _ = z.decompress_vec(rest, &mut out, flate2::FlushDecompress::Sync);
+                if out.len() > MAX_INFLATED {
+                    return None;
+                }
+                text.push(b'\n');
+                text.extend_from_slice(&out);
+                break;
+            }
+        }
+    }
+    Some(
+        text.split(|&b| b == b'\n')
+            .filter_map(|l| l.split(|&b| b == b' ').next())
+            .map(|t| t.strip_suffix(b"\r").unwrap_or(t).to_vec())
+            .collect(),
+    )
+}
+
+/// What follows COMPRESS's tagged OK, inflated as a client would (raw DEFLATE).
+fn inflate(wire: &[u8]) -> Vec<u8> {
+    let mut d = flate2::Decompress::new(false);
+    let mut out = Vec::with_capacity(wire.len() * 4 + 1024);
+    let mut rest = wire;
+    loop {
+        let before = d.total_in();
+        d.decompress_vec(rest, &mut out, flate2::FlushDecompress::Sync)
+            .expect("the server's DEFLATE stream inflates");
+        rest = &rest[(d.total_in() - before) as usize..];
+        if rest.is_empty() && out.len() < out.capacity() {
+            return out;
+        }
+        out.reserve(out.capacity());
+    }
 }
 
 /// Checks the output response by response: its first word, and that literals are whole.
-fn check_output(out: &[u8], sent: &HashSet<&[u8]>) {
+fn check_output(out: &[u8], sent: &Option<HashSet<Vec<u8>>>) {
     let mut rest = out;
     while !rest.is_empty() {
         let first = rest;
@@ -100,7 +145,7 @@ fn check_output(out: &[u8], sent: &HashSet<&[u8]>) {
             continue;
         }
         assert!(
-            sent.contains(word),
+            sent.as_ref().is_none_or(|s| s.contains(word)),
             "a response tagged {:?}, a tag never sent",
             String::from_utf8_lossy(word)
         );
@@ -113,6 +158,9 @@ fn check_output(out: &[u8], sent: &HashSet<&[u8]>) {
             "tagged response {:?}",
             String::from_utf8_lossy(&first[..first.len().min(100)])
         );
+        if first[word.len()..].starts_with(b" OK DEFLATE active\r\n") {
+            return check_output(&inflate(rest), sent);
+        }
     }
 }
 

@@ -5,6 +5,7 @@
 
 mod append;
 mod body_literal;
+mod compress;
 mod context;
 mod copy;
 mod create;
@@ -142,6 +143,8 @@ pub enum Command {
         mailbox: Vec<u8>,
     },
     SetQuota,
+    /// The session turns compression on once the tagged OK is out.
+    Compress,
 }
 
 impl Command {
@@ -159,6 +162,11 @@ impl Command {
                 Command::Id
             }
             b"NAMESPACE" => Command::Namespace,
+            b"COMPRESS" => {
+                p.sp()?;
+                compress::parse(p)?;
+                Command::Compress
+            }
             b"SELECT" | b"EXAMINE" => {
                 p.sp()?;
                 Command::Select {
@@ -401,6 +409,7 @@ fn run(s: &mut Context, tag: &[u8], command: Command, rest: Option<Rest>) -> io:
         Command::GetQuota { root } => getquota::getquota(s, &root),
         Command::GetQuotaRoot { mailbox } => getquotaroot::getquotaroot(s, &mailbox),
         Command::SetQuota => Ok(setquota::setquota()),
+        Command::Compress => Ok(compress::compress(s)),
         Command::Enable => {
             s.untagged("ENABLED")?;
             Ok(Response::ok("ENABLE completed"))

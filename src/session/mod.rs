@@ -15,7 +15,9 @@ use crate::command::{self, Command, Context, Selected};
 use crate::maildir;
 use crate::settings;
 use crate::wire::command::Read;
-use crate::wire::{Code, Conn, Disconnect, Input, Limits, Output, Parser, ReadError, Response};
+use crate::wire::{
+    Code, Conn, Disconnect, Input, Limits, Output, Parser, ReadError, Response, Status,
+};
 
 const LIMITS: Limits = Limits {
     line: 65536,
@@ -135,6 +137,9 @@ impl Session {
                     Disconnect::Read(ReadError::Timeout) => {
                         Some(Response::bye("Autologout; idle for too long"))
                     }
+                    Disconnect::Read(ReadError::Corrupt) => {
+                        Some(Response::bye("Compressed input is corrupt"))
+                    }
                     _ => None,
                 };
                 if let Some(bye) = bye {
@@ -168,6 +173,7 @@ impl Session {
         let expunge_ok = command.allows_expunge();
         let refresh = command.wants_refresh();
         self.done = command.ends_session();
+        let compress = matches!(command, Command::Compress);
         let mut cx = self.context();
         let reply = command::execute(&mut cx, &tag, command, rest)?;
         if refresh {
@@ -177,7 +183,11 @@ impl Session {
                 crate::log!("looking for changes failed: {e}");
             }
         }
-        reply.send(&mut self.conn, Some(&tag))
+        reply.send(&mut self.conn, Some(&tag))?;
+        if compress && reply.status == Status::Ok {
+            self.conn.start_compression()?;
+        }
+        Ok(())
     }
 
     /// What a command may use of the session.

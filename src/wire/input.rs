@@ -1,5 +1,6 @@
 //! Reading a connection: lines and literals with bounded memory, an idle timeout, and
 //! optionally a deadline for the whole conversation (the pre-auth role's AUTH_TIMEOUT).
+//! After COMPRESS (RFC 4978) the bytes read are inflated into the same buffer.
 
 use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 use std::time::{Duration, Instant};
@@ -7,6 +8,8 @@ use std::time::{Duration, Instant};
 use rustix::event::{poll, PollFd, PollFlags, Timespec};
 use rustix::io::Errno;
 use zeroize::Zeroize;
+
+use super::deflate::Inflate;
 
 /// Why no more input can be had; each ends the session.
 #[derive(Debug, thiserror::Error)]
@@ -19,6 +22,8 @@ pub enum ReadError {
     Deadline,
     #[error("read failed: {0}")]
     Os(Errno),
+    #[error("compressed input is corrupt")]
+    Corrupt,
 }
 
 impl ReadError {
@@ -29,6 +34,7 @@ impl ReadError {
             ReadError::Eof => std::io::ErrorKind::UnexpectedEof,
             ReadError::Timeout | ReadError::Deadline => std::io::ErrorKind::TimedOut,
             ReadError::Os(e) => std::io::Error::from(*e).kind(),
+            ReadError::Corrupt => std::io::ErrorKind::InvalidData,
         };
         std::io::Error::new(kind, self)
     }
@@ -89,6 +95,8 @@ pub struct Input {
     timeout: Duration,
     deadline: Option<Instant>,
     count: u64,
+    /// Set by COMPRESS: what is read is inflated into `buf`.
+    inflate: Option<Inflate>,
 }
 
 impl Input {
@@ -115,6 +123,7 @@ impl Input {
             timeout,
             deadline: None,
             count: 0,
+            inflate: None,
         }
     }
 
@@ -129,9 +138,32 @@ impl Input {
         self.fd.as_fd()
     }
 
-    /// Whether bytes already read wait to be used (then there is no need to poll).
-    pub fn has_buffered(&self) -> bool {
+    /// Whether bytes already read wait to be used (then there is no need to poll). Under
+    /// COMPRESS, compressed bytes already read are inflated first (the socket is not read):
+    /// they may hold the next command, or nothing the client can be waiting on.
+    pub fn has_buffered(&mut self) -> bool {
+        if self.start == self.end && self.inflate.as_ref().is_some_and(Inflate::waiting) {
+            self.start = 0;
+            self.end = 0;
+            if self.inflate_waiting(self.buf.len()).is_err() {
+                // The next read reports it.
+                return true;
+            }
+        }
         self.start < self.end
+    }
+
+    /// From now on everything read is inflated (RFC 4978 section 3: the client compresses
+    /// from the first byte after COMPRESS's tagged OK); bytes already read are the first.
+    pub fn start_inflate(&mut self) {
+        self.inflate = Some(Inflate::new(&self.buf[self.start..self.end]));
+        self.start = 0;
+        self.end = 0;
+    }
+
+    /// Whether [`start_inflate`](Self::start_inflate) was called.
+    pub fn inflating(&self) -> bool {
+        self.inflate.is_some()
     }
 
     /// Whether a whole line already read waits to be used: the next command's first line
@@ -183,6 +215,36 @@ impl Input {
         } else {
             want.min(self.buf.len() - self.end)
         };
+        if self.inflate.is_some() {
+            return self.fill_inflated(room);
+        }
+        loop {
+            self.wait()?;
+            let end = self.end;
+            let mut take = room;
+            if !self.readahead && line {
+                match self.look_at(room)? {
+                    Some(n) => take = n,
+                    None => continue,
+                }
+            }
+            match rustix::io::read(&self.fd, &mut self.buf[end..end + take]) {
+                Ok(0) => return Err(ReadError::Eof),
+                Ok(n) => {
+                    self.end += n;
+                    self.count += n as u64;
+                    return Ok(());
+                }
+                Err(Errno::INTR) | Err(Errno::AGAIN) => continue,
+                Err(Errno::CONNRESET) => return Err(ReadError::Eof),
+                Err(e) => return Err(ReadError::Os(e)),
+            }
+        }
+    }
+
+    /// Waits until the descriptor can be read, at most the idle timeout and never past the
+    /// deadline.
+    fn wait(&self) -> Result<(), ReadError> {
         loop {
             let mut wait = self.timeout;
             let mut expired = ReadError::Timeout;
@@ -204,30 +266,50 @@ impl Input {
             let mut fds = [PollFd::new(&self.fd, PollFlags::IN)];
             match poll(&mut fds, Some(&timeout)) {
                 Ok(0) => return Err(expired),
-                Ok(_) => {}
-                Err(Errno::INTR) => continue,
+                Ok(_) => return Ok(()),
+                Err(Errno::INTR) => {}
                 Err(e) => return Err(ReadError::Os(e)),
             }
-            let end = self.end;
-            let mut take = room;
-            if !self.readahead && line {
-                match self.look_at(room)? {
-                    Some(n) => take = n,
-                    None => continue,
-                }
+        }
+    }
+
+    /// Under COMPRESS: inflates at most `room` bytes into the buffer, reading compressed
+    /// bytes while none wait. However much a few compressed bytes would make, no more than
+    /// `room` is made at once: the limits of the lines and literals made of them hold.
+    fn fill_inflated(&mut self, room: usize) -> Result<(), ReadError> {
+        loop {
+            if self.inflate_waiting(room)? {
+                return Ok(());
             }
-            match rustix::io::read(&self.fd, &mut self.buf[end..end + take]) {
+            self.wait()?;
+            let Some(z) = self.inflate.as_mut() else {
+                return Ok(());
+            };
+            match rustix::io::read(&self.fd, z.space()) {
                 Ok(0) => return Err(ReadError::Eof),
                 Ok(n) => {
-                    self.end += n;
+                    z.filled(n);
                     self.count += n as u64;
-                    return Ok(());
                 }
-                Err(Errno::INTR) | Err(Errno::AGAIN) => continue,
+                Err(Errno::INTR) | Err(Errno::AGAIN) => {}
                 Err(Errno::CONNRESET) => return Err(ReadError::Eof),
                 Err(e) => return Err(ReadError::Os(e)),
             }
         }
+    }
+
+    /// Inflates compressed bytes already read, at most `room`, onto the end of the buffer;
+    /// whether any were made.
+    fn inflate_waiting(&mut self, room: usize) -> Result<bool, ReadError> {
+        let Some(z) = self.inflate.as_mut() else {
+            return Ok(false);
+        };
+        let end = self.end;
+        let n = z
+            .inflate(&mut self.buf[end..end + room])
+            .map_err(|_| ReadError::Corrupt)?;
+        self.end += n;
+        Ok(n > 0)
     }
 
     /// Looks at up to `room` bytes waiting on the descriptor without taking them; returns
@@ -527,6 +609,94 @@ mod tests {
         let mut rest = [0u8; 16];
         let n = rustix::io::read(input.fd(), &mut rest).unwrap();
         assert_eq!(&rest[..n], b"after");
+    }
+
+    /// `data` as a client under COMPRESS sends it: raw DEFLATE, sync-flushed.
+    fn deflated(data: &[u8]) -> Vec<u8> {
+        use flate2::{Compress, Compression, FlushCompress};
+        let mut c = Compress::new(Compression::default(), false);
+        let mut out = Vec::with_capacity(data.len() + 64);
+        c.compress_vec(data, &mut out, FlushCompress::Sync).unwrap();
+        out
+    }
+
+    #[test]
+    fn after_start_inflate_lines_and_literals_are_read_inflated() {
+        // RFC 4978 section 3: everything after the COMPRESS line is compressed, also what
+        // was already read with it.
+        let mut data = b"a COMPRESS DEFLATE\r\n".to_vec();
+        data.extend(deflated(b"b LOGIN {3}\r\nabc\r\n"));
+        let (mut input, theirs) = socket_input_of(&data, true);
+        let mut line = Vec::new();
+        input.read_line(&mut line, 100).unwrap();
+        assert_eq!(line, b"a COMPRESS DEFLATE\r\n");
+        input.start_inflate();
+        assert!(
+            input.has_buffered(),
+            "inflated without waiting (IDLE asks this)"
+        );
+        line.clear();
+        input.read_line(&mut line, 100).unwrap();
+        assert_eq!(line, b"b LOGIN {3}\r\n");
+        let mut literal = Vec::new();
+        input.read_exact(&mut literal, 3).unwrap();
+        assert_eq!(literal, b"abc");
+        line.clear();
+        input.read_line(&mut line, 100).unwrap();
+        assert_eq!(line, b"\r\n");
+        assert!(!input.has_buffered());
+        let more = deflated(b"c NOOP\r\n");
+        assert_eq!(rustix::io::write(&theirs, &more).unwrap(), more.len());
+        line.clear();
+        input.read_line(&mut line, 100).unwrap();
+        assert_eq!(line, b"c NOOP\r\n");
+    }
+
+    #[test]
+    fn a_compressed_bomb_is_held_to_the_line_limit() {
+        // 50 MB of 'x' in a line, about 50 KB compressed: read to its end, never held.
+        let mut plain = b"a ".to_vec();
+        plain.extend(std::iter::repeat_n(b'x', 50 << 20));
+        plain.extend_from_slice(b"\r\nb NOOP\r\n");
+        let wire = deflated(&plain);
+        drop(plain);
+        let (r, w) = rustix::pipe::pipe().unwrap();
+        let writer = std::thread::spawn(move || {
+            let mut rest = &wire[..];
+            while !rest.is_empty() {
+                rest = &rest[rustix::io::write(&w, rest).unwrap()..];
+            }
+            w
+        });
+        let mut input = Input::new(r, Duration::from_secs(5), true);
+        input.start_inflate();
+        let mut line = Vec::new();
+        assert!(matches!(
+            input.read_line(&mut line, 1000).unwrap(),
+            Line::TooLong { .. }
+        ));
+        assert_eq!(line.len(), 1000);
+        assert_eq!(input.buf.len(), 16384, "the buffer did not grow");
+        line.clear();
+        input.read_line(&mut line, 1000).unwrap();
+        assert_eq!(line, b"b NOOP\r\n");
+        drop(writer.join().unwrap());
+    }
+
+    #[test]
+    fn corrupt_compressed_input_is_a_read_error() {
+        let (mut input, _w) = input_of(b"\xff\xfe garbage\r\n", true);
+        input.start_inflate();
+        let mut line = Vec::new();
+        assert!(matches!(
+            input.read_line(&mut line, 100),
+            Err(ReadError::Corrupt)
+        ));
+        assert!(input.has_buffered(), "a read is needed to report it");
+        assert!(matches!(
+            input.read_line(&mut line, 100),
+            Err(ReadError::Corrupt)
+        ));
     }
 
     #[test]

@@ -4,11 +4,12 @@
 //! limits; [`Parser`] pulls one command's tokens from it (sending the `+` continuation for a
 //! synchronizing literal only when the literal fits); [`Output`] buffers responses and writes
 //! them with a timeout; [`Response`] is a status response and the one writer of one;
-//! [`quote`] picks atom, quoted string or literal for a string. Nothing here knows what a
-//! command means.
+//! [`quote`] picks atom, quoted string or literal for a string; after COMPRESS both
+//! directions go through `deflate`. Nothing here knows what a command means.
 
 pub mod command;
 pub mod datetime;
+mod deflate;
 mod disconnect;
 mod input;
 mod output;
@@ -31,6 +32,15 @@ pub struct Conn {
 }
 
 impl Conn {
+    /// Turns COMPRESS=DEFLATE (RFC 4978) on in both directions, after writing out what is
+    /// buffered (the tagged OK, which goes uncompressed).
+    pub fn start_compression(&mut self) -> Result<(), Disconnect> {
+        self.flush()?;
+        self.output.start_deflate();
+        self.input.start_inflate();
+        Ok(())
+    }
+
     /// A connection that reads `data` (at most 60000 bytes, what one pipe buffer holds) and
     /// writes to /dev/null: what the fuzz targets feed the command readers through.
     pub fn scratch(data: &[u8]) -> Option<Conn> {

@@ -1,5 +1,7 @@
 //! Writing a connection: a buffer, and a write timeout so that a client that stops reading
-//! cannot hold the process forever.
+//! cannot hold the process forever. After COMPRESS (RFC 4978) what is written is deflated,
+//! and each flush ends with a sync flush, so that the client gets every response whole as
+//! soon as it is flushed (IDLE's updates, the answers to pipelined commands).
 //!
 //! Nagle's algorithm is turned off on a TCP connection: the buffer already gathers whole
 //! responses, and with Nagle on, the tail of a flush waits for the client's ACK of the data
@@ -13,6 +15,8 @@ use rustix::event::{poll, PollFd, PollFlags, Timespec};
 use rustix::fs::{fcntl_getfl, fcntl_setfl, OFlags};
 use rustix::io::Errno;
 
+use super::deflate::Deflate;
+
 const FLUSH_AT: usize = 65536;
 
 pub struct Output {
@@ -22,6 +26,8 @@ pub struct Output {
     count: u64,
     /// A write to the descriptor has failed: the connection is lost.
     failed: bool,
+    /// Set by COMPRESS.
+    deflate: Option<Deflate>,
 }
 
 impl Output {
@@ -36,6 +42,7 @@ impl Output {
             timeout,
             count: 0,
             failed: false,
+            deflate: None,
         };
         out.set_nonblocking(true);
         out
@@ -72,15 +79,22 @@ impl Output {
         self.count
     }
 
+    /// From now on everything written is deflated, also what is buffered: flush first what
+    /// must reach the client uncompressed (COMPRESS's tagged OK).
+    pub fn start_deflate(&mut self) {
+        self.deflate = Some(Deflate::new());
+    }
+
     /// Whether a write to the descriptor has failed. Only such a failure means the
     /// connection is lost; any other error that reaches the session loop is a bug.
     pub fn failed(&self) -> bool {
         self.failed
     }
 
-    fn write_all_now(&mut self) -> io::Result<()> {
+    /// Writes out the buffer; `sync` when the client must be able to read all of it now.
+    fn write_all_now(&mut self, sync: bool) -> io::Result<()> {
         let buf = std::mem::take(&mut self.buf);
-        let written = self.write_out(&buf);
+        let written = self.write_out(&buf, sync);
         self.buf = buf;
         self.buf.clear();
         written
@@ -92,14 +106,22 @@ impl Output {
     pub fn append(&mut self, f: impl FnOnce(&mut Vec<u8>)) -> io::Result<()> {
         f(&mut self.buf);
         if self.buf.len() >= FLUSH_AT {
-            self.write_all_now()?;
+            self.write_all_now(false)?;
         }
         Ok(())
     }
 
-    /// Writes all of `data` to the descriptor, and remembers when that failed.
-    fn write_out(&mut self, data: &[u8]) -> io::Result<()> {
-        let result = self.write_fd(data);
+    /// Writes all of `data` to the descriptor, deflated under COMPRESS, and remembers when
+    /// that failed.
+    fn write_out(&mut self, data: &[u8], sync: bool) -> io::Result<()> {
+        let result = match self.deflate.take() {
+            None => self.write_fd(data),
+            Some(mut z) => {
+                let result = z.compress(data, sync, |out| self.write_fd(out));
+                self.deflate = Some(z);
+                result
+            }
+        };
         self.failed |= result.is_err();
         result
     }
@@ -146,13 +168,13 @@ impl Write for Output {
         if data.len() >= FLUSH_AT {
             // A body section or a decoded part: written from where it is, not copied, so
             // that a large message is held once less.
-            self.write_all_now()?;
-            self.write_out(data)?;
+            self.write_all_now(false)?;
+            self.write_out(data, false)?;
             return Ok(data.len());
         }
         self.buf.extend_from_slice(data);
         if self.buf.len() >= FLUSH_AT {
-            self.write_all_now()?;
+            self.write_all_now(false)?;
         }
         Ok(data.len())
     }
@@ -164,7 +186,7 @@ impl Write for Output {
     }
 
     fn flush(&mut self) -> io::Result<()> {
-        self.write_all_now()
+        self.write_all_now(true)
     }
 }
 
@@ -187,6 +209,46 @@ mod tests {
             .and_then(|_| out.flush())
             .is_err());
         assert!(out.failed());
+    }
+
+    #[test]
+    fn under_compress_each_flush_can_be_inflated_whole() {
+        // RFC 4978 section 3: the client inflates what each flush sent, without waiting
+        // for more; pieces past the flush size and a large body in between keep their order.
+        let (r, w) = rustix::pipe::pipe().unwrap();
+        let mut out = Output::new(w, Duration::from_secs(10));
+        out.write_all(b"a OK DEFLATE active\r\n").unwrap();
+        out.flush().unwrap();
+        out.start_deflate();
+        let big: Vec<u8> = (0..200_000u32).map(|i| (i % 251) as u8).collect();
+        let small: Vec<u8> = (0..5000)
+            .flat_map(|i| format!("* {i} EXISTS\r\n").into_bytes())
+            .collect();
+        out.write_all(&small).unwrap();
+        out.write_all(&big).unwrap();
+        out.write_all(b"b OK done\r\n").unwrap();
+        out.flush().unwrap();
+        let sent = out.bytes_written();
+        out.flush().unwrap();
+        assert_eq!(out.bytes_written(), sent, "an empty flush sends nothing");
+        let mut r = std::fs::File::from(r);
+        let mut wire = vec![0u8; sent as usize];
+        r.read_exact(&mut wire).unwrap();
+        assert!(
+            wire.starts_with(b"a OK DEFLATE active\r\n"),
+            "the OK uncompressed"
+        );
+        let mut d = flate2::Decompress::new(false);
+        let mut got = Vec::with_capacity(1 << 20);
+        d.decompress_vec(&wire[21..], &mut got, flate2::FlushDecompress::Sync)
+            .unwrap();
+        let want = [&small[..], &big, b"b OK done\r\n"].concat();
+        assert!(
+            got == want,
+            "{} bytes inflated, {} written",
+            got.len(),
+            want.len()
+        );
     }
 
     #[test]

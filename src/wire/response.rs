@@ -18,7 +18,7 @@ pub enum Status {
 }
 
 /// The response codes this server sends: RFC 3501 7.1, RFC 4315 (UIDPLUS), RFC 5530,
-/// RFC 5255 (BADCHARSET's list), RFC 3516 (UNKNOWN-CTE). The login role sends only
+/// RFC 5255 (BADCHARSET's list), RFC 3516 (UNKNOWN-CTE), RFC 4978 (COMPRESSIONACTIVE). The login role sends only
 /// CAPABILITY, TOOBIG and the four of RFC 5530 3 about authentication.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Code {
@@ -33,6 +33,7 @@ pub enum Code {
     BadCharset(&'static str),
     Cannot,
     Capability(&'static str),
+    CompressionActive,
     CopyUid {
         uidvalidity: u32,
         source: Vec<u32>,
@@ -142,6 +143,7 @@ impl Code {
             Code::BadCharset(list) => return write!(out, "BADCHARSET ({list})"),
             Code::Cannot => "CANNOT",
             Code::Capability(list) => return write!(out, "CAPABILITY {list}"),
+            Code::CompressionActive => "COMPRESSIONACTIVE",
             Code::CopyUid {
                 uidvalidity,
                 source,
