@@ -1,12 +1,13 @@
 //! What a command may use of the session that runs it: the connection (its output, and
-//! its input for IDLE's DONE), the Maildir root, the selected mailbox and the idle
-//! timeout. The session loop lends them for one command; a command sees nothing else of
+//! its input for IDLE's DONE), the Maildir root, the selected mailbox, the extensions
+//! enabled and the idle timeout. The session loop lends them for one command; a command sees nothing else of
 //! the session, and the command layer never names it.
 
 use std::io::{self, Write};
 use std::path::Path;
 use std::time::Duration;
 
+use super::enable::Enabled;
 use super::Selected;
 use crate::wire::Conn;
 
@@ -15,6 +16,8 @@ pub struct Context<'a> {
     /// The Maildir: INBOX, and the root of all folders.
     pub root: &'a Path,
     pub selected: &'a mut Option<Selected>,
+    /// What ENABLE and the other enabling commands switched on (RFC 5161, RFC 7162 3.1).
+    pub enabled: &'a mut Enabled,
     /// How long the client may stay silent (also while idling).
     pub timeout: Duration,
 }
@@ -26,6 +29,13 @@ impl Context<'_> {
         out.write_all(b"* ")?;
         out.write_all(text.as_bytes())?;
         out.write_all(b"\r\n")
+    }
+
+    /// Enables CONDSTORE (RFC 7162 3.1); true when it was not enabled before.
+    pub fn enable_condstore(&mut self) -> io::Result<bool> {
+        let newly = !self.enabled.condstore;
+        self.enabled.condstore = true;
+        Ok(newly)
     }
 
     /// Brings the client up to date with the selected mailbox on disk.

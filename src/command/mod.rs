@@ -9,6 +9,7 @@ mod context;
 mod copy;
 mod create;
 mod delete;
+mod enable;
 mod expunge;
 mod expunged;
 mod fetch;
@@ -38,6 +39,7 @@ use storage_error::{failed, no_mailbox, no_target};
 
 pub use append::fuzz_arguments as fuzz_append;
 pub use context::Context;
+pub use enable::Enabled;
 pub use selected::{split_flags, Selected};
 
 fn not_selected() -> Response {
@@ -116,7 +118,9 @@ pub enum Command {
         items: Vec<status::Item>,
     },
     Idle,
-    Enable,
+    Enable {
+        names: Vec<Vec<u8>>,
+    },
     Search {
         search: search::Search,
         uid: bool,
@@ -155,15 +159,9 @@ impl Command {
             }
             b"CLOSE" => Command::Close,
             b"IDLE" => Command::Idle,
-            b"ENABLE" => {
-                // Nothing here needs enabling yet; each name is still checked for syntax.
-                p.sp()?;
-                p.atom()?;
-                while p.eat(b' ') {
-                    p.atom()?;
-                }
-                Command::Enable
-            }
+            b"ENABLE" => Command::Enable {
+                names: enable::parse(p)?,
+            },
             b"UNSELECT" => Command::Unselect,
             b"CREATE" | b"DELETE" | b"SUBSCRIBE" | b"UNSUBSCRIBE" => {
                 p.sp()?;
@@ -364,9 +362,6 @@ fn run(s: &mut Context, tag: &[u8], command: Command, rest: Option<Rest>) -> io:
         Command::Search { search, uid } => search::search(s, tag, &search, uid),
         Command::Sort { sort, uid } => sort::sort(s, &sort, uid),
         Command::Thread { thread, uid } => thread::thread(s, &thread, uid),
-        Command::Enable => {
-            s.untagged("ENABLED")?;
-            Ok(Response::ok("ENABLE completed"))
-        }
+        Command::Enable { names } => enable::enable(s, &names),
     }
 }
