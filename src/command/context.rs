@@ -10,6 +10,7 @@ use std::time::Duration;
 use super::enable::Enabled;
 use super::Selected;
 use crate::wire::Conn;
+use crate::wire::{Code, Response};
 
 pub struct Context<'a> {
     pub conn: &'a mut Conn,
@@ -31,11 +32,23 @@ impl Context<'_> {
         out.write_all(b"\r\n")
     }
 
-    /// Enables CONDSTORE (RFC 7162 3.1); true when it was not enabled before.
+    /// Enables CONDSTORE (RFC 7162 3.1); true when it was not enabled before. The first
+    /// enabling command with a mailbox selected tells its HIGHESTMODSEQ; MODSEQs that
+    /// cannot be read now are read when a command needs them, which then says why not.
     pub fn enable_condstore(&mut self) -> io::Result<bool> {
-        let newly = !self.enabled.condstore;
+        if self.enabled.condstore {
+            return Ok(false);
+        }
         self.enabled.condstore = true;
-        Ok(newly)
+        if let Some(sel) = self.selected.as_mut() {
+            match sel.modseqs() {
+                Ok(m) => Response::ok("Highest")
+                    .with(Code::HighestModseq(m.highest))
+                    .write(&mut self.conn.output, None)?,
+                Err(e) => crate::log!("MODSEQs not read: {e}"),
+            }
+        }
+        Ok(true)
     }
 
     /// Brings the client up to date with the selected mailbox on disk.

@@ -73,6 +73,7 @@ pub enum Command {
     Select {
         mailbox: Vec<u8>,
         read_only: bool,
+        condstore: bool,
     },
     Close,
     Unselect,
@@ -80,6 +81,7 @@ pub enum Command {
         set: SequenceSet,
         items: Vec<fetch::Item>,
         uid: bool,
+        changed_since: Option<u64>,
     },
     Store {
         store: store::Store,
@@ -155,6 +157,7 @@ impl Command {
                 Command::Select {
                     mailbox: p.astring()?,
                     read_only: name == b"EXAMINE",
+                    condstore: select::parse_parameters(p)?,
                 }
             }
             b"CLOSE" => Command::Close,
@@ -267,6 +270,7 @@ fn selected_command(name: &[u8], p: &mut Parser, uid: bool) -> Result<Command, P
                 set,
                 items: fetch::parse_items(p)?,
                 uid,
+                changed_since: fetch::parse_modifiers(p)?,
             }
         }
         b"STORE" => Command::Store {
@@ -339,10 +343,19 @@ fn run(s: &mut Context, tag: &[u8], command: Command, rest: Option<Rest>) -> io:
             Ok(Response::ok("ID completed"))
         }
         Command::Namespace => namespace::namespace(s),
-        Command::Select { mailbox, read_only } => select::select(s, &mailbox, read_only),
+        Command::Select {
+            mailbox,
+            read_only,
+            condstore,
+        } => select::select(s, &mailbox, read_only, condstore),
         Command::Close => select::close(s),
         Command::Unselect => select::unselect(s),
-        Command::Fetch { set, items, uid } => fetch::fetch(s, &set, &items, uid),
+        Command::Fetch {
+            set,
+            items,
+            uid,
+            changed_since,
+        } => fetch::fetch(s, &set, &items, uid, changed_since),
         Command::Store { store, uid } => store::store(s, &store, uid),
         Command::Expunge { uids } => expunge::expunge(s, uids.as_ref()),
         Command::Copy {

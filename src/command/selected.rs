@@ -19,6 +19,7 @@ use crate::maildir::find;
 use crate::maildir::flags::{base, Flags};
 use crate::maildir::index::cache::Cache;
 use crate::maildir::keywords::{self, Keywords};
+use crate::maildir::modseqs::{self, Modseqs};
 use crate::maildir::stamp::{self, Identity, Stamp, Time};
 use crate::maildir::view::{Entry, View};
 use crate::maildir::{Mailbox, MaildirError};
@@ -38,6 +39,9 @@ pub struct Selected {
     pub saved: Ranges,
     /// The folder's cache of per-message data (`imapd.cache`, `imapd.journal`).
     pub cache: Cache,
+    /// The MODSEQ of each message, once CONDSTORE is enabled (RFC 7162 3.1): then every
+    /// untagged FETCH of a flag change carries it.
+    pub modseqs: Option<Modseqs>,
     /// The folder's directory, open: the refresh after each command looks at `new/` and
     /// `cur/` through it, and messages are opened relative to it, without walking `dir`.
     pub folder: OwnedFd,
@@ -78,10 +82,54 @@ impl Selected {
             messages: mailbox.messages,
             vanished: HashSet::new(),
             saved: Ranges::default(),
+            modseqs: None,
             stamp,
             uidlist,
             by_name: None,
         })
+    }
+
+    /// The MODSEQs of the view, read when first asked for (a SELECT without CONDSTORE
+    /// reads none of them).
+    pub fn modseqs(&mut self) -> Result<&mut Modseqs, MaildirError> {
+        if self.modseqs.is_none() {
+            self.modseqs = Some(Modseqs::load(&self.dir, self.uidvalidity, &self.messages)?);
+        }
+        Ok(self.modseqs.as_mut().expect("just loaded"))
+    }
+
+    /// Gives the messages `changed` (indexes of the view), whose new flags this session
+    /// put on disk, their new MODSEQ, durably and for every session to see (RFC 7162 3.1).
+    pub fn changed_flags(&mut self, changed: &[usize]) -> Result<u64, MaildirError> {
+        match self.modseqs.as_mut() {
+            Some(m) => m.store(&self.dir, self.uidvalidity, &self.messages, changed),
+            None => modseqs::journal(&self.dir, self.uidvalidity, &self.messages, changed),
+        }
+    }
+
+    /// Writes ` MODSEQ (n)` for message `i` once CONDSTORE is enabled.
+    pub fn write_modseq(&self, out: &mut impl Write, i: usize) -> io::Result<()> {
+        match &self.modseqs {
+            Some(m) => write!(out, " MODSEQ ({})", m.get(i)),
+            None => Ok(()),
+        }
+    }
+
+    /// The MODSEQs brought up to date with the view after a rescan; `changed` are the
+    /// messages whose flags it saw change, and the others whose MODSEQ moved are added.
+    fn update_modseqs(&mut self, changed: &mut Vec<usize>) {
+        let Some(m) = self.modseqs.as_mut() else {
+            return;
+        };
+        match m.update(&self.dir, self.uidvalidity, &self.messages, changed) {
+            Ok(moved) if !moved.is_empty() => {
+                changed.extend(moved);
+                changed.sort_unstable();
+                changed.dedup();
+            }
+            Ok(_) => {}
+            Err(e) => crate::log!("MODSEQs not brought up to date: {e}"),
+        }
     }
 
     /// The index in the view of the file `name` (any flags), if it has one.
@@ -312,10 +360,13 @@ impl Selected {
             }
             changed_flags.sort_unstable();
         }
+        self.update_modseqs(&mut changed_flags);
         for i in changed_flags {
             if !self.vanished.contains(&self.messages[i].uid) {
                 let list = self.flag_list(&self.messages[i]);
-                write!(out, "* {} FETCH (FLAGS {list})\r\n", i + 1)?;
+                write!(out, "* {} FETCH (FLAGS {list}", i + 1)?;
+                self.write_modseq(out, i)?;
+                out.write_all(b")\r\n")?;
             }
         }
         if allow_expunge {
@@ -330,6 +381,8 @@ impl Selected {
         }
         self.uidnext = self.uidnext.max(fresh.uidnext);
         if self.messages.len() != before {
+            // New messages get their MODSEQs now, while the client learns of them.
+            self.update_modseqs(&mut Vec::new());
             let recent = self.messages.iter().filter(|m| m.recent).count();
             write!(
                 out,
@@ -371,6 +424,14 @@ impl Selected {
         }
         let vanished = std::mem::take(&mut self.vanished);
         self.by_name = None;
+        if let Some(m) = self.modseqs.as_mut() {
+            let keep: Vec<bool> = self
+                .messages
+                .iter()
+                .map(|m| !vanished.contains(&m.uid))
+                .collect();
+            m.retain(&keep);
+        }
         let mut kept = 0;
         let mut written = Ok(());
         self.messages.retain(|m| {

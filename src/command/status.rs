@@ -1,5 +1,5 @@
-//! STATUS (RFC 3501 6.3.10) with SIZE (RFC 8438) and DELETED (RFC 9051): counts of a
-//! mailbox without selecting it. LIST-STATUS (RFC 5819) uses the same answer.
+//! STATUS (RFC 3501 6.3.10) with SIZE (RFC 8438), DELETED (RFC 9051) and HIGHESTMODSEQ
+//! (RFC 7162 3.1.7): counts of a mailbox without selecting it. LIST-STATUS (RFC 5819) uses the same answer.
 
 use std::io::{self, Write};
 
@@ -8,6 +8,7 @@ use super::{failed, Response};
 use crate::maildir::flags::{base, Flags};
 use crate::maildir::index::cache::record::Want;
 use crate::maildir::index::cache::Cache;
+use crate::maildir::index::modseq;
 use crate::maildir::{folder, message_file, Mailbox, MaildirError};
 use crate::wire::{quote, ParseError, Parser};
 
@@ -20,6 +21,7 @@ pub enum Item {
     Unseen,
     Size,
     Deleted,
+    HighestModseq,
 }
 
 /// `"(" status-att *(SP status-att) ")"`.
@@ -35,6 +37,7 @@ pub fn parse_items(p: &mut Parser) -> Result<Vec<Item>, ParseError> {
             b"UNSEEN" => Item::Unseen,
             b"SIZE" => Item::Size,
             b"DELETED" => Item::Deleted,
+            b"HIGHESTMODSEQ" => Item::HighestModseq,
             _ => return Err(ParseError::bad("Unknown STATUS item")),
         });
         if p.eat(b')') {
@@ -51,6 +54,9 @@ pub fn write_status(
     dir: &std::path::Path,
     items: &[Item],
 ) -> Result<(), StatusError> {
+    if items.contains(&Item::HighestModseq) {
+        s.enable_condstore()?;
+    }
     let m = Mailbox::open(s.root, dir, false)?;
     let mut parts = Vec::with_capacity(items.len());
     for item in items {
@@ -80,6 +86,8 @@ pub fn write_status(
                     .filter(|m| m.flags().system.contains(Flags::DELETED))
                     .count() as u64,
             ),
+            // The folder's files were brought up to date by the open.
+            Item::HighestModseq => ("HIGHESTMODSEQ", modseq::highest(dir)),
             // RFC 8438: the messages' RFC822.SIZE; one expunged meanwhile has none. From the
             // name or the folder cache where they have it, not read from the file.
             Item::Size => {
