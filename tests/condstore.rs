@@ -292,3 +292,60 @@ fn appended_and_copied_messages_get_higher_modseqs() {
     assert!(highest(&b.ok("SELECT INBOX (CONDSTORE)")) >= m[4]);
     assert_eq!(modseqs(&mut b), m);
 }
+
+#[test]
+fn search_modseq_finds_the_changed_and_tells_their_highest() {
+    // RFC 7162 3.1.5 (Examples 15, 16), 3.1.6, 3.1.9, 3.1.10 (Example 19).
+    let (dir, md) = fixture("search").into_parts();
+    let mut a = another(&dir, &md);
+    a.ok("SELECT INBOX");
+    // SEARCH MODSEQ enables CONDSTORE, and so tells HIGHESTMODSEQ first.
+    let r = a.ok("SEARCH MODSEQ 1");
+    let h = highest(&r);
+    assert_eq!(
+        r.starting("* SEARCH"),
+        [format!("* SEARCH 1 2 3 (MODSEQ {h})")]
+    );
+    let r = a.ok("STORE 1,3 +FLAGS.SILENT (\\Draft)");
+    let m = number_after(&r.starting("* 3 FETCH")[0], "MODSEQ (");
+    let since = h + 1;
+    let r = a.ok(&format!("SEARCH MODSEQ \"/flags/\\\\draft\" all {since}"));
+    assert_eq!(r.lines(), [format!("* SEARCH 1 3 (MODSEQ {m})")]);
+    let r = a.ok(&format!("UID SEARCH MODSEQ {since}"));
+    assert_eq!(r.lines(), [format!("* SEARCH 3 8 (MODSEQ {m})")]);
+    // Nothing found: no MODSEQ (Example 16).
+    let r = a.ok("SEARCH OR NOT MODSEQ 1 LARGER 50000");
+    assert_eq!(r.lines(), ["* SEARCH"]);
+    let r = a.ok(&format!("SEARCH RETURN (ALL) MODSEQ {since}"));
+    let tag = r.tagged.split(' ').next().unwrap().to_string();
+    assert_eq!(
+        r.lines(),
+        [format!("* ESEARCH (TAG \"{tag}\") ALL 1,3 MODSEQ {m}")]
+    );
+    let r = a.ok(&format!("SEARCH RETURN (COUNT) MODSEQ {}", m + 1));
+    assert_eq!(
+        r.lines(),
+        [format!(
+            "* ESEARCH (TAG \"{}\") COUNT 0",
+            r.tagged.split(' ').next().unwrap()
+        )]
+    );
+    let r = a.ok(&format!("UID SORT (REVERSE SUBJECT) UTF-8 MODSEQ {since}"));
+    assert_eq!(r.lines(), [format!("* SORT 8 3 (MODSEQ {m})")]);
+    let r = a.ok(&format!("SORT (ARRIVAL) UTF-8 NOT MODSEQ {since}"));
+    assert_eq!(
+        r.lines(),
+        ["* SORT 2 (MODSEQ ".to_string() + &modseqs(&mut a)[1].to_string() + ")"]
+    );
+    let r = a.ok(&format!("THREAD ORDEREDSUBJECT UTF-8 MODSEQ {since}"));
+    assert_eq!(r.lines(), ["* THREAD (1)(3)"]);
+    for bad in [
+        "SEARCH MODSEQ",
+        "SEARCH MODSEQ x",
+        "SEARCH MODSEQ \"/flags/\\\\seen\" 5",
+        "SEARCH MODSEQ \"/x\" all 5",
+        "SEARCH MODSEQ 99999999999999999999",
+    ] {
+        assert!(a.cmd(bad).status().starts_with("BAD"), "{bad}");
+    }
+}
