@@ -212,10 +212,8 @@ fn unchangedsince_stores_only_what_did_not_change_and_names_the_rest() {
     let r = a.ok(&format!("STORE 2 (UNCHANGEDSINCE {m}) FLAGS (\\Seen)"));
     assert_eq!(r.status(), "OK STORE completed");
     let line = &r.starting("* 2 FETCH")[0];
-    assert!(
-        line.starts_with("* 2 FETCH (FLAGS (\\Seen) MODSEQ ("),
-        "{line}"
-    );
+    assert!(line.starts_with("* 2 FETCH (MODSEQ ("), "{line}");
+    assert!(line.ends_with(") FLAGS (\\Seen))"), "{line}");
     assert!(number_after(line, "MODSEQ (") > m);
     for bad in [
         "STORE 1 (UNCHANGEDSINCE) +FLAGS (\\Seen)",

@@ -404,7 +404,7 @@ fn answer(
                     (flags_changed, any_seen) = (true, true);
                     // The MODSEQ this response tells, once CONDSTORE is on, is the new one.
                     if sel.modseqs.is_some() {
-                        if let Err(e) = sel.changed_flags(&[i]) {
+                        if let Err(e) = sel.changed_flags(s.root, &[i]) {
                             return Ok(failed("FETCH", e));
                         }
                     } else {
@@ -621,7 +621,7 @@ fn answer(
         }
     }
     if !seen_set.is_empty() {
-        if let Err(e) = sel.changed_flags(&seen_set) {
+        if let Err(e) = sel.changed_flags(s.root, &seen_set) {
             return Ok(failed("FETCH", e));
         }
     }

@@ -18,6 +18,7 @@ use rustix::fs::{Mode, OFlags};
 use crate::maildir::find;
 use crate::maildir::flags::{base, Flags};
 use crate::maildir::index::cache::Cache;
+use crate::maildir::index::modseq;
 use crate::maildir::keywords::{self, Keywords};
 use crate::maildir::modseqs::{self, Modseqs};
 use crate::maildir::stamp::{self, Identity, Stamp, Time};
@@ -100,11 +101,20 @@ impl Selected {
 
     /// Gives the messages `changed` (indexes of the view), whose new flags this session
     /// put on disk, their new MODSEQ, durably and for every session to see (RFC 7162 3.1).
-    pub fn changed_flags(&mut self, changed: &[usize]) -> Result<u64, MaildirError> {
-        match self.modseqs.as_mut() {
-            Some(m) => m.store(&self.dir, self.uidvalidity, &self.messages, changed),
-            None => modseqs::journal(&self.dir, self.uidvalidity, &self.messages, changed),
+    /// A journal grown too long is folded into the folder's state (under the Maildir
+    /// `root`), which costs one listing of the folder.
+    pub fn changed_flags(&mut self, root: &Path, changed: &[usize]) -> Result<u64, MaildirError> {
+        let m = match self.modseqs.as_mut() {
+            Some(m) => m.store(&self.dir, self.uidvalidity, &self.messages, changed)?,
+            None => modseqs::journal(&self.dir, self.uidvalidity, &self.messages, changed)?,
+        };
+        if modseq::too_long(&self.dir) {
+            // The listing brings the state up to date with the journal in it.
+            if let Err(e) = Mailbox::open(root, &self.dir, false) {
+                crate::log!("{}: MODSEQ journal not folded: {e}", self.dir.display());
+            }
         }
+        Ok(m)
     }
 
     /// Writes ` MODSEQ (n)` for message `i` once CONDSTORE is enabled.

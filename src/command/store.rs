@@ -171,26 +171,28 @@ pub fn store(s: &mut Context, st: &Store, uid: bool) -> io::Result<Response> {
         return Ok(failed("STORE", e));
     }
     if !changed.is_empty() {
-        if let Err(e) = sel.changed_flags(&changed) {
+        if let Err(e) = sel.changed_flags(s.root, &changed) {
             return Ok(failed("STORE", e));
         }
     }
-    // RFC 7162 3.1.3: once CONDSTORE is on, .SILENT still tells each message's MODSEQ.
-    let condstore = sel.modseqs.is_some();
-    if !st.silent || condstore {
+    // RFC 7162 3.1.3: once CONDSTORE is on, .SILENT still tells each message's MODSEQ
+    // (before FLAGS, as Dovecot 2.3.19 writes it).
+    if !st.silent || sel.modseqs.is_some() {
         for i in stored {
             let m = &sel.messages[i];
             write!(out, "* {} FETCH (", i + 1)?;
             if uid {
                 write!(out, "UID {} ", m.uid)?;
             }
+            if let Some(modseqs) = &sel.modseqs {
+                write!(out, "MODSEQ ({})", modseqs.get(i))?;
+                if !st.silent {
+                    out.write_all(b" ")?;
+                }
+            }
             if !st.silent {
                 out.write_all(b"FLAGS ")?;
                 sel.write_flag_list(out, m)?;
-            }
-            match (st.silent, &sel.modseqs) {
-                (true, Some(modseqs)) => write!(out, "MODSEQ ({})", modseqs.get(i))?,
-                _ => sel.write_modseq(out, i)?,
             }
             out.write_all(b")\r\n")?;
         }

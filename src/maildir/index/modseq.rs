@@ -40,6 +40,10 @@ pub const HEADER: usize = 8 + 4 + 8 + 8 + 4;
 const RECORD: usize = 4 + 4 + 8 + 1 + 1 + 2 + 4;
 /// The `kind` of a flag change.
 const FLAGS: u8 = 0;
+/// A journal longer than this (about 43,000 records) is folded into the state by the
+/// session that made it so ([`too_long`]): a session reads the journal whole when it first
+/// needs MODSEQs, and the fold costs one listing of the folder.
+pub const FOLD_AT: u64 = 1 << 20;
 
 /// One message's MODSEQ as a record gives it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -138,23 +142,21 @@ pub fn assign(
     changed: &[(u32, MessageFlags)],
 ) -> Result<u64, MaildirError> {
     let state = super::state::header(dir);
-    let journal = read(dir, None);
-    let floor = journal
-        .highest()
-        .max(state.map_or(0, |(_, highest)| highest));
+    let journal = tail(dir);
+    let floor = journal.highest.max(state.map_or(0, |(_, highest)| highest));
     let modseq = next(floor);
     let path = dir.join(FILE);
+    let extends = |v: u32, highest: u64| {
+        journal
+            .header
+            .is_some_and(|h| h.uidvalidity == v && h.base == highest)
+    };
     // With no state the journal carries the floor only, until a state is written.
     let current = match state {
-        Some((v, highest)) => v == uidvalidity && journal.extends(v, highest),
+        Some((v, highest)) => v == uidvalidity && extends(v, highest),
         None => journal.header.is_some_and(|h| h.uidvalidity == uidvalidity),
     };
-    let file = if current {
-        File::options()
-            .write(true)
-            .open(&path)
-            .map_err(MaildirError::io(&path))?
-    } else {
+    if !current {
         // A new journal for the state there is now (the old one, if any, extended an
         // earlier state and is folded into it or stale); with no state it only carries
         // the floor until the next state is written.
@@ -166,16 +168,13 @@ pub fn assign(
                 .map_or(floor, |(_, h)| h),
         };
         durable::replace(&path, &encode_header(&header))?;
-        File::options()
-            .write(true)
-            .open(&path)
-            .map_err(MaildirError::io(&path))?
-    };
-    let end = if current { journal.end } else { HEADER as u64 };
-    // Whole records only: a torn one at the end is written over.
-    let size = file.metadata().map_err(MaildirError::io(&path))?.len();
-    let at = end
-        .max(HEADER as u64 + (size.saturating_sub(HEADER as u64)) / RECORD as u64 * RECORD as u64);
+    }
+    let file = File::options()
+        .write(true)
+        .open(&path)
+        .map_err(MaildirError::io(&path))?;
+    // After the whole records: a torn one at the end is written over.
+    let at = if current { journal.end } else { HEADER as u64 };
     let mut bytes = Vec::with_capacity(changed.len() * RECORD);
     for &(uid, flags) in changed {
         bytes.extend_from_slice(&encode_record(&Change { uid, flags, modseq }));
@@ -186,10 +185,65 @@ pub fn assign(
     Ok(modseq)
 }
 
+/// Whether the journal has grown past [`FOLD_AT`].
+pub fn too_long(dir: &Path) -> bool {
+    std::fs::metadata(dir.join(FILE)).is_ok_and(|m| m.len() > FOLD_AT)
+}
+
 /// The folder's HIGHESTMODSEQ as its files say: the state's and the journal's highest.
 pub fn highest(dir: &Path) -> u64 {
     let state = super::state::header(dir).map_or(0, |(_, h)| h);
-    state.max(read(dir, None).highest())
+    state.max(tail(dir).highest)
+}
+
+/// What an append needs of the journal: its header, its highest MODSEQ and where its
+/// whole records end.
+struct Tail {
+    header: Option<Header>,
+    highest: u64,
+    end: u64,
+}
+
+/// The journal's [`Tail`], from its header and last good record alone: MODSEQs only grow
+/// from record to record, since each is given above the highest before it.
+fn tail(dir: &Path) -> Tail {
+    let none = Tail {
+        header: None,
+        highest: 0,
+        end: HEADER as u64,
+    };
+    let Ok(file) = File::open(dir.join(FILE)) else {
+        return none;
+    };
+    let mut head = [0u8; HEADER];
+    let Some(header) = file
+        .read_exact_at(&mut head, 0)
+        .ok()
+        .and_then(|()| decode_header(&head))
+    else {
+        return none;
+    };
+    let size = file.metadata().map_or(0, |m| m.len());
+    let records = size.saturating_sub(HEADER as u64) / RECORD as u64;
+    let end = HEADER as u64 + records * RECORD as u64;
+    let mut highest = header.base;
+    let mut r = [0u8; RECORD];
+    for n in (0..records).rev() {
+        let at = HEADER as u64 + n * RECORD as u64;
+        if let Some(c) = file
+            .read_exact_at(&mut r, at)
+            .ok()
+            .and_then(|()| decode_record(&r))
+        {
+            highest = highest.max(c.modseq);
+            break;
+        }
+    }
+    Tail {
+        header: Some(header),
+        highest,
+        end,
+    }
 }
 
 /// The MODSEQ to hand out after `floor`: above it, and at least the clock in microseconds,
