@@ -42,6 +42,9 @@ fn enable_lists_what_it_newly_enabled() {
     assert_eq!(r.lines(), ["* ENABLED"]);
     let r = s.cmd("ENABLE");
     assert!(r.status().starts_with("BAD"), "{}", r.tagged);
+    // RFC 5161 3.1: ENABLE changes no CAPABILITY; CONDSTORE is listed before and after.
+    let caps = s.ok("CAPABILITY").lines();
+    assert!(caps[0].split(' ').any(|c| c == "CONDSTORE"), "{caps:?}");
 }
 
 /// The number in `[HIGHESTMODSEQ n]` among the untagged lines.
@@ -346,4 +349,28 @@ fn search_modseq_finds_the_changed_and_tells_their_highest() {
     ] {
         assert!(a.cmd(bad).status().starts_with("BAD"), "{bad}");
     }
+}
+
+#[test]
+fn a_seen_set_by_fetch_gets_a_modseq_too() {
+    // RFC 7162 3.2.4 (which 3.1.4.2 asks CONDSTORE servers to follow): a FETCH that sets
+    // \Seen tells the new MODSEQ; and it is one (3.1).
+    let (dir, md) = fixture("seen").into_parts();
+    let mut a = another(&dir, &md);
+    let mut b = another(&dir, &md);
+    let h = highest(&a.ok("SELECT INBOX (CONDSTORE)"));
+    b.ok("SELECT INBOX (CONDSTORE)");
+    let r = a.ok("FETCH 2 BODY[TEXT]");
+    let line = &r.starting("* 2 FETCH")[0];
+    assert!(line.contains("FLAGS (\\Seen)"), "{line}");
+    let m = number_after(line, "MODSEQ (");
+    assert!(m > h);
+    // Already \Seen: no change, no new MODSEQ.
+    let r = a.ok("FETCH 2 (BODY[TEXT] MODSEQ)");
+    assert_eq!(number_after(&r.starting("* 2 FETCH")[0], "MODSEQ ("), m);
+    let r = b.ok("NOOP");
+    assert_eq!(
+        r.starting("* 2 FETCH"),
+        [format!("* 2 FETCH (FLAGS (\\Seen) MODSEQ ({m}))")]
+    );
 }

@@ -404,9 +404,7 @@ fn answer(
                     (flags_changed, any_seen) = (true, true);
                     // The MODSEQ this response tells, once CONDSTORE is on, is the new one.
                     if sel.modseqs.is_some() {
-                        if let Err(e) = sel.changed_flags(s.root, &[i]) {
-                            return Ok(failed("FETCH", e));
-                        }
+                        sel.changed_flags(s.root, &[i]);
                     } else {
                         seen_set.push(i);
                     }
@@ -621,9 +619,7 @@ fn answer(
         }
     }
     if !seen_set.is_empty() {
-        if let Err(e) = sel.changed_flags(s.root, &seen_set) {
-            return Ok(failed("FETCH", e));
-        }
+        sel.changed_flags(s.root, &seen_set);
     }
     if unknown_cte {
         return Ok(

@@ -101,20 +101,24 @@ impl Selected {
 
     /// Gives the messages `changed` (indexes of the view), whose new flags this session
     /// put on disk, their new MODSEQ, durably and for every session to see (RFC 7162 3.1).
-    /// A journal grown too long is folded into the folder's state (under the Maildir
-    /// `root`), which costs one listing of the folder.
-    pub fn changed_flags(&mut self, root: &Path, changed: &[usize]) -> Result<u64, MaildirError> {
-        let m = match self.modseqs.as_mut() {
-            Some(m) => m.store(&self.dir, self.uidvalidity, &self.messages, changed)?,
-            None => modseqs::journal(&self.dir, self.uidvalidity, &self.messages, changed)?,
+    /// A MODSEQ that cannot be recorded (a full disk) is logged, not failed: the change is
+    /// made, and it gets a MODSEQ from the next session that sees it, as when the index was
+    /// deleted. A journal grown too long is folded into the folder's state (under the
+    /// Maildir `root`), which costs one listing of the folder.
+    pub fn changed_flags(&mut self, root: &Path, changed: &[usize]) {
+        let recorded = match self.modseqs.as_mut() {
+            Some(m) => m.store(&self.dir, self.uidvalidity, &self.messages, changed),
+            None => modseqs::journal(&self.dir, self.uidvalidity, &self.messages, changed),
         };
+        if let Err(e) = recorded {
+            crate::log!("{}: MODSEQ not recorded: {e}", self.dir.display());
+        }
         if modseq::too_long(&self.dir) {
             // The listing brings the state up to date with the journal in it.
             if let Err(e) = Mailbox::open(root, &self.dir, false) {
                 crate::log!("{}: MODSEQ journal not folded: {e}", self.dir.display());
             }
         }
-        Ok(m)
     }
 
     /// Writes ` MODSEQ (n)` for message `i` once CONDSTORE is enabled.

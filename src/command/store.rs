@@ -1,7 +1,10 @@
 //! STORE and UID STORE (RFC 3501 6.4.6): set, add or remove flags and keywords. Each change
 //! is a rename of the message file, and the directory is synced before the tagged OK; then
-//! the changed messages get one new MODSEQ, durable before the tagged OK too (RFC 7162
-//! 3.1). With UNCHANGEDSINCE (RFC 7162 3.1.3) a message whose MODSEQ is above it is left
+//! the changed messages get one new MODSEQ, durable before the tagged OK too where the disk
+//! has room for it (RFC 7162 3.1; [`Selected::changed_flags`] says why a full disk fails
+//! no STORE).
+//!
+//! [`Selected::changed_flags`]: super::Selected::changed_flags With UNCHANGEDSINCE (RFC 7162 3.1.3) a message whose MODSEQ is above it is left
 //! as it is and named in `[MODIFIED ...]`.
 
 use std::io::{self, Write};
@@ -171,9 +174,7 @@ pub fn store(s: &mut Context, st: &Store, uid: bool) -> io::Result<Response> {
         return Ok(failed("STORE", e));
     }
     if !changed.is_empty() {
-        if let Err(e) = sel.changed_flags(s.root, &changed) {
-            return Ok(failed("STORE", e));
-        }
+        sel.changed_flags(s.root, &changed);
     }
     // RFC 7162 3.1.3: once CONDSTORE is on, .SILENT still tells each message's MODSEQ
     // (before FLAGS, as Dovecot 2.3.19 writes it).

@@ -11,7 +11,7 @@
 use std::path::Path;
 
 use super::flags::MessageFlags;
-use super::index::modseq::{self, Header};
+use super::index::modseq::{self, Header, Journal};
 use super::index::state::State;
 use super::view::View;
 use super::MaildirError;
@@ -47,13 +47,15 @@ impl Modseqs {
                 }
             }
         }
-        // The journal is read whole by the update: a record whose flags the file still has
-        // gives the message's MODSEQ, whichever state it was written after.
+        // A record whose flags the file has gives the message's MODSEQ, whichever state it
+        // was written after; one whose flags it no longer has says the message changed
+        // since: it gets a new MODSEQ below.
         let mut modseqs = Modseqs {
             of,
             highest,
-            cursor: None,
+            cursor: journal.header.map(|h| (h, journal.end)),
         };
+        modseqs.apply(&journal, view, true);
         modseqs.update(dir, uidvalidity, view, &[])?;
         Ok(modseqs)
     }
@@ -100,7 +102,10 @@ impl Modseqs {
     }
 
     /// Records that this session changed the flags of `changed` (indexes of `view`), once
-    /// they are on disk: one new MODSEQ for them all, durable when this returns.
+    /// they are on disk: one new MODSEQ for them all, durable when this returns. When it
+    /// cannot be written (a full disk), the MODSEQ is this session's alone, and the error
+    /// is returned: the change is on disk, and whoever sees it next without a record gives
+    /// it a MODSEQ of its own, above all before, as when the journal was deleted.
     pub fn store(
         &mut self,
         dir: &Path,
@@ -108,12 +113,16 @@ impl Modseqs {
         view: &View,
         changed: &[usize],
     ) -> Result<u64, MaildirError> {
-        let m = journal(dir, uidvalidity, view, changed)?;
+        let written = journal(dir, uidvalidity, view, changed);
+        let m = match &written {
+            Ok(m) => *m,
+            Err(_) => modseq::next(self.highest),
+        };
         for &i in changed {
             self.of[i] = m;
         }
         self.highest = self.highest.max(m);
-        Ok(m)
+        written
     }
 
     /// Keeps the MODSEQs of the messages the view keeps (`keep[i]`), as it drops the
@@ -127,26 +136,38 @@ impl Modseqs {
     /// MODSEQ they moved.
     fn read_journal(&mut self, dir: &Path, view: &View) -> Vec<usize> {
         let journal = modseq::read(dir, self.cursor);
+        if let Some(h) = journal.header {
+            self.cursor = Some((h, journal.end));
+        }
+        self.apply(&journal, view, false)
+    }
+
+    /// Takes in the last record of each UID in `journal`, where the message has its flags;
+    /// with `stale`, one whose flags the message no longer has (and newer than what is
+    /// known) leaves it without a MODSEQ, to get a new one. Returns the messages whose
+    /// MODSEQ moved.
+    fn apply(&mut self, journal: &Journal, view: &View, stale: bool) -> Vec<usize> {
         // A journal started over: the state it extends has taken the older one in.
         self.highest = self.highest.max(journal.highest());
         let mut moved = Vec::new();
-        for c in &journal.changes {
+        for c in journal.latest().values() {
             let i = view.partition_point(|m| m.uid < c.uid);
             let Some(m) = view.get(i).filter(|m| m.uid == c.uid) else {
                 continue;
             };
-            if m.flags() == c.flags && c.modseq > self.of[i] {
+            if c.modseq <= self.of[i] {
+                continue;
+            }
+            if m.flags() == c.flags {
                 if self.of[i] != 0 {
                     moved.push(i);
                 }
                 self.of[i] = c.modseq;
+            } else if stale {
+                self.of[i] = 0;
             }
         }
-        if let Some(h) = journal.header {
-            self.cursor = Some((h, journal.end));
-        }
         moved.sort_unstable();
-        moved.dedup();
         moved
     }
 }
@@ -165,4 +186,50 @@ pub fn journal(
         .map(|&i| (view[i].uid, view[i].flags()))
         .collect();
     super::index::locked(dir, || modseq::assign(dir, uidvalidity, &records))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn view(names: &[(u32, &str)]) -> View {
+        let mut v = View::default();
+        for (uid, name) in names {
+            v.push(*uid, name.as_bytes(), false, false).unwrap();
+        }
+        v
+    }
+
+    fn flags(name: &str) -> MessageFlags {
+        MessageFlags::from_name(name.as_bytes())
+    }
+
+    #[test]
+    fn a_record_counts_only_while_the_file_has_its_flags() {
+        // RFC 7162 3.1: every change gets a MODSEQ above those before, also one made by
+        // another program back to flags a record once gave.
+        let dir = std::env::temp_dir().join(format!("imapd-modseqs-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let locked = |changes: &[(u32, MessageFlags)]| {
+            crate::maildir::index::locked(&dir, || modseq::assign(&dir, 7, changes)).unwrap()
+        };
+        let seen = locked(&[(1, flags("1.x:2,S")), (2, flags("2.x:2,S"))]);
+        let flagged = locked(&[(1, flags("1.x:2,FS"))]);
+        // Message 1 is back to \Seen alone (a rename by hand); message 2 is as recorded.
+        let v = view(&[(1, "1.x:2,S"), (2, "2.x:2,S"), (3, "3.x:2,")]);
+        let mut m = Modseqs::load(&dir, 7, &v).unwrap();
+        assert_eq!(m.get(1), seen);
+        assert!(m.get(0) > flagged && m.get(2) == m.get(0), "{m:?}");
+        assert_eq!(m.highest, m.get(0));
+        // Another session's record for flags this one already shows: the MODSEQ moves.
+        let later = locked(&[(2, flags("2.x:2,S"))]);
+        assert_eq!(m.update(&dir, 7, &v, &[]).unwrap(), [1]);
+        assert_eq!(m.get(1), later);
+        // A change this session saw whose record it has not: a new MODSEQ of its own.
+        let v = view(&[(1, "1.x:2,S"), (2, "2.x:2,"), (3, "3.x:2,")]);
+        assert!(m.update(&dir, 7, &v, &[1]).unwrap().is_empty());
+        assert!(m.get(1) > later);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
 }
