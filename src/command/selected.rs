@@ -376,12 +376,7 @@ impl Selected {
         }
         self.update_modseqs(&mut changed_flags);
         for i in changed_flags {
-            if !self.vanished.contains(&self.messages[i].uid) {
-                let list = self.flag_list(&self.messages[i]);
-                write!(out, "* {} FETCH (FLAGS {list}", i + 1)?;
-                self.write_modseq(out, i)?;
-                out.write_all(b")\r\n")?;
-            }
+            self.write_flag_change(out, i)?;
         }
         if allow_expunge {
             self.report_expunges(out)?;
@@ -395,8 +390,13 @@ impl Selected {
         }
         self.uidnext = self.uidnext.max(fresh.uidnext);
         if self.messages.len() != before {
-            // New messages get their MODSEQs now, while the client learns of them.
-            self.update_modseqs(&mut Vec::new());
+            // New messages get their MODSEQs now, while the client learns of them; a record
+            // read meanwhile may move those of others.
+            let mut moved = Vec::new();
+            self.update_modseqs(&mut moved);
+            for i in moved {
+                self.write_flag_change(out, i)?;
+            }
             let recent = self.messages.iter().filter(|m| m.recent).count();
             write!(
                 out,
@@ -405,6 +405,17 @@ impl Selected {
             )?;
         }
         Ok(())
+    }
+
+    /// `* n FETCH (FLAGS (...) [MODSEQ (m)])` for message `i`, unless it vanished.
+    fn write_flag_change(&self, out: &mut impl Write, i: usize) -> io::Result<()> {
+        if self.vanished.contains(&self.messages[i].uid) {
+            return Ok(());
+        }
+        let list = self.flag_list(&self.messages[i]);
+        write!(out, "* {} FETCH (FLAGS {list}", i + 1)?;
+        self.write_modseq(out, i)?;
+        out.write_all(b")\r\n")
     }
 
     /// Takes the names of `fresh` into the view: the messages whose flags changed, and
