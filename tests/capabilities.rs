@@ -96,6 +96,8 @@ fn exercise(cap: &str) -> Option<(&'static [u8], &'static str)> {
         "QUOTA=RES-MESSAGE" => (b"X GETQUOTA \"User quota\"\r\n", " MESSAGE 2 100)"),
         // RFC 4978 3: the OK goes out uncompressed, then both directions are.
         "COMPRESS=DEFLATE" => (b"X COMPRESS DEFLATE\r\n", "X OK"),
+        // RFC 7162 3.1.4: the MODSEQ item (which enables CONDSTORE).
+        "CONDSTORE" => (b"X FETCH 1 (MODSEQ)\r\n", "* 1 FETCH (MODSEQ ("),
         _ => return None,
     })
 }

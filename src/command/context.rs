@@ -1,20 +1,24 @@
 //! What a command may use of the session that runs it: the connection (its output, and
-//! its input for IDLE's DONE), the Maildir root, the selected mailbox and the idle
-//! timeout. The session loop lends them for one command; a command sees nothing else of
+//! its input for IDLE's DONE), the Maildir root, the selected mailbox, the extensions
+//! enabled and the idle timeout. The session loop lends them for one command; a command sees nothing else of
 //! the session, and the command layer never names it.
 
 use std::io::{self, Write};
 use std::path::Path;
 use std::time::Duration;
 
+use super::enable::Enabled;
 use super::Selected;
 use crate::wire::Conn;
+use crate::wire::{Code, Response};
 
 pub struct Context<'a> {
     pub conn: &'a mut Conn,
     /// The Maildir: INBOX, and the root of all folders.
     pub root: &'a Path,
     pub selected: &'a mut Option<Selected>,
+    /// What ENABLE and the other enabling commands switched on (RFC 5161, RFC 7162 3.1).
+    pub enabled: &'a mut Enabled,
     /// How long the client may stay silent (also while idling).
     pub timeout: Duration,
 }
@@ -26,6 +30,25 @@ impl Context<'_> {
         out.write_all(b"* ")?;
         out.write_all(text.as_bytes())?;
         out.write_all(b"\r\n")
+    }
+
+    /// Enables CONDSTORE (RFC 7162 3.1); true when it was not enabled before. The first
+    /// enabling command with a mailbox selected tells its HIGHESTMODSEQ; MODSEQs that
+    /// cannot be read now are read when a command needs them, which then says why not.
+    pub fn enable_condstore(&mut self) -> io::Result<bool> {
+        if self.enabled.condstore {
+            return Ok(false);
+        }
+        self.enabled.condstore = true;
+        if let Some(sel) = self.selected.as_mut() {
+            match sel.modseqs() {
+                Ok(m) => Response::ok("Highest")
+                    .with(Code::HighestModseq(m.highest))
+                    .write(&mut self.conn.output, None)?,
+                Err(e) => crate::log!("MODSEQs not read: {e}"),
+            }
+        }
+        Ok(true)
     }
 
     /// Brings the client up to date with the selected mailbox on disk.

@@ -77,6 +77,11 @@ pub fn respond(
                 write!(k, " UID {}", m.uid)?;
                 true
             }
+            Item::Modseq => {
+                let modseq = sel.modseqs.as_ref().map_or(0, |ms| ms.get(i));
+                write!(k, " MODSEQ ({modseq})")?;
+                true
+            }
             Item::InternalDate => match facts() {
                 Some(f) => {
                     write!(k, " INTERNALDATE {}", datetime::format(f.internal_date))?;

@@ -19,12 +19,14 @@ use crate::maildir::view::Entry;
 use crate::maildir::MaildirError;
 use crate::message::section::{Content, Section, Text};
 use crate::message::{binary, bodystructure, crlf, envelope, fields, header, part, preview};
-use crate::wire::{datetime, quote, ParseError, Parser, SequenceSet};
+use crate::wire::{datetime, quote, ParseError, Parser, Ranges, SequenceSet};
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Item {
     Flags,
     Uid,
+    /// RFC 7162 3.1.4.2.
+    Modseq,
     InternalDate,
     Size,
     Envelope,
@@ -115,6 +117,7 @@ fn item(p: &mut Parser) -> Result<Item, ParseError> {
     Ok(match &name[..] {
         b"FLAGS" => Item::Flags,
         b"UID" => Item::Uid,
+        b"MODSEQ" => Item::Modseq,
         b"INTERNALDATE" => Item::InternalDate,
         b"RFC822.SIZE" => Item::Size,
         b"ENVELOPE" => Item::Envelope,
@@ -176,6 +179,29 @@ fn preview_modifiers(p: &mut Parser) -> Result<bool, ParseError> {
         }
         p.sp()?;
     }
+}
+
+/// `[SP "(" "CHANGEDSINCE" SP mod-sequence-value ")"]` after the items (RFC 4466 2.4,
+/// RFC 7162 3.1.4.1): the CHANGEDSINCE value, if given.
+pub fn parse_modifiers(p: &mut Parser) -> Result<Option<u64>, ParseError> {
+    if !p.eat(b' ') {
+        return Ok(None);
+    }
+    p.open()?;
+    if p.keyword()? != b"CHANGEDSINCE" {
+        return Err(ParseError::bad("Unknown FETCH modifier"));
+    }
+    p.sp()?;
+    let since = p.mod_sequence()?;
+    if since == 0 {
+        return Err(ParseError::bad(
+            "CHANGEDSINCE takes a positive mod-sequence",
+        ));
+    }
+    if !p.eat(b')') {
+        return Err(ParseError::bad("Expected ) after CHANGEDSINCE"));
+    }
+    Ok(Some(since))
 }
 
 /// `["<" number "." nz-number ">"]`.
@@ -245,8 +271,13 @@ pub fn fetch(
     set: &SequenceSet,
     items: &[Item],
     uid: bool,
+    changed_since: Option<u64>,
 ) -> io::Result<Response> {
-    let reply = answer(s, set, items, uid);
+    // RFC 7162 3.1: MODSEQ and CHANGEDSINCE enable CONDSTORE.
+    if s.selected.is_some() && (changed_since.is_some() || items.contains(&Item::Modseq)) {
+        s.enable_condstore()?;
+    }
+    let reply = answer(s, set, items, uid, changed_since);
     // Also after a failure: what was learnt before it is good.
     if let Some(sel) = s.selected.as_ref() {
         sel.cache.finish(sel.messages.names().map(base));
@@ -254,16 +285,43 @@ pub fn fetch(
     reply
 }
 
-fn answer(s: &mut Context, set: &SequenceSet, items: &[Item], uid: bool) -> io::Result<Response> {
+fn answer(
+    s: &mut Context,
+    set: &SequenceSet,
+    items: &[Item],
+    uid: bool,
+    changed_since: Option<u64>,
+) -> io::Result<Response> {
     let Some(sel) = s.selected.as_mut() else {
         return Ok(super::not_selected());
     };
-    let Some(indexes) = sel.resolve(set, uid) else {
+    let Some(mut indexes) = sel.resolve(set, uid) else {
         return Ok(super::bad_sequence());
     };
     let mut items = items.to_vec();
     if uid && !items.contains(&Item::Uid) {
         items.insert(0, Item::Uid);
+    }
+    if let Some(since) = changed_since {
+        // RFC 7162 3.1.4.1: only messages changed since, and MODSEQ implied.
+        let modseqs = match sel.modseqs() {
+            Ok(m) => m,
+            Err(e) => return Ok(failed("FETCH", e)),
+        };
+        indexes = Ranges::merge(
+            indexes
+                .iter()
+                .filter(|&i| modseqs.get(i as usize) > since)
+                .map(|i| (i, i)),
+        );
+        if !items.contains(&Item::Modseq) {
+            items.push(Item::Modseq);
+        }
+    }
+    if items.contains(&Item::Modseq) {
+        if let Err(e) = sel.modseqs() {
+            return Ok(failed("FETCH", e));
+        }
     }
     let sets_seen = !sel.read_only
         && items.iter().any(|i| {
@@ -307,8 +365,10 @@ fn answer(s: &mut Context, set: &SequenceSet, items: &[Item], uid: bool) -> io::
     let mut expunged = false;
     let mut complete = true;
     let mut unknown_cte = false;
-    // \Seen set here is synced to disk before the tagged OK, as STORE's flags are.
-    let mut seen_set = false;
+    // \Seen set here is synced to disk before the tagged OK, as STORE's flags are, and
+    // with its MODSEQ.
+    let mut seen_set = Vec::new();
+    let mut any_seen = false;
     for i in indexes.iter().map(|i| i as usize) {
         // Hashing every UID costs more than the rest of a cached response.
         if !sel.vanished.is_empty() && sel.vanished.contains(&sel.messages[i].uid) {
@@ -369,7 +429,15 @@ fn answer(s: &mut Context, set: &SequenceSet, items: &[Item], uid: bool) -> io::
                 f.system = f.system.union(Flags::SEEN);
                 f
             }) {
-                Ok(true) => (flags_changed, seen_set) = (true, true),
+                Ok(true) => {
+                    (flags_changed, any_seen) = (true, true);
+                    // The MODSEQ this response tells, once CONDSTORE is on, is the new one.
+                    if sel.modseqs.is_some() {
+                        sel.changed_flags(s.root, &[i]);
+                    } else {
+                        seen_set.push(i);
+                    }
+                }
                 // Expunged since it was opened: served from the open file, without \Seen.
                 Ok(false) => {
                     sel.vanished.insert(sel.messages[i].uid);
@@ -398,6 +466,10 @@ fn answer(s: &mut Context, set: &SequenceSet, items: &[Item], uid: bool) -> io::
                 Item::Uid => {
                     out.write_all(b"UID ")?;
                     quote::number(out, u64::from(m.uid))?
+                }
+                Item::Modseq => {
+                    let modseq = sel.modseqs.as_ref().map_or(0, |ms| ms.get(i));
+                    write!(out, "MODSEQ ({modseq})")?
                 }
                 Item::InternalDate => {
                     let cached = hit.as_ref().and_then(|h| h.facts.as_ref());
@@ -569,6 +641,10 @@ fn answer(s: &mut Context, set: &SequenceSet, items: &[Item], uid: bool) -> io::
             out.write_all(b" FLAGS ")?;
             out.write_all(flag_lists.get(sel, m))?;
         }
+        // RFC 7162 3.2.4: a \Seen set by FETCH tells its MODSEQ.
+        if flags_changed && !items.contains(&Item::Modseq) {
+            sel.write_modseq(out, i)?;
+        }
         out.write_all(b")\r\n")?;
         if let Some(f) = file.as_mut() {
             let sizes = match msg {
@@ -589,10 +665,13 @@ fn answer(s: &mut Context, set: &SequenceSet, items: &[Item], uid: bool) -> io::
             return Ok(failed("FETCH", e));
         }
     }
-    if seen_set {
+    if any_seen {
         if let Err(e) = crate::maildir::deliver::sync_dir(&sel.dir.join("cur")) {
             return Ok(failed("FETCH", e));
         }
+    }
+    if !seen_set.is_empty() {
+        sel.changed_flags(s.root, &seen_set);
     }
     if unknown_cte {
         return Ok(
@@ -670,7 +749,7 @@ impl Parts {
         let mut p = Parts::default();
         for item in items {
             match item {
-                Item::Flags | Item::Uid => {}
+                Item::Flags | Item::Uid | Item::Modseq => {}
                 Item::InternalDate => p.date = true,
                 Item::Size => p.size = true,
                 Item::Envelope => p.envelope = true,
@@ -823,7 +902,7 @@ impl Item {
     /// What the item needs of a message file whose name gives the size `named`.
     fn need(&self, named: Option<u64>) -> Need {
         match self {
-            Item::Flags | Item::Uid | Item::Preview { lazy: true } => Need::Nothing,
+            Item::Flags | Item::Uid | Item::Modseq | Item::Preview { lazy: true } => Need::Nothing,
             Item::Size if named.is_some() => Need::Nothing,
             Item::Size | Item::InternalDate | Item::Body { section: None, .. } => Need::File,
             Item::Envelope => Need::Header,

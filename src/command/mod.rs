@@ -10,6 +10,7 @@ mod context;
 mod copy;
 mod create;
 mod delete;
+mod enable;
 mod expunge;
 mod expunged;
 mod fetch;
@@ -43,6 +44,7 @@ use storage_error::{failed, no_mailbox, no_target};
 
 pub use append::fuzz_arguments as fuzz_append;
 pub use context::Context;
+pub use enable::Enabled;
 pub use selected::{split_flags, Selected};
 
 fn not_selected() -> Response {
@@ -76,6 +78,7 @@ pub enum Command {
     Select {
         mailbox: Vec<u8>,
         read_only: bool,
+        condstore: bool,
     },
     Close,
     Unselect,
@@ -83,6 +86,7 @@ pub enum Command {
         set: SequenceSet,
         items: Vec<fetch::Item>,
         uid: bool,
+        changed_since: Option<u64>,
     },
     Store {
         store: store::Store,
@@ -123,7 +127,9 @@ pub enum Command {
         items: Vec<status::Item>,
     },
     Idle,
-    Enable,
+    Enable {
+        names: Vec<Vec<u8>>,
+    },
     Search {
         search: search::Search,
         uid: bool,
@@ -172,19 +178,14 @@ impl Command {
                 Command::Select {
                     mailbox: p.astring()?,
                     read_only: name == b"EXAMINE",
+                    condstore: select::parse_parameters(p)?,
                 }
             }
             b"CLOSE" => Command::Close,
             b"IDLE" => Command::Idle,
-            b"ENABLE" => {
-                // Nothing here needs enabling yet; each name is still checked for syntax.
-                p.sp()?;
-                p.atom()?;
-                while p.eat(b' ') {
-                    p.atom()?;
-                }
-                Command::Enable
-            }
+            b"ENABLE" => Command::Enable {
+                names: enable::parse(p)?,
+            },
             b"UNSELECT" => Command::Unselect,
             b"CREATE" => {
                 p.sp()?;
@@ -311,6 +312,7 @@ fn selected_command(name: &[u8], p: &mut Parser, uid: bool) -> Result<Command, P
                 set,
                 items: fetch::parse_items(p)?,
                 uid,
+                changed_since: fetch::parse_modifiers(p)?,
             }
         }
         b"STORE" => Command::Store {
@@ -383,10 +385,19 @@ fn run(s: &mut Context, tag: &[u8], command: Command, rest: Option<Rest>) -> io:
             Ok(Response::ok("ID completed"))
         }
         Command::Namespace => namespace::namespace(s),
-        Command::Select { mailbox, read_only } => select::select(s, &mailbox, read_only),
+        Command::Select {
+            mailbox,
+            read_only,
+            condstore,
+        } => select::select(s, &mailbox, read_only, condstore),
         Command::Close => select::close(s),
         Command::Unselect => select::unselect(s),
-        Command::Fetch { set, items, uid } => fetch::fetch(s, &set, &items, uid),
+        Command::Fetch {
+            set,
+            items,
+            uid,
+            changed_since,
+        } => fetch::fetch(s, &set, &items, uid, changed_since),
         Command::Store { store, uid } => store::store(s, &store, uid),
         Command::Expunge { uids } => expunge::expunge(s, uids.as_ref()),
         Command::Copy {
@@ -410,9 +421,6 @@ fn run(s: &mut Context, tag: &[u8], command: Command, rest: Option<Rest>) -> io:
         Command::GetQuotaRoot { mailbox } => getquotaroot::getquotaroot(s, &mailbox),
         Command::SetQuota => Ok(setquota::setquota()),
         Command::Compress => Ok(compress::compress(s)),
-        Command::Enable => {
-            s.untagged("ENABLED")?;
-            Ok(Response::ok("ENABLE completed"))
-        }
+        Command::Enable { names } => enable::enable(s, &names),
     }
 }

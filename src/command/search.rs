@@ -1,5 +1,6 @@
 //! SEARCH and UID SEARCH (RFC 3501 6.4.4, RFC 9051 6.4.4) with ESEARCH's RETURN options
-//! (RFC 4731: MIN, MAX, COUNT, ALL) and SEARCHRES (RFC 5182: SAVE and `$`). Text keys match
+//! (RFC 4731: MIN, MAX, COUNT, ALL) and SEARCHRES (RFC 5182: SAVE and `$`), and the MODSEQ
+//! key of CONDSTORE (RFC 7162 3.1.5, 3.1.6, 3.1.10). Text keys match
 //! without regard to case, after encoded words, transfer encodings and charsets are
 //! decoded; a message is read only as far as the keys need. Dates, sizes and the header
 //! fields the folder cache keeps come from the cache when it has them; body searches read
@@ -52,6 +53,8 @@ pub enum Key {
     /// is read (RFC 5032 2).
     Older(i64),
     Younger(i64),
+    /// A MODSEQ at least this (RFC 7162 3.1.5).
+    Modseq(u64),
     Header(Vec<u8>, String),
     Body(String),
     Text(String),
@@ -247,6 +250,22 @@ fn key(p: &mut Parser, depth: usize, count: &mut usize) -> Result<Key, ParseErro
         b"BEFORE" => Key::Internal(When::Before, date_arg(p)?),
         b"ON" => Key::Internal(When::On, date_arg(p)?),
         b"SINCE" => Key::Internal(When::Since, date_arg(p)?),
+        b"MODSEQ" => {
+            p.sp()?;
+            // One MODSEQ per message: the entry name and type are checked, then ignored.
+            if p.peek() == Some(b'"') {
+                let name = p.astring()?;
+                if !name.to_ascii_lowercase().starts_with(b"/flags/") {
+                    return Err(ParseError::bad("MODSEQ entry names are /flags/<flag>"));
+                }
+                p.sp()?;
+                if !matches!(&p.keyword()?[..], b"PRIV" | b"SHARED" | b"ALL") {
+                    return Err(ParseError::bad("MODSEQ entry types are priv, shared, all"));
+                }
+                p.sp()?;
+            }
+            Key::Modseq(p.mod_sequence()?)
+        }
         b"OLDER" => Key::Older(within_arg(p)?),
         b"YOUNGER" => Key::Younger(within_arg(p)?),
         b"SENTBEFORE" => Key::Sent(When::Before, date_arg(p)?),
@@ -443,6 +462,7 @@ fn matches(key: &Key, c: &mut Candidate) -> bool {
         Key::Larger(n) => c.size().is_some_and(|size| size > *n),
         Key::Smaller(n) => c.size().is_some_and(|size| size < *n),
         Key::Internal(when, d) => c.internal_date().is_some_and(|m| when.holds(m, *d)),
+        Key::Modseq(n) => c.sel.modseqs.as_ref().is_some_and(|m| m.get(c.index) >= *n),
         Key::Older(at) => c.internal_seconds().is_some_and(|m| m <= *at),
         Key::Younger(at) => c.internal_seconds().is_some_and(|m| m >= *at),
         // Without a readable Date: field no SENT key matches (RFC 5256 2.2's fallback to
@@ -492,6 +512,35 @@ fn prepare(key: &Key, sel: &Selected, saved: &mut Option<Rc<Ranges>>) -> Key {
     }
 }
 
+/// Whether `key` has a MODSEQ key in it.
+fn uses_modseq(key: &Key) -> bool {
+    match key {
+        Key::Modseq(_) => true,
+        Key::Not(k) => uses_modseq(k),
+        Key::Or(a, b) => uses_modseq(a) || uses_modseq(b),
+        Key::And(keys) => keys.iter().any(uses_modseq),
+        _ => false,
+    }
+}
+
+/// For a search with a MODSEQ key: enables CONDSTORE (RFC 7162 3.1) and reads the
+/// MODSEQs, or the reply of a command that could not. `Ok(None)` also for other keys.
+pub fn modseqs_for(s: &mut Context, key: &Key, verb: &str) -> io::Result<Option<Response>> {
+    if s.selected.is_none() || !uses_modseq(key) {
+        return Ok(None);
+    }
+    s.enable_condstore()?;
+    let sel = s.selected.as_mut().expect("checked");
+    Ok(sel.modseqs().err().map(|e| failed(verb, e)))
+}
+
+/// The `(MODSEQ n)` SEARCH and SORT end with after a MODSEQ key (RFC 7162 3.1.6, 3.1.9):
+/// the highest MODSEQ of the messages `found`; `None` without the key or with no hits.
+pub fn highest_found(sel: &Selected, key: &Key, found: impl Iterator<Item = usize>) -> Option<u64> {
+    let modseqs = sel.modseqs.as_ref().filter(|_| uses_modseq(key))?;
+    found.map(|i| modseqs.get(i)).max()
+}
+
 /// The indexes of the messages that match `key`, in mailbox order. Messages expunged by
 /// another session meanwhile do not match (RFC 2180 4.3); a file that cannot be read fails
 /// the search.
@@ -535,6 +584,9 @@ fn matching(sel: &Selected, key: &Key) -> Result<(Vec<usize>, bool), MaildirErro
 }
 
 pub fn search(s: &mut Context, tag: &[u8], search: &Search, uid: bool) -> io::Result<Response> {
+    if let Some(refused) = modseqs_for(s, &search.key, "SEARCH")? {
+        return Ok(refused);
+    }
     let Some(sel) = s.selected.as_mut() else {
         return Ok(super::not_selected());
     };
@@ -561,6 +613,9 @@ pub fn search(s: &mut Context, tag: &[u8], search: &Search, uid: bool) -> io::Re
         out.write_all(b"* SEARCH")?;
         for &i in &hits {
             write!(out, " {}", number(i))?;
+        }
+        if let Some(m) = highest_found(sel, &search.key, hits.iter().copied()) {
+            write!(out, " (MODSEQ {m})")?;
         }
         out.write_all(b"\r\n")?;
         return Ok(done);
@@ -606,6 +661,18 @@ pub fn search(s: &mut Context, tag: &[u8], search: &Search, uid: bool) -> io::Re
         if has(Return::All) && !hits.is_empty() {
             let numbers: Vec<u32> = hits.iter().map(|&i| number(i)).collect();
             write!(out, " ALL {}", format_uids(&numbers))?;
+        }
+        // RFC 4731 3.2: of the messages returned; MIN and MAX alone return those two.
+        let returned: Vec<usize> = match has(Return::All) || has(Return::Count) {
+            true => hits.clone(),
+            false => [hits.first(), hits.last()]
+                .into_iter()
+                .flatten()
+                .copied()
+                .collect(),
+        };
+        if let Some(m) = highest_found(sel, &search.key, returned.into_iter()) {
+            write!(out, " MODSEQ {m}")?;
         }
         out.write_all(b"\r\n")?;
     }

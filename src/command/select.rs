@@ -1,5 +1,5 @@
-//! SELECT and EXAMINE (RFC 3501 6.3.1, 6.3.2), CLOSE (6.4.2) and UNSELECT (RFC 3691):
-//! entering and leaving the selected state.
+//! SELECT and EXAMINE (RFC 3501 6.3.1, 6.3.2) with the CONDSTORE parameter (RFC 7162
+//! 3.1.8), CLOSE (6.4.2) and UNSELECT (RFC 3691): entering and leaving the selected state.
 
 use std::io::{self, Write};
 
@@ -7,10 +7,37 @@ use super::{failed, quota_root, Code, Response};
 use super::{Context, Selected};
 use crate::maildir::folder;
 use crate::maildir::quota::Usage;
+use crate::wire::{ParseError, Parser};
 
-pub fn select(s: &mut Context, name: &[u8], read_only: bool) -> io::Result<Response> {
+/// `[SP "(" select-param *(SP select-param) ")"]` (RFC 4466 2.1): true for CONDSTORE, the
+/// one parameter known.
+pub fn parse_parameters(p: &mut Parser) -> Result<bool, ParseError> {
+    if !p.eat(b' ') {
+        return Ok(false);
+    }
+    p.open()?;
+    loop {
+        if p.keyword()? != b"CONDSTORE" {
+            return Err(ParseError::bad("Unknown SELECT parameter"));
+        }
+        if p.eat(b')') {
+            return Ok(true);
+        }
+        p.sp()?;
+    }
+}
+
+pub fn select(
+    s: &mut Context,
+    name: &[u8],
+    read_only: bool,
+    condstore: bool,
+) -> io::Result<Response> {
     // A SELECT that fails still leaves no mailbox selected (RFC 3501 6.3.1).
     *s.selected = None;
+    if condstore {
+        s.enable_condstore()?;
+    }
     let verb = if read_only { "EXAMINE" } else { "SELECT" };
     let dir = match folder::existing(s.root, name) {
         Ok(dir) => dir,
@@ -19,9 +46,17 @@ pub fn select(s: &mut Context, name: &[u8], read_only: bool) -> io::Result<Respo
     if !read_only {
         crate::maildir::deliver::clean_tmp(&dir);
     }
-    let sel = match Selected::open(s.root, dir, read_only) {
+    let mut sel = match Selected::open(s.root, dir, read_only) {
         Ok(sel) => sel,
         Err(e) => return Ok(failed(verb, e)),
+    };
+    // RFC 7162 3.1.2.1: once CONDSTORE is enabled, every SELECT tells HIGHESTMODSEQ.
+    let highest = match s.enabled.condstore {
+        true => match sel.modseqs() {
+            Ok(m) => Some(m.highest),
+            Err(e) => return Ok(failed(verb, e)),
+        },
+        false => None,
     };
     let recent = sel.messages.iter().filter(|m| m.recent).count();
     let out = &mut s.conn.output;
@@ -40,6 +75,11 @@ pub fn select(s: &mut Context, name: &[u8], read_only: bool) -> io::Result<Respo
     Response::ok("Predicted next UID")
         .with(uidnext)
         .write(out, None)?;
+    if let Some(h) = highest {
+        Response::ok("Highest")
+            .with(Code::HighestModseq(h))
+            .write(out, None)?;
+    }
     *s.selected = Some(sel);
     let mode = if read_only {
         Code::ReadOnly

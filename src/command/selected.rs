@@ -18,7 +18,9 @@ use rustix::fs::{Mode, OFlags};
 use crate::maildir::find;
 use crate::maildir::flags::{base, Flags};
 use crate::maildir::index::cache::Cache;
+use crate::maildir::index::modseq;
 use crate::maildir::keywords::{self, Keywords};
+use crate::maildir::modseqs::{self, Modseqs};
 use crate::maildir::stamp::{self, Identity, Stamp, Time};
 use crate::maildir::view::{Entry, View};
 use crate::maildir::{Mailbox, MaildirError};
@@ -38,6 +40,9 @@ pub struct Selected {
     pub saved: Ranges,
     /// The folder's cache of per-message data (`imapd.cache`, `imapd.journal`).
     pub cache: Cache,
+    /// The MODSEQ of each message, once CONDSTORE is enabled (RFC 7162 3.1): then every
+    /// untagged FETCH of a flag change carries it.
+    pub modseqs: Option<Modseqs>,
     /// The folder's directory, open: the refresh after each command looks at `new/` and
     /// `cur/` through it, and messages are opened relative to it, without walking `dir`.
     pub folder: OwnedFd,
@@ -78,10 +83,67 @@ impl Selected {
             messages: mailbox.messages,
             vanished: HashSet::new(),
             saved: Ranges::default(),
+            modseqs: None,
             stamp,
             uidlist,
             by_name: None,
         })
+    }
+
+    /// The MODSEQs of the view, read when first asked for (a SELECT without CONDSTORE
+    /// reads none of them).
+    pub fn modseqs(&mut self) -> Result<&mut Modseqs, MaildirError> {
+        if self.modseqs.is_none() {
+            self.modseqs = Some(Modseqs::load(&self.dir, self.uidvalidity, &self.messages)?);
+        }
+        Ok(self.modseqs.as_mut().expect("just loaded"))
+    }
+
+    /// Gives the messages `changed` (indexes of the view), whose new flags this session
+    /// put on disk, their new MODSEQ, durably and for every session to see (RFC 7162 3.1).
+    /// A MODSEQ that cannot be recorded (a full disk) is logged, not failed: the change is
+    /// made, and it gets a MODSEQ from the next session that sees it, as when the index was
+    /// deleted. A journal grown too long is folded into the folder's state (under the
+    /// Maildir `root`), which costs one listing of the folder.
+    pub fn changed_flags(&mut self, root: &Path, changed: &[usize]) {
+        let recorded = match self.modseqs.as_mut() {
+            Some(m) => m.store(&self.dir, self.uidvalidity, &self.messages, changed),
+            None => modseqs::journal(&self.dir, self.uidvalidity, &self.messages, changed),
+        };
+        if let Err(e) = recorded {
+            crate::log!("{}: MODSEQ not recorded: {e}", self.dir.display());
+        }
+        if modseq::too_long(&self.dir) {
+            // The listing brings the state up to date with the journal in it.
+            if let Err(e) = Mailbox::open(root, &self.dir, false) {
+                crate::log!("{}: MODSEQ journal not folded: {e}", self.dir.display());
+            }
+        }
+    }
+
+    /// Writes ` MODSEQ (n)` for message `i` once CONDSTORE is enabled.
+    pub fn write_modseq(&self, out: &mut impl Write, i: usize) -> io::Result<()> {
+        match &self.modseqs {
+            Some(m) => write!(out, " MODSEQ ({})", m.get(i)),
+            None => Ok(()),
+        }
+    }
+
+    /// The MODSEQs brought up to date with the view after a rescan; `changed` are the
+    /// messages whose flags it saw change, and the others whose MODSEQ moved are added.
+    fn update_modseqs(&mut self, changed: &mut Vec<usize>) {
+        let Some(m) = self.modseqs.as_mut() else {
+            return;
+        };
+        match m.update(&self.dir, self.uidvalidity, &self.messages, changed) {
+            Ok(moved) if !moved.is_empty() => {
+                changed.extend(moved);
+                changed.sort_unstable();
+                changed.dedup();
+            }
+            Ok(_) => {}
+            Err(e) => crate::log!("MODSEQs not brought up to date: {e}"),
+        }
     }
 
     /// The index in the view of the file `name` (any flags), if it has one.
@@ -312,11 +374,9 @@ impl Selected {
             }
             changed_flags.sort_unstable();
         }
+        self.update_modseqs(&mut changed_flags);
         for i in changed_flags {
-            if !self.vanished.contains(&self.messages[i].uid) {
-                let list = self.flag_list(&self.messages[i]);
-                write!(out, "* {} FETCH (FLAGS {list})\r\n", i + 1)?;
-            }
+            self.write_flag_change(out, i)?;
         }
         if allow_expunge {
             self.report_expunges(out)?;
@@ -330,6 +390,13 @@ impl Selected {
         }
         self.uidnext = self.uidnext.max(fresh.uidnext);
         if self.messages.len() != before {
+            // New messages get their MODSEQs now, while the client learns of them; a record
+            // read meanwhile may move those of others.
+            let mut moved = Vec::new();
+            self.update_modseqs(&mut moved);
+            for i in moved {
+                self.write_flag_change(out, i)?;
+            }
             let recent = self.messages.iter().filter(|m| m.recent).count();
             write!(
                 out,
@@ -338,6 +405,17 @@ impl Selected {
             )?;
         }
         Ok(())
+    }
+
+    /// `* n FETCH (FLAGS (...) [MODSEQ (m)])` for message `i`, unless it vanished.
+    fn write_flag_change(&self, out: &mut impl Write, i: usize) -> io::Result<()> {
+        if self.vanished.contains(&self.messages[i].uid) {
+            return Ok(());
+        }
+        let list = self.flag_list(&self.messages[i]);
+        write!(out, "* {} FETCH (FLAGS {list}", i + 1)?;
+        self.write_modseq(out, i)?;
+        out.write_all(b")\r\n")
     }
 
     /// Takes the names of `fresh` into the view: the messages whose flags changed, and
@@ -371,6 +449,14 @@ impl Selected {
         }
         let vanished = std::mem::take(&mut self.vanished);
         self.by_name = None;
+        if let Some(m) = self.modseqs.as_mut() {
+            let keep: Vec<bool> = self
+                .messages
+                .iter()
+                .map(|m| !vanished.contains(&m.uid))
+                .collect();
+            m.retain(&keep);
+        }
         let mut kept = 0;
         let mut written = Ok(());
         self.messages.retain(|m| {

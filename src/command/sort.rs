@@ -297,6 +297,9 @@ pub fn push_number(out: &mut Vec<u8>, mut n: u32) {
 }
 
 pub fn sort(s: &mut Context, sort: &Sort, uid: bool) -> io::Result<Response> {
+    if let Some(refused) = search::modseqs_for(s, &sort.key, "SORT")? {
+        return Ok(refused);
+    }
     let Some(sel) = s.selected.as_ref() else {
         return Ok(super::not_selected());
     };
@@ -334,6 +337,10 @@ pub fn sort(s: &mut Context, sort: &Sort, uid: bool) -> io::Result<Response> {
         };
         out.push(b' ');
         push_number(&mut out, n);
+    }
+    let found = rows.rows.iter().map(|r| r.index as usize);
+    if let Some(m) = search::highest_found(sel, &sort.key, found) {
+        out.extend_from_slice(format!(" (MODSEQ {m})").as_bytes());
     }
     out.extend_from_slice(b"\r\n");
     s.conn.output.write_all(&out)?;

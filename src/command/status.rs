@@ -1,5 +1,5 @@
-//! STATUS (RFC 3501 6.3.10) with SIZE (RFC 8438), DELETED (RFC 9051, RFC 9208) and
-//! DELETED-STORAGE (RFC 9208 4.1.4): counts of a
+//! STATUS (RFC 3501 6.3.10) with SIZE (RFC 8438), DELETED (RFC 9051, RFC 9208),
+//! DELETED-STORAGE (RFC 9208 4.1.4) and HIGHESTMODSEQ (RFC 7162 3.1.7): counts of a
 //! mailbox without selecting it. LIST-STATUS (RFC 5819) uses the same answer.
 
 use std::io::{self, Write};
@@ -10,6 +10,7 @@ use super::{failed, Response};
 use crate::maildir::flags::{base, Flags};
 use crate::maildir::index::cache::record::Want;
 use crate::maildir::index::cache::Cache;
+use crate::maildir::index::modseq;
 use crate::maildir::{folder, message_file, quota, Mailbox, MaildirError};
 use crate::wire::{quote, ParseError, Parser};
 
@@ -23,6 +24,7 @@ pub enum Item {
     Size,
     Deleted,
     DeletedStorage,
+    HighestModseq,
 }
 
 /// `"(" status-att *(SP status-att) ")"`.
@@ -39,6 +41,7 @@ pub fn parse_items(p: &mut Parser) -> Result<Vec<Item>, ParseError> {
             b"SIZE" => Item::Size,
             b"DELETED" => Item::Deleted,
             b"DELETED-STORAGE" => Item::DeletedStorage,
+            b"HIGHESTMODSEQ" => Item::HighestModseq,
             _ => return Err(ParseError::bad("Unknown STATUS item")),
         });
         if p.eat(b')') {
@@ -55,6 +58,9 @@ pub fn write_status(
     dir: &std::path::Path,
     items: &[Item],
 ) -> Result<(), StatusError> {
+    if items.contains(&Item::HighestModseq) {
+        s.enable_condstore()?;
+    }
     let m = Mailbox::open(s.root, dir, false)?;
     let mut parts = Vec::with_capacity(items.len());
     for item in items {
@@ -93,6 +99,8 @@ pub fn write_status(
                     .sum();
                 ("DELETED-STORAGE", kib(bytes))
             }
+            // The folder's files were brought up to date by the open.
+            Item::HighestModseq => ("HIGHESTMODSEQ", modseq::highest(dir)),
             // RFC 8438: the messages' RFC822.SIZE; one expunged meanwhile has none. From the
             // name or the folder cache where they have it, not read from the file.
             Item::Size => {

@@ -593,6 +593,10 @@ pub fn threads(algorithm: Algorithm, msgs: Messages, numbers: &[u32], out: &mut 
 }
 
 pub fn thread(s: &mut Context, t: &Thread, uid: bool) -> io::Result<Response> {
+    // RFC 7162 3.1.9: THREAD answers as ever, but its MODSEQ key needs the MODSEQs.
+    if let Some(refused) = search::modseqs_for(s, &t.key, "THREAD")? {
+        return Ok(refused);
+    }
     let Some(sel) = s.selected.as_ref() else {
         return Ok(super::not_selected());
     };

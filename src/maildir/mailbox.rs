@@ -13,8 +13,8 @@ use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 
 use super::flags::{base, Flags, MessageFlags};
-use super::index::recent;
 use super::index::state::State;
+use super::index::{modseq, recent};
 use super::lock::Dotlock;
 use super::scan::{scan, Entry};
 use super::stamp::{self, Stamp};
@@ -262,6 +262,20 @@ fn read_or_create(root: &Path, dir: &Path) -> Result<(Uidlist, bool), MaildirErr
 /// UIDs.
 pub fn assign(root: &Path, dir: &Path, names: &[Vec<u8>]) -> Result<(u32, Vec<u32>), MaildirError> {
     let (uidvalidity, uids, first_new) = retry_lost(|| assign_locked(root, dir, names))?;
+    // RFC 7162 3.1: a new message gets a MODSEQ above all before. One not recorded here
+    // gets its own from the first session that sees it, so a failure costs nothing else.
+    let records: Vec<(u32, MessageFlags)> = uids
+        .iter()
+        .zip(names)
+        .map(|(&uid, name)| (uid, MessageFlags::from_name(name)))
+        .collect();
+    let recorded = match records.is_empty() {
+        true => Ok(0),
+        false => super::index::locked(dir, || modseq::assign(dir, uidvalidity, &records)),
+    };
+    if let Err(e) = recorded {
+        crate::log!("{}: MODSEQs not recorded: {e}", dir.display());
+    }
     if let Some(first) = first_new {
         // Messages stored in cur/ are \Recent too (RFC 3501 2.3.2), also where no
         // read-write session has recorded what it saw yet.
@@ -373,10 +387,11 @@ fn from_state(dir: &Path, state: State) -> Mailbox {
 /// Takes the listing in `mailbox` (read under `stamp`) into the folder's state. A state
 /// that cannot be written costs only time, and is logged.
 fn record(dir: &Path, mailbox: &Mailbox, stamp: Stamp) {
-    let updated = State::update(dir, |latest| {
+    let updated = State::update(dir, |latest, journal| {
         let latest = latest.filter(|l| l.uidvalidity == mailbox.uidvalidity);
         let next = State::merge(
             latest.as_ref(),
+            journal,
             mailbox.uidvalidity,
             mailbox.uidnext,
             stamp,
@@ -384,13 +399,14 @@ fn record(dir: &Path, mailbox: &Mailbox, stamp: Stamp) {
         );
         // The same listing needs no writing, unless it can now be trusted where the
         // recorded one could not.
-        let unchanged = latest.as_ref().is_some_and(|l| {
-            l.view == next.view
-                && l.modseqs == next.modseqs
-                && l.highest_modseq == next.highest_modseq
-                && l.next_uid == next.next_uid
-                && (l.stamp == stamp || !stamp.trustworthy())
-        });
+        let unchanged = journal.changes.is_empty()
+            && latest.as_ref().is_some_and(|l| {
+                l.view == next.view
+                    && l.modseqs == next.modseqs
+                    && l.highest_modseq == next.highest_modseq
+                    && l.next_uid == next.next_uid
+                    && (l.stamp == stamp || !stamp.trustworthy())
+            });
         (Some(next).filter(|_| !unchanged), ())
     });
     if let Err(e) = updated {

@@ -14,6 +14,7 @@ pub mod keywords;
 mod lock;
 pub mod mailbox;
 pub mod message_file;
+pub mod modseqs;
 pub mod mutf7;
 pub mod quota;
 mod scan;

@@ -21,6 +21,7 @@ pub fn fuzz_serve(input: &[u8], root: &Path, sink: std::fs::File) -> String {
         conn,
         root: root.to_path_buf(),
         selected: None,
+        enabled: Default::default(),
         done: false,
         timeout: second,
     };

@@ -11,7 +11,7 @@ use std::os::fd::{FromRawFd, OwnedFd};
 use std::path::PathBuf;
 
 use crate::capability;
-use crate::command::{self, Command, Context, Selected};
+use crate::command::{self, Command, Context, Enabled, Selected};
 use crate::maildir;
 use crate::settings;
 use crate::wire::command::Read;
@@ -37,6 +37,8 @@ struct Session {
     /// The Maildir: INBOX, and the root of all folders.
     root: PathBuf,
     selected: Option<Selected>,
+    /// The extensions the client enabled (RFC 5161).
+    enabled: Enabled,
     /// Set by LOGOUT.
     done: bool,
     /// How long the client may stay silent (also while idling).
@@ -73,6 +75,7 @@ pub fn run(arg: Option<OsString>) -> u8 {
         },
         root,
         selected: None,
+        enabled: Enabled::default(),
         done: false,
         timeout,
     };
@@ -196,6 +199,7 @@ impl Session {
             conn: &mut self.conn,
             root: &self.root,
             selected: &mut self.selected,
+            enabled: &mut self.enabled,
             timeout: self.timeout,
         }
     }

@@ -589,6 +589,19 @@ impl<'c> Parser<'c> {
         u32::try_from(n).map_err(|_| bad("Number out of range"))
     }
 
+    /// `mod-sequence-valzer` (RFC 7162 7): 0 to 2^63 - 1.
+    pub fn mod_sequence(&mut self) -> Result<u64, ParseError> {
+        let d = self.take_while(|b| b.is_ascii_digit());
+        if d.is_empty() || d.len() > 19 {
+            return Err(bad("Expected a mod-sequence"));
+        }
+        let n = d.iter().fold(0u64, |n, c| n * 10 + u64::from(c - b'0'));
+        if n > i64::MAX as u64 {
+            return Err(bad("Mod-sequence out of range"));
+        }
+        Ok(n)
+    }
+
     /// `nz-number`.
     pub fn nz_number(&mut self) -> Result<u32, ParseError> {
         match self.number()? {

@@ -18,7 +18,8 @@ pub enum Status {
 }
 
 /// The response codes this server sends: RFC 3501 7.1, RFC 4315 (UIDPLUS), RFC 5530,
-/// RFC 5255 (BADCHARSET's list), RFC 3516 (UNKNOWN-CTE), RFC 4978 (COMPRESSIONACTIVE). The login role sends only
+/// RFC 5255 (BADCHARSET's list), RFC 3516 (UNKNOWN-CTE), RFC 4978 (COMPRESSIONACTIVE),
+/// RFC 7162 (HIGHESTMODSEQ, MODIFIED), RFC 6154 (USEATTR). The login role sends only
 /// CAPABILITY, TOOBIG and the four of RFC 5530 3 about authentication.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Code {
@@ -40,8 +41,11 @@ pub enum Code {
         target: Vec<u32>,
     },
     ExpungeIssued,
+    HighestModseq(u64),
     InUse,
     Limit,
+    /// The messages (numbers, or UIDs for UID STORE) that failed UNCHANGEDSINCE.
+    Modified(Vec<u32>),
     Nonexistent,
     NoPerm,
     OverQuota,
@@ -157,8 +161,10 @@ impl Code {
                 )
             }
             Code::ExpungeIssued => "EXPUNGEISSUED",
+            Code::HighestModseq(n) => return write!(out, "HIGHESTMODSEQ {n}"),
             Code::InUse => "INUSE",
             Code::Limit => "LIMIT",
+            Code::Modified(set) => return write!(out, "MODIFIED {}", format_uids(set)),
             Code::Nonexistent => "NONEXISTENT",
             Code::NoPerm => "NOPERM",
             Code::OverQuota => "OVERQUOTA",

@@ -132,19 +132,7 @@ impl Fixture {
     /// Writes `dovecot-uidlist` (and `dovecot-keywords`), then starts `imapd serve` with
     /// TZ=UTC and selects INBOX. The session keeps the directory until it ends.
     pub fn session(self) -> Session {
-        let next = self.stored.last().map_or(1, |s| s.uid + 1);
-        let mut list = format!("3 V1234567 N{next} G0123456789abcdef0123456789abcdef\n");
-        for s in &self.stored {
-            list.push_str(&format!("{} :{}\n", s.uid, s.base));
-        }
-        std::fs::write(self.md.join("dovecot-uidlist"), list).expect("write uidlist");
-        if !self.keywords.is_empty() {
-            let mut k = String::new();
-            for (i, name) in self.keywords.iter().enumerate() {
-                k.push_str(&format!("{i} {name}\n"));
-            }
-            std::fs::write(self.md.join("dovecot-keywords"), k).expect("write keywords");
-        }
+        self.write_lists();
         let mut cmd = serve_cmd(&self.dir, Some(&self.md));
         cmd.env("TZ", "UTC");
         let mut s = Session::spawn(cmd);
@@ -158,6 +146,29 @@ impl Fixture {
             s.fail("SELECT INBOX failed");
         }
         s
+    }
+
+    /// Writes `dovecot-uidlist` (and `dovecot-keywords`) and hands over the directory and
+    /// the Maildir, for tests that start their own sessions.
+    pub fn into_parts(self) -> (TempDir, PathBuf) {
+        self.write_lists();
+        (self.dir, self.md)
+    }
+
+    fn write_lists(&self) {
+        let next = self.stored.last().map_or(1, |s| s.uid + 1);
+        let mut list = format!("3 V1234567 N{next} G0123456789abcdef0123456789abcdef\n");
+        for s in &self.stored {
+            list.push_str(&format!("{} :{}\n", s.uid, s.base));
+        }
+        std::fs::write(self.md.join("dovecot-uidlist"), list).expect("write uidlist");
+        if !self.keywords.is_empty() {
+            let mut k = String::new();
+            for (i, name) in self.keywords.iter().enumerate() {
+                k.push_str(&format!("{i} {name}\n"));
+            }
+            std::fs::write(self.md.join("dovecot-keywords"), k).expect("write keywords");
+        }
     }
 }
 

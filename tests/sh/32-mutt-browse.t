@@ -14,7 +14,8 @@
 #    module decodes from the .eml; the same for café.txt (RFC 2231 name, ISO-8859-1)
 #    of "RFC 2231 charset and language"; quit: exit status 0, and the two opened
 #    messages are \Seen on disk (:2,S), no other.
-#    Then with sort=date: =Corpus lists the 74 messages in date order.
+#    Run 1 has imap_condstore set: mutt enables CONDSTORE (RFC 7162) and copes with MODSEQ
+#    in every FETCH. Then with sort=date: =Corpus lists the 74 messages in date order.
 # 2. tests/bin/imaplib-browse: LIST/LSUB show Corpus, SELECT, FETCH 1:* (ENVELOPE
 #    BODYSTRUCTURE) parses, every message is its file, and every attachment part found
 #    by walking BODYSTRUCTURE, fetched with BODY.PEEK[part] and decoded by its transfer
@@ -157,7 +158,8 @@ T0=$(now)
 MUTT_END=$(( ${EPOCHREALTIME/./} + MUTT_BUDGET * 1000000 ))
 
 # --- run 1: sort=threads ---
-write_muttrc "$T_TMP/muttrc" threads
+# With imap_condstore mutt enables CONDSTORE (RFC 7162 3.1): every FETCH it hears carries MODSEQ.
+write_muttrc "$T_TMP/muttrc" threads 'set imap_condstore'
 start_mutt "$T_TMP/muttrc"
 step "Mutt: =INBOX \[Msgs:$NMSG " "mutt logs in and opens INBOX: $NMSG messages" 15
 step '\(threads/date\)' "the index is sorted by threads"
@@ -241,6 +243,12 @@ seen=$(ls "$MD/.Corpus/cur" | grep -E ':2,[A-Z]*S[A-Z]*$' | sed -E 's/.*Q([0-9]+
 expect_eq "$seen" "27 44 " "on disk, =Corpus messages 27 and 44 (the two opened) are \\Seen (:2,S), no other"
 seen=$(ls "$MD/cur" | grep -cE ':2,[A-Z]*S[A-Z]*$')
 expect_eq "$seen" 0 "on disk, no INBOX message is \\Seen"
+if grep -qE '\] [0-9]+> .*(ENABLE CONDSTORE|\(CONDSTORE\))' "$MUTTHOME"/.muttdebug0; then
+	pass "mutt enabled CONDSTORE (imap_condstore), and browsed as above with it"
+else
+	fail "mutt enabled CONDSTORE (imap_condstore): no ENABLE CONDSTORE in its IMAP exchange"
+	mutt_trace
+fi
 
 # --- run 2: sort=date ---
 write_muttrc "$T_TMP/muttrc-date" date 'set index_format="%4C %Z %[%Y-%m-%d %H:%M:%S] %-15.15L %s"'

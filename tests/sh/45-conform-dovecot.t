@@ -22,7 +22,16 @@
 #   apart around the boundaries, alone, combined, as SORT criteria, and bad intervals.
 # - SORT=DISPLAY (RFC 5957 3, 4): DISPLAYFROM and DISPLAYTO by the first address's display
 #   name (encoded words decoded), else its address, else the group name; none sorts first.
-# What differs on purpose is in tests/stored_bytes.rs, binary.rs and addresses.rs.
+# - CONDSTORE (RFC 7162 3.1): SELECT/EXAMINE (CONDSTORE) and HIGHESTMODSEQ, FETCH MODSEQ and
+#   CHANGEDSINCE, STORE with MODSEQ in its FETCHes (also .SILENT) and UNCHANGEDSINCE with
+#   [MODIFIED], SEARCH/ESEARCH/SORT MODSEQ, STATUS HIGHESTMODSEQ. The values of MODSEQs are
+#   each server's own: every number after MODSEQ is printed `n`, so the shapes are
+#   compared. Dovecot's `* OK [CLOSED]` at a SELECT is QRESYNC's (RFC 7162 3.2.11) and left
+#   out. Not compared: a second ENABLE CONDSTORE, which Dovecot lists again (RFC 5161 3.1:
+#   SHOULD list only what it newly enabled), and ENABLE without a name, which Dovecot takes
+#   (RFC 5161 4: one at least); both are in tests/condstore.rs.
+# What differs on purpose is in tests/stored_bytes.rs, binary.rs, addresses.rs and
+# condstore.rs.
 . "$(dirname "$0")/lib.sh"
 
 need_imapd
@@ -106,12 +115,34 @@ for key in [b"DISPLAYFROM", b"DISPLAYTO", b"REVERSE DISPLAYFROM", b"DISPLAYTO RE
             b"DISPLAYFROM SUBJECT"]:
     commands.append(b"SORT (" + key + b") UTF-8 ALL")
 commands.append(b"UID SORT (DISPLAYFROM) US-ASCII NOT SUBJECT 0")
+cat > "$S/condstore" <<'PY'
+msgs = [b"From: a@b\r\nSubject: %d\r\n\r\nbody\r\n" % i for i in range(4)]
+commands = [b"APPEND INBOX {%d}\r\n" % len(m) + m for m in msgs] + [
+    b"ENABLE CONDSTORE X-UNKNOWN", b"SELECT INBOX (CONDSTORE)", b"EXAMINE INBOX", b"SELECT INBOX",
+    b"FETCH 1:* (FLAGS MODSEQ)", b"STORE 1 +FLAGS (\\Flagged)",
+    b"STORE 2 +FLAGS.SILENT (\\Seen)", b"UID STORE 3 +FLAGS (\\Deleted)",
+    b"UID STORE 4 +FLAGS.SILENT (\\Answered)",
+    b"STORE 1:2 (UNCHANGEDSINCE 0) +FLAGS.SILENT ($MDNSent)",
+    b"UID STORE 1:2 (UNCHANGEDSINCE 0) -FLAGS (\\Seen)",
+    b"STORE 4 (UNCHANGEDSINCE 9000000000000000000) FLAGS ()",
+    b"FETCH 1:* (UID) (CHANGEDSINCE 1)", b"UID FETCH 1:* FLAGS (CHANGEDSINCE 1)",
+    b"UID FETCH 1:* FLAGS (CHANGEDSINCE 9000000000000000000)",
+    b"SEARCH MODSEQ 1", b"UID SEARCH MODSEQ \"/flags/\\\\seen\" all 1", b"SEARCH SEEN MODSEQ 1",
+    b"SEARCH RETURN (ALL) MODSEQ 1", b"SEARCH RETURN (MIN MAX) MODSEQ 1",
+    b"SEARCH RETURN (COUNT) MODSEQ 9000000000000000000", b"SEARCH MODSEQ 9000000000000000000",
+    b"SORT (SUBJECT) UTF-8 MODSEQ 1", b"UNSELECT", b"STATUS INBOX (MESSAGES HIGHESTMODSEQ)",
+    b"SELECT INBOX", b"FETCH 1 (MODSEQ) (CHANGEDSINCE x)",
+    b"STORE 1 (UNCHANGEDSINCE) +FLAGS (\\Seen)", b"SEARCH MODSEQ x",
+]
 PY
 chmod 644 "$S"/*
 export WITHIN_NOW
 WITHIN_NOW=$(date +%s)
 
-for name in bytes binary addresses within display; do
+# Each server's MODSEQ values are its own (see above).
+shapes() { sed -E '/^> /!s/MODSEQ (\(?)[0-9]+/MODSEQ \1n/g; /^\* OK \[CLOSED\]$/d' "$1"; }
+
+for name in bytes binary addresses within display condstore; do
 	for server in imapd dovecot; do
 		MD=$T_TMP/$name-$server/Maildir
 		mkdir -p "$MD/cur" "$MD/new" "$MD/tmp" "$T_TMP/$name-$server/home"
@@ -127,8 +158,8 @@ for name in bytes binary addresses within display; do
 		[ $rc = 0 ] || fail "$name: $server's run ended with status $rc"
 	done
 	# The last command of the binary scenario is not compared (see above).
-	if diff -u <(sed '/BINARY.SIZE\[1\] BINARY.PEEK/,$d' "$T_TMP/$name.dovecot") \
-		<(sed '/BINARY.SIZE\[1\] BINARY.PEEK/,$d' "$T_TMP/$name.imapd") > "$T_TMP/$name.diff"; then
+	if diff -u <(shapes "$T_TMP/$name.dovecot" | sed '/BINARY.SIZE\[1\] BINARY.PEEK/,$d') \
+		<(shapes "$T_TMP/$name.imapd" | sed '/BINARY.SIZE\[1\] BINARY.PEEK/,$d') > "$T_TMP/$name.diff"; then
 		pass "$name: imapd answers as Dovecot 2.3.19 ($(grep -c '^> ' "$T_TMP/$name.imapd") commands)"
 	else
 		fail "$name: imapd and Dovecot 2.3.19 differ"
@@ -136,7 +167,7 @@ for name in bytes binary addresses within display; do
 	fi
 done
 # The answers are the right ones, not only the same: a few of them spelled out.
-expect() { if grep -Fxq -- "$2" "$T_TMP/$1.imapd"; then pass "$3"; else fail "$3 (no line '$2')"; fi; }
+expect() { if shapes "$T_TMP/$1.imapd" | grep -Fxq -- "$2"; then pass "$3"; else fail "$3 (no line '$2')"; fi; }
 expect bytes '* 1 FETCH (BINARY[1] {7}\x0d\x0aab\x00c\x0dd\x00)' "RFC 3516 4.3: BINARY[1] is the 7 bytes appended"
 expect bytes '* 1 FETCH (BODY[1] {12}\x0d\x0aYWIAYw1kAA==)' "RFC 3516 6: BODY[1] is their base64"
 expect binary '* 1 FETCH (BINARY.SIZE[1] 64 BINARY[1] {64}\x0d\x0aThe quick brown fox jumps over\x0d\x0athe lazy = dog \x0d\x0asoft break\x0d\x0aend)' "RFC 2045 6.7: decoded, and its size"
@@ -145,3 +176,6 @@ expect addresses '* SEARCH 9' "RFC 3501 6.4.4: SEARCH FROM user-from@domain.org"
 expect within '* SEARCH 2 4' "RFC 5032 4: SEARCH UNSEEN YOUNGER 259200"
 expect display '* SORT 6 5 3 2 4 1' "RFC 5957 3: DISPLAYFROM by name, else address, none first"
 expect within '* SEARCH 1 2 3' "RFC 5032 2: OLDER 1800 to the second within one day"
+expect condstore 'OK [MODIFIED]' "RFC 7162 3.1.3: UNCHANGEDSINCE 0 fails"
+expect condstore '* 2 FETCH (MODSEQ (n))' "RFC 7162 3.1.3: a .SILENT STORE still tells the MODSEQ"
+expect condstore '* SEARCH 2 (MODSEQ n)' "RFC 7162 3.1.5: SEARCH MODSEQ ends with the highest found"

@@ -23,13 +23,14 @@
 //! replaced durably and ends in a CRC-32 of its content: a torn or damaged file is absent.
 //! When it is absent, MODSEQs start again from the clock in microseconds, above any value
 //! handed out before (a folder would need more than one change per microsecond since the
-//! state was first written to catch up with it).
+//! state was first written to catch up with it). The MODSEQs of changes made since the
+//! state was written are in [`super::modseq`]'s journal, which a merge takes in.
 
 use std::fs::File;
 use std::os::unix::fs::FileExt;
 use std::path::Path;
-use std::time::{SystemTime, UNIX_EPOCH};
 
+use super::modseq::{self, Journal};
 use crate::maildir::flags::{base, Flags, MessageFlags};
 use crate::maildir::stamp::{Stamp, Time};
 use crate::maildir::view::{Entry, Source, View};
@@ -72,24 +73,37 @@ impl State {
         open(dir, false)
     }
 
-    /// The state with `listing` (read under `stamp`) taken in, merged with `previous`: a
-    /// message whose flags changed, or that is new, gets the next MODSEQ; an expunge moves
-    /// HIGHESTMODSEQ on too (RFC 7162 3.1.1: it changes with every change of the mailbox).
+    /// The state with `listing` (read under `stamp`) taken in, merged with `previous` and
+    /// the `journal` of changes since: a message whose flags changed, or that is new, gets
+    /// the next MODSEQ; an expunge moves HIGHESTMODSEQ on too (RFC 7162 3.1.1: it changes
+    /// with every change of the mailbox). A journal record counts while the message still
+    /// has the flags it gives; one of an older state only keeps MODSEQs from going back.
     pub fn merge(
         previous: Option<&State>,
+        journal: &Journal,
         uidvalidity: u32,
         next_uid: u32,
         stamp: Stamp,
         listing: &View,
     ) -> State {
         // Under a new UIDVALIDITY the old MODSEQs mean nothing, but none goes back.
-        let floor = previous.map_or(0, |p| p.highest_modseq + 1);
+        let floor = previous
+            .map_or(0, |p| p.highest_modseq)
+            .max(journal.highest());
         let previous = previous.filter(|p| p.uidvalidity == uidvalidity);
         let mut highest = match previous {
-            Some(p) => p.highest_modseq,
-            None => clock_modseq().max(floor),
+            Some(_) => floor,
+            None => modseq::next(floor),
         };
         let fresh = previous.is_none();
+        let journaled = match previous {
+            Some(p) if journal.extends(uidvalidity, p.highest_modseq) => journal.latest(),
+            _ => Default::default(),
+        };
+        let next = |highest: &mut u64| {
+            *highest = modseq::next(*highest);
+            *highest
+        };
         let empty = View::default();
         let old = previous.map_or(&empty, |p| &p.view);
         let mut at = 0;
@@ -102,22 +116,24 @@ impl State {
             }
             let same = old.get(at).filter(|o| o.uid == m.uid);
             present += same.is_some() as usize;
-            let kept = same
-                .filter(|_| flags_part(old.name(at)) == flags_part(listing.name(i)))
-                .and_then(|_| previous?.modseqs.get(at).copied());
+            let kept = match journaled.get(&m.uid) {
+                Some(c) => (c.flags == m.flags()).then_some(c.modseq),
+                None => same
+                    .filter(|_| flags_part(old.name(at)) == flags_part(listing.name(i)))
+                    .and_then(|_| previous?.modseqs.get(at).copied()),
+            };
             let modseq = match kept {
                 Some(modseq) => modseq,
                 None if fresh => highest,
                 None => {
                     changed = true;
-                    highest += 1;
-                    highest
+                    next(&mut highest)
                 }
             };
             modseqs.push(modseq);
         }
         if !fresh && !changed && present < old.len() {
-            highest += 1;
+            next(&mut highest);
         }
         let mut view = listing.clone();
         // UIDs stop below u32::MAX: none is \Recent in a recorded listing.
@@ -133,32 +149,48 @@ impl State {
         }
     }
 
-    /// Replaces the folder's state with `f(the latest state)`, under the index lock; `f`
-    /// returns `None` to leave it as it is. Returns what `f` returned.
+    /// Replaces the folder's state with `f(the latest state, the journal since)`, under
+    /// the index lock; `f` returns `None` to leave it as it is. A new state has taken the
+    /// journal in, which then goes (when a crash keeps it, its header names the older
+    /// state, and it only keeps MODSEQs from going back). Returns what `f` returned.
     pub fn update<T>(
         dir: &Path,
-        f: impl FnOnce(Option<State>) -> (Option<State>, T),
+        f: impl FnOnce(Option<State>, &Journal) -> (Option<State>, T),
     ) -> Result<T, MaildirError> {
         super::locked(dir, || {
-            let (new, result) = f(State::read(dir));
+            let journal = modseq::read(dir, None);
+            let (new, result) = f(State::read(dir), &journal);
             if let Some(state) = new {
                 durable::replace(&dir.join(FILE), &encode(&state))?;
+                if journal.header.is_some() {
+                    let path = dir.join(modseq::FILE);
+                    std::fs::remove_file(&path).map_err(MaildirError::io(&path))?;
+                }
             }
             Ok(result)
         })
     }
 }
 
+/// The UIDVALIDITY and HIGHESTMODSEQ of the folder's state, from its header alone (its
+/// CRC-32 covers the listing too, which this does not read): for a floor and for telling
+/// whether the journal extends this state, never for MODSEQs of messages.
+pub fn header(dir: &Path) -> Option<(u32, u64)> {
+    let file = File::open(dir.join(FILE)).ok()?;
+    let mut head = [0u8; 8 + 4 + 4 + 8];
+    file.read_exact_at(&mut head, 0).ok()?;
+    if !head.starts_with(MAGIC) {
+        return None;
+    }
+    let mut r = Reader(&head[MAGIC.len()..]);
+    let uidvalidity = r.u32()?;
+    r.u32()?;
+    Some((uidvalidity, r.u64()?))
+}
+
 /// The flags part of a file name (after `:2,`), which says whether a message changed.
 fn flags_part(name: &[u8]) -> &[u8] {
     &name[base(name).len()..]
-}
-
-/// A MODSEQ above any handed out before the state was lost: the clock in microseconds.
-fn clock_modseq() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(1, |d| d.as_micros() as u64)
 }
 
 fn encode(s: &State) -> Vec<u8> {
@@ -334,7 +366,14 @@ mod tests {
     }
 
     fn state(previous: Option<&State>, names: &[(u32, &str)]) -> State {
-        State::merge(previous, 7, 10, Stamp::default(), &listing(names))
+        State::merge(
+            previous,
+            &Journal::default(),
+            7,
+            10,
+            Stamp::default(),
+            &listing(names),
+        )
     }
 
     #[test]
@@ -387,18 +426,26 @@ mod tests {
         );
         assert!(a.modseqs.iter().all(|&m| m == a.highest_modseq));
         let b = state(Some(&a), &[(1, "1.x:2,F"), (2, "2.x:2,S")]);
-        assert_eq!(b.highest_modseq, a.highest_modseq + 1);
+        assert!(b.highest_modseq > a.highest_modseq);
         assert_eq!(b.modseqs[0], b.highest_modseq);
         assert_eq!(b.modseqs[1], a.modseqs[1]);
         // The same listing again changes nothing.
         assert_eq!(state(Some(&b), &[(1, "1.x:2,F"), (2, "2.x:2,S")]), b);
         // An expunge moves HIGHESTMODSEQ on; a new message gets its own.
         let c = state(Some(&b), &[(2, "2.x:2,S")]);
-        assert_eq!(c.highest_modseq, b.highest_modseq + 1);
+        assert!(c.highest_modseq > b.highest_modseq);
         let d = state(Some(&c), &[(2, "2.x:2,S"), (5, "5.x")]);
-        assert_eq!(d.modseqs[1], c.highest_modseq + 1);
+        assert!(d.modseqs[1] > c.highest_modseq);
+        assert_eq!(d.highest_modseq, d.modseqs[1]);
         // A new UIDVALIDITY starts over, still above everything before.
-        let e = State::merge(Some(&d), 8, 3, Stamp::default(), &listing(&[]));
+        let e = State::merge(
+            Some(&d),
+            &Journal::default(),
+            8,
+            3,
+            Stamp::default(),
+            &listing(&[]),
+        );
         assert!(e.highest_modseq > d.highest_modseq);
     }
 }
