@@ -9,6 +9,7 @@
 //! rebuilt, at the cost of time only.
 
 pub mod cache;
+pub mod history;
 pub mod modseq;
 pub mod recent;
 pub mod state;

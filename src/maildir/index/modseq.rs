@@ -18,8 +18,9 @@
 //! least the clock in microseconds ([`next`]): deleting either file, or both, never makes
 //! HIGHESTMODSEQ go back while the clock does not.
 //!
-//! A record's `kind` byte is 0, a flag change; QRESYNC can add an expunge kind (the UID
-//! and the MODSEQ of its expunge) without a new format.
+//! A record's `kind` byte is 0, a flag change, or 1, an expunge this server made (EXPUNGE,
+//! CLOSE, MOVE): the UID and the MODSEQ it was given (RFC 7162 3.2), which the state's
+//! history of expunges takes in at the next merge.
 //!
 //! [`State::update`]: super::state::State::update
 
@@ -40,6 +41,8 @@ pub const HEADER: usize = 8 + 4 + 8 + 8 + 4;
 const RECORD: usize = 4 + 4 + 8 + 1 + 1 + 2 + 4;
 /// The `kind` of a flag change.
 const FLAGS: u8 = 0;
+/// The `kind` of an expunge; its flags are unused.
+const EXPUNGE: u8 = 1;
 /// A journal longer than this (about 43,000 records) is folded into the state by the
 /// session that made it so ([`too_long`]): a session reads the journal whole when it first
 /// needs MODSEQs, and the fold costs one listing of the folder.
@@ -68,6 +71,8 @@ pub struct Header {
 pub struct Journal {
     pub header: Option<Header>,
     pub changes: Vec<Change>,
+    /// The expunges recorded: UID and MODSEQ.
+    pub expunges: Vec<(u32, u64)>,
     /// Where the next read goes on: after the last whole, good record.
     pub end: u64,
 }
@@ -76,7 +81,9 @@ impl Journal {
     /// The highest MODSEQ the journal knows of, its base included; 0 when it has none.
     pub fn highest(&self) -> u64 {
         let base = self.header.map_or(0, |h| h.base);
-        self.changes.iter().map(|c| c.modseq).fold(base, u64::max)
+        let changes = self.changes.iter().map(|c| c.modseq);
+        let expunges = self.expunges.iter().map(|e| e.1);
+        changes.chain(expunges).fold(base, u64::max)
     }
 
     /// The last change of each UID.
@@ -117,18 +124,23 @@ pub fn read(dir: &Path, from: Option<(Header, u64)>) -> Journal {
         bytes.clear();
     }
     let mut changes = Vec::with_capacity(bytes.len() / RECORD);
+    let mut expunges = Vec::new();
     let mut end = start;
     // A bad record with good ones after it is damage, and skipped; the last one may still
     // be being written, and is read again next time.
     for (n, r) in bytes.chunks_exact(RECORD).enumerate() {
-        if let Some(c) = decode_record(r) {
-            changes.push(c);
+        if let Some((c, kind)) = decode_record(r) {
+            match kind {
+                EXPUNGE => expunges.push((c.uid, c.modseq)),
+                _ => changes.push(c),
+            }
             end = start + ((n + 1) * RECORD) as u64;
         }
     }
     Journal {
         header: Some(header),
         changes,
+        expunges,
         end,
     }
 }
@@ -140,6 +152,25 @@ pub fn assign(
     dir: &Path,
     uidvalidity: u32,
     changed: &[(u32, MessageFlags)],
+) -> Result<u64, MaildirError> {
+    append(dir, uidvalidity, changed, FLAGS)
+}
+
+/// Gives the messages `uids`, just expunged by this server, one new MODSEQ, above every
+/// one handed out before, and makes it durable (RFC 7162 3.2: the expunge's MODSEQ is
+/// remembered with each UID). Call under the index lock, after the files are gone.
+pub fn expunged(dir: &Path, uidvalidity: u32, uids: &[u32]) -> Result<u64, MaildirError> {
+    let none = MessageFlags::default();
+    let records: Vec<(u32, MessageFlags)> = uids.iter().map(|&u| (u, none)).collect();
+    append(dir, uidvalidity, &records, EXPUNGE)
+}
+
+/// Appends records of `kind` for `changed` under one new MODSEQ.
+fn append(
+    dir: &Path,
+    uidvalidity: u32,
+    changed: &[(u32, MessageFlags)],
+    kind: u8,
 ) -> Result<u64, MaildirError> {
     let state = super::state::header(dir);
     let journal = tail(dir);
@@ -177,7 +208,7 @@ pub fn assign(
     let at = if current { journal.end } else { HEADER as u64 };
     let mut bytes = Vec::with_capacity(changed.len() * RECORD);
     for &(uid, flags) in changed {
-        bytes.extend_from_slice(&encode_record(&Change { uid, flags, modseq }));
+        bytes.extend_from_slice(&encode_record(&Change { uid, flags, modseq }, kind));
     }
     file.write_all_at(&bytes, at)
         .and_then(|()| file.sync_data())
@@ -235,7 +266,7 @@ fn tail(dir: &Path) -> Tail {
             .ok()
             .and_then(|()| decode_record(&r))
         {
-            highest = highest.max(c.modseq);
+            highest = highest.max(c.0.modseq);
             break;
         }
     }
@@ -285,31 +316,34 @@ fn decode_header(b: &[u8; HEADER]) -> Option<Header> {
     })
 }
 
-fn encode_record(c: &Change) -> [u8; RECORD] {
+fn encode_record(c: &Change, kind: u8) -> [u8; RECORD] {
     let mut b = [0u8; RECORD];
     b[0..4].copy_from_slice(&c.uid.to_le_bytes());
     b[4..8].copy_from_slice(&c.flags.keywords.to_le_bytes());
     b[8..16].copy_from_slice(&c.modseq.to_le_bytes());
     b[16] = c.flags.system.bits();
-    b[17] = FLAGS;
+    b[17] = kind;
     let crc = crc32fast::hash(&b[..RECORD - 4]);
     b[RECORD - 4..].copy_from_slice(&crc.to_le_bytes());
     b
 }
 
-fn decode_record(b: &[u8]) -> Option<Change> {
+/// A record and its kind; one of a kind unknown here is skipped.
+fn decode_record(b: &[u8]) -> Option<(Change, u8)> {
     let (body, crc) = b.split_last_chunk::<4>()?;
-    if crc32fast::hash(body) != u32::from_le_bytes(*crc) || body[17] != FLAGS {
+    let kind = body[17];
+    if crc32fast::hash(body) != u32::from_le_bytes(*crc) || !matches!(kind, FLAGS | EXPUNGE) {
         return None;
     }
-    Some(Change {
+    let change = Change {
         uid: u32::from_le_bytes(body[0..4].try_into().ok()?),
         flags: MessageFlags {
             system: Flags::from_bits(body[16]),
             keywords: u32::from_le_bytes(body[4..8].try_into().ok()?),
         },
         modseq: u64::from_le_bytes(body[8..16].try_into().ok()?),
-    })
+    };
+    Some((change, kind))
 }
 
 #[cfg(test)]
@@ -357,6 +391,13 @@ mod tests {
                 modseq: c
             }]
         );
+        // An expunge: a MODSEQ above all before, read apart from the flag changes.
+        let e = expunged(&dir, 7, &[4, 9]).unwrap();
+        assert!(e > c);
+        let j = read(&dir, None);
+        assert_eq!(j.expunges, [(4, e), (9, e)]);
+        assert_eq!(j.changes.len(), 4);
+        assert_eq!((j.highest(), highest(&dir)), (e, e));
         std::fs::remove_dir_all(&dir).unwrap();
     }
 
