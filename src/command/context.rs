@@ -51,6 +51,15 @@ impl Context<'_> {
         Ok(true)
     }
 
+    /// Enables QRESYNC (RFC 7162 3.2.3), after CONDSTORE: from now on expunges are told
+    /// with VANISHED, also in the mailbox selected now.
+    pub fn enable_qresync(&mut self) {
+        self.enabled.qresync = true;
+        if let Some(sel) = self.selected.as_mut() {
+            sel.qresync = true;
+        }
+    }
+
     /// Brings the client up to date with the selected mailbox on disk.
     pub fn refresh(&mut self, allow_expunge: bool) -> io::Result<()> {
         if let Some(sel) = self.selected.as_mut() {

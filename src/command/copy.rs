@@ -190,9 +190,10 @@ pub fn copy(
             .with(code)
             .write(&mut s.conn.output, None)?;
     }
-    for (m, _) in moved {
-        sel.vanished.insert(m.uid);
-    }
+    let uids: Vec<u32> = moved.iter().map(|(m, _)| m.uid).collect();
+    sel.vanished.extend(&uids);
+    // RFC 7162 3.2: a MOVE's expunges get a MODSEQ too.
+    sel.expunged(&uids);
     sel.report_expunges(&mut s.conn.output)?;
     Ok(match expunged {
         true => super::expunged::issued(),

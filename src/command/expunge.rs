@@ -1,11 +1,12 @@
 //! EXPUNGE (RFC 3501 6.4.3) and UID EXPUNGE (RFC 4315 2.1): remove the messages marked
-//! \Deleted (within a UID set for the latter) and tell the client which numbers went,
-//! and the quota file what they took (RFC 9208).
+//! \Deleted (within a UID set for the latter) and tell the client which numbers went
+//! (or UIDs, with VANISHED once QRESYNC is enabled: RFC 7162 3.2.7, 3.2.9), and the quota
+//! file what they took (RFC 9208).
 
 use std::io;
 
 use super::Context;
-use super::{failed, quota_root, Response};
+use super::{failed, quota_root, Code, Response};
 use crate::maildir::deliver::sync_dir;
 use crate::maildir::quota::Usage;
 use crate::wire::{Ranges, SequenceSet};
@@ -26,11 +27,13 @@ pub fn expunge(s: &mut Context, uids: Option<&SequenceSet>) -> io::Result<Respon
     let dir = sel.dir.clone();
     let mut freed = Usage::default();
     let mut result = Ok(());
+    let mut gone = Vec::new();
     for i in chosen.iter().map(|i| i as usize) {
         let size = quota_root::deleted_size(sel, i);
         match sel.messages.remove_if_deleted(i, &dir) {
             Ok(true) => {
                 sel.vanished.insert(sel.messages[i].uid);
+                gone.push(sel.messages[i].uid);
                 freed = freed.plus(size.unwrap_or_default());
             }
             Ok(false) => {}
@@ -42,9 +45,16 @@ pub fn expunge(s: &mut Context, uids: Option<&SequenceSet>) -> io::Result<Respon
     }
     // What went is told even when the rest failed: those files are gone.
     quota_root::removed(s.root, freed);
-    if let Err(e) = result.and_then(|()| sync_dir(&dir.join("cur"))) {
+    let result = result.and_then(|()| sync_dir(&dir.join("cur")));
+    // RFC 7162 3.2.7: the expunges get a MODSEQ, told in the OK once QRESYNC is enabled.
+    let modseq = sel.expunged(&gone);
+    if let Err(e) = result {
         return Ok(failed("EXPUNGE", e));
     }
     sel.report_expunges(&mut s.conn.output)?;
-    Ok(super::completed("EXPUNGE", uids.is_some()))
+    let done = super::completed("EXPUNGE", uids.is_some());
+    Ok(match modseq.filter(|_| sel.qresync) {
+        Some(m) => done.with(Code::HighestModseq(m)),
+        None => done,
+    })
 }

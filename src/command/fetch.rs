@@ -181,27 +181,40 @@ fn preview_modifiers(p: &mut Parser) -> Result<bool, ParseError> {
     }
 }
 
-/// `[SP "(" "CHANGEDSINCE" SP mod-sequence-value ")"]` after the items (RFC 4466 2.4,
-/// RFC 7162 3.1.4.1): the CHANGEDSINCE value, if given.
-pub fn parse_modifiers(p: &mut Parser) -> Result<Option<u64>, ParseError> {
+/// `[SP "(" fetch-modifier *(SP fetch-modifier) ")"]` after the items (RFC 4466 2.4): the
+/// CHANGEDSINCE value, if given (RFC 7162 3.1.4.1), and whether VANISHED was (3.2.6,
+/// which needs CHANGEDSINCE).
+pub fn parse_modifiers(p: &mut Parser) -> Result<(Option<u64>, bool), ParseError> {
+    let (mut since, mut vanished) = (None, false);
     if !p.eat(b' ') {
-        return Ok(None);
+        return Ok((since, vanished));
     }
     p.open()?;
-    if p.keyword()? != b"CHANGEDSINCE" {
-        return Err(ParseError::bad("Unknown FETCH modifier"));
+    loop {
+        match &p.keyword()?[..] {
+            b"CHANGEDSINCE" if since.is_none() => {
+                p.sp()?;
+                since = Some(p.mod_sequence()?);
+                if since == Some(0) {
+                    return Err(ParseError::bad(
+                        "CHANGEDSINCE takes a positive mod-sequence",
+                    ));
+                }
+            }
+            b"VANISHED" if !vanished => vanished = true,
+            _ => return Err(ParseError::bad("Unknown FETCH modifier")),
+        }
+        if p.eat(b')') {
+            break;
+        }
+        if !p.eat(b' ') {
+            return Err(ParseError::bad("Expected ) after the FETCH modifiers"));
+        }
     }
-    p.sp()?;
-    let since = p.mod_sequence()?;
-    if since == 0 {
-        return Err(ParseError::bad(
-            "CHANGEDSINCE takes a positive mod-sequence",
-        ));
+    if vanished && since.is_none() {
+        return Err(ParseError::bad("VANISHED needs CHANGEDSINCE"));
     }
-    if !p.eat(b')') {
-        return Err(ParseError::bad("Expected ) after CHANGEDSINCE"));
-    }
-    Ok(Some(since))
+    Ok((since, vanished))
 }
 
 /// `["<" number "." nz-number ">"]`.
@@ -272,10 +285,16 @@ pub fn fetch(
     items: &[Item],
     uid: bool,
     changed_since: Option<u64>,
+    vanished: bool,
 ) -> io::Result<Response> {
     // RFC 7162 3.1: MODSEQ and CHANGEDSINCE enable CONDSTORE.
     if s.selected.is_some() && (changed_since.is_some() || items.contains(&Item::Modseq)) {
         s.enable_condstore()?;
+    }
+    if let Some(since) = changed_since.filter(|_| vanished) {
+        if let Some(refused) = super::vanished::before_fetch(s, set, since)? {
+            return Ok(refused);
+        }
     }
     let reply = answer(s, set, items, uid, changed_since);
     // Also after a failure: what was learnt before it is good.
@@ -641,7 +660,10 @@ fn answer(
             out.write_all(b" FLAGS ")?;
             out.write_all(flag_lists.get(sel, m))?;
         }
-        // RFC 7162 3.2.4: a \Seen set by FETCH tells its MODSEQ.
+        // RFC 7162 3.2.4: a \Seen set by FETCH tells its MODSEQ, and with QRESYNC its UID.
+        if flags_changed && sel.qresync && !items.contains(&Item::Uid) {
+            write!(out, " UID {}", m.uid)?;
+        }
         if flags_changed && !items.contains(&Item::Modseq) {
             sel.write_modseq(out, i)?;
         }

@@ -36,6 +36,7 @@ mod storage_error;
 mod store;
 mod subscribe;
 pub mod thread;
+mod vanished;
 
 use std::io;
 
@@ -78,7 +79,7 @@ pub enum Command {
     Select {
         mailbox: Vec<u8>,
         read_only: bool,
-        condstore: bool,
+        params: select::Params,
     },
     Close,
     Unselect,
@@ -87,6 +88,8 @@ pub enum Command {
         items: Vec<fetch::Item>,
         uid: bool,
         changed_since: Option<u64>,
+        /// RFC 7162 3.2.6: VANISHED (EARLIER) first.
+        vanished: bool,
     },
     Store {
         store: store::Store,
@@ -178,7 +181,7 @@ impl Command {
                 Command::Select {
                     mailbox: p.astring()?,
                     read_only: name == b"EXAMINE",
-                    condstore: select::parse_parameters(p)?,
+                    params: select::parse_parameters(p)?,
                 }
             }
             b"CLOSE" => Command::Close,
@@ -308,11 +311,17 @@ fn selected_command(name: &[u8], p: &mut Parser, uid: bool) -> Result<Command, P
         b"FETCH" => {
             let set = p.sequence_set()?;
             p.sp()?;
+            let items = fetch::parse_items(p)?;
+            let (changed_since, vanished) = fetch::parse_modifiers(p)?;
+            if vanished && !uid {
+                return Err(ParseError::bad("VANISHED is for UID FETCH only"));
+            }
             Command::Fetch {
                 set,
-                items: fetch::parse_items(p)?,
+                items,
                 uid,
-                changed_since: fetch::parse_modifiers(p)?,
+                changed_since,
+                vanished,
             }
         }
         b"STORE" => Command::Store {
@@ -388,8 +397,8 @@ fn run(s: &mut Context, tag: &[u8], command: Command, rest: Option<Rest>) -> io:
         Command::Select {
             mailbox,
             read_only,
-            condstore,
-        } => select::select(s, &mailbox, read_only, condstore),
+            params,
+        } => select::select(s, &mailbox, read_only, params),
         Command::Close => select::close(s),
         Command::Unselect => select::unselect(s),
         Command::Fetch {
@@ -397,7 +406,8 @@ fn run(s: &mut Context, tag: &[u8], command: Command, rest: Option<Rest>) -> io:
             items,
             uid,
             changed_since,
-        } => fetch::fetch(s, &set, &items, uid, changed_since),
+            vanished,
+        } => fetch::fetch(s, &set, &items, uid, changed_since, vanished),
         Command::Store { store, uid } => store::store(s, &store, uid),
         Command::Expunge { uids } => expunge::expunge(s, uids.as_ref()),
         Command::Copy {

@@ -1,27 +1,41 @@
-//! SELECT and EXAMINE (RFC 3501 6.3.1, 6.3.2) with the CONDSTORE parameter (RFC 7162
-//! 3.1.8), CLOSE (6.4.2) and UNSELECT (RFC 3691): entering and leaving the selected state.
+//! SELECT and EXAMINE (RFC 3501 6.3.1, 6.3.2) with the CONDSTORE (RFC 7162 3.1.8) and
+//! QRESYNC (3.2.5) parameters, CLOSE (6.4.2) and UNSELECT (RFC 3691): entering and
+//! leaving the selected state.
 
 use std::io::{self, Write};
 
+use super::vanished::{self, Qresync};
 use super::{failed, quota_root, Code, Response};
 use super::{Context, Selected};
 use crate::maildir::folder;
 use crate::maildir::quota::Usage;
 use crate::wire::{ParseError, Parser};
 
-/// `[SP "(" select-param *(SP select-param) ")"]` (RFC 4466 2.1): true for CONDSTORE, the
-/// one parameter known.
-pub fn parse_parameters(p: &mut Parser) -> Result<bool, ParseError> {
+/// The parameters of a SELECT or EXAMINE.
+#[derive(Debug, Default)]
+pub struct Params {
+    pub condstore: bool,
+    pub qresync: Option<Qresync>,
+}
+
+/// `[SP "(" select-param *(SP select-param) ")"]` (RFC 4466 2.1): CONDSTORE and QRESYNC.
+pub fn parse_parameters(p: &mut Parser) -> Result<Params, ParseError> {
+    let mut params = Params::default();
     if !p.eat(b' ') {
-        return Ok(false);
+        return Ok(params);
     }
     p.open()?;
     loop {
-        if p.keyword()? != b"CONDSTORE" {
-            return Err(ParseError::bad("Unknown SELECT parameter"));
+        match &p.keyword()?[..] {
+            b"CONDSTORE" => params.condstore = true,
+            b"QRESYNC" if params.qresync.is_none() => {
+                p.sp()?;
+                params.qresync = Some(vanished::parse_qresync(p)?);
+            }
+            _ => return Err(ParseError::bad("Unknown SELECT parameter")),
         }
         if p.eat(b')') {
-            return Ok(true);
+            return Ok(params);
         }
         p.sp()?;
     }
@@ -31,11 +45,20 @@ pub fn select(
     s: &mut Context,
     name: &[u8],
     read_only: bool,
-    condstore: bool,
+    params: Params,
 ) -> io::Result<Response> {
+    // RFC 7162 3.2.5: QRESYNC only after ENABLE QRESYNC, and the mailbox stays as it was.
+    if params.qresync.is_some() && !s.enabled.qresync {
+        return Ok(Response::bad("QRESYNC needs ENABLE QRESYNC first"));
+    }
+    // RFC 7162 3.2.11: what follows is of the new mailbox (also when it fails).
+    if s.selected.take().is_some() {
+        Response::ok("Previous mailbox closed")
+            .with(Code::Closed)
+            .write(&mut s.conn.output, None)?;
+    }
     // A SELECT that fails still leaves no mailbox selected (RFC 3501 6.3.1).
-    *s.selected = None;
-    if condstore {
+    if params.condstore {
         s.enable_condstore()?;
     }
     let verb = if read_only { "EXAMINE" } else { "SELECT" };
@@ -80,6 +103,10 @@ pub fn select(
             .with(Code::HighestModseq(h))
             .write(out, None)?;
     }
+    sel.qresync = s.enabled.qresync;
+    if let Some(q) = params.qresync.filter(|q| q.uidvalidity == sel.uidvalidity) {
+        vanished::resync(&mut sel, out, &q)?;
+    }
     *s.selected = Some(sel);
     let mode = if read_only {
         Code::ReadOnly
@@ -96,26 +123,30 @@ pub fn close(s: &mut Context) -> io::Result<Response> {
         return Ok(super::not_selected());
     };
     if !sel.read_only {
-        let mut removed = false;
+        let mut removed = Vec::new();
         let mut freed = Usage::default();
         for i in 0..sel.messages.len() {
             let size = quota_root::deleted_size(&sel, i);
             match sel.messages.remove_if_deleted(i, &sel.dir) {
                 Ok(true) => {
-                    removed = true;
+                    removed.push(sel.messages[i].uid);
                     freed = freed.plus(size.unwrap_or_default());
                 }
                 Ok(false) => {}
                 Err(e) => {
                     quota_root::removed(s.root, freed);
+                    sel.expunged(&removed);
                     return Ok(failed("CLOSE", e));
                 }
             }
         }
         quota_root::removed(s.root, freed);
-        // The expunge is on disk before the OK, as EXPUNGE's is.
-        if removed {
-            if let Err(e) = crate::maildir::deliver::sync_dir(&sel.dir.join("cur")) {
+        // The expunge is on disk before the OK, as EXPUNGE's is, and so is its MODSEQ (RFC
+        // 7162 3.2.8), which the OK does not tell.
+        if !removed.is_empty() {
+            let synced = crate::maildir::deliver::sync_dir(&sel.dir.join("cur"));
+            sel.expunged(&removed);
+            if let Err(e) = synced {
                 return Ok(failed("CLOSE", e));
             }
         }

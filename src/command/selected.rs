@@ -1,6 +1,6 @@
 //! The selected mailbox as this session's client knows it: message sequence numbers,
-//! flags, \Recent, and the untagged updates (EXISTS, EXPUNGE, FETCH FLAGS) that bring the
-//! client up to date with what other sessions and the MTA did on disk.
+//! flags, \Recent, and the untagged updates (EXISTS, EXPUNGE or VANISHED, FETCH FLAGS)
+//! that bring the client up to date with what other sessions and the MTA did on disk.
 //!
 //! RFC 3501 7.4.1: EXPUNGE must not be sent while answering FETCH, STORE or SEARCH (their
 //! UID forms excepted), since the client could not tell which numbers shifted. A message
@@ -43,6 +43,8 @@ pub struct Selected {
     /// The MODSEQ of each message, once CONDSTORE is enabled (RFC 7162 3.1): then every
     /// untagged FETCH of a flag change carries it.
     pub modseqs: Option<Modseqs>,
+    /// Expunges are told with VANISHED, once QRESYNC is enabled (RFC 7162 3.2.10).
+    pub qresync: bool,
     /// The folder's directory, open: the refresh after each command looks at `new/` and
     /// `cur/` through it, and messages are opened relative to it, without walking `dir`.
     pub folder: OwnedFd,
@@ -84,6 +86,7 @@ impl Selected {
             vanished: HashSet::new(),
             saved: Ranges::default(),
             modseqs: None,
+            qresync: false,
             stamp,
             uidlist,
             by_name: None,
@@ -117,6 +120,28 @@ impl Selected {
             // The listing brings the state up to date with the journal in it.
             if let Err(e) = Mailbox::open(root, &self.dir, false) {
                 crate::log!("{}: MODSEQ journal not folded: {e}", self.dir.display());
+            }
+        }
+    }
+
+    /// Records that this session expunged `uids` (RFC 7162 3.2: one new MODSEQ for them,
+    /// remembered with each UID, durable when this returns) and returns it. When it cannot
+    /// be written the expunge still stands, and gets a MODSEQ from the next listing that
+    /// misses the files, as one made by another program: logged, and `None`.
+    pub fn expunged(&mut self, uids: &[u32]) -> Option<u64> {
+        if uids.is_empty() {
+            return None;
+        }
+        match crate::maildir::expunges::record(&self.dir, self.uidvalidity, uids) {
+            Ok(m) => {
+                if let Some(ms) = self.modseqs.as_mut() {
+                    ms.highest = ms.highest.max(m);
+                }
+                Some(m)
+            }
+            Err(e) => {
+                crate::log!("{}: expunge MODSEQ not recorded: {e}", self.dir.display());
+                None
             }
         }
     }
@@ -407,13 +432,18 @@ impl Selected {
         Ok(())
     }
 
-    /// `* n FETCH (FLAGS (...) [MODSEQ (m)])` for message `i`, unless it vanished.
+    /// `* n FETCH ([UID u ]FLAGS (...) [MODSEQ (m)])` for message `i`, unless it vanished;
+    /// the UID once QRESYNC is enabled (RFC 7162 3.2.4).
     fn write_flag_change(&self, out: &mut impl Write, i: usize) -> io::Result<()> {
-        if self.vanished.contains(&self.messages[i].uid) {
+        let uid = self.messages[i].uid;
+        if self.vanished.contains(&uid) {
             return Ok(());
         }
         let list = self.flag_list(&self.messages[i]);
-        write!(out, "* {} FETCH (FLAGS {list}", i + 1)?;
+        match self.qresync {
+            true => write!(out, "* {} FETCH (UID {uid} FLAGS {list}", i + 1)?,
+            false => write!(out, "* {} FETCH (FLAGS {list}", i + 1)?,
+        }
         self.write_modseq(out, i)?;
         out.write_all(b")\r\n")
     }
@@ -442,12 +472,25 @@ impl Selected {
         Ok((changed_flags, missing))
     }
 
-    /// Sends EXPUNGE for every vanished message and drops it from the view.
+    /// Sends EXPUNGE for every vanished message, or one VANISHED for them all once QRESYNC
+    /// is enabled (RFC 7162 3.2.10.2), and drops them from the view.
     pub fn report_expunges(&mut self, out: &mut impl Write) -> io::Result<()> {
         if self.vanished.is_empty() {
             return Ok(());
         }
         let vanished = std::mem::take(&mut self.vanished);
+        if self.qresync {
+            let uids = Ranges::from_sorted(
+                self.messages
+                    .iter()
+                    .map(|m| m.uid)
+                    .filter(|u| vanished.contains(u)),
+            );
+            if !uids.is_empty() {
+                write!(out, "* VANISHED {}\r\n", uids.format())?;
+            }
+        }
+        let qresync = self.qresync;
         self.by_name = None;
         if let Some(m) = self.modseqs.as_mut() {
             let keep: Vec<bool> = self
@@ -466,7 +509,7 @@ impl Selected {
             }
             // Numbers shift down after each EXPUNGE (RFC 3501 7.4.1): this one is the
             // first after those kept.
-            if written.is_ok() {
+            if written.is_ok() && !qresync {
                 written = write!(out, "* {} EXPUNGE\r\n", kept + 1);
             }
             false

@@ -6,6 +6,7 @@
 mod courier;
 pub mod deliver;
 pub mod durable;
+pub mod expunges;
 pub mod find;
 pub mod flags;
 pub mod folder;

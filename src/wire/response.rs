@@ -34,6 +34,8 @@ pub enum Code {
     BadCharset(&'static str),
     Cannot,
     Capability(&'static str),
+    /// RFC 7162 3.2.11: the mailbox selected before is closed.
+    Closed,
     CompressionActive,
     CopyUid {
         uidvalidity: u32,
@@ -147,6 +149,7 @@ impl Code {
             Code::BadCharset(list) => return write!(out, "BADCHARSET ({list})"),
             Code::Cannot => "CANNOT",
             Code::Capability(list) => return write!(out, "CAPABILITY {list}"),
+            Code::Closed => "CLOSED",
             Code::CompressionActive => "COMPRESSIONACTIVE",
             Code::CopyUid {
                 uidvalidity,

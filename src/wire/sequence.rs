@@ -167,6 +167,21 @@ impl Ranges {
     }
 
     /// The members of either.
+    /// The set as IMAP writes it: `1:3,7` (RFC 3501 9, sequence-set); empty for none.
+    pub fn format(&self) -> String {
+        let mut out = String::new();
+        for &(a, b) in &self.0 {
+            if !out.is_empty() {
+                out.push(',');
+            }
+            match a == b {
+                true => out.push_str(&a.to_string()),
+                false => out.push_str(&format!("{a}:{b}")),
+            }
+        }
+        out
+    }
+
     pub fn union(&self, other: &Ranges) -> Ranges {
         Ranges::merge(self.0.iter().chain(&other.0).copied())
     }
