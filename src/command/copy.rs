@@ -192,12 +192,16 @@ pub fn copy(
     }
     let uids: Vec<u32> = moved.iter().map(|(m, _)| m.uid).collect();
     sel.vanished.extend(&uids);
-    // RFC 7162 3.2: a MOVE's expunges get a MODSEQ too.
-    sel.expunged(&uids);
+    // RFC 7162 3.2: a MOVE's expunges get a MODSEQ too, told as EXPUNGE's is (3.2.7).
+    let modseq = sel.expunged(&uids).filter(|_| sel.qresync);
     sel.report_expunges(&mut s.conn.output)?;
-    Ok(match expunged {
+    let done = match expunged {
         true => super::expunged::issued(),
         false => Response::ok("MOVE completed"),
+    };
+    Ok(match modseq {
+        Some(m) if !expunged => done.with(Code::HighestModseq(m)),
+        _ => done,
     })
 }
 

@@ -47,17 +47,17 @@ pub fn select(
     read_only: bool,
     params: Params,
 ) -> io::Result<Response> {
-    // RFC 7162 3.2.5: QRESYNC only after ENABLE QRESYNC, and the mailbox stays as it was.
-    if params.qresync.is_some() && !s.enabled.qresync {
-        return Ok(Response::bad("QRESYNC needs ENABLE QRESYNC first"));
-    }
-    // RFC 7162 3.2.11: what follows is of the new mailbox (also when it fails).
+    // A SELECT that fails still leaves no mailbox selected (RFC 3501 6.3.1). RFC 7162
+    // 3.2.11: what follows is of the new mailbox, whether or not CONDSTORE is enabled.
     if s.selected.take().is_some() {
         Response::ok("Previous mailbox closed")
             .with(Code::Closed)
             .write(&mut s.conn.output, None)?;
     }
-    // A SELECT that fails still leaves no mailbox selected (RFC 3501 6.3.1).
+    // RFC 7162 3.2.5: QRESYNC only after ENABLE QRESYNC (closed first, as Dovecot 2.3.19).
+    if params.qresync.is_some() && !s.enabled.qresync {
+        return Ok(Response::bad("QRESYNC needs ENABLE QRESYNC first"));
+    }
     if params.condstore {
         s.enable_condstore()?;
     }

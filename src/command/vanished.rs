@@ -75,11 +75,12 @@ fn set(p: &mut Parser) -> Result<SequenceSet, ParseError> {
 /// of UID, FLAGS and MODSEQ for each known message changed since.
 pub fn resync(sel: &mut Selected, out: &mut impl Write, q: &Qresync) -> io::Result<()> {
     let largest = sel.uidnext.saturating_sub(1);
-    let mut known = match &q.known {
+    let known = match &q.known {
         Some(set) => set.resolve(largest),
         None => Ranges::merge((largest > 0).then_some((1, largest))),
     };
     // 3.2.5.2: up to the last pair that matches, the client knows every expunge.
+    let mut gone = known.clone();
     if let Some((numbers, uids)) = &q.matched {
         let n = sel.messages.len() as u32;
         let mut knows = 0;
@@ -89,9 +90,9 @@ pub fn resync(sel: &mut Selected, out: &mut impl Write, q: &Qresync) -> io::Resu
                 _ => break,
             }
         }
-        known = known.intersect(&Ranges::merge([(knows.saturating_add(1), u32::MAX)]));
+        gone = gone.intersect(&Ranges::merge([(knows.saturating_add(1), u32::MAX)]));
     }
-    write_earlier(out, &earlier(sel, q.modseq, &known))?;
+    write_earlier(out, &earlier(sel, q.modseq, &gone))?;
     if let Err(e) = sel.modseqs() {
         // Without MODSEQs every known message is told, which is never too little.
         crate::log!("MODSEQs not read: {e}");

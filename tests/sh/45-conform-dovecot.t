@@ -26,10 +26,19 @@
 #   CHANGEDSINCE, STORE with MODSEQ in its FETCHes (also .SILENT) and UNCHANGEDSINCE with
 #   [MODIFIED], SEARCH/ESEARCH/SORT MODSEQ, STATUS HIGHESTMODSEQ. The values of MODSEQs are
 #   each server's own: every number after MODSEQ is printed `n`, so the shapes are
-#   compared. Dovecot's `* OK [CLOSED]` at a SELECT is QRESYNC's (RFC 7162 3.2.11) and left
-#   out. Not compared: a second ENABLE CONDSTORE, which Dovecot lists again (RFC 5161 3.1:
+#   compared. Not compared: a second ENABLE CONDSTORE, which Dovecot lists again (RFC 5161 3.1:
 #   SHOULD list only what it newly enabled), and ENABLE without a name, which Dovecot takes
 #   (RFC 5161 4: one at least); both are in tests/condstore.rs.
+# - QRESYNC (RFC 7162 3.2): `* OK [CLOSED]` when a SELECT replaces a selected mailbox, also
+#   before any ENABLE (3.2.11) and before the BAD of a QRESYNC parameter not enabled (3.2.5);
+#   ENABLE QRESYNC; VANISHED instead of EXPUNGE from EXPUNGE, UID EXPUNGE and MOVE, with
+#   HIGHESTMODSEQ in their OK (3.2.7, 3.2.9) and the UID in every untagged FETCH (3.2.4);
+#   nothing from CLOSE (3.2.8); SELECT/EXAMINE (QRESYNC (...)) with and without known UIDs
+#   and sequence match data, and a wrong UIDVALIDITY (3.2.5); UID FETCH (CHANGEDSINCE
+#   VANISHED) and its BADs (3.2.6). The commands that name a server's UIDVALIDITY or
+#   HIGHESTMODSEQ are printed with the names in their place. Not compared: a second ENABLE
+#   naming QRESYNC (as for CONDSTORE), and a FETCH that sets \Seen, which Dovecot answers
+#   with two FETCH responses and imapd with one; both are in tests/qresync.rs.
 # What differs on purpose is in tests/stored_bytes.rs, binary.rs, addresses.rs and
 # condstore.rs.
 . "$(dirname "$0")/lib.sh"
@@ -115,6 +124,7 @@ for key in [b"DISPLAYFROM", b"DISPLAYTO", b"REVERSE DISPLAYFROM", b"DISPLAYTO RE
             b"DISPLAYFROM SUBJECT"]:
     commands.append(b"SORT (" + key + b") UTF-8 ALL")
 commands.append(b"UID SORT (DISPLAYFROM) US-ASCII NOT SUBJECT 0")
+PY
 cat > "$S/condstore" <<'PY'
 msgs = [b"From: a@b\r\nSubject: %d\r\n\r\nbody\r\n" % i for i in range(4)]
 commands = [b"APPEND INBOX {%d}\r\n" % len(m) + m for m in msgs] + [
@@ -135,14 +145,43 @@ commands = [b"APPEND INBOX {%d}\r\n" % len(m) + m for m in msgs] + [
     b"STORE 1 (UNCHANGEDSINCE) +FLAGS (\\Seen)", b"SEARCH MODSEQ x",
 ]
 PY
+cat > "$S/qresync" <<'PY'
+import re
+msgs = [b"From: a@b\r\nSubject: %d\r\n\r\nbody\r\n" % i for i in range(6)]
+def last(name, seen):
+    return re.findall(rb"\[" + name + rb" (\d+)\]", seen)[-1]
+mark = [b"0"]
+def remember(seen):
+    mark[0] = last(b"HIGHESTMODSEQ", seen)
+    return b"NOOP"
+def resync(extra=b""):
+    return lambda seen: b"SELECT INBOX (QRESYNC (%s %s%s))" % (last(b"UIDVALIDITY", seen), mark[0], extra)
+commands = [b"APPEND INBOX {%d}\r\n" % len(m) + m for m in msgs] + [
+    b"CREATE Other", b"SELECT INBOX", b"SELECT INBOX (QRESYNC (1 1))",
+    b"UID FETCH 1:* FLAGS (CHANGEDSINCE 1 VANISHED)", b"ENABLE QRESYNC", b"SELECT INBOX",
+    ("NOOP (HIGHESTMODSEQ noted)", remember),
+    b"STORE 1 +FLAGS (\\Flagged)", b"STORE 2 +FLAGS.SILENT (\\Deleted)", b"EXPUNGE",
+    b"UID STORE 4 +FLAGS (\\Deleted)", b"UID EXPUNGE 3:4", b"UID MOVE 6 Other",
+    b"STORE 2 +FLAGS (\\Deleted)", b"CLOSE",
+    ("SELECT INBOX (QRESYNC (uidvalidity noted))", resync()),
+    ("SELECT INBOX (QRESYNC (uidvalidity noted 1:5))", resync(b" 1:5")),
+    ("SELECT INBOX (QRESYNC (uidvalidity noted 1:6 (1 1)))", resync(b" 1:6 (1 1)")),
+    b"SELECT INBOX (QRESYNC (1 1))", b"EXAMINE INBOX (CONDSTORE QRESYNC (1 1 1:9))",
+    ("UID FETCH 1:* (FLAGS) (CHANGEDSINCE noted VANISHED)",
+     lambda seen: b"UID FETCH 1:* (FLAGS) (CHANGEDSINCE %s VANISHED)" % mark[0]),
+    b"UID FETCH 1:* (FLAGS) (CHANGEDSINCE 1 VANISHED)", b"UID FETCH 1:3 FLAGS (VANISHED)",
+    b"FETCH 1:* FLAGS (CHANGEDSINCE 1 VANISHED)", b"UNSELECT",
+    b"SELECT INBOX (QRESYNC (1))", b"SELECT INBOX (QRESYNC (1 1 $))",
+]
+PY
 chmod 644 "$S"/*
 export WITHIN_NOW
 WITHIN_NOW=$(date +%s)
 
 # Each server's MODSEQ values are its own (see above).
-shapes() { sed -E '/^> /!s/MODSEQ (\(?)[0-9]+/MODSEQ \1n/g; /^\* OK \[CLOSED\]$/d' "$1"; }
+shapes() { sed -E '/^> /!s/MODSEQ (\(?)[0-9]+/MODSEQ \1n/g' "$1"; }
 
-for name in bytes binary addresses within display condstore; do
+for name in bytes binary addresses within display condstore qresync; do
 	for server in imapd dovecot; do
 		MD=$T_TMP/$name-$server/Maildir
 		mkdir -p "$MD/cur" "$MD/new" "$MD/tmp" "$T_TMP/$name-$server/home"
@@ -179,3 +218,6 @@ expect within '* SEARCH 1 2 3' "RFC 5032 2: OLDER 1800 to the second within one 
 expect condstore 'OK [MODIFIED]' "RFC 7162 3.1.3: UNCHANGEDSINCE 0 fails"
 expect condstore '* 2 FETCH (MODSEQ (n))' "RFC 7162 3.1.3: a .SILENT STORE still tells the MODSEQ"
 expect condstore '* SEARCH 2 (MODSEQ n)' "RFC 7162 3.1.5: SEARCH MODSEQ ends with the highest found"
+expect qresync '* VANISHED 4' "RFC 7162 3.2.9: UID EXPUNGE tells VANISHED"
+expect qresync '* VANISHED (EARLIER) 2:4,6' "RFC 7162 3.2.5.1: the UIDs expunged since, MOVE and CLOSE's too"
+expect qresync '* 1 FETCH (UID 1 FLAGS (\Flagged) MODSEQ (n))' "RFC 7162 3.2.5.1: the message changed since"
