@@ -6,10 +6,11 @@
 //! A range carries the highest MODSEQ of its expunges, so it is reported to a client whose
 //! MODSEQ is below that, also for UIDs that went earlier: VANISHED (EARLIER) may name UIDs
 //! the client already knew were gone (RFC 7162 3.2.10.2, last paragraph), never fewer
-//! than went. For the same reason the oldest ranges can be dropped when there are more
-//! than [`MAX_RANGES`], raising the floor to their MODSEQ: a client below the floor is
-//! then told every UID it names that is no longer there (3.2.6, the note on
-//! `<minmodseq>`).
+//! than went; and a range may span UIDs still present, which the answer leaves out. So
+//! when there are more than [`MAX_RANGES`], neighbours of one MODSEQ (one EXPUNGE of
+//! scattered messages) become one range, and if that is not enough the oldest are dropped
+//! and the floor raised to their MODSEQ: a client below the floor is then told every UID
+//! it names that is no longer there (3.2.6, the note on `<minmodseq>`).
 
 /// At most this many ranges are kept (64 KB in the state).
 pub const MAX_RANGES: usize = 4096;
@@ -20,7 +21,7 @@ const RANGE: usize = 4 + 4 + 8;
 pub struct History {
     /// Every expunge with a MODSEQ above this is in `ranges`.
     pub floor: u64,
-    /// (first UID, last UID, MODSEQ), in UID order, neither overlapping nor adjacent.
+    /// (first UID, last UID, MODSEQ), in UID order, not overlapping.
     pub ranges: Vec<(u32, u32, u64)>,
 }
 
@@ -33,13 +34,13 @@ impl History {
         }
     }
 
-    /// Records the UIDs of `uids` (ranges, first and last) as expunged at `modseq`.
-    pub fn add(&mut self, uids: &[(u32, u32)], modseq: u64) {
+    /// Records the UIDs of `uids` (first, last, MODSEQ) as expunged at those MODSEQs.
+    pub fn add(&mut self, uids: &[(u32, u32, u64)]) {
         if uids.is_empty() {
             return;
         }
         let mut all: Vec<(u32, u32, u64)> = self.ranges.drain(..).collect();
-        all.extend(uids.iter().map(|&(a, b)| (a, b, modseq)));
+        all.extend_from_slice(uids);
         all.sort_unstable();
         for (a, b, m) in all {
             match self.ranges.last_mut() {
@@ -49,6 +50,16 @@ impl History {
                 }
                 _ => self.ranges.push((a, b, m)),
             }
+        }
+        if self.ranges.len() > MAX_RANGES {
+            let mut ranges: Vec<(u32, u32, u64)> = Vec::with_capacity(self.ranges.len());
+            for r in self.ranges.drain(..) {
+                match ranges.last_mut() {
+                    Some(last) if last.2 == r.2 => last.1 = r.1,
+                    _ => ranges.push(r),
+                }
+            }
+            self.ranges = ranges;
         }
         if self.ranges.len() > MAX_RANGES {
             let mut modseqs: Vec<u64> = self.ranges.iter().map(|r| r.2).collect();
@@ -117,8 +128,8 @@ mod tests {
     fn ranges_merge_and_report_what_went_since() {
         // RFC 7162 3.2.6: the UIDs expunged with a MODSEQ above the client's.
         let mut h = History::starting(100);
-        h.add(&[(3, 3), (7, 9)], 110);
-        h.add(&[(4, 4)], 120);
+        h.add(&[(3, 3, 110), (7, 9, 110)]);
+        h.add(&[(4, 4, 120)]);
         assert_eq!(h.ranges, [(3, 4, 120), (7, 9, 110)]);
         assert_eq!(h.since(115), Some(vec![(3, 4)]));
         assert_eq!(h.since(100), Some(vec![(3, 4), (7, 9)]));
@@ -139,11 +150,21 @@ mod tests {
     fn past_the_bound_the_oldest_go_and_the_floor_rises() {
         let mut h = History::starting(1);
         for n in 0..MAX_RANGES as u32 + 10 {
-            h.add(&[(2 * n + 1, 2 * n + 1)], 10 + u64::from(n));
+            h.add(&[(2 * n + 1, 2 * n + 1, 10 + u64::from(n))]);
         }
         assert_eq!(h.ranges.len(), MAX_RANGES);
         assert_eq!(h.floor, 19);
         assert_eq!(h.since(18), None);
         assert_eq!(h.since(19).unwrap().first(), Some(&(21, 21)));
+        // One expunge of scattered messages past the bound: one range, nothing lost.
+        let mut h = History::starting(1);
+        let scattered: Vec<(u32, u32, u64)> = (0..MAX_RANGES as u32 + 1)
+            .map(|n| (3 * n, 3 * n, 5))
+            .collect();
+        h.add(&scattered);
+        assert_eq!(
+            (h.floor, h.ranges),
+            (1, vec![(0, 3 * MAX_RANGES as u32, 5)])
+        );
     }
 }

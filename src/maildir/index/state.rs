@@ -141,16 +141,17 @@ impl State {
                     Some(j) if j.uidvalidity == uidvalidity => journal.expunges.clone(),
                     _ => Vec::new(),
                 };
-                for &(uid, m) in &recorded {
-                    if listed.binary_search(&uid).is_err() {
-                        h.add(&[(uid, uid)], m);
-                    }
-                }
+                let mut added: Vec<(u32, u32, u64)> = recorded
+                    .iter()
+                    .filter(|e| listed.binary_search(&e.0).is_err())
+                    .map(|&(uid, m)| (uid, uid, m))
+                    .collect();
                 let unrecorded = without(&gone, recorded.iter().map(|e| e.0));
                 if !unrecorded.is_empty() {
                     let m = next(&mut highest);
-                    h.add(&unrecorded, m);
+                    added.extend(unrecorded.iter().map(|&(a, b)| (a, b, m)));
                 }
+                h.add(&added);
                 h
             }
             None => History::starting(highest),
