@@ -21,7 +21,8 @@ const RANGE: usize = 4 + 4 + 8;
 pub struct History {
     /// Every expunge with a MODSEQ above this is in `ranges`.
     pub floor: u64,
-    /// (first UID, last UID, MODSEQ), in UID order, not overlapping.
+    /// (first UID, last UID, MODSEQ), in UID order, not overlapping; adjacent ones have
+    /// different MODSEQs.
     pub ranges: Vec<(u32, u32, u64)>,
 }
 
@@ -44,7 +45,9 @@ impl History {
         all.sort_unstable();
         for (a, b, m) in all {
             match self.ranges.last_mut() {
-                Some(last) if a <= last.1.saturating_add(1) => {
+                // Adjacent ranges of one MODSEQ are one; others stay apart, so that each
+                // keeps its own MODSEQ.
+                Some(last) if a <= last.1 || (a == last.1.saturating_add(1) && last.2 == m) => {
                     last.1 = last.1.max(b);
                     last.2 = last.2.max(m);
                 }
@@ -130,9 +133,10 @@ mod tests {
         let mut h = History::starting(100);
         h.add(&[(3, 3, 110), (7, 9, 110)]);
         h.add(&[(4, 4, 120)]);
-        assert_eq!(h.ranges, [(3, 4, 120), (7, 9, 110)]);
-        assert_eq!(h.since(115), Some(vec![(3, 4)]));
-        assert_eq!(h.since(100), Some(vec![(3, 4), (7, 9)]));
+        h.add(&[(10, 10, 110)]);
+        assert_eq!(h.ranges, [(3, 3, 110), (4, 4, 120), (7, 10, 110)]);
+        assert_eq!(h.since(115), Some(vec![(4, 4)]));
+        assert_eq!(h.since(100), Some(vec![(3, 3), (4, 4), (7, 10)]));
         assert_eq!(h.since(120), Some(vec![]));
         assert_eq!(h.since(99), None, "below the floor: anything may have gone");
         let mut b = Vec::new();
