@@ -98,6 +98,11 @@ fn exercise(cap: &str) -> Option<(&'static [u8], &'static str)> {
         "COMPRESS=DEFLATE" => (b"X COMPRESS DEFLATE\r\n", "X OK"),
         // RFC 7162 3.1.4: the MODSEQ item (which enables CONDSTORE).
         "CONDSTORE" => (b"X FETCH 1 (MODSEQ)\r\n", "* 1 FETCH (MODSEQ ("),
+        // RFC 7162 3.2.5: every message changed since MODSEQ 1 is told, with its UID.
+        "QRESYNC" => (
+            b"X ENABLE QRESYNC\r\nY SELECT INBOX (QRESYNC (1234567 1))\r\n",
+            "* 1 FETCH (UID 1 FLAGS (",
+        ),
         _ => return None,
     })
 }
