@@ -284,6 +284,16 @@ fn vanished_replaces_expunge_in_expunge_and_move() {
         resync_lines(&r).0,
         ["* VANISHED (EARLIER) 501,504:505,507:508,510:512,625"]
     );
+    // IDLE tells another session's expunge with VANISHED too (3.2.10.2).
+    s.send(b"I IDLE\r\n");
+    assert_eq!(s.line(), b"+ idling");
+    let mut other = session(&dir, &md);
+    other.ok("SELECT INBOX");
+    other.ok("UID STORE 509 +FLAGS.SILENT (\\Deleted)");
+    other.ok("EXPUNGE");
+    assert_eq!(s.line(), b"* VANISHED 509");
+    s.send(b"DONE\r\n");
+    assert!(s.until("I").ok());
     // Without QRESYNC a session still gets EXPUNGE.
     let mut plain = session(&dir, &md);
     plain.ok("SELECT INBOX");
