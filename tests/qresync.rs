@@ -377,6 +377,34 @@ fn a_long_history_keeps_its_bound_and_its_answers_correct() {
     assert!(told.iter().all(|u| u % 4 == 3));
 }
 
+#[test]
+fn while_an_expunge_waits_highestmodseq_stays_below_it() {
+    // RFC 7162 3.2: MODSEQs told while an EXPUNGE (VANISHED) waits (RFC 3501 7.4.1: not
+    // during FETCH, STORE, SEARCH) come with a HIGHESTMODSEQ below the expunge's, so that
+    // a client that stops there still hears of the expunge when it comes back.
+    let (dir, md) = fixture("waits", 1..=4);
+    let mut s = qresync(&dir, &md);
+    s.ok("SELECT INBOX");
+    let mut other = qresync(&dir, &md);
+    other.ok("SELECT INBOX");
+    other.ok("UID STORE 3 +FLAGS.SILENT (\\Deleted)");
+    let expunge = number_after(&other.ok("EXPUNGE").tagged, "[HIGHESTMODSEQ ");
+    other.ok("UID STORE 1 +FLAGS.SILENT (\\Flagged)");
+    let r = s.ok("FETCH 1:* (FLAGS)");
+    assert!(r.starting("* VANISHED").is_empty(), "{:?}", r.lines());
+    let change = r.starting("* 1 FETCH (UID 1 FLAGS (\\Flagged) MODSEQ (");
+    assert_eq!(change.len(), 1, "{:?}", r.lines());
+    assert!(number_after(&change[0], "MODSEQ (") > expunge);
+    let told = highest(&r);
+    assert!(told < expunge, "{told} is not below {expunge}");
+    s.ok("LOGOUT");
+    let mut s = qresync(&dir, &md);
+    let r = s.ok(&format!("SELECT INBOX (QRESYNC ({UIDVALIDITY} {told}))"));
+    assert_eq!(resync_lines(&r).0, ["* VANISHED (EARLIER) 3"]);
+    // Once told, no such HIGHESTMODSEQ.
+    assert!(s.ok("NOOP").lines().is_empty());
+}
+
 /// The UIDs of the `* VANISHED (EARLIER)` lines.
 fn vanished_uids(r: &Reply) -> Vec<u32> {
     let mut uids = Vec::new();

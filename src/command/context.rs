@@ -60,10 +60,16 @@ impl Context<'_> {
         }
     }
 
-    /// Brings the client up to date with the selected mailbox on disk.
+    /// Brings the client up to date with the selected mailbox on disk; when expunges must
+    /// wait, tells a HIGHESTMODSEQ below theirs (RFC 7162 3.2).
     pub fn refresh(&mut self, allow_expunge: bool) -> io::Result<()> {
         if let Some(sel) = self.selected.as_mut() {
             sel.refresh(self.root, &mut self.conn.output, allow_expunge)?;
+            if let Some(h) = sel.below_pending_expunges().filter(|_| !allow_expunge) {
+                Response::ok("Expunges to come")
+                    .with(Code::HighestModseq(h))
+                    .write(&mut self.conn.output, None)?;
+            }
         }
         Ok(())
     }

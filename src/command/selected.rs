@@ -146,6 +146,16 @@ impl Selected {
         }
     }
 
+    /// While expunges wait to be told (RFC 3501 7.4.1) and the client may have seen MODSEQs
+    /// above theirs, a HIGHESTMODSEQ below the lowest of them (RFC 7162 3.2), so that a
+    /// client that stops here and resynchronizes from it learns of them. An expunge with
+    /// no record read has none yet: it gets one above all, later, and needs nothing here.
+    pub fn below_pending_expunges(&self) -> Option<u64> {
+        let m = self.modseqs.as_ref().filter(|_| self.qresync)?;
+        let lowest = self.vanished.iter().filter_map(|&u| m.expunged(u)).min()?;
+        Some(lowest - 1)
+    }
+
     /// Writes ` MODSEQ (n)` for message `i` once CONDSTORE is enabled.
     pub fn write_modseq(&self, out: &mut impl Write, i: usize) -> io::Result<()> {
         match &self.modseqs {
@@ -493,6 +503,7 @@ impl Selected {
         let qresync = self.qresync;
         self.by_name = None;
         if let Some(m) = self.modseqs.as_mut() {
+            m.forget_expunges(vanished.iter().copied());
             let keep: Vec<bool> = self
                 .messages
                 .iter()

@@ -8,6 +8,7 @@
 //! has neither (delivered, or renamed by another program, since) is a change nobody gave a
 //! MODSEQ yet: this session gives it one, in the journal, so that every session agrees.
 
+use std::collections::HashMap;
 use std::path::Path;
 
 use super::flags::MessageFlags;
@@ -24,6 +25,8 @@ pub struct Modseqs {
     pub highest: u64,
     /// How far the journal has been read.
     cursor: Option<(Header, u64)>,
+    /// The MODSEQ of each expunge the journal recorded of a message still in the view.
+    expunges: HashMap<u32, u64>,
 }
 
 impl Modseqs {
@@ -54,6 +57,7 @@ impl Modseqs {
             of,
             highest,
             cursor: journal.header.map(|h| (h, journal.end)),
+            expunges: HashMap::new(),
         };
         modseqs.apply(&journal, view, true);
         modseqs.update(dir, uidvalidity, view, &[])?;
@@ -125,6 +129,18 @@ impl Modseqs {
         written
     }
 
+    /// The MODSEQ a journal record gave the expunge of `uid`, if one was read.
+    pub fn expunged(&self, uid: u32) -> Option<u64> {
+        self.expunges.get(&uid).copied()
+    }
+
+    /// Forgets the expunges of `uids`, told to the client.
+    pub fn forget_expunges(&mut self, uids: impl Iterator<Item = u32>) {
+        for uid in uids {
+            self.expunges.remove(&uid);
+        }
+    }
+
     /// Keeps the MODSEQs of the messages the view keeps (`keep[i]`), as it drops the
     /// others.
     pub fn retain(&mut self, keep: &[bool]) {
@@ -149,6 +165,12 @@ impl Modseqs {
     fn apply(&mut self, journal: &Journal, view: &View, stale: bool) -> Vec<usize> {
         // A journal started over: the state it extends has taken the older one in.
         self.highest = self.highest.max(journal.highest());
+        for &(uid, modseq) in &journal.expunges {
+            let i = view.partition_point(|m| m.uid < uid);
+            if view.get(i).is_some_and(|m| m.uid == uid) {
+                self.expunges.insert(uid, modseq);
+            }
+        }
         let mut moved = Vec::new();
         for c in journal.latest().values() {
             let i = view.partition_point(|m| m.uid < c.uid);
