@@ -115,6 +115,7 @@ for key in [b"DISPLAYFROM", b"DISPLAYTO", b"REVERSE DISPLAYFROM", b"DISPLAYTO RE
             b"DISPLAYFROM SUBJECT"]:
     commands.append(b"SORT (" + key + b") UTF-8 ALL")
 commands.append(b"UID SORT (DISPLAYFROM) US-ASCII NOT SUBJECT 0")
+PY
 cat > "$S/condstore" <<'PY'
 msgs = [b"From: a@b\r\nSubject: %d\r\n\r\nbody\r\n" % i for i in range(4)]
 commands = [b"APPEND INBOX {%d}\r\n" % len(m) + m for m in msgs] + [
