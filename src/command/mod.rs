@@ -5,6 +5,7 @@
 
 mod append;
 mod body_literal;
+mod catenate;
 mod context;
 mod copy;
 mod create;
@@ -16,6 +17,7 @@ mod getquota;
 mod getquotaroot;
 pub mod id;
 mod idle;
+mod imap_url;
 mod intern;
 mod linkcut;
 mod list;
