@@ -22,6 +22,14 @@
 #   apart around the boundaries, alone, combined, as SORT criteria, and bad intervals.
 # - SORT=DISPLAY (RFC 5957 3, 4): DISPLAYFROM and DISPLAYTO by the first address's display
 #   name (encoded words decoded), else its address, else the group name; none sorts first.
+# - CATENATE (RFC 4469 3, RFC 5092): literals and URLs of whole messages, sections (part,
+#   MIME, HEADER, TEXT, HEADER.FIELDS) and partials, relative to the selected mailbox, mixed
+#   with a plain message in a MULTIAPPEND; NO [BADURL] for another UIDVALIDITY (the URLs
+#   carry none otherwise: it differs per server), a missing UID or mailbox. Not compared:
+#   a URL of a part the message lacks, which Dovecot takes as empty and imapd answers with
+#   BADURL (RFC 4469 4.1: "invalid body part"); an absolute URL or a bad section, which
+#   both refuse but Dovecot without BADURL (4.1: "bad URL syntax"); an empty message, which
+#   imapd refuses as for any APPEND (tests/catenate.rs).
 # What differs on purpose is in tests/stored_bytes.rs, binary.rs and addresses.rs.
 . "$(dirname "$0")/lib.sh"
 
@@ -111,7 +119,25 @@ chmod 644 "$S"/*
 export WITHIN_NOW
 WITHIN_NOW=$(date +%s)
 
-for name in bytes binary addresses within display; do
+cat > "$S/catenate" <<'PY'
+m = (b"From: a@b\r\nSubject: multi\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=x\r\n\r\n"
+     b"--x\r\nContent-Type: text/plain\r\n\r\npart one\r\n--x\r\nContent-Type: message/rfc822\r\n\r\n"
+     b"Subject: inner\r\n\r\ninner body\r\n--x--\r\n")
+s = b"Subject: single\r\n\r\nbare\r\nlines\r\n"
+t = b"Subject: cat\r\n\r\n"
+commands = [b"APPEND INBOX {%d}\r\n" % len(m) + m, b"APPEND INBOX {%d}\r\n" % len(s) + s,
+            b"CREATE Drafts", b"SELECT INBOX"]
+for u in [b"/INBOX/;UID=1", b"/INBOX/;UID=1/;SECTION=1", b"/INBOX/;UID=1/;SECTION=1.MIME",
+          b"/INBOX/;UID=1/;SECTION=2.HEADER", b"/INBOX/;UID=1/;SECTION=2.TEXT", b"/INBOX/;UID=1/;section=TEXT",
+          b"/INBOX/;UID=1/;SECTION=HEADER.FIELDS%20(Subject)", b"/INBOX/;UID=2/;PARTIAL=3.10",
+          b"/INBOX/;UID=1/;SECTION=1/;PARTIAL=2", b";UID=2", b"/inbox/;UID=2"]:
+    commands.append(b"APPEND Drafts CATENATE (TEXT {%d}\r\n" % len(t) + t + b" URL \"" + u + b"\")")
+for u in [b"/INBOX;UIDVALIDITY=1/;UID=1", b"/INBOX/;UID=9", b"/Nowhere/;UID=1"]:
+    commands.append(b"APPEND Drafts CATENATE (TEXT {5}\r\nabcde URL \"" + u + b"\")")
+commands += [b"APPEND Drafts {3}\r\nx\r\n CATENATE (TEXT {0}\r\n URL \"/INBOX/;UID=2\" TEXT {0}\r\n)",
+             b"UNSELECT", b"EXAMINE Drafts", b"FETCH 1:* BODY.PEEK[]"]
+PY
+for name in bytes binary addresses within display catenate; do
 	for server in imapd dovecot; do
 		MD=$T_TMP/$name-$server/Maildir
 		mkdir -p "$MD/cur" "$MD/new" "$MD/tmp" "$T_TMP/$name-$server/home"
@@ -145,3 +171,5 @@ expect addresses '* SEARCH 9' "RFC 3501 6.4.4: SEARCH FROM user-from@domain.org"
 expect within '* SEARCH 2 4' "RFC 5032 4: SEARCH UNSEEN YOUNGER 259200"
 expect display '* SORT 6 5 3 2 4 1' "RFC 5957 3: DISPLAYFROM by name, else address, none first"
 expect within '* SEARCH 1 2 3' "RFC 5032 2: OLDER 1800 to the second within one day"
+expect catenate '* 9 FETCH (BODY[] {22}\x0d\x0aSubject: cat\x0d\x0a\x0d\x0art one)' "RFC 4469 3: a literal, then ;SECTION=1/;PARTIAL=2"
+expect catenate '* 13 FETCH (BODY[] {32}\x0d\x0aSubject: single\x0d\x0a\x0d\x0abare\x0d\x0alines\x0d\x0a)' "RFC 4469 3: a URL between empty literals, after a plain message"
