@@ -365,6 +365,11 @@ fn bounds_and_quota() {
     s.send(&many);
     let r = s.until("P");
     assert!(r.status().starts_with("NO [LIMIT]"), "{}", r.tagged);
+    // RFC 4469 4.2: past the largest message (256 MiB), refused before the literal is
+    // asked for.
+    s.send(b"R APPEND Drafts CATENATE (URL \"/Drafts/;UID=20\" TEXT {300000000}\r\n");
+    let r = s.until("R");
+    assert!(r.status().starts_with("NO [TOOBIG]"), "{}", r.tagged);
     let r = s.cmd("APPEND Drafts CATENATE (TEXT {0+}\r\n)");
     assert!(r.status().starts_with("NO "), "{}", r.tagged);
     // RFC 4469 5: TEXT takes a literal, not a quoted string or a literal8.

@@ -184,7 +184,7 @@ fn messages<W: Write>(
                 }
                 fits(total.saturating_add(size))
             })?;
-            total += len;
+            total = total.saturating_add(len);
             (file, len)
         } else {
             total = total.saturating_add(p.literal_len().unwrap_or(0));

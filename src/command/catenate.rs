@@ -141,7 +141,9 @@ pub fn message(
     mut urls: Option<&mut Urls>,
     mut room: impl FnMut(u64) -> Result<(), Refused>,
 ) -> Result<u64, Refused> {
-    p.keyword()?;
+    if p.keyword()? != b"CATENATE" {
+        return Err(ParseError::bad("Expected a literal or CATENATE").into());
+    }
     p.sp()?;
     p.open()?;
     let mut size = 0u64;
@@ -182,4 +184,60 @@ pub fn message(
         p.sp()?;
     }
     Ok(size)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::{fuzz_append, Command};
+    use crate::wire::command::{read, Read};
+    use crate::wire::{Conn, Limits};
+
+    const LIMITS: Limits = Limits {
+        line: 65536,
+        literal: 65536,
+        command: 1 << 20,
+        discard: u64::MAX,
+    };
+
+    #[test]
+    fn catenate_arguments_parsed_without_a_maildir() {
+        // RFC 4469 5: "CATENATE" SP "(" cat-part *(SP cat-part) ")", cat-part = "TEXT" SP
+        // literal / "URL" SP astring; with MULTIAPPEND (RFC 3502) beside plain messages.
+        // Refused ones have their literals read and dropped: the next command is read
+        // from its first byte.
+        let input = b"a APPEND INBOX (\\Seen) CATENATE (TEXT {3+}\r\nabc URL \"/INBOX/;UID=1\" \
+            URL {6+}\r\n;UID=2 TEXT {0+}\r\n) {1+}\r\nz\r\n\
+            b APPEND INBOX CATENATE (URL \"imap://u@h/INBOX/;UID=1\" TEXT {2+}\r\nxy)\r\n\
+            c APPEND INBOX CATENATE (TEXT \"x\")\r\n\
+            d APPEND INBOX CATENATE (TEXT ~{1+}\r\nx)\r\n\
+            e APPEND INBOX CATENATE ()\r\n\
+            e2 APPEND INBOX CATENATEX (TEXT {1+}\r\nx)\r\n\
+            f APPEND INBOX CATENATE (URL \"/INBOX/;UID=1\"\r\n\
+            g NOOP\r\n";
+        let mut conn = Conn::scratch(input).unwrap();
+        let mut tags = Vec::new();
+        while let Ok(read) = read(&mut conn, LIMITS, Command::parse) {
+            if let Read::Command { tag, command, rest } = read {
+                let taken = match (command, rest) {
+                    (Command::Append { .. }, Some(rest)) => fuzz_append(&mut conn, rest).unwrap(),
+                    _ => true,
+                };
+                tags.push((String::from_utf8(tag).unwrap(), taken));
+            }
+        }
+        let expected = [
+            ("a", true),
+            // an absolute URL (RFC 4469 3), a quoted TEXT, a literal8, no parts, no ")"
+            ("b", false),
+            ("c", false),
+            ("d", false),
+            ("e", false),
+            ("e2", false),
+            ("f", false),
+            ("g", true),
+        ];
+        let expected: Vec<(String, bool)> =
+            expected.iter().map(|&(t, b)| (t.to_string(), b)).collect();
+        assert_eq!(tags, expected);
+    }
 }

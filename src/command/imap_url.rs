@@ -33,8 +33,7 @@ pub fn parse(url: &[u8]) -> Option<Url> {
     // Each `;` starts a parameter: none of the parts may hold one unencoded.
     let mut pieces = url.split(|&b| b == b';');
     let head = pieces.next()?;
-    let params: Vec<&[u8]> = pieces.collect();
-    let mut params = params.iter().map(|p| p as &[u8]).peekable();
+    let mut params = pieces.peekable();
     let mut url = Url {
         mailbox: None,
         uidvalidity: None,
