@@ -72,6 +72,11 @@ fn exercise(cap: &str) -> Option<(&'static [u8], &'static str)> {
             b"X APPEND INBOX {12+}\r\nSubject: b\r\n\r\n {12+}\r\nSubject: c\r\n\r\n\r\n",
             "[APPENDUID ",
         ),
+        // RFC 4469 3: a literal, then part of message 1 by a relative URL, read back.
+        "CATENATE" => (
+            b"X APPEND INBOX CATENATE (TEXT {14+}\r\nSubject: c\r\n\r\n URL \"/INBOX/;UID=1/;SECTION=TEXT\")\r\nY FETCH 3 BODY[]\r\n",
+            "Subject: c\r\n\r\nHello Bob.",
+        ),
         "STATUS=SIZE" => (b"X STATUS INBOX (SIZE)\r\n", "(SIZE "),
         "ESEARCH" => (
             b"X SEARCH RETURN (COUNT) ALL\r\n",

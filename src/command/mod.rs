@@ -5,6 +5,7 @@
 
 mod append;
 mod body_literal;
+mod catenate;
 mod compress;
 mod context;
 mod copy;
@@ -18,6 +19,7 @@ mod getquota;
 mod getquotaroot;
 pub mod id;
 mod idle;
+mod imap_url;
 mod intern;
 mod linkcut;
 mod list;

@@ -19,8 +19,8 @@ pub enum Status {
 
 /// The response codes this server sends: RFC 3501 7.1, RFC 4315 (UIDPLUS), RFC 5530,
 /// RFC 5255 (BADCHARSET's list), RFC 3516 (UNKNOWN-CTE), RFC 4978 (COMPRESSIONACTIVE),
-/// RFC 7162 (HIGHESTMODSEQ, MODIFIED), RFC 6154 (USEATTR). The login role sends only
-/// CAPABILITY, TOOBIG and the four of RFC 5530 3 about authentication.
+/// RFC 7162 (HIGHESTMODSEQ, MODIFIED), RFC 6154 (USEATTR), RFC 4469 (BADURL). The login
+/// role sends only CAPABILITY, TOOBIG and the four of RFC 5530 3 about authentication.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Code {
     AlreadyExists,
@@ -32,6 +32,8 @@ pub enum Code {
     AuthorizationFailed,
     /// The charsets SEARCH takes.
     BadCharset(&'static str),
+    /// RFC 4469 4.1: the URL CATENATE could not read, as `url-resp-text`.
+    BadUrl(String),
     Cannot,
     Capability(&'static str),
     CompressionActive,
@@ -145,6 +147,7 @@ impl Code {
             Code::AuthenticationFailed => "AUTHENTICATIONFAILED",
             Code::AuthorizationFailed => "AUTHORIZATIONFAILED",
             Code::BadCharset(list) => return write!(out, "BADCHARSET ({list})"),
+            Code::BadUrl(url) => return write!(out, "BADURL {url}"),
             Code::Cannot => "CANNOT",
             Code::Capability(list) => return write!(out, "CAPABILITY {list}"),
             Code::CompressionActive => "COMPRESSIONACTIVE",

@@ -30,6 +30,14 @@
 #   out. Not compared: a second ENABLE CONDSTORE, which Dovecot lists again (RFC 5161 3.1:
 #   SHOULD list only what it newly enabled), and ENABLE without a name, which Dovecot takes
 #   (RFC 5161 4: one at least); both are in tests/condstore.rs.
+# - CATENATE (RFC 4469 3, RFC 5092): literals and URLs of whole messages, sections (part,
+#   MIME, HEADER, TEXT, HEADER.FIELDS) and partials, relative to the selected mailbox, mixed
+#   with a plain message in a MULTIAPPEND; NO [BADURL] for another UIDVALIDITY (the URLs
+#   carry none otherwise: it differs per server), a missing UID or mailbox. Not compared:
+#   a URL of a part the message lacks, which Dovecot takes as empty and imapd answers with
+#   BADURL (RFC 4469 4.1: "invalid body part"); an absolute URL or a bad section, which
+#   both refuse but Dovecot without BADURL (4.1: "bad URL syntax"); an empty message, which
+#   imapd refuses as for any APPEND (tests/catenate.rs).
 # What differs on purpose is in tests/stored_bytes.rs, binary.rs, addresses.rs and
 # condstore.rs.
 . "$(dirname "$0")/lib.sh"
@@ -136,6 +144,24 @@ commands = [b"APPEND INBOX {%d}\r\n" % len(m) + m for m in msgs] + [
     b"STORE 1 (UNCHANGEDSINCE) +FLAGS (\\Seen)", b"SEARCH MODSEQ x",
 ]
 PY
+cat > "$S/catenate" <<'PY'
+m = (b"From: a@b\r\nSubject: multi\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=x\r\n\r\n"
+     b"--x\r\nContent-Type: text/plain\r\n\r\npart one\r\n--x\r\nContent-Type: message/rfc822\r\n\r\n"
+     b"Subject: inner\r\n\r\ninner body\r\n--x--\r\n")
+s = b"Subject: single\r\n\r\nbare\r\nlines\r\n"
+t = b"Subject: cat\r\n\r\n"
+commands = [b"APPEND INBOX {%d}\r\n" % len(m) + m, b"APPEND INBOX {%d}\r\n" % len(s) + s,
+            b"CREATE Drafts", b"SELECT INBOX"]
+for u in [b"/INBOX/;UID=1", b"/INBOX/;UID=1/;SECTION=1", b"/INBOX/;UID=1/;SECTION=1.MIME",
+          b"/INBOX/;UID=1/;SECTION=2.HEADER", b"/INBOX/;UID=1/;SECTION=2.TEXT", b"/INBOX/;UID=1/;section=TEXT",
+          b"/INBOX/;UID=1/;SECTION=HEADER.FIELDS%20(Subject)", b"/INBOX/;UID=2/;PARTIAL=3.10",
+          b"/INBOX/;UID=1/;SECTION=1/;PARTIAL=2", b";UID=2", b"/inbox/;UID=2"]:
+    commands.append(b"APPEND Drafts CATENATE (TEXT {%d}\r\n" % len(t) + t + b" URL \"" + u + b"\")")
+for u in [b"/INBOX;UIDVALIDITY=1/;UID=1", b"/INBOX/;UID=9", b"/Nowhere/;UID=1"]:
+    commands.append(b"APPEND Drafts CATENATE (TEXT {5}\r\nabcde URL \"" + u + b"\")")
+commands += [b"APPEND Drafts {3}\r\nx\r\n CATENATE (TEXT {0}\r\n URL \"/INBOX/;UID=2\" TEXT {0}\r\n)",
+             b"UNSELECT", b"EXAMINE Drafts", b"FETCH 1:* BODY.PEEK[]"]
+PY
 chmod 644 "$S"/*
 export WITHIN_NOW
 WITHIN_NOW=$(date +%s)
@@ -143,7 +169,7 @@ WITHIN_NOW=$(date +%s)
 # Each server's MODSEQ values are its own (see above).
 shapes() { sed -E '/^> /!s/MODSEQ (\(?)[0-9]+/MODSEQ \1n/g; /^\* OK \[CLOSED\]$/d' "$1"; }
 
-for name in bytes binary addresses within display condstore; do
+for name in bytes binary addresses within display condstore catenate; do
 	for server in imapd dovecot; do
 		MD=$T_TMP/$name-$server/Maildir
 		mkdir -p "$MD/cur" "$MD/new" "$MD/tmp" "$T_TMP/$name-$server/home"
@@ -180,3 +206,5 @@ expect within '* SEARCH 1 2 3' "RFC 5032 2: OLDER 1800 to the second within one 
 expect condstore 'OK [MODIFIED]' "RFC 7162 3.1.3: UNCHANGEDSINCE 0 fails"
 expect condstore '* 2 FETCH (MODSEQ (n))' "RFC 7162 3.1.3: a .SILENT STORE still tells the MODSEQ"
 expect condstore '* SEARCH 2 (MODSEQ n)' "RFC 7162 3.1.5: SEARCH MODSEQ ends with the highest found"
+expect catenate '* 9 FETCH (BODY[] {22}\x0d\x0aSubject: cat\x0d\x0a\x0d\x0art one)' "RFC 4469 3: a literal, then ;SECTION=1/;PARTIAL=2"
+expect catenate '* 13 FETCH (BODY[] {32}\x0d\x0aSubject: single\x0d\x0a\x0d\x0abare\x0d\x0alines\x0d\x0a)' "RFC 4469 3: a URL between empty literals, after a plain message"
