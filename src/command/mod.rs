@@ -9,6 +9,7 @@ mod context;
 mod copy;
 mod create;
 mod delete;
+mod esearch;
 mod expunge;
 mod expunged;
 mod fetch;
@@ -362,7 +363,7 @@ fn run(s: &mut Context, tag: &[u8], command: Command, rest: Option<Rest>) -> io:
         Command::Status { mailbox, items } => status::status(s, &mailbox, &items),
         Command::Idle => idle::idle(s, s.timeout),
         Command::Search { search, uid } => search::search(s, tag, &search, uid),
-        Command::Sort { sort, uid } => sort::sort(s, &sort, uid),
+        Command::Sort { sort, uid } => sort::sort(s, tag, &sort, uid),
         Command::Thread { thread, uid } => thread::thread(s, &thread, uid),
         Command::Enable => {
             s.untagged("ENABLED")?;

@@ -1,5 +1,5 @@
-//! SEARCH and UID SEARCH (RFC 3501 6.4.4, RFC 9051 6.4.4) with ESEARCH's RETURN options
-//! (RFC 4731: MIN, MAX, COUNT, ALL) and SEARCHRES (RFC 5182: SAVE and `$`). Text keys match
+//! SEARCH and UID SEARCH (RFC 3501 6.4.4, RFC 9051 6.4.4) with the RETURN options of
+//! esearch.rs (ESEARCH, SEARCHRES's SAVE) and SEARCHRES's `$` (RFC 5182). Text keys match
 //! without regard to case, after encoded words, transfer encodings and charsets are
 //! decoded; a message is read only as far as the keys need. Dates, sizes and the header
 //! fields the folder cache keeps come from the cache when it has them; body searches read
@@ -11,7 +11,7 @@ use std::rc::Rc;
 use jiff::civil::Date;
 use jiff::tz::TimeZone;
 
-use super::{failed, Code, Response};
+use super::{esearch, failed, Code, Response};
 use super::{Context, Selected};
 use crate::maildir::flags::{base, Flags, MessageFlags};
 use crate::maildir::index::cache::record;
@@ -20,7 +20,7 @@ use crate::maildir::message_file::{self, MessageFile};
 use crate::maildir::view::Entry;
 use crate::maildir::MaildirError;
 use crate::message::{address_search, date, fields, header, part, text};
-use crate::wire::{format_uids, ParseError, Parser, Ranges, SequenceSet};
+use crate::wire::{ParseError, Parser, Ranges, SequenceSet};
 
 /// Parenthesised groups, NOT and OR nest; deeper than this is no real client.
 const MAX_DEPTH: usize = 64;
@@ -79,49 +79,15 @@ impl When {
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Return {
-    Min,
-    Max,
-    Count,
-    All,
-    Save,
-}
-
 pub struct Search {
     /// `Some` for the ESEARCH form (`RETURN (...)`).
-    returns: Option<Vec<Return>>,
+    returns: Option<Vec<esearch::Return>>,
     key: Key,
 }
 
 /// `["RETURN" SP "(" [opts] ")" SP] ["CHARSET" SP charset SP] search-key *(SP search-key)`.
 pub fn parse(p: &mut Parser) -> Result<Search, ParseError> {
-    let mut returns = None;
-    if p.peek_keyword().as_deref() == Some(b"RETURN") {
-        p.keyword()?;
-        p.sp()?;
-        p.open()?;
-        let mut opts = Vec::new();
-        while !p.eat(b')') {
-            if !opts.is_empty() {
-                p.sp()?;
-            }
-            opts.push(match &p.keyword()?[..] {
-                b"MIN" => Return::Min,
-                b"MAX" => Return::Max,
-                b"COUNT" => Return::Count,
-                b"ALL" => Return::All,
-                b"SAVE" => Return::Save,
-                _ => return Err(ParseError::bad("Unknown RETURN option")),
-            });
-        }
-        // RFC 4731 3.1: RETURN () means ALL.
-        if opts.is_empty() {
-            opts.push(Return::All);
-        }
-        returns = Some(opts);
-        p.sp()?;
-    }
+    let returns = esearch::parse(p)?;
     if p.peek_keyword().as_deref() == Some(b"CHARSET") {
         p.keyword()?;
         p.sp()?;
@@ -565,49 +531,11 @@ pub fn search(s: &mut Context, tag: &[u8], search: &Search, uid: bool) -> io::Re
         out.write_all(b"\r\n")?;
         return Ok(done);
     };
-    let has = |r| returns.contains(&r);
-    if has(Return::Save) {
-        // RFC 5182 2.1: with MIN or MAX alone, only those are saved; with ALL or COUNT,
-        // every message found.
-        let extremes = !has(Return::All) && !has(Return::Count);
-        let saved: Vec<usize> = if extremes && (has(Return::Min) || has(Return::Max)) {
-            let mut v = Vec::new();
-            if let (true, Some(&f)) = (has(Return::Min), hits.first()) {
-                v.push(f);
-            }
-            if let (true, Some(&l)) = (has(Return::Max), hits.last()) {
-                if !v.contains(&l) {
-                    v.push(l);
-                }
-            }
-            v
-        } else {
-            hits.clone()
-        };
+    if returns.contains(&esearch::Return::Save) {
+        let saved = esearch::saved(returns, &hits);
         sel.saved = Ranges::from_sorted(saved.iter().map(|&i| sel.messages[i].uid));
     }
-    let shown = returns.iter().any(|r| *r != Return::Save);
-    if shown {
-        out.write_all(b"* ESEARCH (TAG ")?;
-        crate::wire::quote::string(out, tag)?;
-        out.write_all(b")")?;
-        if uid {
-            out.write_all(b" UID")?;
-        }
-        if let (true, Some(&f)) = (has(Return::Min), hits.first()) {
-            write!(out, " MIN {}", number(f))?;
-        }
-        if let (true, Some(&l)) = (has(Return::Max), hits.last()) {
-            write!(out, " MAX {}", number(l))?;
-        }
-        if has(Return::Count) {
-            write!(out, " COUNT {}", hits.len())?;
-        }
-        if has(Return::All) && !hits.is_empty() {
-            let numbers: Vec<u32> = hits.iter().map(|&i| number(i)).collect();
-            write!(out, " ALL {}", format_uids(&numbers))?;
-        }
-        out.write_all(b"\r\n")?;
-    }
+    let numbers: Vec<u32> = hits.iter().map(|&i| number(i)).collect();
+    esearch::write(out, tag, uid, returns, &numbers)?;
     Ok(done)
 }

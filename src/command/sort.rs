@@ -1,5 +1,6 @@
 //! SORT and UID SORT (RFC 5256): SEARCH, then the hits in the order of the sort keys, with
-//! the message order breaking ties. THREAD shares the per-message facts read here: from
+//! the message order breaking ties; with RETURN options, an ESEARCH answer in that order
+//! (ESORT, RFC 5267 3). THREAD shares the per-message facts read here: from
 //! the folder cache when it has them, else from each message's header (which then goes
 //! into the cache). Each message keeps only the keys asked for while the hits are sorted.
 
@@ -7,7 +8,7 @@ use std::cmp::Ordering;
 use std::io::{self, Write};
 
 use super::search::{self, Key};
-use super::{failed, Response};
+use super::{esearch, failed, Response};
 use super::{Context, Selected};
 use crate::maildir::flags::base;
 use crate::maildir::index::cache::record::{self, FactsView, KeysView, Want};
@@ -15,7 +16,7 @@ use crate::maildir::index::cache::Learnt;
 use crate::maildir::message_file;
 use crate::maildir::MaildirError;
 use crate::message::keys::Keys;
-use crate::wire::{ParseError, Parser};
+use crate::wire::{ParseError, Parser, Ranges};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum By {
@@ -29,12 +30,16 @@ pub enum By {
 }
 
 pub struct Sort {
+    /// `Some` for the ESORT form (`RETURN (...)`, RFC 5267 3).
+    returns: Option<Vec<esearch::Return>>,
     criteria: Vec<(By, bool)>,
     key: Key,
 }
 
-/// `"(" ["REVERSE" SP] sort-key *(SP ...) ")" SP charset 1*(SP search-key)`.
+/// `[search-return-opts SP] "(" ["REVERSE" SP] sort-key *(SP ...) ")" SP charset
+/// 1*(SP search-key)`.
 pub fn parse(p: &mut Parser) -> Result<Sort, ParseError> {
+    let returns = esearch::parse(p)?;
     p.open()?;
     let mut criteria = Vec::new();
     while !p.eat(b')') {
@@ -66,6 +71,7 @@ pub fn parse(p: &mut Parser) -> Result<Sort, ParseError> {
     search::charset(p)?;
     p.sp()?;
     Ok(Sort {
+        returns,
         criteria,
         key: search::keys(p)?,
     })
@@ -289,8 +295,8 @@ pub fn push_number(out: &mut Vec<u8>, mut n: u32) {
     out.extend_from_slice(&digits[at..]);
 }
 
-pub fn sort(s: &mut Context, sort: &Sort, uid: bool) -> io::Result<Response> {
-    let Some(sel) = s.selected.as_ref() else {
+pub fn sort(s: &mut Context, tag: &[u8], sort: &Sort, uid: bool) -> io::Result<Response> {
+    let Some(sel) = s.selected.as_mut() else {
         return Ok(super::not_selected());
     };
     let size = sort.criteria.iter().any(|c| c.0 == By::Size);
@@ -318,15 +324,28 @@ pub fn sort(s: &mut Context, sort: &Sort, uid: bool) -> io::Result<Response> {
         return Ok(failed("SORT", e));
     }
     rows.sort(&sort.criteria);
+    let number = |r: &Row| match uid {
+        true => sel.messages[r.index as usize].uid,
+        false => r.index + 1,
+    };
+    if let Some(returns) = &sort.returns {
+        if returns.contains(&esearch::Return::Save) {
+            let mut uids: Vec<u32> = esearch::saved(returns, &rows.rows)
+                .iter()
+                .map(|r| sel.messages[r.index as usize].uid)
+                .collect();
+            uids.sort_unstable();
+            sel.saved = Ranges::from_sorted(uids);
+        }
+        let numbers: Vec<u32> = rows.rows.iter().map(number).collect();
+        esearch::write(&mut s.conn.output, tag, uid, returns, &numbers)?;
+        return Ok(super::completed("SORT", uid));
+    }
     let mut out = Vec::with_capacity(8 + rows.rows.len() * 7);
     out.extend_from_slice(b"* SORT");
     for r in &rows.rows {
-        let n = match uid {
-            true => sel.messages[r.index as usize].uid,
-            false => r.index + 1,
-        };
         out.push(b' ');
-        push_number(&mut out, n);
+        push_number(&mut out, number(r));
     }
     out.extend_from_slice(b"\r\n");
     s.conn.output.write_all(&out)?;

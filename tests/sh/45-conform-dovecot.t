@@ -20,6 +20,8 @@
 # - SEARCH FROM/TO/CC/BCC (RFC 3501 6.4.4): addresses match as parsed, comments out.
 # - WITHIN (RFC 5032 2): OLDER and YOUNGER against INTERNALDATEs set by APPEND, hours
 #   apart around the boundaries, alone, combined, as SORT criteria, and bad intervals.
+# - ESORT (RFC 5267 3): SORT RETURN (MIN MAX COUNT ALL), MIN and MAX in sort order, ALL
+#   in sort order with ranges only where it ascends, nothing found, and SAVE.
 # What differs on purpose is in tests/stored_bytes.rs, binary.rs and addresses.rs.
 . "$(dirname "$0")/lib.sh"
 
@@ -92,11 +94,24 @@ for key in [b"UNSEEN YOUNGER 259200", b"OLDER 86400", b"YOUNGER 86400", b"OLDER 
 commands += [b"UID SEARCH RETURN (COUNT MIN) OLDER 3000",
              b"SORT (REVERSE ARRIVAL) UTF-8 YOUNGER 259200"]
 PY
+cat > "$S/esort" <<'PY'
+msgs = [b"From: a@b\r\nSubject: %s\r\nDate: %d Jan 2024 10:00:00 +0000\r\n\r\nbody %s\r\n" % (s, d, b"x" * n)
+        for s, d, n in [(b"c", 5, 30), (b"a", 3, 3), (b"b", 9, 40), (b"d", 1, 1), (b"e", 2, 7), (b"f", 4, 22)]]
+commands = [b"APPEND INBOX {%d}\r\n" % len(m) + m for m in msgs] + [b"SELECT INBOX"]
+for r in [b"(MIN MAX COUNT ALL) (SUBJECT)", b"(MIN MAX) (REVERSE SUBJECT)", b"() (DATE)", b"() (REVERSE DATE)",
+          b"(ALL) (REVERSE ARRIVAL)", b"(COUNT) (SIZE)", b"(ALL) (SIZE)", b"(MIN) (REVERSE SIZE)"]:
+    for uid in [b"", b"UID "]:
+        commands.append(uid + b"SORT RETURN " + r + b" UTF-8 ALL")
+commands += [b"UID SORT RETURN (MIN MAX COUNT ALL) (SUBJECT) UTF-8 SUBJECT zzz",
+             b"SORT RETURN (ALL) (SUBJECT) UTF-8 NOT SUBJECT a",
+             b"SORT RETURN (SAVE) (SUBJECT) UTF-8 NOT SUBJECT a", b"SEARCH $",
+             b"SORT RETURN (FIRST) (SUBJECT) UTF-8 ALL"]
+PY
 chmod 644 "$S"/*
 export WITHIN_NOW
 WITHIN_NOW=$(date +%s)
 
-for name in bytes binary addresses within; do
+for name in bytes binary addresses within esort; do
 	for server in imapd dovecot; do
 		MD=$T_TMP/$name-$server/Maildir
 		mkdir -p "$MD/cur" "$MD/new" "$MD/tmp" "$T_TMP/$name-$server/home"
@@ -129,3 +144,5 @@ expect addresses '* 1 FETCH (ENVELOPE (NIL "0" (("Real Name" NIL "user" "domain"
 expect addresses '* SEARCH 9' "RFC 3501 6.4.4: SEARCH FROM user-from@domain.org"
 expect within '* SEARCH 2 4' "RFC 5032 4: SEARCH UNSEEN YOUNGER 259200"
 expect within '* SEARCH 1 2 3' "RFC 5032 2: OLDER 1800 to the second within one day"
+expect esort '* ESEARCH (TAG "s7") MIN 2 MAX 6 ALL 2:3,1,4:6 COUNT 6' "RFC 5267 3.1: MIN, MAX and ALL in sort order"
+expect esort '* ESEARCH (TAG "s13") ALL 3,1,6,2,5,4' "RFC 5267 3.2: no range where the order descends"
