@@ -1,12 +1,14 @@
 //! The RETURN options of SEARCH and SORT and the ESEARCH response they ask for: ESEARCH's
 //! MIN, MAX, COUNT and ALL (RFC 4731) and SEARCHRES's SAVE (RFC 5182), the same for SORT
-//! (ESORT, RFC 5267 3). One place, so that both commands parse and answer them alike; each
-//! gives its results in its own order (mailbox order for SEARCH, sort order for SORT) and
-//! MIN, MAX and ALL follow it.
+//! (ESORT, RFC 5267 3), and PARTIAL (RFC 9394 3.1, which updates RFC 5267 4.4). One place,
+//! so that both commands parse and answer them alike; each gives its results in its own
+//! order (mailbox order for SEARCH, sort order for SORT) and MIN, MAX, ALL and PARTIAL
+//! follow it. PARTIAL is also FETCH's modifier (RFC 9394 3.3), parsed here too.
 
 use std::io::{self, Write};
+use std::ops::Range;
 
-use crate::wire::{format_uids, ParseError, Parser};
+use crate::wire::{format_uids, ParseError, Parser, Ranges};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Return {
@@ -15,6 +17,39 @@ pub enum Return {
     Count,
     All,
     Save,
+    Partial(Partial),
+}
+
+/// `PARTIAL low:high` (1-based positions in the results, `low <= high`), counted from the
+/// last result when `from_end` (`-low:-high`, RFC 9394 3.1).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Partial {
+    low: u32,
+    high: u32,
+    from_end: bool,
+}
+
+impl Partial {
+    /// The positions it names among `n` results, in the results' order.
+    fn pick(self, n: usize) -> Range<usize> {
+        let (low, high) = (self.low as usize - 1, self.high as usize);
+        match self.from_end {
+            false => low.min(n)..high.min(n),
+            true => n.saturating_sub(high)..n.saturating_sub(low),
+        }
+    }
+
+    /// The members of `set`, in ascending order, at the positions it names.
+    pub fn of(self, set: &Ranges) -> Ranges {
+        let picked = self.pick(set.count().try_into().unwrap_or(usize::MAX));
+        Ranges::from_sorted(set.iter().skip(picked.start).take(picked.len()))
+    }
+
+    /// The range as requested, smaller magnitude first (RFC 9394 4: `500:400` is `400:500`).
+    fn write(self, out: &mut impl Write) -> io::Result<()> {
+        let sign = if self.from_end { "-" } else { "" };
+        write!(out, "{sign}{}:{sign}{}", self.low, self.high)
+    }
 }
 
 /// `["RETURN" SP "(" [search-return-opt *(SP search-return-opt)] ")" SP]`: `None` when
@@ -38,8 +73,17 @@ pub fn parse(p: &mut Parser) -> Result<Option<Vec<Return>>, ParseError> {
             b"COUNT" => Return::Count,
             b"ALL" => Return::All,
             b"SAVE" => Return::Save,
+            b"PARTIAL" => {
+                p.sp()?;
+                Return::Partial(partial_range(p)?)
+            }
             _ => return Err(ParseError::bad("Unknown RETURN option")),
         };
+        // RFC 9394 3.1: one PARTIAL or one ALL, not both, nor two of either.
+        let exclusive = |r: &Return| matches!(r, Return::All | Return::Partial(_));
+        if exclusive(&opt) && opts.iter().any(exclusive) {
+            return Err(ParseError::bad("At most one of ALL and PARTIAL"));
+        }
         opts.push(opt);
     }
     if opts.is_empty() {
@@ -49,18 +93,62 @@ pub fn parse(p: &mut Parser) -> Result<Option<Vec<Return>>, ParseError> {
     Ok(Some(opts))
 }
 
+/// `partial-range = nz-number ":" nz-number / "-" nz-number ":" "-" nz-number`.
+fn partial_range(p: &mut Parser) -> Result<Partial, ParseError> {
+    let from_end = p.eat(b'-');
+    let a = p.nz_number()?;
+    if !p.eat(b':') || p.eat(b'-') != from_end {
+        return Err(ParseError::bad("Invalid PARTIAL range"));
+    }
+    let b = p.nz_number()?;
+    Ok(Partial {
+        low: a.min(b),
+        high: a.max(b),
+        from_end,
+    })
+}
+
+/// `fetch-modifiers = SP "(" fetch-modifier *(SP fetch-modifier) ")"` after FETCH's items,
+/// of which PARTIAL (RFC 9394 3.3) is the one this server knows.
+pub fn fetch_modifiers(p: &mut Parser) -> Result<Option<Partial>, ParseError> {
+    if !p.eat(b' ') {
+        return Ok(None);
+    }
+    p.open()?;
+    if p.keyword()? != b"PARTIAL" {
+        return Err(ParseError::bad("Unknown FETCH modifier"));
+    }
+    p.sp()?;
+    let partial = partial_range(p)?;
+    if !p.eat(b')') {
+        return Err(ParseError::bad("One FETCH modifier expected"));
+    }
+    Ok(Some(partial))
+}
+
 fn has(returns: &[Return], r: Return) -> bool {
     returns.contains(&r)
 }
 
-/// What SAVE keeps of `results` (RFC 5182 2.1): with COUNT or ALL, or SAVE alone, every
-/// result; otherwise only those MIN and MAX name.
+fn partial(returns: &[Return]) -> Option<Partial> {
+    returns.iter().find_map(|r| match r {
+        Return::Partial(p) => Some(*p),
+        _ => None,
+    })
+}
+
+/// What SAVE keeps of `results` (RFC 5182 2.1, RFC 9394 3.2 table 1): with COUNT or ALL,
+/// or SAVE alone, every result; otherwise only those MIN, MAX and PARTIAL name.
 pub fn saved<T: Copy>(returns: &[Return], results: &[T]) -> Vec<T> {
     let (min, max) = (has(returns, Return::Min), has(returns, Return::Max));
-    if has(returns, Return::Count) || has(returns, Return::All) || !(min || max) {
+    let part = partial(returns);
+    if has(returns, Return::Count) || has(returns, Return::All) || !(min || max || part.is_some()) {
         return results.to_vec();
     }
     let mut picked = vec![false; results.len()];
+    if let Some(p) = part {
+        picked[p.pick(results.len())].fill(true);
+    }
     if let (true, Some(f)) = (min, picked.first_mut()) {
         *f = true;
     }
@@ -103,6 +191,14 @@ pub fn write(
         // RFC 5267 3.2: ranges only where the numbers ascend, so a sort order survives.
         write!(out, " ALL {}", format_uids(numbers))?;
     }
+    if let Some(p) = partial(returns) {
+        out.write_all(b" PARTIAL (")?;
+        p.write(out)?;
+        match &numbers[p.pick(numbers.len())] {
+            [] => out.write_all(b" NIL)")?,
+            some => write!(out, " {})", format_uids(some))?,
+        }
+    }
     if has(returns, Return::Count) {
         write!(out, " COUNT {}", numbers.len())?;
     }
@@ -111,12 +207,59 @@ pub fn write(
 
 #[cfg(test)]
 mod tests {
-    use super::{saved, write, Return};
+    use super::{saved, write, Partial, Return};
 
     fn esearch(returns: &[Return], numbers: &[u32]) -> String {
         let mut out = Vec::new();
         write(&mut out, b"t", false, returns, numbers).unwrap();
         String::from_utf8(out).unwrap()
+    }
+
+    const fn first(low: u32, high: u32) -> Return {
+        Return::Partial(Partial {
+            low,
+            high,
+            from_end: false,
+        })
+    }
+
+    const fn last(low: u32, high: u32) -> Return {
+        Return::Partial(Partial {
+            low,
+            high,
+            from_end: true,
+        })
+    }
+
+    #[test]
+    fn partial_positions() {
+        // RFC 9394 3.1: 1 is the first result, -1 the last; ranges past the end give what
+        // there is, and NIL when nothing is left.
+        let n = [10, 11, 12, 20, 21, 30];
+        assert_eq!(
+            esearch(&[first(2, 4)], &n),
+            "* ESEARCH (TAG \"t\") PARTIAL (2:4 11:12,20)\r\n"
+        );
+        assert_eq!(
+            esearch(&[last(1, 2)], &n),
+            "* ESEARCH (TAG \"t\") PARTIAL (-1:-2 21,30)\r\n"
+        );
+        assert_eq!(
+            esearch(&[last(5, 100)], &n),
+            "* ESEARCH (TAG \"t\") PARTIAL (-5:-100 10:11)\r\n"
+        );
+        assert_eq!(
+            esearch(&[first(6, 9)], &n),
+            "* ESEARCH (TAG \"t\") PARTIAL (6:9 30)\r\n"
+        );
+        assert_eq!(
+            esearch(&[first(7, 9)], &n),
+            "* ESEARCH (TAG \"t\") PARTIAL (7:9 NIL)\r\n"
+        );
+        assert_eq!(
+            esearch(&[last(7, 9), Return::Count], &n),
+            "* ESEARCH (TAG \"t\") PARTIAL (-7:-9 NIL) COUNT 6\r\n"
+        );
     }
 
     #[test]
@@ -139,11 +282,17 @@ mod tests {
 
     #[test]
     fn what_save_keeps() {
-        // RFC 5182 2.1.
+        // RFC 9394 3.2, table 1, and RFC 5182 2.1.
         let r = [1, 2, 3, 4, 5, 6];
         let save = Return::Save;
-        assert_eq!(saved(&[save, Return::Min, Return::Max], &r), [1, 6]);
-        assert_eq!(saved(&[save, Return::Min, Return::All], &r), r);
+        assert_eq!(saved(&[save, first(2, 3)], &r), [2, 3]);
+        assert_eq!(saved(&[save, first(3, 4), Return::Min], &r), [1, 3, 4]);
+        assert_eq!(saved(&[save, last(1, 2), Return::Max], &r), [5, 6]);
+        assert_eq!(
+            saved(&[save, first(3, 3), Return::Min, Return::Max], &r),
+            [1, 3, 6]
+        );
+        assert_eq!(saved(&[save, first(1, 1), Return::Count], &r), r);
         assert_eq!(saved(&[save, Return::Max], &r), [6]);
         assert_eq!(saved(&[save], &r), r);
         assert_eq!(saved(&[save, Return::Min], &[] as &[u32]), [] as [u32; 0]);

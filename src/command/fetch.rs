@@ -9,6 +9,7 @@
 use std::io::{self, Write};
 use std::os::fd::AsFd;
 
+use super::esearch::Partial;
 use super::{failed, Code, Response};
 use super::{Context, Selected};
 use crate::maildir::flags::{base, Flags, MessageFlags};
@@ -216,9 +217,10 @@ pub fn fetch(
     s: &mut Context,
     set: &SequenceSet,
     items: &[Item],
+    partial: Option<Partial>,
     uid: bool,
 ) -> io::Result<Response> {
-    let reply = answer(s, set, items, uid);
+    let reply = answer(s, set, items, partial, uid);
     // Also after a failure: what was learnt before it is good.
     if let Some(sel) = s.selected.as_ref() {
         sel.cache.finish(sel.messages.names().map(base));
@@ -226,13 +228,22 @@ pub fn fetch(
     reply
 }
 
-fn answer(s: &mut Context, set: &SequenceSet, items: &[Item], uid: bool) -> io::Result<Response> {
+fn answer(
+    s: &mut Context,
+    set: &SequenceSet,
+    items: &[Item],
+    partial: Option<Partial>,
+    uid: bool,
+) -> io::Result<Response> {
     let Some(sel) = s.selected.as_mut() else {
         return Ok(super::not_selected());
     };
-    let Some(indexes) = sel.resolve(set, uid) else {
+    let Some(mut indexes) = sel.resolve(set, uid) else {
         return Ok(super::bad_sequence());
     };
+    if let Some(p) = partial {
+        indexes = p.of(&indexes);
+    }
     let mut items = items.to_vec();
     if uid && !items.contains(&Item::Uid) {
         items.insert(0, Item::Uid);

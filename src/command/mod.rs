@@ -78,6 +78,8 @@ pub enum Command {
     Fetch {
         set: SequenceSet,
         items: Vec<fetch::Item>,
+        /// RFC 9394 3.3: only these of the messages `set` names.
+        partial: Option<esearch::Partial>,
         uid: bool,
     },
     Store {
@@ -269,6 +271,7 @@ fn selected_command(name: &[u8], p: &mut Parser, uid: bool) -> Result<Command, P
             Command::Fetch {
                 set,
                 items: fetch::parse_items(p)?,
+                partial: esearch::fetch_modifiers(p)?,
                 uid,
             }
         }
@@ -345,7 +348,12 @@ fn run(s: &mut Context, tag: &[u8], command: Command, rest: Option<Rest>) -> io:
         Command::Select { mailbox, read_only } => select::select(s, &mailbox, read_only),
         Command::Close => select::close(s),
         Command::Unselect => select::unselect(s),
-        Command::Fetch { set, items, uid } => fetch::fetch(s, &set, &items, uid),
+        Command::Fetch {
+            set,
+            items,
+            partial,
+            uid,
+        } => fetch::fetch(s, &set, &items, partial, uid),
         Command::Store { store, uid } => store::store(s, &store, uid),
         Command::Expunge { uids } => expunge::expunge(s, uids.as_ref()),
         Command::Copy {

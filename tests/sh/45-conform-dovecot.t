@@ -22,6 +22,10 @@
 #   apart around the boundaries, alone, combined, as SORT criteria, and bad intervals.
 # - ESORT (RFC 5267 3): SORT RETURN (MIN MAX COUNT ALL), MIN and MAX in sort order, ALL
 #   in sort order with ranges only where it ascends, nothing found, and SAVE.
+# - PARTIAL (RFC 5267 4.4, RFC 9394 3.1 and 3.2): positive ranges of SEARCH and SORT results,
+#   past the end, reversed, with MIN, MAX and COUNT, with SAVE, and the bad ones. Not
+#   compared: negative ranges and FETCH's PARTIAL, which Dovecot 2.3.19 (older than RFC
+#   9394) refuses; tests/partial.rs has them.
 # What differs on purpose is in tests/stored_bytes.rs, binary.rs and addresses.rs.
 . "$(dirname "$0")/lib.sh"
 
@@ -107,11 +111,23 @@ commands += [b"UID SORT RETURN (MIN MAX COUNT ALL) (SUBJECT) UTF-8 SUBJECT zzz",
              b"SORT RETURN (SAVE) (SUBJECT) UTF-8 NOT SUBJECT a", b"SEARCH $",
              b"SORT RETURN (FIRST) (SUBJECT) UTF-8 ALL"]
 PY
+cat > "$S/partial" <<'PY'
+msgs = [b"From: a@b\r\nSubject: %c\r\n\r\nbody\r\n" % (ord("j") - i) for i in range(10)]
+commands = [b"APPEND INBOX %s{%d}\r\n" % (b"(\\Seen) " if i % 3 == 2 else b"", len(m)) + m
+            for i, m in enumerate(msgs)] + [b"SELECT INBOX"]
+for r in [b"PARTIAL 1:3", b"PARTIAL 6:100", b"PARTIAL 8:9", b"PARTIAL 5:2", b"MIN MAX COUNT PARTIAL 2:2",
+          b"PARTIAL 0:3", b"PARTIAL 1:*", b"PARTIAL 1:3 ALL"]:
+    for uid in [b"", b"UID "]:
+        commands.append(uid + b"SEARCH RETURN (" + r + b") UNSEEN")
+        commands.append(uid + b"SORT RETURN (" + r + b") (SUBJECT) UTF-8 UNSEEN")
+for r in [b"SAVE PARTIAL 2:3", b"SAVE PARTIAL 3:4 MIN", b"SAVE PARTIAL 5:5 MIN MAX", b"SAVE PARTIAL 1:1 COUNT"]:
+    commands += [b"SEARCH RETURN (" + r + b") ALL", b"SEARCH $"]
+PY
 chmod 644 "$S"/*
 export WITHIN_NOW
 WITHIN_NOW=$(date +%s)
 
-for name in bytes binary addresses within esort; do
+for name in bytes binary addresses within esort partial; do
 	for server in imapd dovecot; do
 		MD=$T_TMP/$name-$server/Maildir
 		mkdir -p "$MD/cur" "$MD/new" "$MD/tmp" "$T_TMP/$name-$server/home"
@@ -146,3 +162,4 @@ expect within '* SEARCH 2 4' "RFC 5032 4: SEARCH UNSEEN YOUNGER 259200"
 expect within '* SEARCH 1 2 3' "RFC 5032 2: OLDER 1800 to the second within one day"
 expect esort '* ESEARCH (TAG "s7") MIN 2 MAX 6 ALL 2:3,1,4:6 COUNT 6' "RFC 5267 3.1: MIN, MAX and ALL in sort order"
 expect esort '* ESEARCH (TAG "s13") ALL 3,1,6,2,5,4' "RFC 5267 3.2: no range where the order descends"
+expect partial '* ESEARCH (TAG "s11") PARTIAL (1:3 1:2,4)' "RFC 9394 3.1: PARTIAL 1:3 of SEARCH"
