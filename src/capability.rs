@@ -2,13 +2,15 @@
 //! response and the tagged OK of LOGIN always agree. Only what works is advertised.
 
 /// Before login (RFC 3501 6.2.3: LOGINDISABLED when plaintext logins are refused; RFC 4616
-/// section 1: PLAIN only over protected links, or where the administrator allows it).
+/// section 1: PLAIN only over protected links, or where the administrator allows it;
+/// RFC 7888 5: LITERAL-, not LITERAL+, since the login role reads non-synchronizing
+/// literals only up to 4096 bytes and hangs up on larger ones).
 pub fn pre_auth(starttls: bool, login_allowed: bool) -> &'static str {
     match (starttls, login_allowed) {
-        (false, false) => "IMAP4rev1 SASL-IR LITERAL+ ID LOGINDISABLED",
-        (false, true) => "IMAP4rev1 SASL-IR LITERAL+ ID AUTH=PLAIN",
-        (true, false) => "IMAP4rev1 SASL-IR LITERAL+ ID STARTTLS LOGINDISABLED",
-        (true, true) => "IMAP4rev1 SASL-IR LITERAL+ ID STARTTLS AUTH=PLAIN",
+        (false, false) => "IMAP4rev1 SASL-IR LITERAL- ID LOGINDISABLED",
+        (false, true) => "IMAP4rev1 SASL-IR LITERAL- ID AUTH=PLAIN",
+        (true, false) => "IMAP4rev1 SASL-IR LITERAL- ID STARTTLS LOGINDISABLED",
+        (true, true) => "IMAP4rev1 SASL-IR LITERAL- ID STARTTLS AUTH=PLAIN",
     }
 }
 
