@@ -14,5 +14,11 @@ pub fn pre_auth(starttls: bool, login_allowed: bool) -> &'static str {
     }
 }
 
-/// After login.
+/// After login: [`SERVE`] and APPENDLIMIT (RFC 7889 2), the same `append_limit` for every
+/// mailbox.
+pub fn serve(append_limit: u64) -> String {
+    format!("{SERVE} APPENDLIMIT={append_limit}")
+}
+
+/// What the serve role speaks, but for [`serve`]'s settings.
 pub const SERVE: &str = "IMAP4rev1 LITERAL+ ID ENABLE IDLE NAMESPACE UIDPLUS UNSELECT CHILDREN LIST-EXTENDED LIST-STATUS SPECIAL-USE MOVE MULTIAPPEND STATUS=SIZE ESEARCH ESORT SEARCHRES WITHIN PARTIAL BINARY SORT THREAD=ORDEREDSUBJECT THREAD=REFERENCES";

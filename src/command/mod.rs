@@ -38,6 +38,11 @@ use crate::wire::{Code, Disconnect, ParseError, Parser, Response, Rest, Sequence
 use storage_error::{failed, no_mailbox, no_target};
 
 pub use append::fuzz_arguments as fuzz_append;
+
+/// The serve role's CAPABILITY list, with its settings.
+pub fn capabilities() -> String {
+    crate::capability::serve(append::limit())
+}
 pub use context::Context;
 pub use selected::{split_flags, Selected};
 
@@ -334,7 +339,7 @@ pub fn execute(
 fn run(s: &mut Context, tag: &[u8], command: Command, rest: Option<Rest>) -> io::Result<Response> {
     match command {
         Command::Capability => {
-            s.untagged(&format!("CAPABILITY {}", crate::capability::SERVE))?;
+            s.untagged(&format!("CAPABILITY {}", capabilities()))?;
             Ok(Response::ok("CAPABILITY completed"))
         }
         Command::Noop => Ok(Response::ok("NOOP completed")),

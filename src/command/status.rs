@@ -1,5 +1,5 @@
-//! STATUS (RFC 3501 6.3.10) with SIZE (RFC 8438) and DELETED (RFC 9051): counts of a
-//! mailbox without selecting it. LIST-STATUS (RFC 5819) uses the same answer.
+//! STATUS (RFC 3501 6.3.10) with SIZE (RFC 8438), DELETED (RFC 9051) and APPENDLIMIT
+//! (RFC 7889): counts of a mailbox without selecting it. LIST-STATUS (RFC 5819) uses the same answer.
 
 use std::io::{self, Write};
 
@@ -20,6 +20,7 @@ pub enum Item {
     Unseen,
     Size,
     Deleted,
+    AppendLimit,
 }
 
 /// `"(" status-att *(SP status-att) ")"`.
@@ -35,6 +36,7 @@ pub fn parse_items(p: &mut Parser) -> Result<Vec<Item>, ParseError> {
             b"UNSEEN" => Item::Unseen,
             b"SIZE" => Item::Size,
             b"DELETED" => Item::Deleted,
+            b"APPENDLIMIT" => Item::AppendLimit,
             _ => return Err(ParseError::bad("Unknown STATUS item")),
         });
         if p.eat(b')') {
@@ -98,6 +100,8 @@ pub fn write_status(
                 }
                 ("SIZE", total)
             }
+            // RFC 7889 3.1: the same for every mailbox.
+            Item::AppendLimit => ("APPENDLIMIT", super::append::limit()),
         };
         parts.push(format!("{label} {value}"));
     }

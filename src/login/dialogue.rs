@@ -144,7 +144,8 @@ impl Login {
     }
 
     fn serve(&mut self) -> Result<(), Ended> {
-        let greeting = Response::ok("imapd ready.").with(Code::Capability(self.capabilities()));
+        let greeting =
+            Response::ok("imapd ready.").with(Code::Capability(self.capabilities().into()));
         greeting.send(&mut self.conn, None)?;
         self.conn.flush()?;
         for _ in 0..MAX_COMMANDS {

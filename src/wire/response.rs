@@ -32,7 +32,7 @@ pub enum Code {
     /// The charsets SEARCH takes.
     BadCharset(&'static str),
     Cannot,
-    Capability(&'static str),
+    Capability(Cow<'static, str>),
     CopyUid {
         uidvalidity: u32,
         source: Vec<u32>,
