@@ -84,6 +84,13 @@ pub fn respond(
                 }
                 None => false,
             },
+            Item::SaveDate => {
+                match message_file::saved_from_name(name) {
+                    Some(saved) => write!(k, " SAVEDATE {}", datetime::format(saved))?,
+                    None => k.extend_from_slice(b" SAVEDATE NIL"),
+                }
+                true
+            }
             Item::Size => {
                 match message_file::size_from_name(name).or_else(|| Some(facts()?.sizes?.served)) {
                     Some(size) => {

@@ -27,6 +27,8 @@ pub enum Item {
     Flags,
     Uid,
     InternalDate,
+    /// RFC 8514 4.2.
+    SaveDate,
     Size,
     Envelope,
     /// BODY (`extended: false`) or BODYSTRUCTURE.
@@ -112,6 +114,7 @@ fn item(p: &mut Parser) -> Result<Item, ParseError> {
         b"FLAGS" => Item::Flags,
         b"UID" => Item::Uid,
         b"INTERNALDATE" => Item::InternalDate,
+        b"SAVEDATE" => Item::SaveDate,
         b"RFC822.SIZE" => Item::Size,
         b"ENVELOPE" => Item::Envelope,
         b"BODYSTRUCTURE" => Item::Structure { extended: true },
@@ -387,6 +390,13 @@ fn answer(
                     out.write_all(b"INTERNALDATE ")?;
                     dates.write(out, date)?
                 }
+                Item::SaveDate => {
+                    out.write_all(b"SAVEDATE ")?;
+                    match message_file::saved_from_name(sel.messages.name(i)) {
+                        Some(saved) => dates.write(out, saved)?,
+                        None => out.write_all(b"NIL")?,
+                    }
+                }
                 Item::Size => {
                     let cached = hit.as_ref().and_then(|h| h.facts.as_ref()?.sizes);
                     let size = match cached {
@@ -627,7 +637,7 @@ impl Parts {
         let mut p = Parts::default();
         for item in items {
             match item {
-                Item::Flags | Item::Uid => {}
+                Item::Flags | Item::Uid | Item::SaveDate => {}
                 Item::InternalDate => p.date = true,
                 Item::Size => p.size = true,
                 Item::Envelope => p.envelope = true,
@@ -771,7 +781,7 @@ impl Item {
     /// What the item needs of a message file whose name gives the size `named`.
     fn need(&self, named: Option<u64>) -> Need {
         match self {
-            Item::Flags | Item::Uid => Need::Nothing,
+            Item::Flags | Item::Uid | Item::SaveDate => Need::Nothing,
             Item::Size if named.is_some() => Need::Nothing,
             Item::Size | Item::InternalDate | Item::Body { section: None, .. } => Need::File,
             Item::Envelope => Need::Header,

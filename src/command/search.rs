@@ -47,6 +47,8 @@ pub enum Key {
     Internal(When, Date),
     /// The Date: field, likewise.
     Sent(When, Date),
+    /// The save date (RFC 8514 4.3), likewise; INTERNALDATE where the name has none.
+    Saved(When, Date),
     /// INTERNALDATE at or before (OLDER) or at or after (YOUNGER) a moment, in seconds
     /// since the epoch: the server's time less the key's interval, taken when the command
     /// is read (RFC 5032 2).
@@ -215,6 +217,11 @@ fn key(p: &mut Parser, depth: usize, count: &mut usize) -> Result<Key, ParseErro
         b"SINCE" => Key::Internal(When::Since, date_arg(p)?),
         b"OLDER" => Key::Older(within_arg(p)?),
         b"YOUNGER" => Key::Younger(within_arg(p)?),
+        b"SAVEDBEFORE" => Key::Saved(When::Before, date_arg(p)?),
+        b"SAVEDON" => Key::Saved(When::On, date_arg(p)?),
+        b"SAVEDSINCE" => Key::Saved(When::Since, date_arg(p)?),
+        // RFC 8514 4.3: every message, as every folder has save dates.
+        b"SAVEDATESUPPORTED" => Key::All,
         b"SENTBEFORE" => Key::Sent(When::Before, date_arg(p)?),
         b"SENTON" => Key::Sent(When::On, date_arg(p)?),
         b"SENTSINCE" => Key::Sent(When::Since, date_arg(p)?),
@@ -244,6 +251,12 @@ fn key(p: &mut Parser, depth: usize, count: &mut usize) -> Result<Key, ParseErro
         }
         _ => return Err(ParseError::bad("Unknown search key")),
     })
+}
+
+/// The day, in the server's time zone, of a moment in seconds since the epoch.
+fn day(seconds: i64) -> Option<Date> {
+    let ts = jiff::Timestamp::from_second(seconds).ok()?;
+    Some(ts.to_zoned(TimeZone::system()).date())
 }
 
 /// One message being tested: its entries in the folder cache are looked up once, and its
@@ -362,8 +375,14 @@ impl Candidate<'_> {
     }
 
     fn internal_date(&mut self) -> Option<Date> {
-        let ts = jiff::Timestamp::from_second(self.internal_seconds()?).ok()?;
-        Some(ts.to_zoned(TimeZone::system()).date())
+        day(self.internal_seconds()?)
+    }
+
+    fn saved_date(&mut self) -> Option<Date> {
+        match message_file::saved_from_name(self.sel.messages.name(self.index)) {
+            Some(saved) => day(saved),
+            None => self.internal_date(),
+        }
     }
 
     fn sent_date(&mut self) -> Option<Date> {
@@ -409,6 +428,7 @@ fn matches(key: &Key, c: &mut Candidate) -> bool {
         Key::Larger(n) => c.size().is_some_and(|size| size > *n),
         Key::Smaller(n) => c.size().is_some_and(|size| size < *n),
         Key::Internal(when, d) => c.internal_date().is_some_and(|m| when.holds(m, *d)),
+        Key::Saved(when, d) => c.saved_date().is_some_and(|m| when.holds(m, *d)),
         Key::Older(at) => c.internal_seconds().is_some_and(|m| m <= *at),
         Key::Younger(at) => c.internal_seconds().is_some_and(|m| m >= *at),
         // Without a readable Date: field no SENT key matches (RFC 5256 2.2's fallback to

@@ -26,6 +26,9 @@
 #   past the end, reversed, with MIN, MAX and COUNT, with SAVE, and the bad ones. Not
 #   compared: negative ranges and FETCH's PARTIAL, which Dovecot 2.3.19 (older than RFC
 #   9394) refuses; tests/partial.rs has them.
+# - SAVEDATE (RFC 8514 4.3): SAVEDON, SAVEDSINCE and SAVEDBEFORE against today and
+#   tomorrow after APPENDs dated in 2000, a COPY and a flag change; SAVEDATESUPPORTED.
+#   FETCH SAVEDATE is the clock's, so tests/savedate.rs checks it.
 # What differs on purpose is in tests/stored_bytes.rs, binary.rs and addresses.rs.
 . "$(dirname "$0")/lib.sh"
 
@@ -123,11 +126,24 @@ for r in [b"PARTIAL 1:3", b"PARTIAL 6:100", b"PARTIAL 8:9", b"PARTIAL 5:2", b"MI
 for r in [b"SAVE PARTIAL 2:3", b"SAVE PARTIAL 3:4 MIN", b"SAVE PARTIAL 5:5 MIN MAX", b"SAVE PARTIAL 1:1 COUNT"]:
     commands += [b"SEARCH RETURN (" + r + b") ALL", b"SEARCH $"]
 PY
+cat > "$S/savedate" <<'PY'
+import time
+today = time.strftime("%d-%b-%Y").encode()
+tomorrow = time.strftime("%d-%b-%Y", time.localtime(time.time() + 86400)).encode()
+msgs = [b"From: a@b\r\nSubject: %d\r\n\r\nbody\r\n" % i for i in range(3)]
+commands = [b'APPEND INBOX "01-Jan-2000 00:00:00 +0000" {%d}\r\n' % len(m) + m for m in msgs] + [b"CREATE Trash", b"SELECT INBOX"]
+commands += [b"COPY 2 Trash", b"STORE 1 +FLAGS (\\Seen)"]
+for key in [b"SAVEDATESUPPORTED", b"NOT SAVEDATESUPPORTED", b"SAVEDON " + today, b"SAVEDSINCE " + today,
+            b"SAVEDBEFORE " + today, b"SAVEDBEFORE " + tomorrow, b"SAVEDSINCE " + tomorrow, b"SAVEDON 1-Jan-2000",
+            b"ON 1-Jan-2000", b"SAVEDON", b"SEEN SAVEDON " + today]:
+    commands.append(b"SEARCH " + key)
+commands += [b"UNSELECT", b"SELECT Trash", b"SEARCH SAVEDON " + today, b"SEARCH SAVEDBEFORE " + today]
+PY
 chmod 644 "$S"/*
 export WITHIN_NOW
 WITHIN_NOW=$(date +%s)
 
-for name in bytes binary addresses within esort partial; do
+for name in bytes binary addresses within esort partial savedate; do
 	for server in imapd dovecot; do
 		MD=$T_TMP/$name-$server/Maildir
 		mkdir -p "$MD/cur" "$MD/new" "$MD/tmp" "$T_TMP/$name-$server/home"
@@ -163,3 +179,4 @@ expect within '* SEARCH 1 2 3' "RFC 5032 2: OLDER 1800 to the second within one 
 expect esort '* ESEARCH (TAG "s7") MIN 2 MAX 6 ALL 2:3,1,4:6 COUNT 6' "RFC 5267 3.1: MIN, MAX and ALL in sort order"
 expect esort '* ESEARCH (TAG "s13") ALL 3,1,6,2,5,4' "RFC 5267 3.2: no range where the order descends"
 expect partial '* ESEARCH (TAG "s11") PARTIAL (1:3 1:2,4)' "RFC 9394 3.1: PARTIAL 1:3 of SEARCH"
+expect savedate '* SEARCH 1 2 3' "RFC 8514 4.3: SAVEDATESUPPORTED, and APPENDs saved today"
