@@ -222,7 +222,7 @@ fn link(root: &Path, a: Append) -> Response {
             }
         }
     }
-    match mailbox::assign(root, &a.dir, &names) {
+    match mailbox::assign(root, &a.dir, &names, &[]) {
         Ok((uidvalidity, uids)) => {
             Response::ok("APPEND completed").with(Code::AppendUid { uidvalidity, uids })
         }

@@ -1,11 +1,11 @@
 //! CREATE (RFC 3501 6.3.3): a new folder, `.Name/` with `tmp/`, `new/`, `cur/` and the
-//! `maildirfolder` marker. A trailing separator only says the name will have children.
+//! `maildirfolder` marker, and its uidlist, whose GUID the OK names (RFC 8474 4.1). A trailing separator only says the name will have children.
 
 use std::io;
 
 use super::Context;
 use super::{failed, Code, Response};
-use crate::maildir::folder;
+use crate::maildir::{folder, objectid, Mailbox};
 
 pub fn create(s: &mut Context, name: &[u8]) -> io::Result<Response> {
     let name = name.strip_suffix(b".").unwrap_or(name);
@@ -17,7 +17,14 @@ pub fn create(s: &mut Context, name: &[u8]) -> io::Result<Response> {
         Err(e) => return Ok(Response::no(e.to_string())),
     };
     match folder::create(&dir) {
-        Ok(true) => Ok(Response::ok("CREATE completed")),
+        // RFC 8474 4.1: the new folder's uidlist, made now, gives its MAILBOXID.
+        Ok(true) => Ok(
+            match Mailbox::open(s.root, &dir, false).and_then(|_| objectid::mailbox_id(&dir)) {
+                Ok(Some(id)) => Response::ok("CREATE completed").with(Code::MailboxId(id)),
+                Ok(None) => Response::ok("CREATE completed"),
+                Err(e) => failed("CREATE", e),
+            },
+        ),
         Ok(false) => Ok(Response::no("Mailbox exists already").with(Code::AlreadyExists)),
         Err(e) => Ok(failed("CREATE", e)),
     }

@@ -16,6 +16,7 @@ use crate::maildir::flags::{base, Flags, MessageFlags};
 use crate::maildir::index::cache::record::{Facts, Sizes};
 use crate::maildir::index::cache::{Cache, Header, Learnt, Whole};
 use crate::maildir::message_file::{self, window, MessageFile};
+use crate::maildir::objectid::Guids;
 use crate::maildir::view::Entry;
 use crate::maildir::MaildirError;
 use crate::message::section::{Content, Section, Text};
@@ -29,6 +30,9 @@ pub enum Item {
     InternalDate,
     /// RFC 8514 4.2.
     SaveDate,
+    /// RFC 8474 5.3.
+    EmailId,
+    ThreadId,
     Size,
     Envelope,
     /// BODY (`extended: false`) or BODYSTRUCTURE.
@@ -115,6 +119,8 @@ fn item(p: &mut Parser) -> Result<Item, ParseError> {
         b"UID" => Item::Uid,
         b"INTERNALDATE" => Item::InternalDate,
         b"SAVEDATE" => Item::SaveDate,
+        b"EMAILID" => Item::EmailId,
+        b"THREADID" => Item::ThreadId,
         b"RFC822.SIZE" => Item::Size,
         b"ENVELOPE" => Item::Envelope,
         b"BODYSTRUCTURE" => Item::Structure { extended: true },
@@ -251,6 +257,14 @@ fn answer(
     if uid && !items.contains(&Item::Uid) {
         items.insert(0, Item::Uid);
     }
+    // The copies' GUIDs in the uidlist, read once (RFC 8474 5.1).
+    let guids = match items.contains(&Item::EmailId) {
+        true => match Guids::read(&sel.dir) {
+            Ok(g) => g,
+            Err(e) => return Ok(failed("FETCH", e)),
+        },
+        false => Guids::default(),
+    };
     let sets_seen = !sel.read_only
         && items.iter().any(|i| {
             matches!(
@@ -390,6 +404,12 @@ fn answer(
                     out.write_all(b"INTERNALDATE ")?;
                     dates.write(out, date)?
                 }
+                Item::EmailId => {
+                    let id = guids.email_id(sel.messages.name(i));
+                    write!(out, "EMAILID ({id})")?
+                }
+                // RFC 8474 5.2: no THREADID is kept.
+                Item::ThreadId => out.write_all(b"THREADID NIL")?,
                 Item::SaveDate => {
                     out.write_all(b"SAVEDATE ")?;
                     match message_file::saved_from_name(sel.messages.name(i)) {
@@ -637,7 +657,7 @@ impl Parts {
         let mut p = Parts::default();
         for item in items {
             match item {
-                Item::Flags | Item::Uid | Item::SaveDate => {}
+                Item::Flags | Item::Uid | Item::SaveDate | Item::EmailId | Item::ThreadId => {}
                 Item::InternalDate => p.date = true,
                 Item::Size => p.size = true,
                 Item::Envelope => p.envelope = true,
@@ -781,7 +801,9 @@ impl Item {
     /// What the item needs of a message file whose name gives the size `named`.
     fn need(&self, named: Option<u64>) -> Need {
         match self {
-            Item::Flags | Item::Uid | Item::SaveDate => Need::Nothing,
+            Item::Flags | Item::Uid | Item::SaveDate | Item::EmailId | Item::ThreadId => {
+                Need::Nothing
+            }
             Item::Size if named.is_some() => Need::Nothing,
             Item::Size | Item::InternalDate | Item::Body { section: None, .. } => Need::File,
             Item::Envelope => Need::Header,

@@ -17,6 +17,7 @@ use crate::maildir::flags::{base, Flags, MessageFlags};
 use crate::maildir::index::cache::record;
 use crate::maildir::index::cache::{Header, Learnt};
 use crate::maildir::message_file::{self, MessageFile};
+use crate::maildir::objectid::Guids;
 use crate::maildir::view::Entry;
 use crate::maildir::MaildirError;
 use crate::message::{address_search, date, fields, header, part, text};
@@ -49,6 +50,10 @@ pub enum Key {
     Sent(When, Date),
     /// The save date (RFC 8514 4.3), likewise; INTERNALDATE where the name has none.
     Saved(When, Date),
+    /// RFC 8474 6: the message's EMAILID is this objectid.
+    EmailId(Vec<u8>),
+    /// RFC 8474 6: no message has a THREADID (5.2), so this matches none.
+    ThreadId,
     /// INTERNALDATE at or before (OLDER) or at or after (YOUNGER) a moment, in seconds
     /// since the epoch: the server's time less the key's interval, taken when the command
     /// is read (RFC 5032 2).
@@ -222,6 +227,15 @@ fn key(p: &mut Parser, depth: usize, count: &mut usize) -> Result<Key, ParseErro
         b"SAVEDSINCE" => Key::Saved(When::Since, date_arg(p)?),
         // RFC 8514 4.3: every message, as every folder has save dates.
         b"SAVEDATESUPPORTED" => Key::All,
+        b"EMAILID" => {
+            p.sp()?;
+            Key::EmailId(p.atom()?)
+        }
+        b"THREADID" => {
+            p.sp()?;
+            p.atom()?;
+            Key::ThreadId
+        }
         b"SENTBEFORE" => Key::Sent(When::Before, date_arg(p)?),
         b"SENTON" => Key::Sent(When::On, date_arg(p)?),
         b"SENTSINCE" => Key::Sent(When::Since, date_arg(p)?),
@@ -264,6 +278,8 @@ fn day(seconds: i64) -> Option<Date> {
 /// need (the header, or all of it).
 struct Candidate<'a> {
     sel: &'a Selected,
+    /// The copies' GUIDs, when a key asks for EMAILIDs.
+    guids: &'a Guids,
     index: usize,
     message: &'a Entry,
     /// The cache's facts (dates and sizes only) and kept header fields, once looked up.
@@ -429,6 +445,8 @@ fn matches(key: &Key, c: &mut Candidate) -> bool {
         Key::Smaller(n) => c.size().is_some_and(|size| size < *n),
         Key::Internal(when, d) => c.internal_date().is_some_and(|m| when.holds(m, *d)),
         Key::Saved(when, d) => c.saved_date().is_some_and(|m| when.holds(m, *d)),
+        Key::EmailId(id) => c.guids.email_id(c.sel.messages.name(c.index)).as_bytes() == id,
+        Key::ThreadId => false,
         Key::Older(at) => c.internal_seconds().is_some_and(|m| m <= *at),
         Key::Younger(at) => c.internal_seconds().is_some_and(|m| m >= *at),
         // Without a readable Date: field no SENT key matches (RFC 5256 2.2's fallback to
@@ -478,6 +496,17 @@ fn prepare(key: &Key, sel: &Selected, saved: &mut Option<Rc<Ranges>>) -> Key {
     }
 }
 
+/// Whether `key` has an EMAILID key, which needs the folder's GUIDs.
+fn asks_email_id(key: &Key) -> bool {
+    match key {
+        Key::EmailId(_) => true,
+        Key::Not(k) => asks_email_id(k),
+        Key::Or(a, b) => asks_email_id(a) || asks_email_id(b),
+        Key::And(keys) => keys.iter().any(asks_email_id),
+        _ => false,
+    }
+}
+
 /// The indexes of the messages that match `key`, in mailbox order. Messages expunged by
 /// another session meanwhile do not match (RFC 2180 4.3); a file that cannot be read fails
 /// the search.
@@ -488,6 +517,10 @@ pub fn hits(sel: &Selected, key: &Key) -> Result<Vec<usize>, MaildirError> {
 /// [`hits`], and whether the client's view holds messages expunged meanwhile.
 fn matching(sel: &Selected, key: &Key) -> Result<(Vec<usize>, bool), MaildirError> {
     let key = prepare(key, sel, &mut None);
+    let guids = match asks_email_id(&key) {
+        true => Guids::read(&sel.dir)?,
+        false => Guids::default(),
+    };
     let mut hits: Vec<usize> = Vec::new();
     let mut expunged = false;
     for (index, message) in sel.messages.iter().enumerate() {
@@ -497,6 +530,7 @@ fn matching(sel: &Selected, key: &Key) -> Result<(Vec<usize>, bool), MaildirErro
         }
         let mut c = Candidate {
             sel,
+            guids: &guids,
             index,
             message,
             facts: None,

@@ -5,7 +5,7 @@ use std::io::{self, Write};
 
 use super::{failed, Code, Response};
 use super::{Context, Selected};
-use crate::maildir::folder;
+use crate::maildir::{folder, objectid};
 
 pub fn select(s: &mut Context, name: &[u8], read_only: bool) -> io::Result<Response> {
     // A SELECT that fails still leaves no mailbox selected (RFC 3501 6.3.1).
@@ -39,6 +39,14 @@ pub fn select(s: &mut Context, name: &[u8], read_only: bool) -> io::Result<Respo
     Response::ok("Predicted next UID")
         .with(uidnext)
         .write(out, None)?;
+    // RFC 8474 4.2.
+    match objectid::mailbox_id(&sel.dir) {
+        Ok(Some(id)) => Response::ok("Mailbox id")
+            .with(Code::MailboxId(id))
+            .write(out, None)?,
+        Ok(None) => {}
+        Err(e) => return Ok(failed(verb, e)),
+    }
     *s.selected = Some(sel);
     let mode = if read_only {
         Code::ReadOnly

@@ -1,5 +1,5 @@
-//! STATUS (RFC 3501 6.3.10) with SIZE (RFC 8438), DELETED (RFC 9051) and APPENDLIMIT
-//! (RFC 7889): counts of a mailbox without selecting it. LIST-STATUS (RFC 5819) uses the same answer.
+//! STATUS (RFC 3501 6.3.10) with SIZE (RFC 8438), DELETED (RFC 9051), APPENDLIMIT
+//! (RFC 7889) and MAILBOXID (RFC 8474): counts of a mailbox without selecting it. LIST-STATUS (RFC 5819) uses the same answer.
 
 use std::io::{self, Write};
 
@@ -8,7 +8,7 @@ use super::{failed, Response};
 use crate::maildir::flags::{base, Flags};
 use crate::maildir::index::cache::record::Want;
 use crate::maildir::index::cache::Cache;
-use crate::maildir::{folder, message_file, Mailbox, MaildirError};
+use crate::maildir::{folder, message_file, objectid, Mailbox, MaildirError};
 use crate::wire::{quote, ParseError, Parser};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -21,6 +21,7 @@ pub enum Item {
     Size,
     Deleted,
     AppendLimit,
+    MailboxId,
 }
 
 /// `"(" status-att *(SP status-att) ")"`.
@@ -37,6 +38,7 @@ pub fn parse_items(p: &mut Parser) -> Result<Vec<Item>, ParseError> {
             b"SIZE" => Item::Size,
             b"DELETED" => Item::Deleted,
             b"APPENDLIMIT" => Item::AppendLimit,
+            b"MAILBOXID" => Item::MailboxId,
             _ => return Err(ParseError::bad("Unknown STATUS item")),
         });
         if p.eat(b')') {
@@ -102,6 +104,13 @@ pub fn write_status(
             }
             // RFC 7889 3.1: the same for every mailbox.
             Item::AppendLimit => ("APPENDLIMIT", super::append::limit()),
+            // RFC 8474 4.3: an objectid, not a number.
+            Item::MailboxId => {
+                if let Some(id) = objectid::mailbox_id(dir)? {
+                    parts.push(format!("MAILBOXID ({id})"));
+                }
+                continue;
+            }
         };
         parts.push(format!("{label} {value}"));
     }

@@ -15,6 +15,7 @@ mod lock;
 pub mod mailbox;
 pub mod message_file;
 pub mod mutf7;
+pub mod objectid;
 mod scan;
 pub mod stamp;
 pub mod subscriptions;

@@ -41,6 +41,8 @@ pub enum Code {
     ExpungeIssued,
     InUse,
     Limit,
+    /// RFC 8474 4.1, 4.2: the objectid.
+    MailboxId(String),
     Nonexistent,
     NoPerm,
     OverQuota,
@@ -155,6 +157,7 @@ impl Code {
             Code::ExpungeIssued => "EXPUNGEISSUED",
             Code::InUse => "INUSE",
             Code::Limit => "LIMIT",
+            Code::MailboxId(id) => return write!(out, "MAILBOXID ({id})"),
             Code::Nonexistent => "NONEXISTENT",
             Code::NoPerm => "NOPERM",
             Code::OverQuota => "OVERQUOTA",

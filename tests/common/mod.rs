@@ -182,11 +182,11 @@ pub fn login_cmd(prog: &[String]) -> Command {
     cmd
 }
 
-/// Makes bytes readable in a transcript.
+/// Makes bytes readable in a transcript; only what is longer than any capability list is cut.
 pub fn show(bytes: &[u8]) -> String {
     let mut s = String::new();
-    let cut = bytes.len() > 300;
-    let shown = if cut { &bytes[..300] } else { bytes };
+    let cut = bytes.len() > 1024;
+    let shown = if cut { &bytes[..1024] } else { bytes };
     for &b in shown {
         match b {
             b'\r' => s.push_str("\\r"),
