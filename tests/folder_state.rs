@@ -94,7 +94,12 @@ fn an_unchanged_folder_is_served_from_its_state_as_from_the_disk() {
     assert!(common::has(&first, "* 2 RECENT"), "{first:?}");
     assert_eq!(
         index_files(&md),
-        ["imapd.lock", "imapd.recent", "imapd.state"]
+        [
+            "imapd.lock",
+            "imapd.mailboxid",
+            "imapd.recent",
+            "imapd.state"
+        ]
     );
     age(&md);
     // The first look after the folder settled records a listing that can be trusted, the

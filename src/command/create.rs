@@ -19,7 +19,9 @@ pub fn create(s: &mut Context, name: &[u8]) -> io::Result<Response> {
     match folder::create(&dir) {
         // RFC 8474 4.1: the new folder's uidlist, made now, gives its MAILBOXID.
         Ok(true) => Ok(
-            match Mailbox::open(s.root, &dir, false).and_then(|_| objectid::mailbox_id(&dir)) {
+            match Mailbox::open(s.root, &dir, false)
+                .and_then(|m| objectid::mailbox_id(&dir, m.uidvalidity))
+            {
                 Ok(Some(id)) => Response::ok("CREATE completed").with(Code::MailboxId(id)),
                 Ok(None) => Response::ok("CREATE completed"),
                 Err(e) => failed("CREATE", e),

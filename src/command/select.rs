@@ -40,7 +40,7 @@ pub fn select(s: &mut Context, name: &[u8], read_only: bool) -> io::Result<Respo
         .with(uidnext)
         .write(out, None)?;
     // RFC 8474 4.2.
-    match objectid::mailbox_id(&sel.dir) {
+    match objectid::mailbox_id(&sel.dir, sel.uidvalidity) {
         Ok(Some(id)) => Response::ok("Mailbox id")
             .with(Code::MailboxId(id))
             .write(out, None)?,

@@ -106,7 +106,7 @@ pub fn write_status(
             Item::AppendLimit => ("APPENDLIMIT", super::append::limit()),
             // RFC 8474 4.3: an objectid, not a number.
             Item::MailboxId => {
-                if let Some(id) = objectid::mailbox_id(dir)? {
+                if let Some(id) = objectid::mailbox_id(dir, m.uidvalidity)? {
                     parts.push(format!("MAILBOXID ({id})"));
                 }
                 continue;

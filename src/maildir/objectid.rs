@@ -35,9 +35,35 @@ fn is_objectid(s: &[u8]) -> bool {
             .all(|&b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
 }
 
-/// The MAILBOXID of the folder at `dir` from its uidlist's header; `None` when it has no
-/// uidlist yet. Reads the first line only.
-pub fn mailbox_id(dir: &Path) -> Result<Option<String>, MaildirError> {
+/// Where a folder's MAILBOXID is kept with the UIDVALIDITY it belongs to, so that a SELECT
+/// the folder index answers opens no uidlist (a cache: deleting it costs one header read).
+pub const FILE: &str = "imapd.mailboxid";
+
+/// The MAILBOXID of the folder at `dir`, whose UIDVALIDITY is `uidvalidity`: from
+/// [`FILE`] when it was kept for that UIDVALIDITY (the GUID changes only with the list,
+/// and a new list has a new UIDVALIDITY), else from the uidlist, then kept. `None` when
+/// the folder has no uidlist yet.
+pub fn mailbox_id(dir: &Path, uidvalidity: u32) -> Result<Option<String>, MaildirError> {
+    let kept = std::fs::read(dir.join(FILE)).unwrap_or_default();
+    let text = String::from_utf8_lossy(&kept);
+    if let Some((v, id)) = text.trim_end().split_once(' ') {
+        if v.parse() == Ok(uidvalidity) && is_objectid(id.as_bytes()) {
+            return Ok(Some(id.to_string()));
+        }
+    }
+    let Some((v, id)) = from_uidlist(dir)? else {
+        return Ok(None);
+    };
+    if v == uidvalidity {
+        // An older copy after a crash is only a miss.
+        let _ =
+            super::durable::replace_atomically(&dir.join(FILE), format!("{v} {id}\n").as_bytes());
+    }
+    Ok(Some(id))
+}
+
+/// The UIDVALIDITY and MAILBOXID the uidlist's header gives; reads the first line only.
+fn from_uidlist(dir: &Path) -> Result<Option<(u32, String)>, MaildirError> {
     let path = dir.join(uidlist::FILE);
     let file = match std::fs::File::open(&path) {
         Ok(f) => f,
@@ -56,13 +82,14 @@ pub fn mailbox_id(dir: &Path) -> Result<Option<String>, MaildirError> {
         .header_rest
         .iter()
         .find_map(|f| f.strip_prefix(b"G").filter(|g| !g.is_empty()));
-    Ok(Some(match guid {
+    let id = match guid {
         Some(g) if is_objectid(g) => String::from_utf8_lossy(g).into_owned(),
         Some(g) => hashed('F', g),
         // A list without a GUID (written by an old tool): its UIDVALIDITY, which also
         // changes only when the list is new.
         None => hashed('V', list.uidvalidity.to_string().as_bytes()),
-    }))
+    };
+    Ok(Some((list.uidvalidity, id)))
 }
 
 /// The GUID a record's `G` field gives, if any.
@@ -136,10 +163,19 @@ mod tests {
              2 W31 G1796227697.M741345P29576.vm,S=27,W=31 :1796227697.M752225P29576.vm,S=27,W=31\n",
         )
         .unwrap();
+        let id = "a05f382c7142106b8873000083ecc375";
+        assert_eq!(mailbox_id(&dir, 1796227697).unwrap().as_deref(), Some(id));
+        // Kept for that UIDVALIDITY, and used while the list has it.
+        let kept = std::fs::read_to_string(dir.join(super::FILE)).unwrap();
+        assert_eq!(kept, format!("1796227697 {id}\n"));
+        std::fs::write(dir.join(super::FILE), "1796227697 Fkept\n").unwrap();
         assert_eq!(
-            mailbox_id(&dir).unwrap().as_deref(),
-            Some("a05f382c7142106b8873000083ecc375")
+            mailbox_id(&dir, 1796227697).unwrap().as_deref(),
+            Some("Fkept")
         );
+        // A list of another UIDVALIDITY is another mailbox: the uidlist is read again.
+        std::fs::write(dir.join(super::FILE), "5 Fold\n").unwrap();
+        assert_eq!(mailbox_id(&dir, 1796227697).unwrap().as_deref(), Some(id));
         let g = Guids::read(&dir).unwrap();
         let first = "1796227697.M741345P29576.vm,S=27,W=31:2,S";
         let copy = "1796227697.M752225P29576.vm,S=27,W=31:2,";
