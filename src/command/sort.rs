@@ -23,6 +23,9 @@ pub enum By {
     Arrival,
     Cc,
     Date,
+    /// RFC 5957 4.
+    DisplayFrom,
+    DisplayTo,
     From,
     Size,
     Subject,
@@ -56,6 +59,8 @@ pub fn parse(p: &mut Parser) -> Result<Sort, ParseError> {
             b"ARRIVAL" => By::Arrival,
             b"CC" => By::Cc,
             b"DATE" => By::Date,
+            b"DISPLAYFROM" => By::DisplayFrom,
+            b"DISPLAYTO" => By::DisplayTo,
             b"FROM" => By::From,
             b"SIZE" => By::Size,
             b"SUBJECT" => By::Subject,
@@ -221,6 +226,8 @@ impl By {
             By::From => text(f.keys.from),
             By::To => text(f.keys.to),
             By::Cc => text(f.keys.cc),
+            By::DisplayFrom => text(f.keys.display_from),
+            By::DisplayTo => text(f.keys.display_to),
         }
     }
 }

@@ -1,9 +1,11 @@
 //! What SORT and THREAD compare (RFC 5256), from a message's header alone: the sent date,
-//! the base subject, the first address of From, To and Cc, and for THREAD REFERENCES the
-//! message's id and its parents'. Each is bounded by what the header parser keeps
+//! the base subject, the first address of From, To and Cc, the display names of the first
+//! From and To (SORT=DISPLAY, RFC 5957), and for THREAD REFERENCES the message's id and its
+//! parents'. Each is bounded by what the header parser keeps
 //! ([`header::MAX_VALUE`], [`msgid::MAX_REFERENCES`]).
 
 use super::address;
+use super::decode::header_text;
 use super::{date, header, msgid, subject};
 
 #[derive(Clone, Debug, Default)]
@@ -16,6 +18,9 @@ pub struct Keys {
     pub from: String,
     pub to: String,
     pub cc: String,
+    /// RFC 5957 3: the DISPLAY sort values of the first From and To address.
+    pub display_from: String,
+    pub display_to: String,
     /// The Message-ID, with `links` only.
     pub id: Option<Vec<u8>>,
     /// The parents' ids, oldest first, with `links` only.
@@ -65,6 +70,27 @@ impl Keys {
                 .map(|mb| String::from_utf8_lossy(&mb).to_uppercase())
                 .unwrap_or_default()
         };
+        // RFC 5957 3: the first address's name as ENVELOPE gives it, encoded words
+        // decoded, else mailbox@host, else the mailbox; compared as the others are.
+        let display = |raw: Option<&[u8]>| {
+            let Some(a) = raw.map(header::unfold).and_then(|v| address::first(&v)) else {
+                return String::new();
+            };
+            let name = a.name.as_deref().map(header_text).unwrap_or_default();
+            let shown = match (name.is_empty(), a.mailbox, a.host) {
+                (false, _, _) => name,
+                (true, Some(mb), Some(host)) => {
+                    format!(
+                        "{}@{}",
+                        String::from_utf8_lossy(&mb),
+                        String::from_utf8_lossy(&host)
+                    )
+                }
+                (true, Some(mb), None) => String::from_utf8_lossy(&mb).into_owned(),
+                (true, None, _) => String::new(),
+            };
+            shown.to_uppercase()
+        };
         Keys {
             sent: date.and_then(|d| date::parse_seconds(&header::unfold(d))),
             subject,
@@ -72,6 +98,8 @@ impl Keys {
             from: first(from),
             to: first(to),
             cc: first(cc),
+            display_from: display(from),
+            display_to: display(to),
             id: links.then(|| msgid::own(message_id)).flatten(),
             parents: match links {
                 true => msgid::parents(references, in_reply_to),
@@ -118,5 +146,24 @@ mod tests {
             (k.from.as_str(), k.to.as_str(), k.cc.as_str()),
             ("JOHN.DOE", "GRP", "C")
         );
+    }
+
+    #[test]
+    fn display_values() {
+        // RFC 5957 3: the decoded display name, else mailbox@host; 4: empty without one.
+        let cases: &[(&[u8], &str)] = &[
+            (b"From: \"Doe, John\" <john@x>\n", "DOE, JOHN"),
+            (b"From: =?UTF-8?Q?J=C3=BCrgen?= <j@x>\n", "J\u{dc}RGEN"),
+            (b"From: plain@example.org\n", "PLAIN@EXAMPLE.ORG"),
+            (b"From: user@domain (Real Name)\n", "REAL NAME"),
+            (b"From: \"\" <empty@x>\n", "EMPTY@X"),
+            (b"Subject: none\n", ""),
+        ];
+        for &(hdr, want) in cases {
+            let k = Keys::of(hdr, false);
+            assert_eq!(k.display_from, want, "{}", String::from_utf8_lossy(hdr));
+        }
+        let k = Keys::of(b"To: Grp: a@x;\nFrom: a@b\n", false);
+        assert_eq!(k.display_to, "GRP");
     }
 }

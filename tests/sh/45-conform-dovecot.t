@@ -29,6 +29,10 @@
 # - SAVEDATE (RFC 8514 4.3): SAVEDON, SAVEDSINCE and SAVEDBEFORE against today and
 #   tomorrow after APPENDs dated in 2000, a COPY and a flag change; SAVEDATESUPPORTED.
 #   FETCH SAVEDATE is the clock's, so tests/savedate.rs checks it.
+# - SORT=DISPLAY (RFC 5957): DISPLAYFROM and DISPLAYTO over names, bare addresses,
+#   comments, groups, encoded words and missing fields, reversed and combined. Not
+#   compared: names that sort by a non-ASCII letter, which Dovecot decomposes first
+#   (i;unicode-casemap, RFC 5051) and imapd compares upper-cased, as for SUBJECT.
 # What differs on purpose is in tests/stored_bytes.rs, binary.rs and addresses.rs.
 . "$(dirname "$0")/lib.sh"
 
@@ -139,11 +143,27 @@ for key in [b"SAVEDATESUPPORTED", b"NOT SAVEDATESUPPORTED", b"SAVEDON " + today,
     commands.append(b"SEARCH " + key)
 commands += [b"UNSELECT", b"SELECT Trash", b"SEARCH SAVEDON " + today, b"SEARCH SAVEDBEFORE " + today]
 PY
+cat > "$S/display" <<'PY'
+froms = [b'"Zed Last" <a@x>', b"bob@example.org", b"=?UTF-8?Q?Emile?= <e@x>", b"(Carol C) carol@y", b"Alice <zz@x>",
+         b'"" <empty@x>', b"undisclosed-recipients:;", None, b"alice <aa@x>", b"Group: m@x, n@y;", b"=?ISO-8859-1?Q?Andr=E9?= <andre@x>",
+         b"dave@host (Dave D), other@x"]
+tos = [b"bob@x", b"Zoe <z@x>", None, b"adam@x", b'"Mary" <m@x>', b"carl@x", b"x@y", b"Yann <y@y>", b"Bea <b@b>", b"a@a", b"Q <q@q>", b"(c) c@c"]
+msgs = []
+for i, (f, t) in enumerate(zip(froms, tos)):
+    h = b"Subject: %d\r\n" % i
+    if f: h += b"From: " + f + b"\r\n"
+    if t: h += b"To: " + t + b"\r\n"
+    msgs.append(h + b"\r\nbody\r\n")
+commands = [b"APPEND INBOX {%d}\r\n" % len(m) + m for m in msgs] + [b"SELECT INBOX"]
+for c in [b"(DISPLAYFROM)", b"(REVERSE DISPLAYFROM)", b"(DISPLAYTO)", b"(REVERSE DISPLAYTO)", b"(DISPLAYFROM SUBJECT)",
+          b"(DISPLAYTO DISPLAYFROM)", b"(FROM)", b"(TO)"]:
+    commands += [b"SORT " + c + b" UTF-8 ALL", b"UID SORT RETURN (ALL) " + c + b" UTF-8 ALL"]
+PY
 chmod 644 "$S"/*
 export WITHIN_NOW
 WITHIN_NOW=$(date +%s)
 
-for name in bytes binary addresses within esort partial savedate; do
+for name in bytes binary addresses within esort partial savedate display; do
 	for server in imapd dovecot; do
 		MD=$T_TMP/$name-$server/Maildir
 		mkdir -p "$MD/cur" "$MD/new" "$MD/tmp" "$T_TMP/$name-$server/home"
@@ -180,3 +200,4 @@ expect esort '* ESEARCH (TAG "s7") MIN 2 MAX 6 ALL 2:3,1,4:6 COUNT 6' "RFC 5267 
 expect esort '* ESEARCH (TAG "s13") ALL 3,1,6,2,5,4' "RFC 5267 3.2: no range where the order descends"
 expect partial '* ESEARCH (TAG "s11") PARTIAL (1:3 1:2,4)' "RFC 9394 3.1: PARTIAL 1:3 of SEARCH"
 expect savedate '* SEARCH 1 2 3' "RFC 8514 4.3: SAVEDATESUPPORTED, and APPENDs saved today"
+expect display '* SORT 8 5 9 11 2 4 12 3 6 10 7 1' "RFC 5957 4: SORT (DISPLAYFROM)"

@@ -21,7 +21,7 @@ use crate::message::fields;
 use crate::message::keys::Keys;
 
 /// Changes whenever an encoding below changes, or what goes into one (a response text).
-const VERSION: u8 = 2;
+const VERSION: u8 = 3;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Part {
@@ -151,7 +151,14 @@ impl Facts {
             None => w.push(0),
         }
         w.push(u8::from(k.reply));
-        for s in [&k.subject, &k.from, &k.to, &k.cc] {
+        for s in [
+            &k.subject,
+            &k.from,
+            &k.to,
+            &k.cc,
+            &k.display_from,
+            &k.display_to,
+        ] {
             bytes(&mut w, s.as_bytes());
         }
         match &k.id {
@@ -202,6 +209,8 @@ pub struct KeysView<'a> {
     pub from: &'a [u8],
     pub to: &'a [u8],
     pub cc: &'a [u8],
+    pub display_from: &'a [u8],
+    pub display_to: &'a [u8],
     pub id: Option<&'a [u8]>,
     parents: u32,
     /// The encoded parents, checked whole when the entry was read.
@@ -243,6 +252,8 @@ impl<'a> KeysView<'a> {
         let from = r.bytes()?;
         let to = r.bytes()?;
         let cc = r.bytes()?;
+        let display_from = r.bytes()?;
+        let display_to = r.bytes()?;
         let id = match r.u8()? {
             0 => None,
             _ => Some(r.bytes()?),
@@ -259,6 +270,8 @@ impl<'a> KeysView<'a> {
             from,
             to,
             cc,
+            display_from,
+            display_to,
             id,
             parents,
             rest,
@@ -289,6 +302,8 @@ impl<'a> KeysView<'a> {
             from: text(want.addresses, self.from)?,
             to: text(want.addresses, self.to)?,
             cc: text(want.addresses, self.cc)?,
+            display_from: text(want.addresses, self.display_from)?,
+            display_to: text(want.addresses, self.display_to)?,
             id: self.id.filter(|_| want.links).map(<[u8]>::to_vec),
             parents: match want.links {
                 true => self.parents().map(<[u8]>::to_vec).collect(),
