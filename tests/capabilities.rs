@@ -103,6 +103,19 @@ fn exercise(cap: &str) -> Option<(&'static [u8], &'static str)> {
         "COMPRESS=DEFLATE" => (b"X COMPRESS DEFLATE\r\n", "X OK"),
         // RFC 7162 3.1.4: the MODSEQ item (which enables CONDSTORE).
         "CONDSTORE" => (b"X FETCH 1 (MODSEQ)\r\n", "* 1 FETCH (MODSEQ ("),
+        // RFC 5267 3.1: MIN in sort order.
+        "ESORT" => (
+            b"X SORT RETURN (MIN) (REVERSE ARRIVAL) UTF-8 ALL\r\n",
+            "* ESEARCH (TAG \"X\") MIN 2",
+        ),
+        "PARTIAL" => (
+            b"X SEARCH RETURN (PARTIAL -1:-1) ALL\r\n",
+            "PARTIAL (-1:-1 2)",
+        ),
+        "SAVEDATE" => (b"X FETCH 1 SAVEDATE\r\n", "* 1 FETCH (SAVEDATE \""),
+        "OBJECTID" => (b"X FETCH 1 EMAILID\r\n", "* 1 FETCH (EMAILID ("),
+        // RFC 7889 3: the limit in STATUS too.
+        c if c.starts_with("APPENDLIMIT=") => (b"X STATUS INBOX (APPENDLIMIT)\r\n", "(APPENDLIMIT "),
         _ => return None,
     })
 }

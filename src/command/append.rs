@@ -27,7 +27,7 @@ use crate::message::store_binary;
 use crate::wire::command::bad_response;
 use crate::wire::{Conn, Disconnect, ParseError, Parser, Rest};
 
-/// The largest message APPEND takes.
+/// The largest message APPEND takes, unless `IMAPD_APPENDTOTAL` is smaller ([`limit`]).
 const MAX_MESSAGE: u64 = 256 << 20;
 
 /// The most messages one APPEND takes (RFC 3502 MULTIAPPEND). Each is kept open in `tmp/`
@@ -37,6 +37,12 @@ pub const MAX_MESSAGES: usize = 500;
 /// The most bytes, all its messages together, one APPEND takes (what it may put in `tmp/`),
 /// unless `IMAPD_APPENDTOTAL` says otherwise.
 pub const MAX_TOTAL: u64 = 1 << 30;
+
+/// The largest message APPEND takes, as APPENDLIMIT advertises it (RFC 7889 2): one larger
+/// gets `BAD [TOOBIG]` (RFC 7889 4).
+pub fn limit() -> u64 {
+    MAX_MESSAGE.min(crate::settings::number("IMAPD_APPENDTOTAL", MAX_TOTAL))
+}
 
 /// The messages of one command, whole in `tmp/` of `dir`.
 struct Append {
@@ -134,6 +140,7 @@ fn messages<W: Write>(
     let mut messages = Vec::new();
     let mut total = 0u64;
     let max_total = crate::settings::number("IMAPD_APPENDTOTAL", MAX_TOTAL);
+    let max_message = limit();
     loop {
         p.sp()?;
         let (system, keywords) = if p.peek() == Some(b'(') {
@@ -158,8 +165,9 @@ fn messages<W: Write>(
             ));
         }
         // A literal may announce up to 2^64 - 1 octets: the sum must not wrap.
+        // The first message alone is over `max_message` at most: TOOBIG, below.
         let mut fits = |total: u64| {
-            if total > max_total {
+            if total > max_total && !messages.is_empty() {
                 return Err(Refused::No(
                     Response::no(format!(
                         "At most {max_total} bytes of messages in one APPEND"
@@ -176,9 +184,9 @@ fn messages<W: Write>(
             fits(total)?;
             let mut file = create()?;
             let len = catenate::message(p, &mut file, urls.as_deref_mut(), |size| {
-                if size > MAX_MESSAGE {
+                if size > max_message {
                     return Err(Refused::No(
-                        Response::no(format!("A message may have at most {MAX_MESSAGE} bytes"))
+                        Response::no(format!("A message may have at most {max_message} bytes"))
                             .with(Code::TooBig),
                     ));
                 }
@@ -191,18 +199,18 @@ fn messages<W: Write>(
             fits(total)?;
             let mut file = create()?;
             let len = if p.at_literal8() {
-                // RFC 3516 4.4: a literal8 comes whole into memory (at most MAX_MESSAGE
+                // RFC 3516 4.4: a literal8 comes whole into memory (at most `max_message`
                 // bytes) so that its binary parts can be stored in base64 where they need
                 // it; sized for what comes, but never for a literal refused unread.
-                let size = p.literal_len().filter(|&n| n <= MAX_MESSAGE).unwrap_or(0);
+                let size = p.literal_len().filter(|&n| n <= max_message).unwrap_or(0);
                 let mut raw = Vec::with_capacity(size as usize);
-                p.literal_into(&mut raw, MAX_MESSAGE)?.and_then(|len| {
+                p.literal_into(&mut raw, max_message)?.and_then(|len| {
                     store_binary::write(&raw, &mut file)?;
                     file.flush()?;
                     Ok(len)
                 })
             } else {
-                p.literal_into(&mut file, MAX_MESSAGE)?
+                p.literal_into(&mut file, max_message)?
             }
             .map_err(|e| Refused::No(not_stored(&e)))?;
             (file, len)
@@ -265,7 +273,7 @@ fn link(root: &Path, a: Append) -> Response {
         }
     }
     quota_root::added(root, stored);
-    match mailbox::assign(root, &a.dir, &names) {
+    match mailbox::assign(root, &a.dir, &names, &[]) {
         Ok((uidvalidity, uids)) => {
             Response::ok("APPEND completed").with(Code::AppendUid { uidvalidity, uids })
         }

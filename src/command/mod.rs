@@ -12,6 +12,7 @@ mod copy;
 mod create;
 mod delete;
 mod enable;
+mod esearch;
 mod expunge;
 mod expunged;
 mod fetch;
@@ -45,6 +46,11 @@ use crate::wire::{Code, Disconnect, ParseError, Parser, Response, Rest, Sequence
 use storage_error::{failed, no_mailbox, no_target};
 
 pub use append::fuzz_arguments as fuzz_append;
+
+/// The serve role's CAPABILITY list, with its settings.
+pub fn capabilities() -> String {
+    crate::capability::serve(append::limit())
+}
 pub use context::Context;
 pub use enable::Enabled;
 pub use selected::{split_flags, Selected};
@@ -87,8 +93,8 @@ pub enum Command {
     Fetch {
         set: SequenceSet,
         items: Vec<fetch::Item>,
+        modifiers: fetch::Modifiers,
         uid: bool,
-        changed_since: Option<u64>,
     },
     Store {
         store: store::Store,
@@ -313,8 +319,8 @@ fn selected_command(name: &[u8], p: &mut Parser, uid: bool) -> Result<Command, P
             Command::Fetch {
                 set,
                 items: fetch::parse_items(p)?,
+                modifiers: fetch::parse_modifiers(p)?,
                 uid,
-                changed_since: fetch::parse_modifiers(p)?,
             }
         }
         b"STORE" => Command::Store {
@@ -376,7 +382,7 @@ pub fn execute(
 fn run(s: &mut Context, tag: &[u8], command: Command, rest: Option<Rest>) -> io::Result<Response> {
     match command {
         Command::Capability => {
-            s.untagged(&format!("CAPABILITY {}", crate::capability::SERVE))?;
+            s.untagged(&format!("CAPABILITY {}", capabilities()))?;
             Ok(Response::ok("CAPABILITY completed"))
         }
         Command::Noop => Ok(Response::ok("NOOP completed")),
@@ -397,9 +403,9 @@ fn run(s: &mut Context, tag: &[u8], command: Command, rest: Option<Rest>) -> io:
         Command::Fetch {
             set,
             items,
+            modifiers,
             uid,
-            changed_since,
-        } => fetch::fetch(s, &set, &items, uid, changed_since),
+        } => fetch::fetch(s, &set, &items, &modifiers, uid),
         Command::Store { store, uid } => store::store(s, &store, uid),
         Command::Expunge { uids } => expunge::expunge(s, uids.as_ref()),
         Command::Copy {
@@ -417,7 +423,7 @@ fn run(s: &mut Context, tag: &[u8], command: Command, rest: Option<Rest>) -> io:
         Command::Status { mailbox, items } => status::status(s, &mailbox, &items),
         Command::Idle => idle::idle(s, s.timeout),
         Command::Search { search, uid } => search::search(s, tag, &search, uid),
-        Command::Sort { sort, uid } => sort::sort(s, &sort, uid),
+        Command::Sort { sort, uid } => sort::sort(s, tag, &sort, uid),
         Command::Thread { thread, uid } => thread::thread(s, &thread, uid),
         Command::GetQuota { root } => getquota::getquota(s, &root),
         Command::GetQuotaRoot { mailbox } => getquotaroot::getquotaroot(s, &mailbox),

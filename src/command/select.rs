@@ -5,8 +5,8 @@ use std::io::{self, Write};
 
 use super::{failed, quota_root, Code, Response};
 use super::{Context, Selected};
-use crate::maildir::folder;
 use crate::maildir::quota::Usage;
+use crate::maildir::{folder, objectid};
 use crate::wire::{ParseError, Parser};
 
 /// `[SP "(" select-param *(SP select-param) ")"]` (RFC 4466 2.1): true for CONDSTORE, the
@@ -79,6 +79,14 @@ pub fn select(
         Response::ok("Highest")
             .with(Code::HighestModseq(h))
             .write(out, None)?;
+    }
+    // RFC 8474 4.2.
+    match objectid::mailbox_id(&sel.dir, sel.uidvalidity) {
+        Ok(Some(id)) => Response::ok("Mailbox id")
+            .with(Code::MailboxId(id))
+            .write(out, None)?,
+        Ok(None) => {}
+        Err(e) => return Ok(failed(verb, e)),
     }
     *s.selected = Some(sel);
     let mode = if read_only {

@@ -35,7 +35,7 @@ pub enum Code {
     /// RFC 4469 4.1: the URL CATENATE could not read, as `url-resp-text`.
     BadUrl(String),
     Cannot,
-    Capability(&'static str),
+    Capability(Cow<'static, str>),
     CompressionActive,
     CopyUid {
         uidvalidity: u32,
@@ -48,6 +48,8 @@ pub enum Code {
     Limit,
     /// The messages (numbers, or UIDs for UID STORE) that failed UNCHANGEDSINCE.
     Modified(Vec<u32>),
+    /// RFC 8474 4.1, 4.2: the objectid.
+    MailboxId(String),
     Nonexistent,
     NoPerm,
     OverQuota,
@@ -168,6 +170,7 @@ impl Code {
             Code::InUse => "INUSE",
             Code::Limit => "LIMIT",
             Code::Modified(set) => return write!(out, "MODIFIED {}", format_uids(set)),
+            Code::MailboxId(id) => return write!(out, "MAILBOXID ({id})"),
             Code::Nonexistent => "NONEXISTENT",
             Code::NoPerm => "NOPERM",
             Code::OverQuota => "OVERQUOTA",
