@@ -105,7 +105,7 @@ fn exercise(cap: &str) -> Option<(&'static [u8], &'static str)> {
         "CONDSTORE" => (b"X FETCH 1 (MODSEQ)\r\n", "* 1 FETCH (MODSEQ ("),
         // RFC 5267 3.1: MIN in sort order.
         "ESORT" => (
-            b"X SORT RETURN (MIN) (REVERSE ARRIVAL) UTF-8 ALL\r\n",
+            b"X SORT RETURN (MIN) (SIZE) UTF-8 ALL\r\n",
             "* ESEARCH (TAG \"X\") MIN 2",
         ),
         "PARTIAL" => (
