@@ -159,6 +159,7 @@ for u in [b"/INBOX;UIDVALIDITY=1/;UID=1", b"/INBOX/;UID=9", b"/Nowhere/;UID=1"]:
     commands.append(b"APPEND Drafts CATENATE (TEXT {5}\r\nabcde URL \"" + u + b"\")")
 commands += [b"APPEND Drafts {3}\r\nx\r\n CATENATE (TEXT {0}\r\n URL \"/INBOX/;UID=2\" TEXT {0}\r\n)",
              b"UNSELECT", b"EXAMINE Drafts", b"FETCH 1:* BODY.PEEK[]"]
+PY
 cat > "$S/esort" <<'PY'
 msgs = [b"From: a@b\r\nSubject: %s\r\nDate: %d Jan 2024 10:00:00 +0000\r\n\r\nbody %s\r\n" % (s, d, b"x" * n)
         for s, d, n in [(b"c", 5, 30), (b"a", 3, 3), (b"b", 9, 40), (b"d", 1, 1), (b"e", 2, 7), (b"f", 4, 22)]]
