@@ -2,15 +2,23 @@
 //! response and the tagged OK of LOGIN always agree. Only what works is advertised.
 
 /// Before login (RFC 3501 6.2.3: LOGINDISABLED when plaintext logins are refused; RFC 4616
-/// section 1: PLAIN only over protected links, or where the administrator allows it).
+/// section 1: PLAIN only over protected links, or where the administrator allows it;
+/// RFC 7888 5: LITERAL-, not LITERAL+, since the login role reads non-synchronizing
+/// literals only up to 4096 bytes and hangs up on larger ones).
 pub fn pre_auth(starttls: bool, login_allowed: bool) -> &'static str {
     match (starttls, login_allowed) {
-        (false, false) => "IMAP4rev1 SASL-IR LITERAL+ ID LOGINDISABLED",
-        (false, true) => "IMAP4rev1 SASL-IR LITERAL+ ID AUTH=PLAIN",
-        (true, false) => "IMAP4rev1 SASL-IR LITERAL+ ID STARTTLS LOGINDISABLED",
-        (true, true) => "IMAP4rev1 SASL-IR LITERAL+ ID STARTTLS AUTH=PLAIN",
+        (false, false) => "IMAP4rev1 SASL-IR LITERAL- ID LOGINDISABLED",
+        (false, true) => "IMAP4rev1 SASL-IR LITERAL- ID AUTH=PLAIN",
+        (true, false) => "IMAP4rev1 SASL-IR LITERAL- ID STARTTLS LOGINDISABLED",
+        (true, true) => "IMAP4rev1 SASL-IR LITERAL- ID STARTTLS AUTH=PLAIN",
     }
 }
 
-/// After login.
-pub const SERVE: &str = "IMAP4rev1 LITERAL+ ID ENABLE IDLE NAMESPACE UIDPLUS UNSELECT CHILDREN LIST-EXTENDED LIST-STATUS SPECIAL-USE CREATE-SPECIAL-USE MOVE MULTIAPPEND STATUS=SIZE ESEARCH SEARCHRES WITHIN BINARY PREVIEW SORT SORT=DISPLAY THREAD=ORDEREDSUBJECT THREAD=REFERENCES QUOTA QUOTA=RES-STORAGE QUOTA=RES-MESSAGE COMPRESS=DEFLATE CONDSTORE QRESYNC";
+/// After login: [`SERVE`] and APPENDLIMIT (RFC 7889 2), the same `append_limit` for every
+/// mailbox.
+pub fn serve(append_limit: u64) -> String {
+    format!("{SERVE} APPENDLIMIT={append_limit}")
+}
+
+/// What the serve role speaks, but for [`serve`]'s settings.
+pub const SERVE: &str = "IMAP4rev1 LITERAL+ ID ENABLE IDLE NAMESPACE UIDPLUS UNSELECT CHILDREN LIST-EXTENDED LIST-STATUS SPECIAL-USE CREATE-SPECIAL-USE MOVE MULTIAPPEND CATENATE STATUS=SIZE ESEARCH ESORT SEARCHRES WITHIN PARTIAL SAVEDATE OBJECTID BINARY PREVIEW SORT SORT=DISPLAY THREAD=ORDEREDSUBJECT THREAD=REFERENCES QUOTA QUOTA=RES-STORAGE QUOTA=RES-MESSAGE COMPRESS=DEFLATE CONDSTORE QRESYNC";

@@ -72,6 +72,11 @@ fn exercise(cap: &str) -> Option<(&'static [u8], &'static str)> {
             b"X APPEND INBOX {12+}\r\nSubject: b\r\n\r\n {12+}\r\nSubject: c\r\n\r\n\r\n",
             "[APPENDUID ",
         ),
+        // RFC 4469 3: a literal, then part of message 1 by a relative URL, read back.
+        "CATENATE" => (
+            b"X APPEND INBOX CATENATE (TEXT {14+}\r\nSubject: c\r\n\r\n URL \"/INBOX/;UID=1/;SECTION=TEXT\")\r\nY FETCH 3 BODY[]\r\n",
+            "Subject: c\r\n\r\nHello Bob.",
+        ),
         "STATUS=SIZE" => (b"X STATUS INBOX (SIZE)\r\n", "(SIZE "),
         "ESEARCH" => (
             b"X SEARCH RETURN (COUNT) ALL\r\n",
@@ -103,6 +108,19 @@ fn exercise(cap: &str) -> Option<(&'static [u8], &'static str)> {
             b"X ENABLE QRESYNC\r\nY SELECT INBOX (QRESYNC (1234567 1))\r\n",
             "* 1 FETCH (UID 1 FLAGS (",
         ),
+        // RFC 5267 3.1: MIN in sort order.
+        "ESORT" => (
+            b"X SORT RETURN (MIN) (SIZE) UTF-8 ALL\r\n",
+            "* ESEARCH (TAG \"X\") MIN 2",
+        ),
+        "PARTIAL" => (
+            b"X SEARCH RETURN (PARTIAL -1:-1) ALL\r\n",
+            "PARTIAL (-1:-1 2)",
+        ),
+        "SAVEDATE" => (b"X FETCH 1 SAVEDATE\r\n", "* 1 FETCH (SAVEDATE \""),
+        "OBJECTID" => (b"X FETCH 1 EMAILID\r\n", "* 1 FETCH (EMAILID ("),
+        // RFC 7889 3: the limit in STATUS too.
+        c if c.starts_with("APPENDLIMIT=") => (b"X STATUS INBOX (APPENDLIMIT)\r\n", "(APPENDLIMIT "),
         _ => return None,
     })
 }

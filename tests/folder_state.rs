@@ -94,7 +94,12 @@ fn an_unchanged_folder_is_served_from_its_state_as_from_the_disk() {
     assert!(common::has(&first, "* 2 RECENT"), "{first:?}");
     assert_eq!(
         index_files(&md),
-        ["imapd.lock", "imapd.recent", "imapd.state"]
+        [
+            "imapd.lock",
+            "imapd.mailboxid",
+            "imapd.recent",
+            "imapd.state"
+        ]
     );
     age(&md);
     // The first look after the folder settled records a listing that can be trusted, the
@@ -304,22 +309,25 @@ fn deleting_the_index_at_any_moment_changes_nothing_a_client_sees() {
         out
     };
     // The two runs are two Maildirs made a moment apart, so their UIDVALIDITY (the clock's
-    // second, uidvalidity.rs) may differ; within a run it must never change.
+    // second, uidvalidity.rs) may differ, and their MAILBOXID (the uidlist's random GUID,
+    // RFC 8474 4) does; within a run neither may change.
     let uidvalidity = |out: Vec<String>| -> Vec<String> {
-        let values: Vec<&str> = out
-            .iter()
-            .filter_map(|l| l.strip_prefix("* OK [UIDVALIDITY "))
-            .collect();
-        assert!(
-            values.len() >= 3 && values.iter().all(|v| *v == values[0]),
-            "{values:?}"
-        );
-        out.iter()
-            .map(|l| match l.starts_with("* OK [UIDVALIDITY ") {
-                true => "* OK [UIDVALIDITY n] UIDs valid".to_string(),
-                false => l.clone(),
-            })
-            .collect()
+        let mut out = out;
+        for code in ["* OK [UIDVALIDITY ", "* OK [MAILBOXID "] {
+            let values: Vec<&str> = out.iter().filter_map(|l| l.strip_prefix(code)).collect();
+            assert!(
+                values.len() >= 3 && values.iter().all(|v| *v == values[0]),
+                "{values:?}"
+            );
+            out = out
+                .iter()
+                .map(|l| match l.starts_with(code) {
+                    true => format!("{code}n]"),
+                    false => l.clone(),
+                })
+                .collect();
+        }
+        out
     };
     assert_eq!(uidvalidity(run(true)), uidvalidity(run(false)));
 }

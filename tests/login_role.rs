@@ -262,24 +262,48 @@ fn too_big_synchronizing_literal_preauth() {
     assert_eq!(ch.runs(), 0);
 }
 
-// RFC 7888 4 option 2: a non-synchronizing literal too large to accept may be answered with
-// an untagged BYE and the connection closed; the checker never runs.
+// RFC 7888 5 (LITERAL-, which the login role advertises instead of LITERAL+): a client may
+// send non-synchronizing literals of up to 4096 bytes; one over the 1 KiB pre-auth limit is
+// read and refused with `BAD [TOOBIG]` (4 option 1), and the session goes on.
+#[test]
+fn too_big_non_synchronizing_literal_preauth_refused() {
+    let ch = Checker::new("bignonsync");
+    let (mut c, g) = login(&ch, "1");
+    let caps = capabilities(&g);
+    assert!(caps.iter().any(|c| c == "LITERAL-"), "{g:?}");
+    // RFC 7888 5: never both.
+    assert!(!caps.iter().any(|c| c == "LITERAL+"), "{g:?}");
+    let mut data = b"a LOGIN joe {4096+}\r\n".to_vec();
+    data.extend(std::iter::repeat_n(b'p', 4096));
+    data.extend_from_slice(b"\r\n");
+    c.send(&data);
+    let l = c.line();
+    if !l.starts_with("a BAD [TOOBIG]") {
+        c.fail(&format!("expected `a BAD [TOOBIG]`, got {l:?}"));
+    }
+    c.expect("b NOOP", "OK");
+    assert_eq!(ch.runs(), 0);
+}
+
+// RFC 7888 5 and 4 option 2: a non-synchronizing literal over LITERAL-'s 4096 bytes gets its
+// `BAD [TOOBIG]`, then an untagged `BYE [TOOBIG]`, and the connection closes; the checker
+// never runs.
 #[test]
 fn too_big_non_synchronizing_literal_preauth_closes() {
-    let ch = Checker::new("bignonsync");
+    let ch = Checker::new("hugenonsync");
     let (mut c, _) = login(&ch, "1");
-    let mut data = b"a LOGIN joe {2000+}\r\n".to_vec();
-    data.extend(std::iter::repeat_n(b'p', 2000));
+    let mut data = b"a LOGIN joe {4097+}\r\n".to_vec();
+    data.extend(std::iter::repeat_n(b'p', 4097));
     data.extend_from_slice(b"\r\nb NOOP\r\n");
     // The server may close before reading it all.
     let _ = c.try_send(&data);
     let rest = c.rest();
-    let bye = rest.iter().position(|l| l.starts_with("* BYE"));
-    match bye {
-        Some(i) if i + 1 == rest.len() => {}
-        _ => c.fail("expected `* BYE` as the last line before the connection closes"),
+    match &rest[..] {
+        [bad, bye] if bad.starts_with("a BAD [TOOBIG]") && bye.starts_with("* BYE [TOOBIG]") => {}
+        _ => c.fail(&format!(
+            "expected `a BAD [TOOBIG]` and `* BYE [TOOBIG]`, then the end: {rest:?}"
+        )),
     }
-    assert!(!has(&rest, "b "), "{rest:?}");
     assert_eq!(c.wait().code(), Some(0));
     assert_eq!(ch.runs(), 0);
 }
@@ -765,7 +789,7 @@ fn password_is_wiped_once_handed_over() {
         for &p in &procs {
             // The scan itself works: the capability list is in every imapd process.
             assert!(
-                memory_holds(p, b"SASL-IR LITERAL+"),
+                memory_holds(p, b"SASL-IR LITERAL-"),
                 "scan of {p} found nothing"
             );
             // Without its first bytes, which later reads overwrite in the input buffer.

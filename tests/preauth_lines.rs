@@ -44,7 +44,7 @@ enum Form {
     Quoted,
     /// `{n}`: the client waits for `+` (RFC 3501 4.3).
     Sync,
-    /// `{n+}` (RFC 7888, advertised as LITERAL+).
+    /// `{n+}` (RFC 7888, advertised as LITERAL- before login).
     NonSync,
 }
 

@@ -8,12 +8,14 @@
 //! The quota (RFC 9208 4.3.1, `[OVERQUOTA]`) is checked twice before anything enters the
 //! folder: at each literal's announced length, before a synchronizing literal is asked
 //! for, as Dovecot does; and with the sizes as stored, once all have arrived (a literal8
-//! may grow in base64, another session may have added mail meanwhile).
+//! may grow in base64, another session may have added mail meanwhile). A CATENATE message
+//! (RFC 4469, [`catenate`]) is checked before each of its parts, as its size grows.
 
 use std::io::{self, Write};
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 
+use super::catenate::{self, Urls};
 use super::storage_error::not_stored;
 use super::{failed, quota_root, Code, Response};
 use super::{split_flags, Context};
@@ -25,7 +27,7 @@ use crate::message::store_binary;
 use crate::wire::command::bad_response;
 use crate::wire::{Conn, Disconnect, ParseError, Parser, Rest};
 
-/// The largest message APPEND takes.
+/// The largest message APPEND takes, unless `IMAPD_APPENDTOTAL` is smaller ([`limit`]).
 const MAX_MESSAGE: u64 = 256 << 20;
 
 /// The most messages one APPEND takes (RFC 3502 MULTIAPPEND). Each is kept open in `tmp/`
@@ -35,6 +37,12 @@ pub const MAX_MESSAGES: usize = 500;
 /// The most bytes, all its messages together, one APPEND takes (what it may put in `tmp/`),
 /// unless `IMAPD_APPENDTOTAL` says otherwise.
 pub const MAX_TOTAL: u64 = 1 << 30;
+
+/// The largest message APPEND takes, as APPENDLIMIT advertises it (RFC 7889 2): one larger
+/// gets `BAD [TOOBIG]` (RFC 7889 4).
+pub fn limit() -> u64 {
+    MAX_MESSAGE.min(crate::settings::number("IMAPD_APPENDTOTAL", MAX_TOTAL))
+}
 
 /// The messages of one command, whole in `tmp/` of `dir`.
 struct Append {
@@ -51,7 +59,7 @@ struct Incoming<W> {
 }
 
 /// Why the messages were not taken: a syntax error (or the connection lost), or a NO.
-enum Refused {
+pub enum Refused {
     Parse(ParseError),
     No(Response),
 }
@@ -68,8 +76,9 @@ pub fn append(s: &mut Context, mailbox: &[u8], rest: Option<Rest>) -> io::Result
     let Some(rest) = rest else {
         return Ok(Response::bad("Missing argument"));
     };
+    let base = s.selected.as_ref().map(|sel| sel.dir.clone());
     let mut p = Parser::resume(s.conn, rest);
-    let refused = match receive(&mut p, s.root, mailbox) {
+    let refused = match receive(&mut p, s.root, mailbox, base) {
         Ok(a) => {
             drop(p);
             return Ok(link(s.root, a));
@@ -84,11 +93,17 @@ pub fn append(s: &mut Context, mailbox: &[u8], rest: Option<Rest>) -> io::Result
 
 /// Reads the messages into `tmp/` of the mailbox, as they arrive. A refused command leaves
 /// none of them behind (RFC 3502: all or none); its literals still to come are the
-/// caller's to skip.
-fn receive(p: &mut Parser, root: &Path, mailbox: &[u8]) -> Result<Append, Refused> {
+/// caller's to skip. CATENATE's URLs without a mailbox name `base` (RFC 4469 3).
+fn receive(
+    p: &mut Parser,
+    root: &Path,
+    mailbox: &[u8],
+    base: Option<PathBuf>,
+) -> Result<Append, Refused> {
     let dir = folder::existing(root, mailbox).map_err(|e| Refused::No(super::no_target(e)))?;
     let admit = |more| quota_root::admit(root, "APPEND", more).map_err(Refused::No);
-    let messages = messages(p, admit, || {
+    let mut urls = Urls::new(root, base);
+    let messages = messages(p, admit, Some(&mut urls), || {
         TmpFile::create(&dir).map_err(|e| {
             crate::log!("APPEND failed: {e}");
             Refused::No(
@@ -106,7 +121,7 @@ fn receive(p: &mut Parser, root: &Path, mailbox: &[u8]) -> Result<Append, Refuse
 /// of the command has been skipped); `Err` means the connection cannot go on.
 pub fn fuzz_arguments(conn: &mut Conn, rest: Rest) -> Result<bool, Disconnect> {
     let mut p = Parser::resume(conn, rest);
-    match messages(&mut p, |_| Ok(()), || Ok(io::sink())) {
+    match messages(&mut p, |_| Ok(()), None, || Ok(io::sink())) {
         Ok(_) => Ok(true),
         Err(Refused::Parse(ParseError::Lost(lost))) => Err(lost),
         Err(_) => p.skip().map(|_| false),
@@ -115,15 +130,17 @@ pub fn fuzz_arguments(conn: &mut Conn, rest: Rest) -> Result<bool, Disconnect> {
 
 /// `1*(SP [flag-list SP] [date-time SP] literal)`: each message written to a file of its
 /// own from `create`, made when its literal starts, once `admit` has taken what all of
-/// them announced so far.
+/// them announced so far. CATENATE's URLs are read from `urls` (`None`: only parsed).
 fn messages<W: Write>(
     p: &mut Parser,
     mut admit: impl FnMut(Usage) -> Result<(), Refused>,
+    mut urls: Option<&mut Urls>,
     mut create: impl FnMut() -> Result<W, Refused>,
 ) -> Result<Vec<Incoming<W>>, Refused> {
     let mut messages = Vec::new();
     let mut total = 0u64;
     let max_total = crate::settings::number("IMAPD_APPENDTOTAL", MAX_TOTAL);
+    let max_message = limit();
     loop {
         p.sp()?;
         let (system, keywords) = if p.peek() == Some(b'(') {
@@ -148,35 +165,56 @@ fn messages<W: Write>(
             ));
         }
         // A literal may announce up to 2^64 - 1 octets: the sum must not wrap.
-        total = total.saturating_add(p.literal_len().unwrap_or(0));
-        if total > max_total {
-            return Err(Refused::No(
-                Response::no(format!(
-                    "At most {max_total} bytes of messages in one APPEND"
-                ))
-                .with(Code::Limit),
-            ));
-        }
-        admit(Usage {
-            bytes: total,
-            messages: messages.len() as u64 + 1,
-        })?;
-        let mut file = create()?;
-        let len = if p.at_literal8() {
-            // RFC 3516 4.4: a literal8 comes whole into memory (at most MAX_MESSAGE bytes)
-            // so that its binary parts can be stored in base64 where they need it; sized
-            // for what comes, but never for a literal refused unread.
-            let size = p.literal_len().filter(|&n| n <= MAX_MESSAGE).unwrap_or(0);
-            let mut raw = Vec::with_capacity(size as usize);
-            p.literal_into(&mut raw, MAX_MESSAGE)?.and_then(|len| {
-                store_binary::write(&raw, &mut file)?;
-                file.flush()?;
-                Ok(len)
+        // The first message alone is over `max_message` at most: TOOBIG, below.
+        let mut fits = |total: u64| {
+            if total > max_total && !messages.is_empty() {
+                return Err(Refused::No(
+                    Response::no(format!(
+                        "At most {max_total} bytes of messages in one APPEND"
+                    ))
+                    .with(Code::Limit),
+                ));
+            }
+            admit(Usage {
+                bytes: total,
+                messages: messages.len() as u64 + 1,
             })
+        };
+        let (file, len) = if p.ahead(b"CATENATE") {
+            fits(total)?;
+            let mut file = create()?;
+            let len = catenate::message(p, &mut file, urls.as_deref_mut(), |size| {
+                if size > max_message {
+                    return Err(Refused::No(
+                        Response::no(format!("A message may have at most {max_message} bytes"))
+                            .with(Code::TooBig),
+                    ));
+                }
+                fits(total.saturating_add(size))
+            })?;
+            total = total.saturating_add(len);
+            (file, len)
         } else {
-            p.literal_into(&mut file, MAX_MESSAGE)?
-        }
-        .map_err(|e| Refused::No(not_stored(&e)))?;
+            total = total.saturating_add(p.literal_len().unwrap_or(0));
+            fits(total)?;
+            let mut file = create()?;
+            let len = if p.at_literal8() {
+                // RFC 3516 4.4: a literal8 comes whole into memory (at most `max_message`
+                // bytes) so that its binary parts can be stored in base64 where they need
+                // it; sized for what comes, but never for a literal refused unread.
+                let size = p.literal_len().filter(|&n| n <= max_message).unwrap_or(0);
+                let mut raw = Vec::with_capacity(size as usize);
+                p.literal_into(&mut raw, max_message)?.and_then(|len| {
+                    store_binary::write(&raw, &mut file)?;
+                    file.flush()?;
+                    Ok(len)
+                })
+            } else {
+                p.literal_into(&mut file, max_message)?
+            }
+            .map_err(|e| Refused::No(not_stored(&e)))?;
+            (file, len)
+        };
         if len == 0 {
             return Err(Refused::No(Response::no("Cannot store an empty message")));
         }
@@ -235,7 +273,7 @@ fn link(root: &Path, a: Append) -> Response {
         }
     }
     quota_root::added(root, stored);
-    match mailbox::assign(root, &a.dir, &names) {
+    match mailbox::assign(root, &a.dir, &names, &[]) {
         Ok((uidvalidity, uids)) => {
             Response::ok("APPEND completed").with(Code::AppendUid { uidvalidity, uids })
         }

@@ -16,6 +16,7 @@ use super::{failed, quota_root, Code, Response};
 use super::{Context, Selected};
 use crate::maildir::deliver::{self, sync_dir};
 use crate::maildir::flags::MessageFlags;
+use crate::maildir::objectid::Guids;
 use crate::maildir::quota::{self, Usage};
 use crate::maildir::{folder, keywords, mailbox, message_file};
 use crate::wire::SequenceSet;
@@ -74,6 +75,13 @@ pub fn copy(
     let src_dir = sel.dir.clone();
     let mut source_uids = Vec::new();
     let mut copies = Vec::new();
+    // RFC 8474 5.1: each copy keeps its source's EMAILID, so its uidlist record gets the
+    // source's GUID (its name is new).
+    let guids = match Guids::read(&src_dir) {
+        Ok(g) => g,
+        Err(e) => return Ok(failed(verb, e)),
+    };
+    let mut carried = Vec::new();
     // MOVE: each message moved so far, as it was found, and its name in the target.
     let mut moved: Vec<(mailbox::Message, Vec<u8>)> = Vec::new();
     // Some of the messages were expunged by another session: the others are taken, and
@@ -116,6 +124,7 @@ pub fn copy(
         match result {
             Ok(Some(name)) => {
                 source_uids.push(m.uid);
+                carried.push(guids.field_for_copy(&m.name));
                 if moving {
                     moved.push((m.clone(), name.clone()));
                 }
@@ -161,7 +170,7 @@ pub fn copy(
         });
         quota_root::added(s.root, added);
     }
-    let code = match mailbox::assign(s.root, &dir, &copies) {
+    let code = match mailbox::assign(s.root, &dir, &copies, &carried) {
         Ok((uidvalidity, uids)) => Some(Code::CopyUid {
             uidvalidity,
             source: source_uids,

@@ -1,14 +1,15 @@
 //! CREATE (RFC 3501 6.3.3): a new folder, `.Name/` with `tmp/`, `new/`, `cur/` and the
-//! `maildirfolder` marker. A trailing separator only says the name will have children.
-//! With CREATE-SPECIAL-USE (RFC 6154 3) `(USE (...))` gives the folder its special uses,
-//! which it keeps ([`crate::maildir::special_use`]); a use it cannot have creates nothing.
+//! `maildirfolder` marker, and its uidlist, whose GUID the OK names (RFC 8474 4.1). A
+//! trailing separator only says the name will have children. With CREATE-SPECIAL-USE
+//! (RFC 6154 3) `(USE (...))` gives the folder its special uses, which it keeps
+//! ([`crate::maildir::special_use`]); a use it cannot have creates nothing.
 
 use std::io;
 
 use super::Context;
 use super::{failed, Code, Response};
-use crate::maildir::folder;
 use crate::maildir::special_use::Uses;
+use crate::maildir::{folder, objectid, Mailbox};
 use crate::wire::{ParseError, Parser};
 
 /// The parameters after the name (RFC 4466 2.2); USE is the only one known, so any other
@@ -57,7 +58,16 @@ pub fn create(s: &mut Context, name: &[u8], asked: Option<&[Vec<u8>]>) -> io::Re
         }
     };
     match folder::create(&dir, uses) {
-        Ok(true) => Ok(Response::ok("CREATE completed")),
+        // RFC 8474 4.1: the new folder's uidlist, made now, gives its MAILBOXID.
+        Ok(true) => Ok(
+            match Mailbox::open(s.root, &dir, false)
+                .and_then(|m| objectid::mailbox_id(&dir, m.uidvalidity))
+            {
+                Ok(Some(id)) => Response::ok("CREATE completed").with(Code::MailboxId(id)),
+                Ok(None) => Response::ok("CREATE completed"),
+                Err(e) => failed("CREATE", e),
+            },
+        ),
         Ok(false) => Ok(Response::no("Mailbox exists already").with(Code::AlreadyExists)),
         Err(e) => Ok(failed("CREATE", e)),
     }

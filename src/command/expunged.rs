@@ -89,6 +89,19 @@ pub fn respond(
                 }
                 None => false,
             },
+            // Its GUID may be in the uidlist: not looked up for a message gone.
+            Item::EmailId => false,
+            Item::ThreadId => {
+                k.extend_from_slice(b" THREADID NIL");
+                true
+            }
+            Item::SaveDate => {
+                match message_file::saved_from_name(name) {
+                    Some(saved) => write!(k, " SAVEDATE {}", datetime::format(saved))?,
+                    None => k.extend_from_slice(b" SAVEDATE NIL"),
+                }
+                true
+            }
             Item::Size => {
                 match message_file::size_from_name(name).or_else(|| Some(facts()?.sizes?.served)) {
                     Some(size) => {

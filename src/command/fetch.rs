@@ -9,12 +9,14 @@
 use std::io::{self, Write};
 use std::os::fd::AsFd;
 
+use super::esearch::{self, Partial};
 use super::{failed, Code, Response};
 use super::{Context, Selected};
 use crate::maildir::flags::{base, Flags, MessageFlags};
 use crate::maildir::index::cache::record::{Facts, Sizes};
 use crate::maildir::index::cache::{Cache, Header, Learnt, Whole};
 use crate::maildir::message_file::{self, window, MessageFile};
+use crate::maildir::objectid::Guids;
 use crate::maildir::view::Entry;
 use crate::maildir::MaildirError;
 use crate::message::section::{Content, Section, Text};
@@ -28,6 +30,11 @@ pub enum Item {
     /// RFC 7162 3.1.4.2.
     Modseq,
     InternalDate,
+    /// RFC 8514 4.2.
+    SaveDate,
+    /// RFC 8474 5.3.
+    EmailId,
+    ThreadId,
     Size,
     Envelope,
     /// BODY (`extended: false`) or BODYSTRUCTURE.
@@ -119,6 +126,9 @@ fn item(p: &mut Parser) -> Result<Item, ParseError> {
         b"UID" => Item::Uid,
         b"MODSEQ" => Item::Modseq,
         b"INTERNALDATE" => Item::InternalDate,
+        b"SAVEDATE" => Item::SaveDate,
+        b"EMAILID" => Item::EmailId,
+        b"THREADID" => Item::ThreadId,
         b"RFC822.SIZE" => Item::Size,
         b"ENVELOPE" => Item::Envelope,
         b"BODYSTRUCTURE" => Item::Structure { extended: true },
@@ -181,40 +191,57 @@ fn preview_modifiers(p: &mut Parser) -> Result<bool, ParseError> {
     }
 }
 
-/// `[SP "(" fetch-modifier *(SP fetch-modifier) ")"]` after the items (RFC 4466 2.4): the
-/// CHANGEDSINCE value, if given (RFC 7162 3.1.4.1), and whether VANISHED was (3.2.6,
-/// which needs CHANGEDSINCE).
-pub fn parse_modifiers(p: &mut Parser) -> Result<(Option<u64>, bool), ParseError> {
-    let (mut since, mut vanished) = (None, false);
+/// FETCH's modifiers (RFC 4466 2.4), each at most once, in any order (RFC 9394 3.3).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Modifiers {
+    /// RFC 7162 3.1.4.1.
+    pub changed_since: Option<u64>,
+    /// RFC 9394 3.3: only these of the messages the set names.
+    pub partial: Option<Partial>,
+    /// RFC 7162 3.2.6: VANISHED (EARLIER) first; only with CHANGEDSINCE.
+    pub vanished: bool,
+}
+
+/// `[SP "(" fetch-modifier *(SP fetch-modifier) ")"]` after the items: CHANGEDSINCE
+/// (RFC 7162 3.1.4.1), VANISHED (3.2.6, which needs CHANGEDSINCE) and PARTIAL (RFC 9394
+/// 3.3).
+pub fn parse_modifiers(p: &mut Parser) -> Result<Modifiers, ParseError> {
+    let mut m = Modifiers::default();
     if !p.eat(b' ') {
-        return Ok((since, vanished));
+        return Ok(m);
     }
     p.open()?;
     loop {
         match &p.keyword()?[..] {
-            b"CHANGEDSINCE" if since.is_none() => {
+            b"CHANGEDSINCE" if m.changed_since.is_none() => {
                 p.sp()?;
-                since = Some(p.mod_sequence()?);
-                if since == Some(0) {
+                let since = p.mod_sequence()?;
+                if since == 0 {
                     return Err(ParseError::bad(
                         "CHANGEDSINCE takes a positive mod-sequence",
                     ));
                 }
+                m.changed_since = Some(since);
             }
-            b"VANISHED" if !vanished => vanished = true,
+            b"PARTIAL" if m.partial.is_none() => {
+                p.sp()?;
+                m.partial = Some(esearch::partial_range(p)?);
+            }
+            b"VANISHED" if !m.vanished => m.vanished = true,
+            b"CHANGEDSINCE" | b"PARTIAL" | b"VANISHED" => {
+                return Err(ParseError::bad("A FETCH modifier given twice"))
+            }
             _ => return Err(ParseError::bad("Unknown FETCH modifier")),
         }
         if p.eat(b')') {
             break;
         }
-        if !p.eat(b' ') {
-            return Err(ParseError::bad("Expected ) after the FETCH modifiers"));
-        }
+        p.sp()?;
     }
-    if vanished && since.is_none() {
+    if m.vanished && m.changed_since.is_none() {
         return Err(ParseError::bad("VANISHED needs CHANGEDSINCE"));
     }
-    Ok((since, vanished))
+    Ok(m)
 }
 
 /// `["<" number "." nz-number ">"]`.
@@ -283,20 +310,20 @@ pub fn fetch(
     s: &mut Context,
     set: &SequenceSet,
     items: &[Item],
+    modifiers: &Modifiers,
     uid: bool,
-    changed_since: Option<u64>,
-    vanished: bool,
 ) -> io::Result<Response> {
     // RFC 7162 3.1: MODSEQ and CHANGEDSINCE enable CONDSTORE.
+    let changed_since = modifiers.changed_since;
     if s.selected.is_some() && (changed_since.is_some() || items.contains(&Item::Modseq)) {
         s.enable_condstore()?;
     }
-    if let Some(since) = changed_since.filter(|_| vanished) {
+    if let Some(since) = changed_since.filter(|_| modifiers.vanished) {
         if let Some(refused) = super::vanished::before_fetch(s, set, since)? {
             return Ok(refused);
         }
     }
-    let reply = answer(s, set, items, uid, changed_since);
+    let reply = answer(s, set, items, modifiers, uid);
     // Also after a failure: what was learnt before it is good.
     if let Some(sel) = s.selected.as_ref() {
         sel.cache.finish(sel.messages.names().map(base));
@@ -308,8 +335,8 @@ fn answer(
     s: &mut Context,
     set: &SequenceSet,
     items: &[Item],
+    modifiers: &Modifiers,
     uid: bool,
-    changed_since: Option<u64>,
 ) -> io::Result<Response> {
     let Some(sel) = s.selected.as_mut() else {
         return Ok(super::not_selected());
@@ -317,12 +344,16 @@ fn answer(
     let Some(mut indexes) = sel.resolve(set, uid) else {
         return Ok(super::bad_sequence());
     };
+    if let Some(p) = modifiers.partial {
+        indexes = p.of(&indexes);
+    }
     let mut items = items.to_vec();
     if uid && !items.contains(&Item::Uid) {
         items.insert(0, Item::Uid);
     }
-    if let Some(since) = changed_since {
-        // RFC 7162 3.1.4.1: only messages changed since, and MODSEQ implied.
+    if let Some(since) = modifiers.changed_since {
+        // RFC 7162 3.1.4.1: only messages changed since, and MODSEQ implied; RFC 9394 3.3:
+        // among those PARTIAL chose.
         let modseqs = match sel.modseqs() {
             Ok(m) => m,
             Err(e) => return Ok(failed("FETCH", e)),
@@ -342,6 +373,14 @@ fn answer(
             return Ok(failed("FETCH", e));
         }
     }
+    // The copies' GUIDs in the uidlist, read once (RFC 8474 5.1).
+    let guids = match items.contains(&Item::EmailId) {
+        true => match Guids::read(&sel.dir) {
+            Ok(g) => g,
+            Err(e) => return Ok(failed("FETCH", e)),
+        },
+        false => Guids::default(),
+    };
     let sets_seen = !sel.read_only
         && items.iter().any(|i| {
             matches!(
@@ -495,6 +534,19 @@ fn answer(
                     let date = cached.map_or(read.internal_date, |f| f.internal_date);
                     out.write_all(b"INTERNALDATE ")?;
                     dates.write(out, date)?
+                }
+                Item::EmailId => {
+                    let id = guids.email_id(sel.messages.name(i));
+                    write!(out, "EMAILID ({id})")?
+                }
+                // RFC 8474 5.2: no THREADID is kept.
+                Item::ThreadId => out.write_all(b"THREADID NIL")?,
+                Item::SaveDate => {
+                    out.write_all(b"SAVEDATE ")?;
+                    match message_file::saved_from_name(sel.messages.name(i)) {
+                        Some(saved) => dates.write(out, saved)?,
+                        None => out.write_all(b"NIL")?,
+                    }
                 }
                 Item::Size => {
                     let cached = hit.as_ref().and_then(|h| h.facts.as_ref()?.sizes);
@@ -771,7 +823,12 @@ impl Parts {
         let mut p = Parts::default();
         for item in items {
             match item {
-                Item::Flags | Item::Uid | Item::Modseq => {}
+                Item::Flags
+                | Item::Uid
+                | Item::Modseq
+                | Item::SaveDate
+                | Item::EmailId
+                | Item::ThreadId => {}
                 Item::InternalDate => p.date = true,
                 Item::Size => p.size = true,
                 Item::Envelope => p.envelope = true,
@@ -924,7 +981,13 @@ impl Item {
     /// What the item needs of a message file whose name gives the size `named`.
     fn need(&self, named: Option<u64>) -> Need {
         match self {
-            Item::Flags | Item::Uid | Item::Modseq | Item::Preview { lazy: true } => Need::Nothing,
+            Item::Flags
+            | Item::Uid
+            | Item::Modseq
+            | Item::SaveDate
+            | Item::EmailId
+            | Item::ThreadId
+            | Item::Preview { lazy: true } => Need::Nothing,
             Item::Size if named.is_some() => Need::Nothing,
             Item::Size | Item::InternalDate | Item::Body { section: None, .. } => Need::File,
             Item::Envelope => Need::Header,

@@ -5,12 +5,14 @@
 
 mod append;
 mod body_literal;
+mod catenate;
 mod compress;
 mod context;
 mod copy;
 mod create;
 mod delete;
 mod enable;
+mod esearch;
 mod expunge;
 mod expunged;
 mod fetch;
@@ -18,6 +20,7 @@ mod getquota;
 mod getquotaroot;
 pub mod id;
 mod idle;
+mod imap_url;
 mod intern;
 mod linkcut;
 mod list;
@@ -44,6 +47,11 @@ use crate::wire::{Code, Disconnect, ParseError, Parser, Response, Rest, Sequence
 use storage_error::{failed, no_mailbox, no_target};
 
 pub use append::fuzz_arguments as fuzz_append;
+
+/// The serve role's CAPABILITY list, with its settings.
+pub fn capabilities() -> String {
+    crate::capability::serve(append::limit())
+}
 pub use context::Context;
 pub use enable::Enabled;
 pub use selected::{split_flags, Selected};
@@ -86,10 +94,8 @@ pub enum Command {
     Fetch {
         set: SequenceSet,
         items: Vec<fetch::Item>,
+        modifiers: fetch::Modifiers,
         uid: bool,
-        changed_since: Option<u64>,
-        /// RFC 7162 3.2.6: VANISHED (EARLIER) first.
-        vanished: bool,
     },
     Store {
         store: store::Store,
@@ -312,16 +318,15 @@ fn selected_command(name: &[u8], p: &mut Parser, uid: bool) -> Result<Command, P
             let set = p.sequence_set()?;
             p.sp()?;
             let items = fetch::parse_items(p)?;
-            let (changed_since, vanished) = fetch::parse_modifiers(p)?;
-            if vanished && !uid {
+            let modifiers = fetch::parse_modifiers(p)?;
+            if modifiers.vanished && !uid {
                 return Err(ParseError::bad("VANISHED is for UID FETCH only"));
             }
             Command::Fetch {
                 set,
                 items,
+                modifiers,
                 uid,
-                changed_since,
-                vanished,
             }
         }
         b"STORE" => Command::Store {
@@ -383,7 +388,7 @@ pub fn execute(
 fn run(s: &mut Context, tag: &[u8], command: Command, rest: Option<Rest>) -> io::Result<Response> {
     match command {
         Command::Capability => {
-            s.untagged(&format!("CAPABILITY {}", crate::capability::SERVE))?;
+            s.untagged(&format!("CAPABILITY {}", capabilities()))?;
             Ok(Response::ok("CAPABILITY completed"))
         }
         Command::Noop => Ok(Response::ok("NOOP completed")),
@@ -404,10 +409,9 @@ fn run(s: &mut Context, tag: &[u8], command: Command, rest: Option<Rest>) -> io:
         Command::Fetch {
             set,
             items,
+            modifiers,
             uid,
-            changed_since,
-            vanished,
-        } => fetch::fetch(s, &set, &items, uid, changed_since, vanished),
+        } => fetch::fetch(s, &set, &items, &modifiers, uid),
         Command::Store { store, uid } => store::store(s, &store, uid),
         Command::Expunge { uids } => expunge::expunge(s, uids.as_ref()),
         Command::Copy {
@@ -425,7 +429,7 @@ fn run(s: &mut Context, tag: &[u8], command: Command, rest: Option<Rest>) -> io:
         Command::Status { mailbox, items } => status::status(s, &mailbox, &items),
         Command::Idle => idle::idle(s, s.timeout),
         Command::Search { search, uid } => search::search(s, tag, &search, uid),
-        Command::Sort { sort, uid } => sort::sort(s, &sort, uid),
+        Command::Sort { sort, uid } => sort::sort(s, tag, &sort, uid),
         Command::Thread { thread, uid } => thread::thread(s, &thread, uid),
         Command::GetQuota { root } => getquota::getquota(s, &root),
         Command::GetQuotaRoot { mailbox } => getquotaroot::getquotaroot(s, &mailbox),

@@ -1,6 +1,6 @@
-//! SEARCH and UID SEARCH (RFC 3501 6.4.4, RFC 9051 6.4.4) with ESEARCH's RETURN options
-//! (RFC 4731: MIN, MAX, COUNT, ALL) and SEARCHRES (RFC 5182: SAVE and `$`), and the MODSEQ
-//! key of CONDSTORE (RFC 7162 3.1.5, 3.1.6, 3.1.10). Text keys match
+//! SEARCH and UID SEARCH (RFC 3501 6.4.4, RFC 9051 6.4.4) with the RETURN options of
+//! esearch.rs (ESEARCH, SEARCHRES's SAVE), SEARCHRES's `$` (RFC 5182), and the MODSEQ key
+//! of CONDSTORE (RFC 7162 3.1.5, 3.1.6, 3.1.10). Text keys match
 //! without regard to case, after encoded words, transfer encodings and charsets are
 //! decoded; a message is read only as far as the keys need. Dates, sizes and the header
 //! fields the folder cache keeps come from the cache when it has them; body searches read
@@ -12,16 +12,17 @@ use std::rc::Rc;
 use jiff::civil::Date;
 use jiff::tz::TimeZone;
 
-use super::{failed, Code, Response};
+use super::{esearch, failed, Code, Response};
 use super::{Context, Selected};
 use crate::maildir::flags::{base, Flags, MessageFlags};
 use crate::maildir::index::cache::record;
 use crate::maildir::index::cache::{Header, Learnt};
 use crate::maildir::message_file::{self, MessageFile};
+use crate::maildir::objectid::Guids;
 use crate::maildir::view::Entry;
 use crate::maildir::MaildirError;
 use crate::message::{address_search, date, fields, header, part, text};
-use crate::wire::{format_uids, ParseError, Parser, Ranges, SequenceSet};
+use crate::wire::{ParseError, Parser, Ranges, SequenceSet};
 
 /// Parenthesised groups, NOT and OR nest; deeper than this is no real client.
 const MAX_DEPTH: usize = 64;
@@ -48,6 +49,12 @@ pub enum Key {
     Internal(When, Date),
     /// The Date: field, likewise.
     Sent(When, Date),
+    /// The save date (RFC 8514 4.3), likewise; INTERNALDATE where the name has none.
+    Saved(When, Date),
+    /// RFC 8474 6: the message's EMAILID is this objectid.
+    EmailId(Vec<u8>),
+    /// RFC 8474 6: no message has a THREADID (5.2), so this matches none.
+    ThreadId,
     /// INTERNALDATE at or before (OLDER) or at or after (YOUNGER) a moment, in seconds
     /// since the epoch: the server's time less the key's interval, taken when the command
     /// is read (RFC 5032 2).
@@ -82,49 +89,15 @@ impl When {
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Return {
-    Min,
-    Max,
-    Count,
-    All,
-    Save,
-}
-
 pub struct Search {
     /// `Some` for the ESEARCH form (`RETURN (...)`).
-    returns: Option<Vec<Return>>,
+    returns: Option<Vec<esearch::Return>>,
     key: Key,
 }
 
 /// `["RETURN" SP "(" [opts] ")" SP] ["CHARSET" SP charset SP] search-key *(SP search-key)`.
 pub fn parse(p: &mut Parser) -> Result<Search, ParseError> {
-    let mut returns = None;
-    if p.peek_keyword().as_deref() == Some(b"RETURN") {
-        p.keyword()?;
-        p.sp()?;
-        p.open()?;
-        let mut opts = Vec::new();
-        while !p.eat(b')') {
-            if !opts.is_empty() {
-                p.sp()?;
-            }
-            opts.push(match &p.keyword()?[..] {
-                b"MIN" => Return::Min,
-                b"MAX" => Return::Max,
-                b"COUNT" => Return::Count,
-                b"ALL" => Return::All,
-                b"SAVE" => Return::Save,
-                _ => return Err(ParseError::bad("Unknown RETURN option")),
-            });
-        }
-        // RFC 4731 3.1: RETURN () means ALL.
-        if opts.is_empty() {
-            opts.push(Return::All);
-        }
-        returns = Some(opts);
-        p.sp()?;
-    }
+    let returns = esearch::parse(p)?;
     if p.peek_keyword().as_deref() == Some(b"CHARSET") {
         p.keyword()?;
         p.sp()?;
@@ -268,6 +241,20 @@ fn key(p: &mut Parser, depth: usize, count: &mut usize) -> Result<Key, ParseErro
         }
         b"OLDER" => Key::Older(within_arg(p)?),
         b"YOUNGER" => Key::Younger(within_arg(p)?),
+        b"SAVEDBEFORE" => Key::Saved(When::Before, date_arg(p)?),
+        b"SAVEDON" => Key::Saved(When::On, date_arg(p)?),
+        b"SAVEDSINCE" => Key::Saved(When::Since, date_arg(p)?),
+        // RFC 8514 4.3: every message, as every folder has save dates.
+        b"SAVEDATESUPPORTED" => Key::All,
+        b"EMAILID" => {
+            p.sp()?;
+            Key::EmailId(p.atom()?)
+        }
+        b"THREADID" => {
+            p.sp()?;
+            p.atom()?;
+            Key::ThreadId
+        }
         b"SENTBEFORE" => Key::Sent(When::Before, date_arg(p)?),
         b"SENTON" => Key::Sent(When::On, date_arg(p)?),
         b"SENTSINCE" => Key::Sent(When::Since, date_arg(p)?),
@@ -299,11 +286,19 @@ fn key(p: &mut Parser, depth: usize, count: &mut usize) -> Result<Key, ParseErro
     })
 }
 
+/// The day, in the server's time zone, of a moment in seconds since the epoch.
+fn day(seconds: i64) -> Option<Date> {
+    let ts = jiff::Timestamp::from_second(seconds).ok()?;
+    Some(ts.to_zoned(TimeZone::system()).date())
+}
+
 /// One message being tested: its entries in the folder cache are looked up once, and its
 /// file is opened once, only for what the cache lacks, and read only as far as the keys
 /// need (the header, or all of it).
 struct Candidate<'a> {
     sel: &'a Selected,
+    /// The copies' GUIDs, when a key asks for EMAILIDs.
+    guids: &'a Guids,
     index: usize,
     message: &'a Entry,
     /// The cache's facts (dates and sizes only) and kept header fields, once looked up.
@@ -415,8 +410,14 @@ impl Candidate<'_> {
     }
 
     fn internal_date(&mut self) -> Option<Date> {
-        let ts = jiff::Timestamp::from_second(self.internal_seconds()?).ok()?;
-        Some(ts.to_zoned(TimeZone::system()).date())
+        day(self.internal_seconds()?)
+    }
+
+    fn saved_date(&mut self) -> Option<Date> {
+        match message_file::saved_from_name(self.sel.messages.name(self.index)) {
+            Some(saved) => day(saved),
+            None => self.internal_date(),
+        }
     }
 
     fn sent_date(&mut self) -> Option<Date> {
@@ -463,6 +464,9 @@ fn matches(key: &Key, c: &mut Candidate) -> bool {
         Key::Smaller(n) => c.size().is_some_and(|size| size < *n),
         Key::Internal(when, d) => c.internal_date().is_some_and(|m| when.holds(m, *d)),
         Key::Modseq(n) => c.sel.modseqs.as_ref().is_some_and(|m| m.get(c.index) >= *n),
+        Key::Saved(when, d) => c.saved_date().is_some_and(|m| when.holds(m, *d)),
+        Key::EmailId(id) => c.guids.email_id(c.sel.messages.name(c.index)).as_bytes() == id,
+        Key::ThreadId => false,
         Key::Older(at) => c.internal_seconds().is_some_and(|m| m <= *at),
         Key::Younger(at) => c.internal_seconds().is_some_and(|m| m >= *at),
         // Without a readable Date: field no SENT key matches (RFC 5256 2.2's fallback to
@@ -523,6 +527,17 @@ fn uses_modseq(key: &Key) -> bool {
     }
 }
 
+/// Whether `key` has an EMAILID key, which needs the folder's GUIDs.
+fn asks_email_id(key: &Key) -> bool {
+    match key {
+        Key::EmailId(_) => true,
+        Key::Not(k) => asks_email_id(k),
+        Key::Or(a, b) => asks_email_id(a) || asks_email_id(b),
+        Key::And(keys) => keys.iter().any(asks_email_id),
+        _ => false,
+    }
+}
+
 /// For a search with a MODSEQ key: enables CONDSTORE (RFC 7162 3.1) and reads the
 /// MODSEQs, or the reply of a command that could not. `Ok(None)` also for other keys.
 pub fn modseqs_for(s: &mut Context, key: &Key, verb: &str) -> io::Result<Option<Response>> {
@@ -551,6 +566,10 @@ pub fn hits(sel: &Selected, key: &Key) -> Result<Vec<usize>, MaildirError> {
 /// [`hits`], and whether the client's view holds messages expunged meanwhile.
 fn matching(sel: &Selected, key: &Key) -> Result<(Vec<usize>, bool), MaildirError> {
     let key = prepare(key, sel, &mut None);
+    let guids = match asks_email_id(&key) {
+        true => Guids::read(&sel.dir)?,
+        false => Guids::default(),
+    };
     let mut hits: Vec<usize> = Vec::new();
     let mut expunged = false;
     for (index, message) in sel.messages.iter().enumerate() {
@@ -560,6 +579,7 @@ fn matching(sel: &Selected, key: &Key) -> Result<(Vec<usize>, bool), MaildirErro
         }
         let mut c = Candidate {
             sel,
+            guids: &guids,
             index,
             message,
             facts: None,
@@ -620,61 +640,13 @@ pub fn search(s: &mut Context, tag: &[u8], search: &Search, uid: bool) -> io::Re
         out.write_all(b"\r\n")?;
         return Ok(done);
     };
-    let has = |r| returns.contains(&r);
-    if has(Return::Save) {
-        // RFC 5182 2.1: with MIN or MAX alone, only those are saved; with ALL or COUNT,
-        // every message found.
-        let extremes = !has(Return::All) && !has(Return::Count);
-        let saved: Vec<usize> = if extremes && (has(Return::Min) || has(Return::Max)) {
-            let mut v = Vec::new();
-            if let (true, Some(&f)) = (has(Return::Min), hits.first()) {
-                v.push(f);
-            }
-            if let (true, Some(&l)) = (has(Return::Max), hits.last()) {
-                if !v.contains(&l) {
-                    v.push(l);
-                }
-            }
-            v
-        } else {
-            hits.clone()
-        };
+    if returns.contains(&esearch::Return::Save) {
+        let saved = esearch::saved(returns, &hits);
         sel.saved = Ranges::from_sorted(saved.iter().map(|&i| sel.messages[i].uid));
     }
-    let shown = returns.iter().any(|r| *r != Return::Save);
-    if shown {
-        out.write_all(b"* ESEARCH (TAG ")?;
-        crate::wire::quote::string(out, tag)?;
-        out.write_all(b")")?;
-        if uid {
-            out.write_all(b" UID")?;
-        }
-        if let (true, Some(&f)) = (has(Return::Min), hits.first()) {
-            write!(out, " MIN {}", number(f))?;
-        }
-        if let (true, Some(&l)) = (has(Return::Max), hits.last()) {
-            write!(out, " MAX {}", number(l))?;
-        }
-        if has(Return::Count) {
-            write!(out, " COUNT {}", hits.len())?;
-        }
-        if has(Return::All) && !hits.is_empty() {
-            let numbers: Vec<u32> = hits.iter().map(|&i| number(i)).collect();
-            write!(out, " ALL {}", format_uids(&numbers))?;
-        }
-        // RFC 4731 3.2: of the messages returned; MIN and MAX alone return those two.
-        let returned: Vec<usize> = match has(Return::All) || has(Return::Count) {
-            true => hits.clone(),
-            false => [hits.first(), hits.last()]
-                .into_iter()
-                .flatten()
-                .copied()
-                .collect(),
-        };
-        if let Some(m) = highest_found(sel, &search.key, returned.into_iter()) {
-            write!(out, " MODSEQ {m}")?;
-        }
-        out.write_all(b"\r\n")?;
-    }
+    let numbers: Vec<u32> = hits.iter().map(|&i| number(i)).collect();
+    let returned = esearch::returned(returns, hits.len()).into_iter();
+    let modseq = highest_found(sel, &search.key, returned.map(|at| hits[at]));
+    esearch::write(out, tag, uid, returns, &numbers, modseq)?;
     Ok(done)
 }

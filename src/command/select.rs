@@ -7,8 +7,8 @@ use std::io::{self, Write};
 use super::vanished::{self, Qresync};
 use super::{failed, quota_root, Code, Response};
 use super::{Context, Selected};
-use crate::maildir::folder;
 use crate::maildir::quota::Usage;
+use crate::maildir::{folder, objectid};
 use crate::wire::{ParseError, Parser};
 
 /// The parameters of a SELECT or EXAMINE.
@@ -102,6 +102,14 @@ pub fn select(
         Response::ok("Highest")
             .with(Code::HighestModseq(h))
             .write(out, None)?;
+    }
+    // RFC 8474 4.2.
+    match objectid::mailbox_id(&sel.dir, sel.uidvalidity) {
+        Ok(Some(id)) => Response::ok("Mailbox id")
+            .with(Code::MailboxId(id))
+            .write(out, None)?,
+        Ok(None) => {}
+        Err(e) => return Ok(failed(verb, e)),
     }
     sel.qresync = s.enabled.qresync;
     if let Some(q) = params.qresync.filter(|q| q.uidvalidity == sel.uidvalidity) {

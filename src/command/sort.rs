@@ -1,5 +1,7 @@
-//! SORT and UID SORT (RFC 5256, with RFC 5957's DISPLAYFROM and DISPLAYTO): SEARCH, then the hits in the order of the sort keys, with
-//! the message order breaking ties. THREAD shares the per-message facts read here: from
+//! SORT and UID SORT (RFC 5256, with RFC 5957's DISPLAYFROM and DISPLAYTO): SEARCH, then
+//! the hits in the order of the sort keys, with the message order breaking ties; with
+//! RETURN options, an ESEARCH answer in that order (ESORT, RFC 5267 3). THREAD shares the
+//! per-message facts read here: from
 //! the folder cache when it has them, else from each message's header (which then goes
 //! into the cache). Each message keeps only the keys asked for while the hits are sorted.
 
@@ -7,7 +9,7 @@ use std::cmp::Ordering;
 use std::io::{self, Write};
 
 use super::search::{self, Key};
-use super::{failed, Response};
+use super::{esearch, failed, Response};
 use super::{Context, Selected};
 use crate::maildir::flags::base;
 use crate::maildir::index::cache::record::{self, FactsView, KeysView, Want};
@@ -15,7 +17,7 @@ use crate::maildir::index::cache::Learnt;
 use crate::maildir::message_file;
 use crate::maildir::MaildirError;
 use crate::message::keys::Keys;
-use crate::wire::{ParseError, Parser};
+use crate::wire::{ParseError, Parser, Ranges};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum By {
@@ -32,12 +34,16 @@ pub enum By {
 }
 
 pub struct Sort {
+    /// `Some` for the ESORT form (`RETURN (...)`, RFC 5267 3).
+    returns: Option<Vec<esearch::Return>>,
     criteria: Vec<(By, bool)>,
     key: Key,
 }
 
-/// `"(" ["REVERSE" SP] sort-key *(SP ...) ")" SP charset 1*(SP search-key)`.
+/// `[search-return-opts SP] "(" ["REVERSE" SP] sort-key *(SP ...) ")" SP charset
+/// 1*(SP search-key)`.
 pub fn parse(p: &mut Parser) -> Result<Sort, ParseError> {
+    let returns = esearch::parse(p)?;
     p.open()?;
     let mut criteria = Vec::new();
     while !p.eat(b')') {
@@ -71,6 +77,7 @@ pub fn parse(p: &mut Parser) -> Result<Sort, ParseError> {
     search::charset(p)?;
     p.sp()?;
     Ok(Sort {
+        returns,
         criteria,
         key: search::keys(p)?,
     })
@@ -296,11 +303,11 @@ pub fn push_number(out: &mut Vec<u8>, mut n: u32) {
     out.extend_from_slice(&digits[at..]);
 }
 
-pub fn sort(s: &mut Context, sort: &Sort, uid: bool) -> io::Result<Response> {
+pub fn sort(s: &mut Context, tag: &[u8], sort: &Sort, uid: bool) -> io::Result<Response> {
     if let Some(refused) = search::modseqs_for(s, &sort.key, "SORT")? {
         return Ok(refused);
     }
-    let Some(sel) = s.selected.as_ref() else {
+    let Some(sel) = s.selected.as_mut() else {
         return Ok(super::not_selected());
     };
     let size = sort.criteria.iter().any(|c| c.0 == By::Size);
@@ -328,15 +335,31 @@ pub fn sort(s: &mut Context, sort: &Sort, uid: bool) -> io::Result<Response> {
         return Ok(failed("SORT", e));
     }
     rows.sort(&sort.criteria);
+    let number = |r: &Row| match uid {
+        true => sel.messages[r.index as usize].uid,
+        false => r.index + 1,
+    };
+    if let Some(returns) = &sort.returns {
+        if returns.contains(&esearch::Return::Save) {
+            let mut uids: Vec<u32> = esearch::saved(returns, &rows.rows)
+                .iter()
+                .map(|r| sel.messages[r.index as usize].uid)
+                .collect();
+            uids.sort_unstable();
+            sel.saved = Ranges::from_sorted(uids);
+        }
+        let numbers: Vec<u32> = rows.rows.iter().map(number).collect();
+        let returned = esearch::returned(returns, rows.rows.len()).into_iter();
+        let found = returned.map(|at| rows.rows[at].index as usize);
+        let modseq = search::highest_found(sel, &sort.key, found);
+        esearch::write(&mut s.conn.output, tag, uid, returns, &numbers, modseq)?;
+        return Ok(super::completed("SORT", uid));
+    }
     let mut out = Vec::with_capacity(8 + rows.rows.len() * 7);
     out.extend_from_slice(b"* SORT");
     for r in &rows.rows {
-        let n = match uid {
-            true => sel.messages[r.index as usize].uid,
-            false => r.index + 1,
-        };
         out.push(b' ');
-        push_number(&mut out, n);
+        push_number(&mut out, number(r));
     }
     let found = rows.rows.iter().map(|r| r.index as usize);
     if let Some(m) = search::highest_found(sel, &sort.key, found) {

@@ -1,6 +1,7 @@
 //! STATUS (RFC 3501 6.3.10) with SIZE (RFC 8438), DELETED (RFC 9051, RFC 9208),
-//! DELETED-STORAGE (RFC 9208 4.1.4) and HIGHESTMODSEQ (RFC 7162 3.1.7): counts of a
-//! mailbox without selecting it. LIST-STATUS (RFC 5819) uses the same answer.
+//! DELETED-STORAGE (RFC 9208 4.1.4), HIGHESTMODSEQ (RFC 7162 3.1.7), APPENDLIMIT (RFC 7889)
+//! and MAILBOXID (RFC 8474): counts of a mailbox without selecting it. LIST-STATUS
+//! (RFC 5819) uses the same answer.
 
 use std::io::{self, Write};
 
@@ -11,7 +12,7 @@ use crate::maildir::flags::{base, Flags};
 use crate::maildir::index::cache::record::Want;
 use crate::maildir::index::cache::Cache;
 use crate::maildir::index::modseq;
-use crate::maildir::{folder, message_file, quota, Mailbox, MaildirError};
+use crate::maildir::{folder, message_file, objectid, quota, Mailbox, MaildirError};
 use crate::wire::{quote, ParseError, Parser};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -25,6 +26,8 @@ pub enum Item {
     Deleted,
     DeletedStorage,
     HighestModseq,
+    AppendLimit,
+    MailboxId,
 }
 
 /// `"(" status-att *(SP status-att) ")"`.
@@ -42,6 +45,8 @@ pub fn parse_items(p: &mut Parser) -> Result<Vec<Item>, ParseError> {
             b"DELETED" => Item::Deleted,
             b"DELETED-STORAGE" => Item::DeletedStorage,
             b"HIGHESTMODSEQ" => Item::HighestModseq,
+            b"APPENDLIMIT" => Item::AppendLimit,
+            b"MAILBOXID" => Item::MailboxId,
             _ => return Err(ParseError::bad("Unknown STATUS item")),
         });
         if p.eat(b')') {
@@ -118,6 +123,15 @@ pub fn write_status(
                     };
                 }
                 ("SIZE", total)
+            }
+            // RFC 7889 3.1: the same for every mailbox.
+            Item::AppendLimit => ("APPENDLIMIT", super::append::limit()),
+            // RFC 8474 4.3: an objectid, not a number.
+            Item::MailboxId => {
+                if let Some(id) = objectid::mailbox_id(dir, m.uidvalidity)? {
+                    parts.push(format!("MAILBOXID ({id})"));
+                }
+                continue;
             }
         };
         parts.push(format!("{label} {value}"));

@@ -28,12 +28,15 @@ use crate::wire::{
 };
 
 /// The bounds of one command before login: enough for the largest ID command RFC 2971
-/// allows, and a password literal of 1 KiB (the checkpassword block holds 512 bytes).
+/// allows, and a password literal of 1 KiB (the checkpassword block holds 512 bytes). A
+/// larger literal is refused with `BAD [TOOBIG]`; a non-synchronizing one is read and
+/// dropped up to the 4096 bytes LITERAL- lets a client send (RFC 7888 5), and a larger one
+/// ends the connection with `BYE [TOOBIG]`.
 const LIMITS: Limits = Limits {
     line: 65536,
     literal: 1024,
     command: 65536,
-    discard: 1024,
+    discard: 4096,
 };
 
 /// The longest ID command line (RFC 2971 3.3: at most 30 pairs, fields of at most 30
@@ -141,7 +144,8 @@ impl Login {
     }
 
     fn serve(&mut self) -> Result<(), Ended> {
-        let greeting = Response::ok("imapd ready.").with(Code::Capability(self.capabilities()));
+        let greeting =
+            Response::ok("imapd ready.").with(Code::Capability(self.capabilities().into()));
         greeting.send(&mut self.conn, None)?;
         self.conn.flush()?;
         for _ in 0..MAX_COMMANDS {
@@ -149,7 +153,7 @@ impl Login {
                 Ok(Next::Continue) => {}
                 Ok(Next::Exit) => return Ok(()),
                 Err(Ended::Lost(Disconnect::Overflow)) => {
-                    self.bye(Response::bye("Literal too large"))?;
+                    self.bye(Response::bye("Literal too large").with(Code::TooBig))?;
                     return Ok(());
                 }
                 Err(e @ Ended::Lost(Disconnect::Read(ReadError::Timeout))) => {

@@ -258,10 +258,16 @@ fn read_or_create(root: &Path, dir: &Path) -> Result<(Uidlist, bool), MaildirErr
 }
 
 /// Gives UIDs, in this order, to messages just put into the folder at `dir` (APPEND, COPY,
-/// MOVE), so that the client can be told them (RFC 4315). Returns the UIDVALIDITY and the
-/// UIDs.
-pub fn assign(root: &Path, dir: &Path, names: &[Vec<u8>]) -> Result<(u32, Vec<u32>), MaildirError> {
-    let (uidvalidity, uids, first_new) = retry_lost(|| assign_locked(root, dir, names))?;
+/// MOVE), so that the client can be told them (RFC 4315); the record of `names[i]` gets
+/// the uidlist fields `fields[i]` where given (a copy's GUID, [`super::objectid`]).
+/// Returns the UIDVALIDITY and the UIDs.
+pub fn assign(
+    root: &Path,
+    dir: &Path,
+    names: &[Vec<u8>],
+    fields: &[Vec<u8>],
+) -> Result<(u32, Vec<u32>), MaildirError> {
+    let (uidvalidity, uids, first_new) = retry_lost(|| assign_locked(root, dir, names, fields))?;
     // RFC 7162 3.1: a new message gets a MODSEQ above all before. One not recorded here
     // gets its own from the first session that sees it, so a failure costs nothing else.
     let records: Vec<(u32, MessageFlags)> = uids
@@ -291,6 +297,7 @@ fn assign_locked(
     root: &Path,
     dir: &Path,
     names: &[Vec<u8>],
+    fields: &[Vec<u8>],
 ) -> Result<(u32, Vec<u32>, Option<u32>), MaildirError> {
     let lock = Dotlock::acquire(dir.join(format!("{}.lock", uidlist::FILE)))?;
     let (mut list, _) = read_or_create(root, dir)?;
@@ -309,11 +316,14 @@ fn assign_locked(
     };
     let mut uids = Vec::with_capacity(names.len());
     let mut first_new = None;
-    for (name, uid) in names.iter().zip(listed) {
+    for (i, (name, uid)) in names.iter().zip(listed).enumerate() {
         let uid = match uid {
             Some(uid) => uid,
             None => {
                 let uid = give_uid(dir, &mut list, base(name).to_vec())?;
+                if let (Some(f), Some(r)) = (fields.get(i), list.records.last_mut()) {
+                    r.fields.clone_from(f);
+                }
                 first_new.get_or_insert(uid);
                 uid
             }

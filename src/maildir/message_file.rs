@@ -56,6 +56,24 @@ pub fn disk_size_from_name(name: &[u8]) -> Option<u64> {
     name_number(name, b",S")
 }
 
+/// When the message was saved in its folder, in seconds since the epoch: the time that
+/// starts a Maildir name (`<time>.M...`). Every save makes a new name, whoever makes it (a
+/// delivery, APPEND, COPY and MOVE here, Dovecot's), and a flag change keeps it, so it is
+/// RFC 8514's save date; the file's ctime is not (rename and link change it). `None` for a
+/// name that does not start with a time.
+pub fn saved_from_name(name: &[u8]) -> Option<i64> {
+    let unique = base(name);
+    let end = unique.iter().position(|b| !b.is_ascii_digit())?;
+    if end == 0 || end > 18 || unique[end] != b'.' {
+        return None;
+    }
+    Some(
+        unique[..end]
+            .iter()
+            .fold(0, |n, &d| n * 10 + i64::from(d - b'0')),
+    )
+}
+
 /// The number after `tag` and `=` in the unique part of `name` (`,W=`, `,S=`).
 fn name_number(name: &[u8], tag: &[u8; 2]) -> Option<u64> {
     // FETCH asks this of every message: a plain scan, not a searcher built for each name.
@@ -449,6 +467,33 @@ fn read_some(file: &mut File, buf: &mut [u8]) -> io::Result<usize> {
 mod tests {
     use super::*;
     use std::os::fd::AsFd;
+
+    #[test]
+    fn save_time_from_the_name() {
+        // The Maildir page: a name starts with the time of the delivery, then a dot.
+        assert_eq!(
+            saved_from_name(b"1796227278.M570004P42Q1.host,S=10,W=12:2,S"),
+            Some(1796227278)
+        );
+        assert_eq!(
+            saved_from_name(b"1600000001.M1P1.fixture"),
+            Some(1600000001)
+        );
+        for odd in [
+            &b"oddname:2,"[..],
+            b".123.x",
+            b"123",
+            b"12a.x",
+            b"99999999999999999999.x",
+        ] {
+            assert_eq!(
+                saved_from_name(odd),
+                None,
+                "{}",
+                String::from_utf8_lossy(odd)
+            );
+        }
+    }
 
     struct Folder(PathBuf);
 

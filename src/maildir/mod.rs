@@ -17,6 +17,7 @@ pub mod mailbox;
 pub mod message_file;
 pub mod modseqs;
 pub mod mutf7;
+pub mod objectid;
 pub mod quota;
 mod scan;
 pub mod special_use;

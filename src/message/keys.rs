@@ -1,6 +1,7 @@
 //! What SORT and THREAD compare (RFC 5256), from a message's header alone: the sent date,
-//! the base subject, the first address of From, To and Cc, and for THREAD REFERENCES the
-//! message's id and its parents'. Each is bounded by what the header parser keeps
+//! the base subject, the first address of From, To and Cc, the display names of the first
+//! From and To (SORT=DISPLAY, RFC 5957), and for THREAD REFERENCES the message's id and its
+//! parents'. Each is bounded by what the header parser keeps
 //! ([`header::MAX_VALUE`], [`msgid::MAX_REFERENCES`]).
 
 use super::address;
@@ -163,5 +164,24 @@ mod tests {
             ("JÜRGEN", "BOB@EXAMPLE.ORG")
         );
         assert_eq!(Keys::of(b"Subject: x\n\n", false).display_from, "");
+    }
+
+    #[test]
+    fn display_values() {
+        // RFC 5957 3: the decoded display name, else mailbox@host; 4: empty without one.
+        let cases: &[(&[u8], &str)] = &[
+            (b"From: \"Doe, John\" <john@x>\n", "DOE, JOHN"),
+            (b"From: =?UTF-8?Q?J=C3=BCrgen?= <j@x>\n", "J\u{dc}RGEN"),
+            (b"From: plain@example.org\n", "PLAIN@EXAMPLE.ORG"),
+            (b"From: user@domain (Real Name)\n", "REAL NAME"),
+            (b"From: \"\" <empty@x>\n", "EMPTY@X"),
+            (b"Subject: none\n", ""),
+        ];
+        for &(hdr, want) in cases {
+            let k = Keys::of(hdr, false);
+            assert_eq!(k.display_from, want, "{}", String::from_utf8_lossy(hdr));
+        }
+        let k = Keys::of(b"To: Grp: a@x;\nFrom: a@b\n", false);
+        assert_eq!(k.display_to, "GRP");
     }
 }

@@ -10,7 +10,6 @@ use std::io::Write;
 use std::os::fd::{FromRawFd, OwnedFd};
 use std::path::PathBuf;
 
-use crate::capability;
 use crate::command::{self, Command, Context, Enabled, Selected};
 use crate::maildir;
 use crate::settings;
@@ -82,7 +81,7 @@ pub fn run(arg: Option<OsString>) -> u8 {
     let tag = std::env::var_os("IMAPLOGINTAG");
     // The tag is for this process only; a program it runs must not answer it again.
     std::env::remove_var("IMAPLOGINTAG");
-    let capabilities = Code::Capability(capability::SERVE);
+    let capabilities = Code::Capability(crate::command::capabilities().into());
     let greeting = match &tag {
         Some(_) => Response::ok("Logged in"),
         None => Response::preauth(format!("imapd ready, logged in as {user}")),

@@ -1,6 +1,9 @@
 //! Reading one whole command: tag, name, arguments, and the `BAD` answer when any of it is
 //! malformed (RFC 3501 7.1.5), with the rest of the bad command skipped so that the next
-//! one is read from its start. Both roles read commands through [`read`].
+//! one is read from its start. The `BAD` is sent also when the rest cannot be skipped (a
+//! non-synchronizing literal too large to read and drop): the connection then ends after
+//! it (RFC 7888 4 allows the BAD before the literal is read). Both roles read commands
+//! through [`read`].
 
 use super::{Code, Conn, Disconnect, Limits, ParseError, Parser, Response, Rest};
 
@@ -27,8 +30,9 @@ pub fn read<T>(
     let tag = match p.tag() {
         Ok(tag) => tag,
         Err(ParseError::Bad { text, toobig }) => {
-            p.skip()?;
+            let skipped = p.skip();
             bad(conn, b"*", text, toobig)?;
+            skipped?;
             return Ok(Read::Refused);
         }
         Err(ParseError::No(response)) => {
@@ -56,8 +60,9 @@ pub fn read<T>(
             rest: p.stopped().then(|| p.into_rest()),
         }),
         Err(ParseError::Bad { text, toobig }) => {
-            p.skip()?;
+            let skipped = p.skip();
             bad(conn, &tag, text, toobig)?;
+            skipped?;
             Ok(Read::Refused)
         }
         Err(ParseError::No(response)) => {

@@ -19,8 +19,8 @@ pub enum Status {
 
 /// The response codes this server sends: RFC 3501 7.1, RFC 4315 (UIDPLUS), RFC 5530,
 /// RFC 5255 (BADCHARSET's list), RFC 3516 (UNKNOWN-CTE), RFC 4978 (COMPRESSIONACTIVE),
-/// RFC 7162 (HIGHESTMODSEQ, MODIFIED), RFC 6154 (USEATTR). The login role sends only
-/// CAPABILITY, TOOBIG and the four of RFC 5530 3 about authentication.
+/// RFC 7162 (HIGHESTMODSEQ, MODIFIED), RFC 6154 (USEATTR), RFC 4469 (BADURL). The login
+/// role sends only CAPABILITY, TOOBIG and the four of RFC 5530 3 about authentication.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Code {
     AlreadyExists,
@@ -32,8 +32,10 @@ pub enum Code {
     AuthorizationFailed,
     /// The charsets SEARCH takes.
     BadCharset(&'static str),
+    /// RFC 4469 4.1: the URL CATENATE could not read, as `url-resp-text`.
+    BadUrl(String),
     Cannot,
-    Capability(&'static str),
+    Capability(Cow<'static, str>),
     /// RFC 7162 3.2.11: the mailbox selected before is closed.
     Closed,
     CompressionActive,
@@ -48,6 +50,8 @@ pub enum Code {
     Limit,
     /// The messages (numbers, or UIDs for UID STORE) that failed UNCHANGEDSINCE.
     Modified(Vec<u32>),
+    /// RFC 8474 4.1, 4.2: the objectid.
+    MailboxId(String),
     Nonexistent,
     NoPerm,
     OverQuota,
@@ -147,6 +151,7 @@ impl Code {
             Code::AuthenticationFailed => "AUTHENTICATIONFAILED",
             Code::AuthorizationFailed => "AUTHORIZATIONFAILED",
             Code::BadCharset(list) => return write!(out, "BADCHARSET ({list})"),
+            Code::BadUrl(url) => return write!(out, "BADURL {url}"),
             Code::Cannot => "CANNOT",
             Code::Capability(list) => return write!(out, "CAPABILITY {list}"),
             Code::Closed => "CLOSED",
@@ -168,6 +173,7 @@ impl Code {
             Code::InUse => "INUSE",
             Code::Limit => "LIMIT",
             Code::Modified(set) => return write!(out, "MODIFIED {}", format_uids(set)),
+            Code::MailboxId(id) => return write!(out, "MAILBOXID ({id})"),
             Code::Nonexistent => "NONEXISTENT",
             Code::NoPerm => "NOPERM",
             Code::OverQuota => "OVERQUOTA",

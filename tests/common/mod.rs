@@ -182,12 +182,11 @@ pub fn login_cmd(prog: &[String]) -> Command {
     cmd
 }
 
-/// Makes bytes readable in a transcript; cut after 1000 bytes, so that the greeting with
-/// the whole CAPABILITY list is still shown to its CRLF (tests/wire_syntax.rs checks it).
+/// Makes bytes readable in a transcript; only what is longer than any capability list is cut.
 pub fn show(bytes: &[u8]) -> String {
     let mut s = String::new();
-    let cut = bytes.len() > 1000;
-    let shown = if cut { &bytes[..1000] } else { bytes };
+    let cut = bytes.len() > 1024;
+    let shown = if cut { &bytes[..1024] } else { bytes };
     for &b in shown {
         match b {
             b'\r' => s.push_str("\\r"),

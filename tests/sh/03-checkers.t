@@ -57,7 +57,7 @@ expect "$OUT" '^a OK \[CAPABILITY [^]]*IMAP4rev1' "LOGIN answered 'a OK [CAPABIL
 # quoted strings and literals carry the credentials (RFC 3501 4.3)
 chat 127.0.0.1 "$PORT" 'a LOGIN "joe" "Tst.pw42"' 'b LOGOUT'
 expect "$OUT" '^a OK' "LOGIN with quoted strings"
-expect "$OUT" '^\* OK \[CAPABILITY [^]]*LITERAL\+' "LITERAL+ offered before login"
+expect "$OUT" '^\* OK \[CAPABILITY [^]]* LITERAL- ' "LITERAL- offered before login (RFC 7888 5)"
 # RFC 7888: a non-synchronizing literal is sent at once, without waiting for '+'
 chat --raw 127.0.0.1 "$PORT" 'a LOGIN joe {8+}' 'Tst.pw42' 'b LOGOUT'
 expect "$OUT" '^a OK' "LOGIN with the password as a non-synchronizing literal (RFC 7888)"

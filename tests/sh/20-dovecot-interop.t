@@ -266,3 +266,21 @@ for i in 1 2 3 4 5; do
 done
 has "$DUMP" "folder INBOX uidvalidity=$UV uidnext=6 exists=5" "imapd: UIDNEXT 6, 5 messages"
 same_dump dovecot4 imapd4 "Dovecot and imapd agree on the delivered messages"
+
+# OBJECTID (RFC 8474 5.1): a message's GUID is its unique name, or the uidlist record's G
+# field that a copy under a new name carries. imapd's COPY writes it as Dovecot does: each
+# server's copies keep their source's GUID for the other (Dovecot's X-GUID, imapd's
+# EMAILID, which is the GUID hashed into an objectid).
+talk "$(imapd_cmd)" 'g01 CREATE Copies' 'g02 SELECT INBOX' 'g03 COPY 1 Copies' 'g04 COPY 1 INBOX' \
+	'g05 FETCH 1 (EMAILID)' 'g06 FETCH 6 (EMAILID)' 'g07 LOGOUT'
+E1=$(sed -n 's/^\* 1 FETCH (EMAILID (\([A-Za-z0-9_-]*\)))/\1/p' "$OUT")
+expect "$OUT" "^\\* 6 FETCH \\(EMAILID \\($E1\\)\\)" "imapd: a COPY within INBOX keeps the EMAILID $E1"
+talk "$(dovecot_cmd)" 'g11 SELECT INBOX' 'g12 FETCH 1 (X-GUID)' 'g13 FETCH 6 (X-GUID)' \
+	'g14 COPY 2 INBOX' 'g15 SELECT Copies' 'g16 FETCH 1 (X-GUID)' 'g17 LOGOUT'
+G1=$(sed -n 's/^\* 1 FETCH (X-GUID \([^ )]*\))/\1/p' "$OUT" | head -1)
+[ "$G1" = "170000001.M1P1.mta" ] && pass "Dovecot: message 1's GUID is its name" || fail "Dovecot: GUID of message 1 is '$G1'"
+expect "$OUT" "^\\* 6 FETCH \\(X-GUID $G1\\)" "Dovecot: imapd's copy in INBOX has the source's GUID"
+[ "$(grep -c "^\\* 1 FETCH (X-GUID $G1)" "$OUT")" = 2 ] && pass "Dovecot: imapd's copy in Copies has the source's GUID" || fail "Dovecot: the copy in Copies has another GUID"
+talk "$(imapd_cmd)" 'g21 SELECT INBOX' 'g22 FETCH 2 (EMAILID)' 'g23 FETCH 7 (EMAILID)' 'g24 LOGOUT'
+E2=$(sed -n 's/^\* 2 FETCH (EMAILID (\([A-Za-z0-9_-]*\)))/\1/p' "$OUT")
+expect "$OUT" "^\\* 7 FETCH \\(EMAILID \\($E2\\)\\)" "imapd: Dovecot's COPY keeps the EMAILID $E2"

@@ -17,9 +17,10 @@
 #   STORE +FLAGS (newkw): write+fsync(tmp/<unique>.dovecot-keywords) rename(-> dovecot-keywords)
 #     fsync(folder), then the message's rename and fsync(cur)
 #   SUBSCRIBE: write+fsync(subscriptions.lock) rename(-> subscriptions) fsync(root)
-#   first SELECT of a new folder: write+fsync(tmp/<unique>.dovecot-uidvalidity) rename(->
-#     dovecot-uidvalidity) fsync(root), and only then the folder's new uidlist
-#     (write+fsync(lock) rename fsync(folder))
+#   CREATE, which makes the new folder's uidlist for its MAILBOXID (RFC 8474 4.1):
+#     write+fsync(tmp/<unique>.dovecot-uidvalidity) rename(-> dovecot-uidvalidity)
+#     fsync(root), and only then the folder's new uidlist (write+fsync(lock) rename
+#     fsync(folder))
 #   FETCH BODY[] that sets \Seen (RFC 3501 6.4.5): rename(cur/x, cur/x:2,S) fsync(cur)
 #   CLOSE with a \Deleted message (RFC 3501 6.4.2): unlink(cur/x) fsync(cur)
 #   CREATE: fsync(new folder) fsync(root);  DELETE: rename(folder, tmp/deleted.*) fsync(root)
@@ -152,7 +153,7 @@ in_order b5 b4 "DELETE: the folder renamed into the root's tmp/, the root fsynce
 	"unlink(at)?\\(.*"
 [ -e "$F" ] && fail "DELETE left .Fresh" || pass "DELETE removed .Fresh"
 [ -z "$(ls "$M/tmp")" ] && pass "nothing left in tmp/" || fail "left in tmp/: $(ls "$M/tmp")"
-in_order b2 b1 "first SELECT of a new folder: dovecot-uidvalidity written, fsynced, renamed, root fsynced; then the folder's uidlist durably; then OK" \
+in_order b1 a9 "CREATE of a new folder: dovecot-uidvalidity written, fsynced, renamed, root fsynced; then the folder's uidlist durably; then OK" \
 	"write\\([0-9]+<$M/tmp/$Q\\.dovecot-uidvalidity>, " \
 	"fsync\\([0-9]+<$M/tmp/$Q\\.dovecot-uidvalidity>\\)" \
 	"rename(at2?)?\\(.*\"$M/tmp/$Q\\.dovecot-uidvalidity\".*\"$M/dovecot-uidvalidity\"" \

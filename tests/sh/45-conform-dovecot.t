@@ -20,8 +20,6 @@
 # - SEARCH FROM/TO/CC/BCC (RFC 3501 6.4.4): addresses match as parsed, comments out.
 # - WITHIN (RFC 5032 2): OLDER and YOUNGER against INTERNALDATEs set by APPEND, hours
 #   apart around the boundaries, alone, combined, as SORT criteria, and bad intervals.
-# - SORT=DISPLAY (RFC 5957 3, 4): DISPLAYFROM and DISPLAYTO by the first address's display
-#   name (encoded words decoded), else its address, else the group name; none sorts first.
 # - CONDSTORE (RFC 7162 3.1): SELECT/EXAMINE (CONDSTORE) and HIGHESTMODSEQ, FETCH MODSEQ and
 #   CHANGEDSINCE, STORE with MODSEQ in its FETCHes (also .SILENT) and UNCHANGEDSINCE with
 #   [MODIFIED], SEARCH/ESEARCH/SORT MODSEQ, STATUS HIGHESTMODSEQ. The values of MODSEQs are
@@ -29,6 +27,27 @@
 #   compared. Not compared: a second ENABLE CONDSTORE, which Dovecot lists again (RFC 5161 3.1:
 #   SHOULD list only what it newly enabled), and ENABLE without a name, which Dovecot takes
 #   (RFC 5161 4: one at least); both are in tests/condstore.rs.
+# - CATENATE (RFC 4469 3, RFC 5092): literals and URLs of whole messages, sections (part,
+#   MIME, HEADER, TEXT, HEADER.FIELDS) and partials, relative to the selected mailbox, mixed
+#   with a plain message in a MULTIAPPEND; NO [BADURL] for another UIDVALIDITY (the URLs
+#   carry none otherwise: it differs per server), a missing UID or mailbox. Not compared:
+#   a URL of a part the message lacks, which Dovecot takes as empty and imapd answers with
+#   BADURL (RFC 4469 4.1: "invalid body part"); an absolute URL or a bad section, which
+#   both refuse but Dovecot without BADURL (4.1: "bad URL syntax"); an empty message, which
+#   imapd refuses as for any APPEND (tests/catenate.rs).
+# - ESORT (RFC 5267 3): SORT RETURN (MIN MAX COUNT ALL), MIN and MAX in sort order, ALL
+#   in sort order with ranges only where it ascends, nothing found, and SAVE.
+# - PARTIAL (RFC 5267 4.4, RFC 9394 3.1 and 3.2): positive ranges of SEARCH and SORT results,
+#   past the end, reversed, with MIN, MAX and COUNT, with SAVE, and the bad ones. Not
+#   compared: negative ranges and FETCH's PARTIAL, which Dovecot 2.3.19 (older than RFC
+#   9394) refuses; tests/partial.rs has them.
+# - SAVEDATE (RFC 8514 4.3): SAVEDON, SAVEDSINCE and SAVEDBEFORE against today and
+#   tomorrow after APPENDs dated in 2000, a COPY and a flag change; SAVEDATESUPPORTED.
+#   FETCH SAVEDATE is the clock's, so tests/savedate.rs checks it.
+# - SORT=DISPLAY (RFC 5957): DISPLAYFROM and DISPLAYTO over names, bare addresses,
+#   comments, groups, encoded words and missing fields, reversed and combined. Not
+#   compared: names that sort by a non-ASCII letter, which Dovecot decomposes first
+#   (i;unicode-casemap, RFC 5051) and imapd compares upper-cased, as for SUBJECT.
 # - QRESYNC (RFC 7162 3.2): `* OK [CLOSED]` when a SELECT replaces a selected mailbox, also
 #   before any ENABLE (3.2.11) and before the BAD of a QRESYNC parameter not enabled (3.2.5);
 #   ENABLE QRESYNC; VANISHED instead of EXPUNGE from EXPUNGE, UID EXPUNGE and MOVE, with
@@ -112,19 +131,6 @@ for key in [b"UNSEEN YOUNGER 259200", b"OLDER 86400", b"YOUNGER 86400", b"OLDER 
 commands += [b"UID SEARCH RETURN (COUNT MIN) OLDER 3000",
              b"SORT (REVERSE ARRIVAL) UTF-8 YOUNGER 259200"]
 PY
-cat > "$S/display" <<'PY'
-# RFC 5957: SORT by the display name of the first From or To address, else its address.
-people = [(b'"Zed Zulu" <a@z.org>', b"mary@example.org"), (b"bob@b.org", b'"" <Carl@c.org>'),
-          (b"=?utf-8?q?Andr=C3=A9?= <x@y>", b"Group: g@x;"), (b"(Comment) yves@y.org", b"adam <q@r>"),
-          (b'"alice" <zz@a>, "Bert" <b@b>', b""), (b"", b"undisclosed-recipients:;")]
-msgs = [b"%sSubject: %d\r\n\r\nbody\r\n" % ((b"From: %s\r\n" % f if f else b"") + (b"To: %s\r\n" % t if t else b""), i)
-        for i, (f, t) in enumerate(people)]
-commands = [b"APPEND INBOX {%d}\r\n" % len(m) + m for m in msgs] + [b"SELECT INBOX"]
-for key in [b"DISPLAYFROM", b"DISPLAYTO", b"REVERSE DISPLAYFROM", b"DISPLAYTO REVERSE ARRIVAL",
-            b"DISPLAYFROM SUBJECT"]:
-    commands.append(b"SORT (" + key + b") UTF-8 ALL")
-commands.append(b"UID SORT (DISPLAYFROM) US-ASCII NOT SUBJECT 0")
-PY
 cat > "$S/condstore" <<'PY'
 msgs = [b"From: a@b\r\nSubject: %d\r\n\r\nbody\r\n" % i for i in range(4)]
 commands = [b"APPEND INBOX {%d}\r\n" % len(m) + m for m in msgs] + [
@@ -144,6 +150,78 @@ commands = [b"APPEND INBOX {%d}\r\n" % len(m) + m for m in msgs] + [
     b"SELECT INBOX", b"FETCH 1 (MODSEQ) (CHANGEDSINCE x)",
     b"STORE 1 (UNCHANGEDSINCE) +FLAGS (\\Seen)", b"SEARCH MODSEQ x",
 ]
+PY
+cat > "$S/catenate" <<'PY'
+m = (b"From: a@b\r\nSubject: multi\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=x\r\n\r\n"
+     b"--x\r\nContent-Type: text/plain\r\n\r\npart one\r\n--x\r\nContent-Type: message/rfc822\r\n\r\n"
+     b"Subject: inner\r\n\r\ninner body\r\n--x--\r\n")
+s = b"Subject: single\r\n\r\nbare\r\nlines\r\n"
+t = b"Subject: cat\r\n\r\n"
+commands = [b"APPEND INBOX {%d}\r\n" % len(m) + m, b"APPEND INBOX {%d}\r\n" % len(s) + s,
+            b"CREATE Drafts", b"SELECT INBOX"]
+for u in [b"/INBOX/;UID=1", b"/INBOX/;UID=1/;SECTION=1", b"/INBOX/;UID=1/;SECTION=1.MIME",
+          b"/INBOX/;UID=1/;SECTION=2.HEADER", b"/INBOX/;UID=1/;SECTION=2.TEXT", b"/INBOX/;UID=1/;section=TEXT",
+          b"/INBOX/;UID=1/;SECTION=HEADER.FIELDS%20(Subject)", b"/INBOX/;UID=2/;PARTIAL=3.10",
+          b"/INBOX/;UID=1/;SECTION=1/;PARTIAL=2", b";UID=2", b"/inbox/;UID=2"]:
+    commands.append(b"APPEND Drafts CATENATE (TEXT {%d}\r\n" % len(t) + t + b" URL \"" + u + b"\")")
+for u in [b"/INBOX;UIDVALIDITY=1/;UID=1", b"/INBOX/;UID=9", b"/Nowhere/;UID=1"]:
+    commands.append(b"APPEND Drafts CATENATE (TEXT {5}\r\nabcde URL \"" + u + b"\")")
+commands += [b"APPEND Drafts {3}\r\nx\r\n CATENATE (TEXT {0}\r\n URL \"/INBOX/;UID=2\" TEXT {0}\r\n)",
+             b"UNSELECT", b"EXAMINE Drafts", b"FETCH 1:* BODY.PEEK[]"]
+PY
+cat > "$S/esort" <<'PY'
+msgs = [b"From: a@b\r\nSubject: %s\r\nDate: %d Jan 2024 10:00:00 +0000\r\n\r\nbody %s\r\n" % (s, d, b"x" * n)
+        for s, d, n in [(b"c", 5, 30), (b"a", 3, 3), (b"b", 9, 40), (b"d", 1, 1), (b"e", 2, 7), (b"f", 4, 22)]]
+commands = [b"APPEND INBOX {%d}\r\n" % len(m) + m for m in msgs] + [b"SELECT INBOX"]
+for r in [b"(MIN MAX COUNT ALL) (SUBJECT)", b"(MIN MAX) (REVERSE SUBJECT)", b"() (DATE)", b"() (REVERSE DATE)",
+          b"(ALL) (REVERSE ARRIVAL)", b"(COUNT) (SIZE)", b"(ALL) (SIZE)", b"(MIN) (REVERSE SIZE)"]:
+    for uid in [b"", b"UID "]:
+        commands.append(uid + b"SORT RETURN " + r + b" UTF-8 ALL")
+commands += [b"UID SORT RETURN (MIN MAX COUNT ALL) (SUBJECT) UTF-8 SUBJECT zzz",
+             b"SORT RETURN (ALL) (SUBJECT) UTF-8 NOT SUBJECT a",
+             b"SORT RETURN (SAVE) (SUBJECT) UTF-8 NOT SUBJECT a", b"SEARCH $",
+             b"SORT RETURN (FIRST) (SUBJECT) UTF-8 ALL"]
+PY
+cat > "$S/partial" <<'PY'
+msgs = [b"From: a@b\r\nSubject: %c\r\n\r\nbody\r\n" % (ord("j") - i) for i in range(10)]
+commands = [b"APPEND INBOX %s{%d}\r\n" % (b"(\\Seen) " if i % 3 == 2 else b"", len(m)) + m
+            for i, m in enumerate(msgs)] + [b"SELECT INBOX"]
+for r in [b"PARTIAL 1:3", b"PARTIAL 6:100", b"PARTIAL 8:9", b"PARTIAL 5:2", b"MIN MAX COUNT PARTIAL 2:2",
+          b"PARTIAL 0:3", b"PARTIAL 1:*", b"PARTIAL 1:3 ALL"]:
+    for uid in [b"", b"UID "]:
+        commands.append(uid + b"SEARCH RETURN (" + r + b") UNSEEN")
+        commands.append(uid + b"SORT RETURN (" + r + b") (SUBJECT) UTF-8 UNSEEN")
+for r in [b"SAVE PARTIAL 2:3", b"SAVE PARTIAL 3:4 MIN", b"SAVE PARTIAL 5:5 MIN MAX", b"SAVE PARTIAL 1:1 COUNT"]:
+    commands += [b"SEARCH RETURN (" + r + b") ALL", b"SEARCH $"]
+PY
+cat > "$S/savedate" <<'PY'
+import time
+today = time.strftime("%d-%b-%Y").encode()
+tomorrow = time.strftime("%d-%b-%Y", time.localtime(time.time() + 86400)).encode()
+msgs = [b"From: a@b\r\nSubject: %d\r\n\r\nbody\r\n" % i for i in range(3)]
+commands = [b'APPEND INBOX "01-Jan-2000 00:00:00 +0000" {%d}\r\n' % len(m) + m for m in msgs] + [b"CREATE Trash", b"SELECT INBOX"]
+commands += [b"COPY 2 Trash", b"STORE 1 +FLAGS (\\Seen)"]
+for key in [b"SAVEDATESUPPORTED", b"NOT SAVEDATESUPPORTED", b"SAVEDON " + today, b"SAVEDSINCE " + today,
+            b"SAVEDBEFORE " + today, b"SAVEDBEFORE " + tomorrow, b"SAVEDSINCE " + tomorrow, b"SAVEDON 1-Jan-2000",
+            b"ON 1-Jan-2000", b"SAVEDON", b"SEEN SAVEDON " + today]:
+    commands.append(b"SEARCH " + key)
+commands += [b"UNSELECT", b"SELECT Trash", b"SEARCH SAVEDON " + today, b"SEARCH SAVEDBEFORE " + today]
+PY
+cat > "$S/display" <<'PY'
+froms = [b'"Zed Last" <a@x>', b"bob@example.org", b"=?UTF-8?Q?Emile?= <e@x>", b"(Carol C) carol@y", b"Alice <zz@x>",
+         b'"" <empty@x>', b"undisclosed-recipients:;", None, b"alice <aa@x>", b"Group: m@x, n@y;", b"=?ISO-8859-1?Q?Andr=E9?= <andre@x>",
+         b"dave@host (Dave D), other@x"]
+tos = [b"bob@x", b"Zoe <z@x>", None, b"adam@x", b'"Mary" <m@x>', b"carl@x", b"x@y", b"Yann <y@y>", b"Bea <b@b>", b"a@a", b"Q <q@q>", b"(c) c@c"]
+msgs = []
+for i, (f, t) in enumerate(zip(froms, tos)):
+    h = b"Subject: %d\r\n" % i
+    if f: h += b"From: " + f + b"\r\n"
+    if t: h += b"To: " + t + b"\r\n"
+    msgs.append(h + b"\r\nbody\r\n")
+commands = [b"APPEND INBOX {%d}\r\n" % len(m) + m for m in msgs] + [b"SELECT INBOX"]
+for c in [b"(DISPLAYFROM)", b"(REVERSE DISPLAYFROM)", b"(DISPLAYTO)", b"(REVERSE DISPLAYTO)", b"(DISPLAYFROM SUBJECT)",
+          b"(DISPLAYTO DISPLAYFROM)", b"(FROM)", b"(TO)"]:
+    commands += [b"SORT " + c + b" UTF-8 ALL", b"UID SORT RETURN (ALL) " + c + b" UTF-8 ALL"]
 PY
 cat > "$S/qresync" <<'PY'
 import re
@@ -181,7 +259,7 @@ WITHIN_NOW=$(date +%s)
 # Each server's MODSEQ values are its own (see above).
 shapes() { sed -E '/^> /!s/MODSEQ (\(?)[0-9]+/MODSEQ \1n/g' "$1"; }
 
-for name in bytes binary addresses within display condstore qresync; do
+for name in bytes binary addresses within esort partial savedate display condstore catenate qresync; do
 	for server in imapd dovecot; do
 		MD=$T_TMP/$name-$server/Maildir
 		mkdir -p "$MD/cur" "$MD/new" "$MD/tmp" "$T_TMP/$name-$server/home"
@@ -213,7 +291,6 @@ expect binary '* 1 FETCH (BINARY.SIZE[1] 64 BINARY[1] {64}\x0d\x0aThe quick brow
 expect addresses '* 1 FETCH (ENVELOPE (NIL "0" (("Real Name" NIL "user" "domain")) (("Real Name" NIL "user" "domain")) (("Real Name" NIL "user" "domain")) (("Real Name" NIL "user" "domain")) (("Real Name" NIL "user" "domain")) (("Real Name" NIL "user" "domain")) NIL NIL))' "ENVELOPE names user@domain (Real Name)"
 expect addresses '* SEARCH 9' "RFC 3501 6.4.4: SEARCH FROM user-from@domain.org"
 expect within '* SEARCH 2 4' "RFC 5032 4: SEARCH UNSEEN YOUNGER 259200"
-expect display '* SORT 6 5 3 2 4 1' "RFC 5957 3: DISPLAYFROM by name, else address, none first"
 expect within '* SEARCH 1 2 3' "RFC 5032 2: OLDER 1800 to the second within one day"
 expect condstore 'OK [MODIFIED]' "RFC 7162 3.1.3: UNCHANGEDSINCE 0 fails"
 expect condstore '* 2 FETCH (MODSEQ (n))' "RFC 7162 3.1.3: a .SILENT STORE still tells the MODSEQ"
@@ -221,3 +298,10 @@ expect condstore '* SEARCH 2 (MODSEQ n)' "RFC 7162 3.1.5: SEARCH MODSEQ ends wit
 expect qresync '* VANISHED 4' "RFC 7162 3.2.9: UID EXPUNGE tells VANISHED"
 expect qresync '* VANISHED (EARLIER) 2:4,6' "RFC 7162 3.2.5.1: the UIDs expunged since, MOVE and CLOSE's too"
 expect qresync '* 1 FETCH (UID 1 FLAGS (\Flagged) MODSEQ (n))' "RFC 7162 3.2.5.1: the message changed since"
+expect catenate '* 9 FETCH (BODY[] {22}\x0d\x0aSubject: cat\x0d\x0a\x0d\x0art one)' "RFC 4469 3: a literal, then ;SECTION=1/;PARTIAL=2"
+expect catenate '* 13 FETCH (BODY[] {32}\x0d\x0aSubject: single\x0d\x0a\x0d\x0abare\x0d\x0alines\x0d\x0a)' "RFC 4469 3: a URL between empty literals, after a plain message"
+expect esort '* ESEARCH (TAG "s7") MIN 2 MAX 6 ALL 2:3,1,4:6 COUNT 6' "RFC 5267 3.1: MIN, MAX and ALL in sort order"
+expect esort '* ESEARCH (TAG "s13") ALL 3,1,6,2,5,4' "RFC 5267 3.2: no range where the order descends"
+expect partial '* ESEARCH (TAG "s11") PARTIAL (1:3 1:2,4)' "RFC 9394 3.1: PARTIAL 1:3 of SEARCH"
+expect savedate '* SEARCH 1 2 3' "RFC 8514 4.3: SAVEDATESUPPORTED, and APPENDs saved today"
+expect display '* SORT 8 5 9 11 2 4 12 3 6 10 7 1' "RFC 5957 4: SORT (DISPLAYFROM)"

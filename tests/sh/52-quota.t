@@ -57,7 +57,7 @@ run() { # run SERVER DIR SCENARIO
 }
 
 for server in imapd dovecot; do
-	D=$T_TMP/$server
+	D=$T_TMP/srv-$server
 	mkdir -p "$D/Maildir/cur" "$D/Maildir/new" "$D/Maildir/tmp" "$D/home"
 	printf '3100S,4C\n' > "$D/Maildir/maildirsize"
 	cat > "$D/dovecot.conf" <<EOF
@@ -93,10 +93,10 @@ has '* QUOTA "User quota" (STORAGE 1 4 MESSAGE 4 4)' "RFC 9208 5.2: the message 
 # Each reads the other's file: the same usage.
 for pair in "imapd dovecot" "dovecot imapd"; do
 	set -- $pair
-	sum=$(awk 'NR > 1 { b += $1; c += $2 } END { print b, c }' "$T_TMP/$1/Maildir/maildirsize")
-	[ "$(head -1 "$T_TMP/$1/Maildir/maildirsize")" = 3100S,4C ] &&
+	sum=$(awk 'NR > 1 { b += $1; c += $2 } END { print b, c }' "$T_TMP/srv-$1/Maildir/maildirsize")
+	[ "$(head -1 "$T_TMP/srv-$1/Maildir/maildirsize")" = 3100S,4C ] &&
 		pass "$1 kept the limit line" || fail "$1 changed the limit line"
-	run $2 "$T_TMP/$1" read > "$T_TMP/read.$2" 2>&1
+	run $2 "$T_TMP/srv-$1" read > "$T_TMP/read.$2" 2>&1
 	if grep -Fxq '* QUOTA "User quota" (STORAGE 1 4 MESSAGE 4 4)' "$T_TMP/read.$2" && [ "$sum" = "1012 4" ]; then
 		pass "$2 reads $1's maildirsize ($sum)"
 	else
