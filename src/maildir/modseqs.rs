@@ -7,6 +7,10 @@
 //! record gives, else the state's while the file has the state's flags. A message that
 //! has neither (delivered, or renamed by another program, since) is a change nobody gave a
 //! MODSEQ yet: this session gives it one, in the journal, so that every session agrees.
+//!
+//! The MODSEQs of expunges the journal recorded are kept too, for messages still in the
+//! view: while the client cannot be told of them yet, it is told a HIGHESTMODSEQ below
+//! them (RFC 7162 3.2).
 
 use std::collections::HashMap;
 use std::path::Path;
