@@ -43,7 +43,7 @@ impl Context<'_> {
         if let Some(sel) = self.selected.as_mut() {
             match sel.modseqs() {
                 Ok(m) => Response::ok("Highest")
-                    .with(Code::HighestModseq(m.highest))
+                    .with(Code::HighestModseq(m.told()))
                     .write(&mut self.conn.output, None)?,
                 Err(e) => crate::log!("MODSEQs not read: {e}"),
             }

@@ -73,10 +73,11 @@ pub fn select(
         Ok(sel) => sel,
         Err(e) => return Ok(failed(verb, e)),
     };
-    // RFC 7162 3.1.2.1: once CONDSTORE is enabled, every SELECT tells HIGHESTMODSEQ.
+    // RFC 7162 3.1.2.1: once CONDSTORE is enabled, every SELECT tells HIGHESTMODSEQ; not
+    // above an expunge of a message the EXISTS below still counts.
     let highest = match s.enabled.condstore {
         true => match sel.modseqs() {
-            Ok(m) => Some(m.highest),
+            Ok(m) => Some(m.told()),
             Err(e) => return Ok(failed(verb, e)),
         },
         false => None,

@@ -85,7 +85,11 @@ pub fn resync(sel: &mut Selected, out: &mut impl Write, q: &Qresync) -> io::Resu
         let n = sel.messages.len() as u32;
         let mut knows = 0;
         for (number, uid) in numbers.resolve(n).iter().zip(uids.resolve(largest).iter()) {
-            match sel.messages.get(number as usize - 1) {
+            // `*` of an empty mailbox resolves to 0, which names no message.
+            match number
+                .checked_sub(1)
+                .and_then(|i| sel.messages.get(i as usize))
+            {
                 Some(m) if m.uid == uid => knows = uid,
                 _ => break,
             }

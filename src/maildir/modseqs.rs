@@ -138,6 +138,17 @@ impl Modseqs {
         self.expunges.get(&uid).copied()
     }
 
+    /// The HIGHESTMODSEQ a client may be told now: below the expunge of any message the
+    /// view still lists, whose record was read after the listing (RFC 7162 3.1.2.1: it
+    /// covers only what the client was told; 3.2.5.1: a client resynchronizing from it must
+    /// still learn of that expunge).
+    pub fn told(&self) -> u64 {
+        match self.expunges.values().min() {
+            Some(&lowest) => self.highest.min(lowest.saturating_sub(1)),
+            None => self.highest,
+        }
+    }
+
     /// Forgets the expunges of `uids`, told to the client.
     pub fn forget_expunges(&mut self, uids: impl Iterator<Item = u32>) {
         for uid in uids {
@@ -256,6 +267,15 @@ mod tests {
         let v = view(&[(1, "1.x:2,S"), (2, "2.x:2,"), (3, "3.x:2,")]);
         assert!(m.update(&dir, 7, &v, &[1]).unwrap().is_empty());
         assert!(m.get(1) > later);
+        assert_eq!(m.told(), m.highest);
+        // Message 3 expunged by another session after this one listed it: until the client
+        // is told, HIGHESTMODSEQ stays below that expunge (RFC 7162 3.1.2.1, 3.2.5.1).
+        let gone = crate::maildir::index::locked(&dir, || modseq::expunged(&dir, 7, &[3])).unwrap();
+        m.update(&dir, 7, &v, &[]).unwrap();
+        assert_eq!(m.expunged(3), Some(gone));
+        assert!(m.highest >= gone && m.told() < gone, "{m:?}");
+        m.forget_expunges([3].into_iter());
+        assert_eq!(m.told(), m.highest);
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }
