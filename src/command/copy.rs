@@ -162,7 +162,7 @@ pub fn copy(
         undo(sel, &dir, &copies, &moved);
         return Ok(failed(verb, e));
     }
-    if !moving {
+    if !moving && quota::enabled(s.root) {
         let cur = dir.join("cur");
         let added = copies.iter().fold(Usage::default(), |u, name| {
             let path = cur.join(std::ffi::OsStr::from_bytes(name));

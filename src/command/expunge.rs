@@ -8,7 +8,7 @@ use std::io;
 use super::Context;
 use super::{failed, quota_root, Code, Response};
 use crate::maildir::deliver::sync_dir;
-use crate::maildir::quota::Usage;
+use crate::maildir::quota::{self, Usage};
 use crate::wire::{Ranges, SequenceSet};
 
 pub fn expunge(s: &mut Context, uids: Option<&SequenceSet>) -> io::Result<Response> {
@@ -28,8 +28,10 @@ pub fn expunge(s: &mut Context, uids: Option<&SequenceSet>) -> io::Result<Respon
     let mut freed = Usage::default();
     let mut result = Ok(());
     let mut gone = Vec::new();
+    // Sizes only for a Maildir with a quota file, which alone is told of them.
+    let counting = quota::enabled(s.root);
     for i in chosen.iter().map(|i| i as usize) {
-        let size = quota_root::deleted_size(sel, i);
+        let size = counting.then(|| quota_root::deleted_size(sel, i)).flatten();
         match sel.messages.remove_if_deleted(i, &dir) {
             Ok(true) => {
                 sel.vanished.insert(sel.messages[i].uid);

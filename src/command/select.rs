@@ -7,7 +7,7 @@ use std::io::{self, Write};
 use super::vanished::{self, Qresync};
 use super::{failed, quota_root, Code, Response};
 use super::{Context, Selected};
-use crate::maildir::quota::Usage;
+use crate::maildir::quota::{self, Usage};
 use crate::maildir::{folder, objectid};
 use crate::wire::{ParseError, Parser};
 
@@ -134,8 +134,12 @@ pub fn close(s: &mut Context) -> io::Result<Response> {
     if !sel.read_only {
         let mut removed = Vec::new();
         let mut freed = Usage::default();
+        // Sizes only for a Maildir with a quota file, which alone is told of them.
+        let counting = quota::enabled(s.root);
         for i in 0..sel.messages.len() {
-            let size = quota_root::deleted_size(&sel, i);
+            let size = counting
+                .then(|| quota_root::deleted_size(&sel, i))
+                .flatten();
             match sel.messages.remove_if_deleted(i, &sel.dir) {
                 Ok(true) => {
                     removed.push(sel.messages[i].uid);
