@@ -23,16 +23,7 @@
 # mutt's IMAP traffic (mutt -d 2) is shown when a mutt check fails.
 . "$(dirname "$0")/lib.sh"
 
-command -v mutt > /dev/null || skip_all "no mutt (apt-get install mutt; make deps lists it)"
-if ! command -v tmux > /dev/null; then
-	if [ "$(id -u)" = 0 ]; then
-		note "no tmux: installing it (apt-get install tmux)"
-		DEBIAN_FRONTEND=noninteractive timeout 60 apt-get install -y -q tmux > "$T_TMP/apt.out" 2>&1 \
-			|| { DEBIAN_FRONTEND=noninteractive timeout 30 apt-get update -q > /dev/null 2>&1 &&
-				DEBIAN_FRONTEND=noninteractive timeout 60 apt-get install -y -q tmux > "$T_TMP/apt.out" 2>&1; }
-	fi
-	command -v tmux > /dev/null || skip_all "no tmux, and it could not be installed (apt-get install tmux)"
-fi
+need_mutt
 
 USER_PW='Mu.pw32'
 make_service
@@ -44,103 +35,6 @@ timeout 30 "$PYTHON" "$BIN/load-corpus" "$MD" "$UID_joe" Corpus > "$T_TMP/load.o
 	|| { show "$T_TMP/load.out"; fail "load-corpus"; exit 1; }
 start_service
 
-# ---- mutt in tmux --------------------------------------------------------------------
-TMUX_SOCK=$T_TMP/tmux.sock
-tm() { tmux -S "$TMUX_SOCK" "$@"; }
-# stop the tmux server (and mutt in it) before lib.sh's cleanup, keeping the exit status
-trap 'rc=$?; tmux -S "$TMUX_SOCK" kill-server > /dev/null 2>&1; (exit $rc); cleanup' EXIT
-
-MUTTHOME=$T_TMP/mutthome
-mkdir -p "$MUTTHOME"
-write_muttrc() { # FILE SORT [EXTRA LINE]
-	cat > "$1" <<-EOF
-	set folder="imap://joe:$USER_PW@127.0.0.1:$PORT/"
-	set spoolfile="+INBOX"
-	set imap_check_subscribed
-	set ssl_starttls=no
-	set ssl_force_tls=no
-	unset imap_passive
-	set header_cache=
-	set message_cachedir=
-	set sort=$2
-	set charset=utf-8
-	set quit=yes
-	set move=no
-	set record=
-	set postponed=
-	set mail_check=3600
-	set timeout=3600
-	set imap_keepalive=3600
-	set wait_key=no
-	set beep=no
-	set mark_old=no
-	set confirmappend=no
-	set attach_save_charset_convert=no
-	set attach_format="%u%D%I %t%4n %T%d%> [%m/%M, %e%?C?, %C?, %s] "
-	${3:-}
-	EOF
-}
-
-SCR=$T_TMP/screen
-# screen FILE: the tmux pane as text
-screen() { tm capture-pane -p -t mutt > "$1" 2> /dev/null; }
-# The mutt part as a whole gets MUTT_BUDGET seconds: once they are spent (or mutt has
-# ended) every wait gives up at once, so a broken session fails fast instead of waiting
-# out each step.
-MUTT_BUDGET=35
-# wait_screen ERE [SECS]: wait until a line of the pane matches (the pane is left in $SCR)
-wait_screen() {
-	local i n=$(( ${2:-10} * 10 )) left
-	left=$(( (MUTT_END - ${EPOCHREALTIME/./}) / 100000 ))
-	[ "$left" -lt "$n" ] && n=$left
-	for ((i = 0; i < n || i == 0; i++)); do
-		screen "$SCR"
-		grep -Eq -- "$1" "$SCR" && return 0
-		[ -f "$T_TMP/mutt.rc" ] && return 1
-		sleep 0.1
-	done
-	return 1
-}
-# mutt_trace: the IMAP exchange from mutt's debug file (tail)
-mutt_trace() {
-	note "mutt's IMAP exchange (tail of ~/.muttdebug0):"
-	grep -hE '\] [0-9]+[<>] ' "$MUTTHOME"/.muttdebug* 2>/dev/null | tail -n 25 | cut -c1-200 | sed 's/^/    | /'
-}
-MUTT_FAILED=0
-# step ERE DESCRIPTION [SECS]: wait for ERE on the screen; a check
-step() {
-	if wait_screen "$1" "${3:-10}"; then
-		pass "$2"
-	else
-		fail "$2 (no line matching /$1/ on mutt's screen)"
-		note "screen:"; grep -v '^$' "$SCR" | cut -c1-160 | show /dev/stdin
-		[ $MUTT_FAILED = 1 ] || mutt_trace
-		MUTT_FAILED=1
-		return 1
-	fi
-}
-keys() { tm send-keys -t mutt "$@"; }
-# start_mutt RCFILE [MUTT ARGS]: mutt in a detached tmux session, 220x100, UTF-8
-start_mutt() {
-	local rc=$1; shift
-	rm -f "$T_TMP/mutt.rc"
-	tm -u -f /dev/null new-session -d -s mutt -x 220 -y 100 \
-		"env HOME=$MUTTHOME LANG=C.UTF-8 LC_ALL=C.UTF-8 TZ=UTC TERM=screen mutt -n -F $rc -d 2 $*; echo \$? > $T_TMP/mutt.rc" \
-		|| { fail "tmux new-session"; exit 1; }
-}
-# wait_mutt_exit DESCRIPTION: mutt ended with status 0 within 10 s
-wait_mutt_exit() {
-	local secs=$(( (MUTT_END - ${EPOCHREALTIME/./}) / 1000000 ))
-	[ "$secs" -gt 10 ] && secs=10
-	[ "$secs" -lt 1 ] && secs=1
-	if wait_file_match "$T_TMP/mutt.rc" '^[0-9]+$' "$secs"; then
-		expect_eq "$(cat "$T_TMP/mutt.rc")" 0 "$1"
-	else
-		fail "$1 (mutt still running after $secs s)"
-		screen "$SCR"; show "$SCR"
-		tm kill-session -t mutt 2> /dev/null
-	fi
-}
 # expect_same FILE WANTFILE DESCRIPTION: byte-identical files
 expect_same() {
 	if [ -f "$1" ] && cmp -s "$1" "$2"; then
