@@ -18,77 +18,38 @@ const MBASE64: GeneralPurpose = GeneralPurpose::new(
 
 /// Whether `name` is valid modified UTF-7, and so a name Dovecot, Courier and clients agree on.
 pub fn is_valid(name: &[u8]) -> bool {
-    let mut i = 0;
-    while i < name.len() {
-        let b = name[i];
-        if !(0x20..0x7f).contains(&b) {
-            return false;
-        }
-        i += 1;
-        if b != b'&' {
-            continue;
-        }
-        let end = match name[i..].iter().position(|&c| c == b'-') {
-            Some(n) => i + n,
-            None => return false,
-        };
-        if end > i && !run_is_valid(&name[i..end]) {
-            return false;
-        }
-        i = end + 1;
-    }
-    true
+    to_utf8(name).is_some()
 }
 
-/// One BASE64 run: whole UTF-16 units, zero padding bits, valid surrogate pairs, and no
-/// character that could have been written as itself.
-fn run_is_valid(run: &[u8]) -> bool {
-    let mut bits: u32 = 0;
-    let mut nbits = 0;
-    let mut units = Vec::new();
-    for &c in run {
-        let v = match c {
-            b'A'..=b'Z' => c - b'A',
-            b'a'..=b'z' => c - b'a' + 26,
-            b'0'..=b'9' => c - b'0' + 52,
-            b'+' => 62,
-            b',' => 63,
-            _ => return false,
-        };
-        bits = (bits << 6) | u32::from(v);
-        nbits += 6;
-        if nbits >= 16 {
-            nbits -= 16;
-            units.push((bits >> nbits) as u16);
-            bits &= (1 << nbits) - 1;
-        }
-    }
-    if nbits >= 6 || bits != 0 || units.is_empty() {
-        return false;
-    }
-    char::decode_utf16(units.iter().copied()).all(|c| c.is_ok_and(|c| !(' '..='~').contains(&c)))
-}
-
-/// The UTF-8 spelling of a valid modified UTF-7 name; `None` when `name` is not valid.
+/// The UTF-8 spelling of a modified UTF-7 name; `None` when `name` is not valid: a byte
+/// outside printable ASCII, an unended or broken BASE64 run, a part of a UTF-16 unit or a
+/// lone surrogate, or a character that could have been written as itself.
 pub fn to_utf8(name: &[u8]) -> Option<String> {
-    if !is_valid(name) {
+    if !name.iter().all(|b| (0x20..0x7f).contains(b)) {
         return None;
     }
     let mut out = String::with_capacity(name.len());
     let mut rest = name;
-    while let Some(amp) = rest.iter().position(|&c| c == b'&') {
+    while let Some(amp) = memchr::memchr(b'&', rest) {
         out.push_str(std::str::from_utf8(&rest[..amp]).ok()?);
         let run = &rest[amp + 1..];
-        let end = run.iter().position(|&c| c == b'-')?;
+        let end = memchr::memchr(b'-', run)?;
         if end == 0 {
             out.push('&');
         } else {
             let bytes = MBASE64.decode(&run[..end]).ok()?;
+            if bytes.len() % 2 != 0 {
+                return None;
+            }
             let units = bytes
                 .chunks_exact(2)
                 .map(|u| u16::from_be_bytes([u[0], u[1]]));
             for c in char::decode_utf16(units) {
-                out.push(c.ok()?);
+                let c = c.ok()?;
+                if (' '..='~').contains(&c) {
+                    return None;
+                }
+                out.push(c);
             }
         }
         rest = &run[end + 1..];
@@ -170,5 +131,9 @@ mod tests {
         assert!(!is_valid("Entwürfe".as_bytes()));
         // A lone high surrogate.
         assert!(!is_valid(b"&2D0-"));
+        // "ä" is &AOQ-; &AOX- leaves two padding bits set, half a unit is &AO-.
+        assert!(is_valid(b"&AOQ-"));
+        assert!(!is_valid(b"&AOX-"));
+        assert!(!is_valid(b"&AO-"));
     }
 }
