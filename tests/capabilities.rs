@@ -117,6 +117,13 @@ fn exercise(cap: &str) -> Option<(&'static [u8], &'static str)> {
             b"X SEARCH RETURN (PARTIAL -1:-1) ALL\r\n",
             "PARTIAL (-1:-1 2)",
         ),
+        // RFC 6855 3: once enabled, a mailbox is named in UTF-8 both ways (the CREATE's
+        // tag, Z, is read past while waiting for Y).
+        "UTF8=ACCEPT" => (
+            "X ENABLE UTF8=ACCEPT\r\nZ CREATE \"Entw\u{fc}rfe\"\r\nY LIST \"\" \"Entw*\"\r\n"
+                .as_bytes(),
+            "* LIST (\\HasNoChildren) \".\" \"Entw\u{fc}rfe\"",
+        ),
         "SAVEDATE" => (b"X FETCH 1 SAVEDATE\r\n", "* 1 FETCH (SAVEDATE \""),
         "OBJECTID" => (b"X FETCH 1 EMAILID\r\n", "* 1 FETCH (EMAILID ("),
         // RFC 7889 3: the limit in STATUS too.

@@ -1,8 +1,9 @@
-//! APPEND (RFC 3501 6.3.11) with MULTIAPPEND (RFC 3502) and UIDPLUS's APPENDUID
-//! (RFC 4315). The parser stops after the mailbox name and this command reads the rest
-//! itself as it runs: each message streams from the wire into `tmp/` as it arrives (a
-//! literal8 is read whole first, [`store_binary`]), and only when all of them are whole
-//! are they linked into the folder, all or none. A refused command leaves nothing in
+//! APPEND (RFC 3501 6.3.11) with MULTIAPPEND (RFC 3502), UIDPLUS's APPENDUID
+//! (RFC 4315) and the UTF8 data item (RFC 6855 4, [`utf8_literal`]). The parser stops
+//! after the mailbox name and this command reads the rest itself as it runs: each message
+//! streams from the wire into `tmp/` as it arrives (a literal8 is read whole first,
+//! [`store_binary`]), and only when all of them are whole are they linked into the folder,
+//! all or none. A refused command leaves nothing in
 //! `tmp/`, and what the client still sends of it is read and dropped.
 //!
 //! The quota (RFC 9208 4.3.1, `[OVERQUOTA]`) is checked twice before anything enters the
@@ -17,7 +18,7 @@ use std::path::{Path, PathBuf};
 
 use super::catenate::{self, Urls};
 use super::storage_error::not_stored;
-use super::{failed, quota_root, Code, Response};
+use super::{failed, quota_root, utf8_literal, Code, Response};
 use super::{split_flags, Context};
 use crate::maildir::deliver::TmpFile;
 use crate::maildir::flags::{Flags, MessageFlags};
@@ -180,7 +181,8 @@ fn messages<W: Write>(
                 messages: messages.len() as u64 + 1,
             })
         };
-        let (file, len) = if p.ahead(b"CATENATE") {
+        let utf8 = utf8_literal::open(p)?;
+        let (file, len) = if !utf8 && p.ahead(b"CATENATE") {
             fits(total)?;
             let mut file = create()?;
             let len = catenate::message(p, &mut file, urls.as_deref_mut(), |size| {
@@ -213,6 +215,9 @@ fn messages<W: Write>(
                 p.literal_into(&mut file, max_message)?
             }
             .map_err(|e| Refused::No(not_stored(&e)))?;
+            if utf8 {
+                utf8_literal::close(p)?;
+            }
             (file, len)
         };
         if len == 0 {

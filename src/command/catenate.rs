@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 use super::append::Refused;
 use super::imap_url::{self, Url};
 use super::storage_error::{failed, not_stored};
-use super::{Code, Response};
+use super::{utf8_literal, Code, Response};
 use crate::maildir::mailbox::Mailbox;
 use crate::maildir::message_file::{self, window};
 use crate::maildir::{folder, MaildirError};
@@ -166,6 +166,16 @@ pub fn message(
                 size += p
                     .literal_into(out, len)?
                     .map_err(|e| Refused::No(not_stored(&e)))?;
+            }
+            // RFC 6855 4: cat-part =/ utf8-literal, text with UTF-8 header fields.
+            b"UTF8" => {
+                utf8_literal::after_keyword(p)?;
+                let len = p.literal_len().unwrap_or(0);
+                room(size.saturating_add(len))?;
+                size += p
+                    .literal_into(out, len)?
+                    .map_err(|e| Refused::No(not_stored(&e)))?;
+                utf8_literal::close(p)?;
             }
             b"URL" => {
                 p.sp()?;

@@ -1,5 +1,6 @@
 //! ENABLE (RFC 5161): the extensions a client has switched on for the rest of the
-//! connection: CONDSTORE (RFC 7162 3.1) and QRESYNC (3.2.3), which implies it. CONDSTORE's
+//! connection: CONDSTORE (RFC 7162 3.1) and QRESYNC (3.2.3), which implies it, and
+//! UTF8=ACCEPT (RFC 6855 3). CONDSTORE's
 //! other enabling commands (SELECT with CONDSTORE, FETCH MODSEQ, CHANGEDSINCE, UNCHANGEDSINCE, SEARCH
 //! MODSEQ, STATUS HIGHESTMODSEQ) switch it on through [`Enabled::condstore`] as well.
 
@@ -16,6 +17,8 @@ pub struct Enabled {
     /// VANISHED instead of EXPUNGE, and the QRESYNC parameter of SELECT and VANISHED
     /// modifier of UID FETCH allowed (RFC 7162 3.2.3).
     pub qresync: bool,
+    /// UTF-8 in quoted strings and mailbox names, both ways (RFC 6855 3).
+    pub utf8: bool,
 }
 
 /// `ENABLE 1*(SP capability)`: the names as given; unknown ones are ignored when run.
@@ -43,6 +46,10 @@ pub fn enable(s: &mut Context, names: &[Vec<u8>]) -> io::Result<Response> {
     if qresync {
         s.enable_qresync();
         line.push_str(" QRESYNC");
+    }
+    if named(b"UTF8=ACCEPT") && !s.enabled.utf8 {
+        s.enabled.utf8 = true;
+        line.push_str(" UTF8=ACCEPT");
     }
     s.untagged(&line)?;
     Ok(Response::ok("ENABLE completed"))

@@ -6,10 +6,21 @@
 //! `/mailbox[;UIDVALIDITY=n]/;UID=n[/;SECTION=s][/;PARTIAL=o[.l]]`, and the same from
 //! `;UID=` on for the selected mailbox (the base URL of RFC 4469 3). Keywords are matched
 //! without case (RFC 5092's ABNF strings); the mailbox and the section are %-decoded, and
-//! the mailbox must then be ASCII (modified UTF-7, as on the wire): RFC 5092's UTF-8 names
-//! are not converted.
+//! the mailbox is then UTF-8 (RFC 5092's enc-mailbox), converted to the modified UTF-7 of the disk
+//! ([`disk_name`]).
 
+use crate::maildir::mutf7;
 use crate::message::section::{Section, Text};
+
+/// A URL's mailbox in the spelling on disk. RFC 5092 names mailboxes in UTF-8; clients
+/// that put the modified UTF-7 of the wire there instead are taken at their word when the
+/// name is ASCII and valid as such.
+fn disk_name(name: Vec<u8>) -> Option<Vec<u8>> {
+    if name.is_ascii() && mutf7::is_valid(&name) {
+        return Some(name);
+    }
+    Some(mutf7::from_utf8(std::str::from_utf8(&name).ok()?))
+}
 
 /// A message, or a part of it, in a mailbox.
 #[derive(Debug, PartialEq, Eq)]
@@ -57,10 +68,10 @@ pub fn parse(url: &[u8]) -> Option<Url> {
             None => named.strip_suffix(b"/")?,
         };
         let mailbox = decode(mailbox)?;
-        if mailbox.is_empty() || !mailbox.is_ascii() {
+        if mailbox.is_empty() {
             return None;
         }
-        url.mailbox = Some(mailbox);
+        url.mailbox = Some(disk_name(mailbox)?);
     }
     let mut last = value(uid_param, b"UID=")?;
     let more = params.peek().is_some();

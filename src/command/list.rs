@@ -4,16 +4,21 @@
 //!
 //! Maildir++ folders need no parents: with only `.A.B/` on disk, `A` is still a level of
 //! the hierarchy, listed `\Noselect` (plain LIST) or `\NonExistent` (extended LIST).
+//!
+//! Patterns are matched against the names as the client sees them: UTF-8 once it enabled
+//! UTF8=ACCEPT (RFC 6855 3), modified UTF-7 otherwise, so that `*ürfe` finds a folder
+//! whatever its modified UTF-7 on disk looks like.
 
 use std::collections::BTreeMap;
 use std::io::{self, Write};
 
+use super::mailbox_name;
 use super::status::{self, StatusError};
 use super::Context;
 use super::{failed, Response};
 use crate::maildir::special_use::Uses;
 use crate::maildir::{folder, subscriptions};
-use crate::wire::{quote, ParseError, Parser};
+use crate::wire::{ParseError, Parser};
 
 #[derive(Default)]
 pub struct List {
@@ -279,7 +284,10 @@ pub fn list(s: &mut Context, l: &List) -> io::Result<Response> {
     // The pattern each name matches, found once; names that match none are not listed.
     let hits: BTreeMap<Vec<u8>, Vec<u8>> = entries
         .keys()
-        .filter_map(|name| Some((name.clone(), l.hit(name)?)))
+        .filter_map(|name| {
+            let shown = mailbox_name::shown(s.enabled.utf8, name);
+            Some((name.clone(), l.hit(&shown)?))
+        })
         .collect();
     if l.recursive && l.select_subscribed {
         let selected: Vec<(Vec<u8>, bool)> = entries
@@ -350,7 +358,7 @@ pub fn list(s: &mut Context, l: &List) -> io::Result<Response> {
         }
         let out = &mut s.conn.output;
         write!(out, "* {verb} ({}) \".\" ", attrs.join(" "))?;
-        quote::astring(out, &name)?;
+        mailbox_name::write(out, s.enabled.utf8, &name)?;
         if childinfo {
             out.write_all(b" (\"CHILDINFO\" (\"SUBSCRIBED\"))")?;
         }

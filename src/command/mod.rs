@@ -25,6 +25,7 @@ mod intern;
 mod linkcut;
 mod list;
 mod logout;
+mod mailbox_name;
 mod namespace;
 mod noop;
 mod quota_root;
@@ -39,6 +40,7 @@ mod storage_error;
 mod store;
 mod subscribe;
 pub mod thread;
+mod utf8_literal;
 mod vanished;
 
 use std::io;
@@ -296,6 +298,23 @@ impl Command {
         )
     }
 
+    /// The mailbox names among the arguments, for [`mailbox_name::from_client`]; LIST's
+    /// reference and patterns are matched in the client's spelling instead ([`list`]).
+    fn mailbox_names(&mut self) -> Vec<&mut Vec<u8>> {
+        match self {
+            Command::Select { mailbox, .. }
+            | Command::Copy { mailbox, .. }
+            | Command::Append { mailbox }
+            | Command::Create { mailbox, .. }
+            | Command::Delete { mailbox }
+            | Command::Subscribe { mailbox, .. }
+            | Command::Status { mailbox, .. }
+            | Command::GetQuotaRoot { mailbox } => vec![mailbox],
+            Command::Rename { from, to } => vec![from, to],
+            _ => Vec::new(),
+        }
+    }
+
     /// LOGOUT: the connection closes after its reply.
     pub fn ends_session(&self) -> bool {
         matches!(self, Command::Logout)
@@ -385,7 +404,22 @@ pub fn execute(
 
 /// [`execute`], with the connection's failures and the others still in one `io::Error`:
 /// a writer that wraps the output cannot tell them apart.
-fn run(s: &mut Context, tag: &[u8], command: Command, rest: Option<Rest>) -> io::Result<Response> {
+fn run(
+    s: &mut Context,
+    tag: &[u8],
+    mut command: Command,
+    rest: Option<Rest>,
+) -> io::Result<Response> {
+    for name in command.mailbox_names() {
+        if let Err(refused) = mailbox_name::from_client(s.enabled.utf8, name) {
+            if let Some(rest) = rest {
+                Parser::resume(s.conn, rest)
+                    .skip()
+                    .map_err(|lost| lost.into_io())?;
+            }
+            return Ok(refused);
+        }
+    }
     match command {
         Command::Capability => {
             s.untagged(&format!("CAPABILITY {}", capabilities()))?;

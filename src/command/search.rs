@@ -99,6 +99,12 @@ pub struct Search {
 pub fn parse(p: &mut Parser) -> Result<Search, ParseError> {
     let returns = esearch::parse(p)?;
     if p.peek_keyword().as_deref() == Some(b"CHARSET") {
+        // RFC 6855 3: the search strings are UTF-8 already; a label is a conflict.
+        if p.utf8_enabled() {
+            return Err(ParseError::bad(
+                "No CHARSET in SEARCH once UTF8=ACCEPT is enabled (RFC 6855 3)",
+            ));
+        }
         p.keyword()?;
         p.sp()?;
         charset(p)?;

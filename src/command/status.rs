@@ -13,7 +13,7 @@ use crate::maildir::index::cache::record::Want;
 use crate::maildir::index::cache::Cache;
 use crate::maildir::index::modseq;
 use crate::maildir::{folder, message_file, objectid, quota, Mailbox, MaildirError};
-use crate::wire::{quote, ParseError, Parser};
+use crate::wire::{ParseError, Parser};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Item {
@@ -138,7 +138,7 @@ pub fn write_status(
     }
     let out = &mut s.conn.output;
     out.write_all(b"* STATUS ")?;
-    quote::astring(out, name)?;
+    super::mailbox_name::write(out, s.enabled.utf8, name)?;
     write!(out, " ({})\r\n", parts.join(" "))?;
     Ok(())
 }

@@ -167,11 +167,18 @@ impl Session {
     /// (RFC 3501 7.4.1 says when EXPUNGE may be told), then the tagged reply.
     /// Only the connection's failures end the session; a command answers its own.
     fn read_and_run(&mut self) -> Result<(), Disconnect> {
-        let (tag, command, rest) =
-            match crate::wire::command::read(&mut self.conn, LIMITS, Command::parse)? {
-                Read::Command { tag, command, rest } => (tag, command, rest),
-                Read::Refused => return Ok(()),
-            };
+        let utf8 = self.enabled.utf8;
+        let parse = |name: &[u8], p: &mut Parser| {
+            if utf8 {
+                p.utf8();
+            }
+            Command::parse(name, p)
+        };
+        let (tag, command, rest) = match crate::wire::command::read(&mut self.conn, LIMITS, parse)?
+        {
+            Read::Command { tag, command, rest } => (tag, command, rest),
+            Read::Refused => return Ok(()),
+        };
         let expunge_ok = command.allows_expunge();
         let refresh = command.wants_refresh();
         self.done = command.ends_session();

@@ -119,6 +119,8 @@ pub struct Parser<'c> {
     overlong: bool,
     /// The command takes up the rest itself ([`stop`](Self::stop)).
     stopped: bool,
+    /// The client enabled UTF-8 in quoted strings ([`utf8`](Self::utf8)).
+    utf8: bool,
 }
 
 /// What is left of a command whose own code parses the rest as it runs: APPEND, which
@@ -129,6 +131,7 @@ pub struct Rest {
     pos: usize,
     total: usize,
     pending: Option<Announced>,
+    utf8: bool,
 }
 
 /// Zeroes and empties a line: lines in the pre-auth role carry passwords. Only its length
@@ -164,6 +167,7 @@ impl<'c> Parser<'c> {
             pending: None,
             overlong: false,
             stopped: false,
+            utf8: false,
         };
         p.overlong = !p.read_line()?;
         Ok(p)
@@ -221,7 +225,19 @@ impl<'c> Parser<'c> {
             pos: self.pos,
             total: self.total,
             pending: self.pending.take(),
+            utf8: self.utf8,
         }
+    }
+
+    /// From here on, a quoted string with 8-bit bytes must be UTF-8 (RFC 6855 3: the
+    /// server MUST reject other 8-bit sequences with BAD once UTF8=ACCEPT is enabled).
+    pub fn utf8(&mut self) {
+        self.utf8 = true;
+    }
+
+    /// Whether [`utf8`](Self::utf8) was called.
+    pub fn utf8_enabled(&self) -> bool {
+        self.utf8
     }
 
     /// Goes on parsing a command where [`stop`](Self::stop) left it.
@@ -235,6 +251,7 @@ impl<'c> Parser<'c> {
             pending: rest.pending,
             overlong: false,
             stopped: false,
+            utf8: rest.utf8,
         }
     }
 
@@ -446,6 +463,9 @@ impl<'c> Parser<'c> {
                 None => return Err(bad("Unterminated quoted string")),
                 Some(b'"') => {
                     self.pos += 1;
+                    if self.utf8 && std::str::from_utf8(&s).is_err() {
+                        return Err(bad("Invalid UTF-8 in quoted string"));
+                    }
                     return Ok(s);
                 }
                 Some(b'\\') => {

@@ -70,15 +70,21 @@ impl<W: Write> Write for Char8<'_, W> {
     }
 }
 
-fn quotable(s: &[u8]) -> bool {
+/// Whether `s` fits in a quoted string; 8-bit bytes only when they are `utf8` text.
+fn quotable(s: &[u8], utf8: bool) -> bool {
     s.len() < 1024
         && s.iter()
-            .all(|&b| b != 0 && b != b'\r' && b != b'\n' && b < 0x80)
+            .all(|&b| b != 0 && b != b'\r' && b != b'\n' && (b < 0x80 || utf8))
 }
 
 /// Writes `s` as a `string`: quoted, or a literal.
 pub fn string(w: &mut impl Write, s: &[u8]) -> io::Result<()> {
-    if quotable(s) {
+    string_in(w, s, false)
+}
+
+/// [`string`], quoting UTF-8 text too when `utf8` says `s` is such text.
+fn string_in(w: &mut impl Write, s: &[u8], utf8: bool) -> io::Result<()> {
+    if quotable(s, utf8) {
         w.write_all(b"\"")?;
         let mut start = 0;
         for (i, &b) in s.iter().enumerate() {
@@ -105,6 +111,17 @@ pub fn nstring(w: &mut impl Write, s: Option<&[u8]>) -> io::Result<()> {
 
 /// Writes `s` as an `astring`: a bare atom where that is unambiguous.
 pub fn astring(w: &mut impl Write, s: &[u8]) -> io::Result<()> {
+    astring_in(w, s, false)
+}
+
+/// Writes UTF-8 text as an `astring`, quoted rather than a literal where it can be: only for
+/// a client that enabled UTF-8 in quoted strings (RFC 6855 3: the server MUST NOT send
+/// them otherwise).
+pub fn utf8_astring(w: &mut impl Write, s: &str) -> io::Result<()> {
+    astring_in(w, s.as_bytes(), true)
+}
+
+fn astring_in(w: &mut impl Write, s: &[u8], utf8: bool) -> io::Result<()> {
     let atom = !s.is_empty()
         && !s.eq_ignore_ascii_case(b"NIL")
         && s.iter().all(|&b| {
@@ -113,7 +130,7 @@ pub fn astring(w: &mut impl Write, s: &[u8]) -> io::Result<()> {
     if atom {
         w.write_all(s)
     } else {
-        string(w, s)
+        string_in(w, s, utf8)
     }
 }
 
@@ -143,6 +160,12 @@ mod tests {
             "{5}\r\ncaf\u{e9}"
         );
         assert_eq!(out(|w| nstring(w, None)), "NIL");
+        assert_eq!(
+            out(|w| utf8_astring(w, "Entw\u{fc}rfe")),
+            "\"Entw\u{fc}rfe\""
+        );
+        assert_eq!(out(|w| utf8_astring(w, "a\"b")), r#""a\"b""#);
+        assert_eq!(out(|w| utf8_astring(w, "INBOX")), "INBOX");
     }
 
     #[test]
