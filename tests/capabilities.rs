@@ -46,6 +46,11 @@ fn exercise(cap: &str) -> Option<(&'static [u8], &'static str)> {
     Some(match cap {
         "IMAP4rev1" => (b"X CHECK\r\n", "X OK"),
         // RFC 7888 3: the literal needs no continuation.
+        // RFC 9051 6.4.4: once enabled, SEARCH answers with ESEARCH.
+        "IMAP4rev2" => (
+            b"X ENABLE IMAP4rev2\r\nY SEARCH ALL\r\n",
+            "* ESEARCH (TAG \"Y\") ALL 1:2",
+        ),
         "LITERAL+" => (b"X APPEND INBOX {12+}\r\nSubject: a\r\n\r\n", "[APPENDUID "),
         "ID" => (b"X ID NIL\r\n", "* ID ("),
         "ENABLE" => (b"X ENABLE X-NOTHING\r\n", "* ENABLED"),

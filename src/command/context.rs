@@ -60,6 +60,14 @@ impl Context<'_> {
         }
     }
 
+    /// Enables IMAP4rev2 (RFC 9051 Appendix A), also in the mailbox selected now.
+    pub fn enable_imap4rev2(&mut self) {
+        self.enabled.imap4rev2 = true;
+        if let Some(sel) = self.selected.as_mut() {
+            sel.imap4rev2 = true;
+        }
+    }
+
     /// Brings the client up to date with the selected mailbox on disk; when expunges must
     /// wait, tells a HIGHESTMODSEQ below theirs (RFC 7162 3.2).
     pub fn refresh(&mut self, allow_expunge: bool) -> io::Result<()> {

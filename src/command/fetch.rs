@@ -713,7 +713,7 @@ fn answer(
             out.write_all(flag_lists.get(sel, m))?;
         }
         // RFC 7162 3.2.4: a \Seen set by FETCH tells its MODSEQ, and with QRESYNC its UID.
-        if flags_changed && sel.qresync && !items.contains(&Item::Uid) {
+        if flags_changed && sel.uid_in_updates() && !items.contains(&Item::Uid) {
             write!(out, " UID {}", m.uid)?;
         }
         if flags_changed && !items.contains(&Item::Modseq) {

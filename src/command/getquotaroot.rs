@@ -19,7 +19,7 @@ pub fn getquotaroot(s: &mut Context, mailbox: &[u8]) -> io::Result<Response> {
     };
     let out = &mut s.conn.output;
     out.write_all(b"* QUOTAROOT ")?;
-    super::mailbox_name::write(out, s.enabled.utf8, mailbox)?;
+    super::mailbox_name::write(out, s.enabled.utf8(), mailbox)?;
     if q.is_some() {
         out.write_all(b" ")?;
         quote::astring(out, ROOT)?;

@@ -7,10 +7,12 @@
 //!
 //! Patterns are matched against the names as the client sees them: UTF-8 once it enabled
 //! UTF8=ACCEPT (RFC 6855 3), modified UTF-7 otherwise, so that `*ürfe` finds a folder
-//! whatever its modified UTF-7 on disk looks like.
+//! whatever its modified UTF-7 on disk looks like. Under IMAP4rev2 (RFC 9051 6.3.9) every
+//! LIST marks a level that does not exist `\NonExistent`.
 
 use std::collections::BTreeMap;
 use std::io::{self, Write};
+use std::path::Path;
 
 use super::mailbox_name;
 use super::status::{self, StatusError};
@@ -285,7 +287,7 @@ pub fn list(s: &mut Context, l: &List) -> io::Result<Response> {
     let hits: BTreeMap<Vec<u8>, Vec<u8>> = entries
         .keys()
         .filter_map(|name| {
-            let shown = mailbox_name::shown(s.enabled.utf8, name);
+            let shown = mailbox_name::shown(s.enabled.utf8(), name);
             Some((name.clone(), l.hit(&shown)?))
         })
         .collect();
@@ -335,8 +337,9 @@ pub fn list(s: &mut Context, l: &List) -> io::Result<Response> {
             } else {
                 continue;
             }
+            // RFC 9051 6.3.9.6: IMAP4rev2's LIST is the extended one.
             if !e.exists {
-                attrs.push(if l.extended {
+                attrs.push(if l.extended || s.enabled.imap4rev2 {
                     "\\NonExistent"
                 } else {
                     "\\Noselect"
@@ -346,19 +349,14 @@ pub fn list(s: &mut Context, l: &List) -> io::Result<Response> {
                 attrs.push("\\Subscribed");
             }
             if e.exists {
-                attrs.push(if e.parent {
-                    "\\HasChildren"
-                } else {
-                    "\\HasNoChildren"
-                });
-                attrs.extend(e.uses.names());
+                attrs.extend(existing(e.parent, e.uses));
             } else if e.parent {
                 attrs.push("\\HasChildren");
             }
         }
         let out = &mut s.conn.output;
         write!(out, "* {verb} ({}) \".\" ", attrs.join(" "))?;
-        mailbox_name::write(out, s.enabled.utf8, &name)?;
+        mailbox_name::write(out, s.enabled.utf8(), &name)?;
         if childinfo {
             out.write_all(b" (\"CHILDINFO\" (\"SUBSCRIBED\"))")?;
         }
@@ -378,6 +376,38 @@ pub fn list(s: &mut Context, l: &List) -> io::Result<Response> {
         }
     }
     Ok(Response::ok(format!("{verb} completed")))
+}
+
+/// The attributes of a mailbox that exists: whether it has children (RFC 3348), and its
+/// uses (RFC 6154 2).
+fn existing(parent: bool, uses: Uses) -> impl Iterator<Item = &'static str> {
+    let children = match parent {
+        true => "\\HasChildren",
+        false => "\\HasNoChildren",
+    };
+    std::iter::once(children).chain(uses.names())
+}
+
+/// The `* LIST` of the mailbox being selected, which IMAP4rev2 asks of SELECT and EXAMINE
+/// (RFC 9051 6.3.2), with the attributes a LIST would give it.
+pub fn write_selected(s: &mut Context, name: &[u8], dir: &Path) -> io::Result<()> {
+    let name: &[u8] = if folder::is_inbox(name) {
+        b"INBOX"
+    } else {
+        name
+    };
+    let parent = match folder::list(s.root) {
+        Ok(folders) => folders.iter().any(|f| levels(f).any(|level| level == name)),
+        Err(e) => {
+            crate::log!("LIST at SELECT {}: {e}", crate::log::escape(name));
+            false
+        }
+    };
+    let attrs: Vec<&str> = existing(parent, Uses::of(dir, name)).collect();
+    let out = &mut s.conn.output;
+    write!(out, "* LIST ({}) \".\" ", attrs.join(" "))?;
+    mailbox_name::write(out, s.enabled.utf8(), name)?;
+    out.write_all(b"\r\n")
 }
 
 #[cfg(test)]

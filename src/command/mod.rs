@@ -411,7 +411,7 @@ fn run(
     rest: Option<Rest>,
 ) -> io::Result<Response> {
     for name in command.mailbox_names() {
-        if let Err(refused) = mailbox_name::from_client(s.enabled.utf8, name) {
+        if let Err(refused) = mailbox_name::from_client(s.enabled.utf8(), name) {
             if let Some(rest) = rest {
                 Parser::resume(s.conn, rest)
                     .skip()

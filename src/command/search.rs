@@ -92,19 +92,16 @@ impl When {
 pub struct Search {
     /// `Some` for the ESEARCH form (`RETURN (...)`).
     returns: Option<Vec<esearch::Return>>,
+    /// A CHARSET was named, which UTF8=ACCEPT forbids (RFC 6855 3).
+    charset: bool,
     key: Key,
 }
 
 /// `["RETURN" SP "(" [opts] ")" SP] ["CHARSET" SP charset SP] search-key *(SP search-key)`.
 pub fn parse(p: &mut Parser) -> Result<Search, ParseError> {
     let returns = esearch::parse(p)?;
-    if p.peek_keyword().as_deref() == Some(b"CHARSET") {
-        // RFC 6855 3: the search strings are UTF-8 already; a label is a conflict.
-        if p.utf8_enabled() {
-            return Err(ParseError::bad(
-                "No CHARSET in SEARCH once UTF8=ACCEPT is enabled (RFC 6855 3)",
-            ));
-        }
+    let charset_named = p.peek_keyword().as_deref() == Some(b"CHARSET");
+    if charset_named {
         p.keyword()?;
         p.sp()?;
         charset(p)?;
@@ -112,6 +109,7 @@ pub fn parse(p: &mut Parser) -> Result<Search, ParseError> {
     }
     Ok(Search {
         returns,
+        charset: charset_named,
         key: keys(p)?,
     })
 }
@@ -610,6 +608,13 @@ fn matching(sel: &Selected, key: &Key) -> Result<(Vec<usize>, bool), MaildirErro
 }
 
 pub fn search(s: &mut Context, tag: &[u8], search: &Search, uid: bool) -> io::Result<Response> {
+    // RFC 6855 3: the search strings are UTF-8 already; a label is a conflict. IMAP4rev2
+    // keeps CHARSET (RFC 9051 6.4.4).
+    if search.charset && s.enabled.utf8_accept {
+        return Ok(Response::bad(
+            "No CHARSET in SEARCH once UTF8=ACCEPT is enabled (RFC 6855 3)",
+        ));
+    }
     if let Some(refused) = modseqs_for(s, &search.key, "SEARCH")? {
         return Ok(refused);
     }
@@ -635,7 +640,15 @@ pub fn search(s: &mut Context, tag: &[u8], search: &Search, uid: bool) -> io::Re
         }
     };
     let out = &mut s.conn.output;
-    let Some(returns) = &search.returns else {
+    // RFC 9051 6.4.4: IMAP4rev2 answers every SEARCH with ESEARCH, ALL when no option
+    // is given.
+    let all = [esearch::Return::All];
+    let returns = match (&search.returns, s.enabled.imap4rev2) {
+        (Some(returns), _) => Some(&returns[..]),
+        (None, true) => Some(&all[..]),
+        (None, false) => None,
+    };
+    let Some(returns) = returns else {
         out.write_all(b"* SEARCH")?;
         for &i in &hits {
             write!(out, " {}", number(i))?;

@@ -1,6 +1,6 @@
 //! SELECT and EXAMINE (RFC 3501 6.3.1, 6.3.2) with the CONDSTORE (RFC 7162 3.1.8) and
 //! QRESYNC (3.2.5) parameters, CLOSE (6.4.2) and UNSELECT (RFC 3691): entering and
-//! leaving the selected state.
+//! leaving the selected state, in IMAP4rev1's form or IMAP4rev2's (RFC 9051 6.3.2).
 
 use std::io::{self, Write};
 
@@ -82,14 +82,22 @@ pub fn select(
         },
         false => None,
     };
-    let recent = sel.messages.iter().filter(|m| m.recent).count();
+    sel.imap4rev2 = s.enabled.imap4rev2;
+    // RFC 9051 6.3.2: IMAP4rev2 drops RECENT and UNSEEN (Appendix E 11, 12) and asks
+    // for the mailbox's LIST.
+    if sel.imap4rev2 {
+        super::list::write_selected(s, name, &sel.dir)?;
+    }
     let out = &mut s.conn.output;
     sel.write_flags(out)?;
     write!(out, "* {} EXISTS\r\n", sel.messages.len())?;
-    write!(out, "* {recent} RECENT\r\n")?;
-    if let Some(i) = sel.first_unseen() {
-        let unseen = Code::Unseen(i as u32 + 1);
-        Response::ok("First unseen").with(unseen).write(out, None)?;
+    if !sel.imap4rev2 {
+        let recent = sel.messages.iter().filter(|m| m.recent).count();
+        write!(out, "* {recent} RECENT\r\n")?;
+        if let Some(i) = sel.first_unseen() {
+            let unseen = Code::Unseen(i as u32 + 1);
+            Response::ok("First unseen").with(unseen).write(out, None)?;
+        }
     }
     let uidvalidity = Code::UidValidity(sel.uidvalidity);
     Response::ok("UIDs valid")

@@ -45,6 +45,9 @@ pub struct Selected {
     pub modseqs: Option<Modseqs>,
     /// Expunges are told with VANISHED, once QRESYNC is enabled (RFC 7162 3.2.10).
     pub qresync: bool,
+    /// IMAP4rev2 is enabled (RFC 9051 Appendix E 12, 21): no `\Recent` and no RECENT
+    /// response, and a UID in every unsolicited FETCH.
+    pub imap4rev2: bool,
     /// The folder's directory, open: the refresh after each command looks at `new/` and
     /// `cur/` through it, and messages are opened relative to it, without walking `dir`.
     pub folder: OwnedFd,
@@ -87,6 +90,7 @@ impl Selected {
             saved: Ranges::default(),
             modseqs: None,
             qresync: false,
+            imap4rev2: false,
             stamp,
             uidlist,
             by_name: None,
@@ -283,7 +287,7 @@ impl Selected {
                 sep = " ";
             }
         }
-        if m.recent {
+        if m.recent && !self.imap4rev2 {
             out.write_all(sep.as_bytes())?;
             out.write_all(b"\\Recent")?;
             sep = " ";
@@ -432,25 +436,30 @@ impl Selected {
             for i in moved {
                 self.write_flag_change(out, i)?;
             }
-            let recent = self.messages.iter().filter(|m| m.recent).count();
-            write!(
-                out,
-                "* {} EXISTS\r\n* {recent} RECENT\r\n",
-                self.messages.len()
-            )?;
+            write!(out, "* {} EXISTS\r\n", self.messages.len())?;
+            if !self.imap4rev2 {
+                let recent = self.messages.iter().filter(|m| m.recent).count();
+                write!(out, "* {recent} RECENT\r\n")?;
+            }
         }
         Ok(())
     }
 
+    /// Whether an untagged FETCH the client did not ask for carries the UID: with QRESYNC
+    /// (RFC 7162 3.2.4) and with IMAP4rev2 (RFC 9051 7.5.2).
+    pub fn uid_in_updates(&self) -> bool {
+        self.qresync || self.imap4rev2
+    }
+
     /// `* n FETCH ([UID u ]FLAGS (...) [MODSEQ (m)])` for message `i`, unless it vanished;
-    /// the UID once QRESYNC is enabled (RFC 7162 3.2.4).
+    /// the UID as [`uid_in_updates`](Self::uid_in_updates) says.
     fn write_flag_change(&self, out: &mut impl Write, i: usize) -> io::Result<()> {
         let uid = self.messages[i].uid;
         if self.vanished.contains(&uid) {
             return Ok(());
         }
         let list = self.flag_list(&self.messages[i]);
-        match self.qresync {
+        match self.uid_in_updates() {
             true => write!(out, "* {} FETCH (UID {uid} FLAGS {list}", i + 1)?,
             false => write!(out, "* {} FETCH (FLAGS {list}", i + 1)?,
         }

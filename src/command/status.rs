@@ -138,7 +138,7 @@ pub fn write_status(
     }
     let out = &mut s.conn.output;
     out.write_all(b"* STATUS ")?;
-    super::mailbox_name::write(out, s.enabled.utf8, name)?;
+    super::mailbox_name::write(out, s.enabled.utf8(), name)?;
     write!(out, " ({})\r\n", parts.join(" "))?;
     Ok(())
 }

@@ -182,8 +182,8 @@ pub fn store(s: &mut Context, st: &Store, uid: bool) -> io::Result<Response> {
         for i in stored {
             let m = &sel.messages[i];
             write!(out, "* {} FETCH (", i + 1)?;
-            // RFC 7162 3.2.4: with QRESYNC every untagged FETCH has the UID.
-            if uid || sel.qresync {
+            // RFC 7162 3.2.4 (QRESYNC), RFC 9051 7.5.2: every untagged FETCH has the UID.
+            if uid || sel.uid_in_updates() {
                 write!(out, "UID {} ", m.uid)?;
             }
             if let Some(modseqs) = &sel.modseqs {

@@ -167,7 +167,7 @@ impl Session {
     /// (RFC 3501 7.4.1 says when EXPUNGE may be told), then the tagged reply.
     /// Only the connection's failures end the session; a command answers its own.
     fn read_and_run(&mut self) -> Result<(), Disconnect> {
-        let utf8 = self.enabled.utf8;
+        let utf8 = self.enabled.utf8();
         let parse = |name: &[u8], p: &mut Parser| {
             if utf8 {
                 p.utf8();

@@ -230,14 +230,10 @@ impl<'c> Parser<'c> {
     }
 
     /// From here on, a quoted string with 8-bit bytes must be UTF-8 (RFC 6855 3: the
-    /// server MUST reject other 8-bit sequences with BAD once UTF8=ACCEPT is enabled).
+    /// server MUST reject other 8-bit sequences with BAD once UTF8=ACCEPT is enabled;
+    /// RFC 9051 9: IMAP4rev2's QUOTED-CHAR takes UTF-8 only).
     pub fn utf8(&mut self) {
         self.utf8 = true;
-    }
-
-    /// Whether [`utf8`](Self::utf8) was called.
-    pub fn utf8_enabled(&self) -> bool {
-        self.utf8
     }
 
     /// Goes on parsing a command where [`stop`](Self::stop) left it.
