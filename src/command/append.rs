@@ -78,8 +78,9 @@ pub fn append(s: &mut Context, mailbox: &[u8], rest: Option<Rest>) -> io::Result
         return Ok(Response::bad("Missing argument"));
     };
     let base = s.selected.as_ref().map(|sel| sel.dir.clone());
+    let urls = Urls::new(s.root, s.namespace, base);
     let mut p = Parser::resume(s.conn, rest);
-    let refused = match receive(&mut p, s.root, mailbox, base) {
+    let refused = match receive(&mut p, s.root, mailbox, urls) {
         Ok(a) => {
             drop(p);
             return Ok(link(s.root, a));
@@ -94,16 +95,10 @@ pub fn append(s: &mut Context, mailbox: &[u8], rest: Option<Rest>) -> io::Result
 
 /// Reads the messages into `tmp/` of the mailbox, as they arrive. A refused command leaves
 /// none of them behind (RFC 3502: all or none); its literals still to come are the
-/// caller's to skip. CATENATE's URLs without a mailbox name `base` (RFC 4469 3).
-fn receive(
-    p: &mut Parser,
-    root: &Path,
-    mailbox: &[u8],
-    base: Option<PathBuf>,
-) -> Result<Append, Refused> {
+/// caller's to skip. CATENATE's parts come from `urls`.
+fn receive(p: &mut Parser, root: &Path, mailbox: &[u8], mut urls: Urls) -> Result<Append, Refused> {
     let dir = folder::existing(root, mailbox).map_err(|e| Refused::No(super::no_target(e)))?;
     let admit = |more| quota_root::admit(root, "APPEND", more).map_err(Refused::No);
-    let mut urls = Urls::new(root, base);
     let messages = messages(p, admit, Some(&mut urls), || {
         TmpFile::create(&dir).map_err(|e| {
             crate::log!("APPEND failed: {e}");

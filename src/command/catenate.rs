@@ -14,8 +14,9 @@ use std::path::{Path, PathBuf};
 
 use super::append::Refused;
 use super::imap_url::{self, Url};
+use super::namespace::Namespace;
 use super::storage_error::{failed, not_stored};
-use super::{utf8_literal, Code, Response};
+use super::{mailbox_name, utf8_literal, Code, Response};
 use crate::maildir::mailbox::Mailbox;
 use crate::maildir::message_file::{self, window};
 use crate::maildir::{folder, MaildirError};
@@ -32,15 +33,18 @@ pub const MAX_FOLDERS: usize = 16;
 /// URLs without a mailbox (RFC 4469 3).
 pub struct Urls<'a> {
     root: &'a Path,
+    /// The namespace the URLs' mailbox names are in.
+    namespace: Namespace,
     base: Option<PathBuf>,
     /// The folders read so far in this command.
     open: Vec<Mailbox>,
 }
 
 impl Urls<'_> {
-    pub fn new(root: &Path, base: Option<PathBuf>) -> Urls<'_> {
+    pub fn new(root: &Path, namespace: Namespace, base: Option<PathBuf>) -> Urls<'_> {
         Urls {
             root,
+            namespace,
             base,
             open: Vec::new(),
         }
@@ -59,7 +63,12 @@ impl Urls<'_> {
         let fail = |e: MaildirError| Refused::No(failed("APPEND", e));
         let url = parse(text)?;
         let dir = match &url.mailbox {
-            Some(name) => folder::existing(self.root, name).map_err(|_| bad("No such mailbox"))?,
+            Some(name) => {
+                let mut name = name.clone();
+                mailbox_name::out_of_namespace(self.namespace, &mut name)
+                    .map_err(|_| bad("No such mailbox"))?;
+                folder::existing(self.root, &name).map_err(|_| bad("No such mailbox"))?
+            }
             None => self
                 .base
                 .clone()

@@ -1,6 +1,6 @@
 //! What a command may use of the session that runs it: the connection (its output, and
 //! its input for IDLE's DONE), the Maildir root, the selected mailbox, the extensions
-//! enabled and the idle timeout. The session loop lends them for one command; a command sees nothing else of
+//! enabled, the namespace and the idle timeout. The session loop lends them for one command; a command sees nothing else of
 //! the session, and the command layer never names it.
 
 use std::io::{self, Write};
@@ -8,6 +8,8 @@ use std::path::Path;
 use std::time::Duration;
 
 use super::enable::Enabled;
+use super::mailbox_name::Spelling;
+use super::namespace::Namespace;
 use super::Selected;
 use crate::wire::Conn;
 use crate::wire::{Code, Response};
@@ -21,9 +23,19 @@ pub struct Context<'a> {
     pub enabled: &'a mut Enabled,
     /// How long the client may stay silent (also while idling).
     pub timeout: Duration,
+    /// Where the folders are shown (`IMAPD_NAMESPACE`).
+    pub namespace: Namespace,
 }
 
 impl Context<'_> {
+    /// How this client spells mailbox names.
+    pub fn spelling(&self) -> Spelling {
+        Spelling {
+            utf8: self.enabled.utf8(),
+            namespace: self.namespace,
+        }
+    }
+
     /// Writes `* <text>`.
     pub fn untagged(&mut self, text: &str) -> io::Result<()> {
         let out = &mut self.conn.output;

@@ -17,9 +17,10 @@ pub fn getquotaroot(s: &mut Context, mailbox: &[u8]) -> io::Result<Response> {
         Ok(q) => q,
         Err(e) => return Ok(failed("GETQUOTAROOT", e)),
     };
+    let sp = s.spelling();
     let out = &mut s.conn.output;
     out.write_all(b"* QUOTAROOT ")?;
-    super::mailbox_name::write(out, s.enabled.utf8(), mailbox)?;
+    super::mailbox_name::write(out, sp, mailbox)?;
     if q.is_some() {
         out.write_all(b" ")?;
         quote::astring(out, ROOT)?;

@@ -15,6 +15,7 @@ use std::io::{self, Write};
 use std::path::Path;
 
 use super::mailbox_name;
+use super::namespace::Namespace;
 use super::status::{self, StatusError};
 use super::Context;
 use super::{failed, Response};
@@ -236,18 +237,22 @@ impl List {
 
 /// The levels above a name, each a key of the listing; a first level spelt inbox in any
 /// case is INBOX.
-fn levels(name: &[u8]) -> impl Iterator<Item = Vec<u8>> + '_ {
-    name.iter()
-        .enumerate()
-        .filter(|&(_, &b)| b == b'.')
-        .map(|(i, _)| {
-            let level = &name[..i];
-            if folder::is_inbox(level) {
-                b"INBOX".to_vec()
-            } else {
-                level.to_vec()
-            }
-        })
+fn levels(ns: Namespace, name: &[u8]) -> impl Iterator<Item = Vec<u8>> + '_ {
+    // Under INBOX. (Courier's view), INBOX is the level above every folder.
+    let inbox = (ns == Namespace::UnderInbox && !folder::is_inbox(name)).then(|| b"INBOX".to_vec());
+    inbox.into_iter().chain(
+        name.iter()
+            .enumerate()
+            .filter(|&(_, &b)| b == b'.')
+            .map(|(i, _)| {
+                let level = &name[..i];
+                if folder::is_inbox(level) {
+                    b"INBOX".to_vec()
+                } else {
+                    level.to_vec()
+                }
+            }),
+    )
 }
 
 pub fn list(s: &mut Context, l: &List) -> io::Result<Response> {
@@ -263,7 +268,7 @@ pub fn list(s: &mut Context, l: &List) -> io::Result<Response> {
     };
     let mut entries: BTreeMap<Vec<u8>, Entry> = BTreeMap::new();
     for name in std::iter::once(b"INBOX".to_vec()).chain(folders) {
-        for parent in levels(&name) {
+        for parent in levels(s.namespace, &name) {
             entries.entry(parent).or_default().parent = true;
         }
         let e = entries.entry(name.clone()).or_default();
@@ -278,7 +283,7 @@ pub fn list(s: &mut Context, l: &List) -> io::Result<Response> {
         } else {
             name
         };
-        for parent in levels(&name) {
+        for parent in levels(s.namespace, &name) {
             entries.entry(parent).or_default().child_subscribed = true;
         }
         entries.entry(name).or_default().subscribed = true;
@@ -287,7 +292,7 @@ pub fn list(s: &mut Context, l: &List) -> io::Result<Response> {
     let hits: BTreeMap<Vec<u8>, Vec<u8>> = entries
         .keys()
         .filter_map(|name| {
-            let shown = mailbox_name::shown(s.enabled.utf8(), name);
+            let shown = mailbox_name::shown(s.spelling(), name);
             Some((name.clone(), l.hit(&shown)?))
         })
         .collect();
@@ -298,7 +303,7 @@ pub fn list(s: &mut Context, l: &List) -> io::Result<Response> {
             .map(|(name, _)| (name.clone(), !hits.contains_key(name)))
             .collect();
         for (name, unlisted) in selected {
-            for parent in levels(&name) {
+            for parent in levels(s.namespace, &name) {
                 let e = entries.entry(parent).or_default();
                 e.child_selected = true;
                 e.child_unlisted |= unlisted;
@@ -354,9 +359,10 @@ pub fn list(s: &mut Context, l: &List) -> io::Result<Response> {
                 attrs.push("\\HasChildren");
             }
         }
+        let sp = s.spelling();
         let out = &mut s.conn.output;
         write!(out, "* {verb} ({}) \".\" ", attrs.join(" "))?;
-        mailbox_name::write(out, s.enabled.utf8(), &name)?;
+        mailbox_name::write(out, sp, &name)?;
         if childinfo {
             out.write_all(b" (\"CHILDINFO\" (\"SUBSCRIBED\"))")?;
         }
@@ -397,16 +403,19 @@ pub fn write_selected(s: &mut Context, name: &[u8], dir: &Path) -> io::Result<()
         name
     };
     let parent = match folder::list(s.root) {
-        Ok(folders) => folders.iter().any(|f| levels(f).any(|level| level == name)),
+        Ok(folders) => folders
+            .iter()
+            .any(|f| levels(s.namespace, f).any(|level| level == name)),
         Err(e) => {
             crate::log!("LIST at SELECT {}: {e}", crate::log::escape(name));
             false
         }
     };
     let attrs: Vec<&str> = existing(parent, Uses::of(dir, name)).collect();
+    let sp = s.spelling();
     let out = &mut s.conn.output;
     write!(out, "* LIST ({}) \".\" ", attrs.join(" "))?;
-    mailbox_name::write(out, s.enabled.utf8(), name)?;
+    mailbox_name::write(out, sp, name)?;
     out.write_all(b"\r\n")
 }
 

@@ -56,6 +56,7 @@ pub fn capabilities() -> String {
 }
 pub use context::Context;
 pub use enable::Enabled;
+pub use namespace::Namespace;
 pub use selected::{split_flags, Selected};
 
 fn not_selected() -> Response {
@@ -411,7 +412,7 @@ fn run(
     rest: Option<Rest>,
 ) -> io::Result<Response> {
     for name in command.mailbox_names() {
-        if let Err(refused) = mailbox_name::from_client(s.enabled.utf8(), name) {
+        if let Err(refused) = mailbox_name::from_client(s.spelling(), name) {
             if let Some(rest) = rest {
                 Parser::resume(s.conn, rest)
                     .skip()

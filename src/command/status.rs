@@ -136,9 +136,10 @@ pub fn write_status(
         };
         parts.push(format!("{label} {value}"));
     }
+    let sp = s.spelling();
     let out = &mut s.conn.output;
     out.write_all(b"* STATUS ")?;
-    super::mailbox_name::write(out, s.enabled.utf8(), name)?;
+    super::mailbox_name::write(out, sp, name)?;
     write!(out, " ({})\r\n", parts.join(" "))?;
     Ok(())
 }

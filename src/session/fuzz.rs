@@ -24,6 +24,7 @@ pub fn fuzz_serve(input: &[u8], root: &Path, sink: std::fs::File) -> String {
         enabled: Default::default(),
         done: false,
         timeout: second,
+        namespace: Default::default(),
     };
     // serve() flushes after every command, also the last one
     session.serve()

@@ -10,7 +10,7 @@ use std::io::Write;
 use std::os::fd::{FromRawFd, OwnedFd};
 use std::path::PathBuf;
 
-use crate::command::{self, Command, Context, Enabled, Selected};
+use crate::command::{self, Command, Context, Enabled, Namespace, Selected};
 use crate::maildir;
 use crate::settings;
 use crate::wire::command::Read;
@@ -42,6 +42,8 @@ struct Session {
     done: bool,
     /// How long the client may stay silent (also while idling).
     timeout: std::time::Duration,
+    /// Where the folders are shown (`IMAPD_NAMESPACE`).
+    namespace: Namespace,
 }
 
 pub fn run(arg: Option<OsString>) -> u8 {
@@ -65,6 +67,14 @@ pub fn run(arg: Option<OsString>) -> u8 {
         .map(|u| crate::log::escape(u.as_encoded_bytes()))
         .unwrap_or_else(|| rustix::process::getuid().as_raw().to_string());
     let timeout = settings::seconds("SESSION_TIMEOUT", 1800);
+    let namespace = match Namespace::from_setting(std::env::var("IMAPD_NAMESPACE").ok().as_deref())
+    {
+        Ok(ns) => ns,
+        Err(why) => {
+            crate::log!("{why}");
+            return 111;
+        }
+    };
     // SAFETY: this role owns descriptors 0 and 1 (the connection) for its whole life.
     let (fd0, fd1) = unsafe { (OwnedFd::from_raw_fd(0), OwnedFd::from_raw_fd(1)) };
     let mut session = Session {
@@ -77,6 +87,7 @@ pub fn run(arg: Option<OsString>) -> u8 {
         enabled: Enabled::default(),
         done: false,
         timeout,
+        namespace,
     };
     let tag = std::env::var_os("IMAPLOGINTAG");
     // The tag is for this process only; a program it runs must not answer it again.
@@ -207,6 +218,7 @@ impl Session {
             selected: &mut self.selected,
             enabled: &mut self.enabled,
             timeout: self.timeout,
+            namespace: self.namespace,
         }
     }
 }
