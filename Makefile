@@ -10,7 +10,7 @@ RUST_MIN := $(shell sed -n 's/^rust-version = "\(.*\)"/\1/p' Cargo.toml)
 SRC := Cargo.toml Cargo.lock $(shell find src -name '*.rs')
 # What the tests drive: the real tcpserver, supervise, multilog, checkpw, mailfront's
 # imapfront-auth with cvm, TLS in front, real clients, and Dovecot to compare with.
-DEBS := ucspi-tcp daemontools checkpw mailfront cvm stunnel4 curl openssl python3 gcc isync offlineimap3 mutt tmux dovecot-imapd
+DEBS := ucspi-tcp daemontools checkpw mailfront cvm stunnel4 curl openssl python3 gcc isync offlineimap3 mutt neomutt tmux fetchmail getmail6 imapfilter dovecot-imapd
 
 .PHONY: all deps toolchain test check fuzz chaos load stress bench demo install clean
 

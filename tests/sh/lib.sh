@@ -321,8 +321,10 @@ fge() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a >= b) }'; }
 # (its debug files: $MUTTHOME/.muttdebug0 for the latest run, .muttdebug1 the one before)
 # and the screen file $SCR.  Then set MUTT_END (the deadline of every wait, in
 # microseconds: ${EPOCHREALTIME/./} + MUTT_BUDGET * 1000000) before the first wait.
+# MUTT names the program: mutt, or neomutt, which reads the same muttrc.
+MUTT=${MUTT:-mutt}
 need_mutt() {
-	command -v mutt > /dev/null || skip_all "no mutt (apt-get install mutt; make deps lists it)"
+	command -v "$MUTT" > /dev/null || skip_all "no $MUTT (apt-get install $MUTT; make deps lists it)"
 	if ! command -v tmux > /dev/null; then
 		if [ "$(id -u)" = 0 ]; then
 			note "no tmux: installing it (apt-get install tmux)"
@@ -414,7 +416,7 @@ start_mutt() {
 	local rc=$1; shift
 	rm -f "$T_TMP/mutt.rc"
 	tm -u -f /dev/null new-session -d -s mutt -x 220 -y 100 \
-		"env HOME=$MUTTHOME LANG=C.UTF-8 LC_ALL=C.UTF-8 TZ=UTC TERM=screen mutt -n -F $rc -d 2 $*; echo \$? > $T_TMP/mutt.rc" \
+		"env HOME=$MUTTHOME LANG=C.UTF-8 LC_ALL=C.UTF-8 TZ=UTC TERM=screen $MUTT -n -F $rc -d 2 $*; echo \$? > $T_TMP/mutt.rc" \
 		|| { fail "tmux new-session"; exit 1; }
 }
 # wait_mutt_exit DESCRIPTION: mutt ended with status 0 within 10 s
