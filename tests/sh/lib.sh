@@ -351,6 +351,8 @@ tm() { tmux -S "$TMUX_SOCK" "$@"; }
 write_muttrc() {
 	cat > "$1" <<-EOF
 	set folder="imap://joe:$USER_PW@127.0.0.1:$PORT/"
+	set imap_user=joe
+	set imap_pass="$USER_PW"
 	set spoolfile="+INBOX"
 	set imap_check_subscribed
 	set ssl_starttls=no
@@ -371,7 +373,7 @@ write_muttrc() {
 	set beep=no
 	set mark_old=no
 	set confirmappend=no
-	set attach_save_charset_convert=no
+	$([ "$MUTT" = mutt ] && echo 'set attach_save_charset_convert=no')
 	set attach_format="%u%D%I %t%4n %T%d%> [%m/%M, %e%?C?, %C?, %s] "
 	${3:-}
 	EOF
@@ -395,7 +397,7 @@ wait_screen() {
 # mutt_trace: the IMAP exchange from mutt's debug file (tail)
 mutt_trace() {
 	note "mutt's IMAP exchange (tail of ~/.muttdebug0):"
-	grep -hE '\] [0-9]+[<>] ' "$MUTTHOME"/.muttdebug* 2>/dev/null | tail -n 25 | cut -c1-200 | sed 's/^/    | /'
+	grep -hE '\] [0-9]+[<>] ' "$MUTTHOME"/.muttdebug* "$MUTTHOME"/.neomuttdebug* 2>/dev/null | tail -n 25 | cut -c1-200 | sed 's/^/    | /'
 }
 MUTT_FAILED=0
 # step ERE DESCRIPTION [SECS]: wait for ERE on the screen; a check
