@@ -12,7 +12,7 @@ SRC := Cargo.toml Cargo.lock $(shell find src -name '*.rs')
 # imapfront-auth with cvm, TLS in front, real clients, and Dovecot to compare with.
 DEBS := ucspi-tcp daemontools checkpw mailfront cvm stunnel4 curl openssl python3 gcc isync offlineimap3 mutt neomutt tmux fetchmail getmail6 imapfilter dovecot-imapd
 
-.PHONY: all deps toolchain test check fuzz chaos load stress bench demo install clean
+.PHONY: all deps toolchain test check fuzz chaos load stress bench interop demo install clean
 
 all: target/release/imapd tcprules/imap.cdb
 
@@ -94,6 +94,15 @@ BENCH_SIZES ?= 1000 10000 100000
 BENCH_ROUNDS ?= 3
 bench: deps all
 	BENCH_SIZES="$(BENCH_SIZES)" BENCH_ROUNDS=$(BENCH_ROUNDS) bash tests/bench/bench
+
+# The client matrix: every test that drives a real client or a real server beside
+# imapd, with its output (`make test` runs them too; this prints what each client did).
+INTEROP := 10-clients 11-starttls 12-implicit-tls 20-dovecot-interop 21-courier-takeover \
+	24-imaplib 25-mbsync 28-offlineimap 32-mutt-browse 34-mutt-qresync 36-mailfront \
+	45-conform-dovecot 51-list-extended-dovecot 53-compress 60-downloaders 61-imapfilter \
+	62-mutt-edit 63-neomutt-edit 64-imapclient
+interop: deps all
+	VERBOSE=1 bash tests/sh/run $(INTEROP:%=tests/sh/%.t)
 
 install: deps all
 	install -m 755 target/release/imapd $(DESTDIR)$(PREFIX)/bin/imapd

@@ -41,3 +41,19 @@ expect "$T_TMP/curl.lf" '^\* OK \[UNSEEN 6\]' "curl shows [UNSEEN 6]"
 timeout 30 curl -s --max-time 20 --url "imap://127.0.0.1:$PORT/" -u 'joe:wrong' -X 'SELECT INBOX' > "$T_TMP/curl.out" 2>&1
 rc=$?
 [ "$rc" = 67 ] && pass "curl with a wrong password: exit 67 (login denied)" || fail "curl with a wrong password: exit $rc, want 67"
+
+# curl's own URLs (RFC 5092 via curl): the folder list, and a message by UID, which must
+# be the file on disk with CRLF line ends, byte for byte.
+timeout 30 curl -s --max-time 20 --url "imap://127.0.0.1:$PORT/" -u 'joe:Cl.pw7' > "$T_TMP/curl.list" 2>&1
+expect_eq "$?" 0 "curl lists the folders"
+expect "$T_TMP/curl.list" '^\* LIST \([^)]*\) "\." INBOX' "curl's LIST shows INBOX"
+for uid in 1 4 7; do
+	timeout 30 curl -s --max-time 20 --url "imap://127.0.0.1:$PORT/INBOX;UID=$uid" -u 'joe:Cl.pw7' > "$T_TMP/curl.$uid" 2>&1
+	expect_eq "$?" 0 "curl fetches UID $uid"
+	file=$(grep -l "^Subject: test message $uid of 7\$" "$HOME_joe"/MAILDIR.IMAP/cur/*)
+	if [ -n "$file" ] && sed 's/$/\r/' "$file" | cmp -s - "$T_TMP/curl.$uid"; then
+		pass "curl's UID $uid is its file, byte for byte (CRLF)"
+	else
+		fail "curl's UID $uid differs from its file"
+	fi
+done
