@@ -82,6 +82,11 @@ fn exercise(cap: &str) -> Option<(&'static [u8], &'static str)> {
             b"X APPEND INBOX CATENATE (TEXT {14+}\r\nSubject: c\r\n\r\n URL \"/INBOX/;UID=1/;SECTION=TEXT\")\r\nY FETCH 3 BODY[]\r\n",
             "Subject: c\r\n\r\nHello Bob.",
         ),
+        // RFC 5550 3: ;PARTIAL in a CATENATE URL; the first 5 bytes of message 1.
+        "URL-PARTIAL" => (
+            b"X APPEND INBOX CATENATE (URL \"/INBOX/;UID=1/;PARTIAL=0.5\" TEXT {2+}\r\n\r\n)\r\nY FETCH 3 BODY[]\r\n",
+            "BODY[] {7}\r\nFrom:\r\n FLAGS",
+        ),
         "STATUS=SIZE" => (b"X STATUS INBOX (SIZE)\r\n", "(SIZE "),
         "ESEARCH" => (
             b"X SEARCH RETURN (COUNT) ALL\r\n",
