@@ -457,3 +457,94 @@ fn leaving_the_mailbox_ends_contexts() {
         lines(&mut s, "N2 NOOP");
     }
 }
+
+// RFC 5267 4.3.2: updates may come while the client idles (RFC 2177): new mail is told
+// with EXISTS, then ADDTO, without a command.
+#[test]
+fn told_while_idling() {
+    let (dir, md) = mailbox("context-idle");
+    let mut s = open(&dir, &md);
+    lines(&mut s, "U1 UID SEARCH RETURN (UPDATE) UNSEEN");
+    s.send(b"I1 IDLE\r\n");
+    assert_eq!(s.line(), b"+ idling");
+    // Past the first look, so that inotify tells of the delivery.
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    deliver(&md, "1700000100.M16P9.test", "new");
+    let mut told = Vec::new();
+    while told.len() < 3 {
+        told.push(String::from_utf8(s.line()).unwrap());
+    }
+    assert_eq!(
+        told,
+        [
+            "* 6 EXISTS",
+            "* 1 RECENT",
+            "* ESEARCH (TAG \"U1\") UID ADDTO (0 16)"
+        ]
+    );
+    s.send(b"DONE\r\n");
+    let r = s.until("I1");
+    assert!(r.ok() && r.untagged.is_empty(), "{r:?}");
+}
+
+// RFC 5267 4.3.3, 4.3.4: this session's own APPEND to the selected mailbox and MOVE out
+// of it change the results as another's would: ADDTO after the EXISTS, REMOVEFROM before
+// the EXPUNGE.
+#[test]
+fn own_append_and_move() {
+    let (dir, md) = mailbox("context-own");
+    common::folder(&md, "Trash");
+    let mut s = open(&dir, &md);
+    lines(&mut s, "U1 SEARCH RETURN (UPDATE) UNSEEN");
+    let message = "Subject: appended\r\n\r\nHi.\r\n";
+    s.send(format!("A1 APPEND INBOX {{{}+}}\r\n{message}\r\n", message.len()).as_bytes());
+    let r = s.until("A1");
+    assert!(r.ok(), "{r:?}");
+    assert_eq!(
+        r.lines(),
+        [
+            "* 6 EXISTS",
+            "* 1 RECENT",
+            "* ESEARCH (TAG \"U1\") ADDTO (0 6)"
+        ]
+    );
+    let r = s.run("M1 MOVE 1:2 Trash");
+    assert!(r.ok(), "{r:?}");
+    assert_eq!(
+        r.lines()[1..],
+        [
+            "* ESEARCH (TAG \"U1\") REMOVEFROM (0 1)",
+            "* 1 EXPUNGE",
+            "* 1 EXPUNGE"
+        ]
+    );
+}
+
+// RFC 5267 4.3: a UID set is the command's, run again: its `*` is the largest UID at each
+// run, so new mail above it is added; `$` (RFC 5182) is what was saved when the command
+// was read, and SAVE with UPDATE saves once and answers nothing.
+#[test]
+fn uid_sets_and_saved_results() {
+    let (dir, md) = mailbox("context-uids");
+    let mut s = open(&dir, &md);
+    assert_eq!(
+        lines(&mut s, "U1 UID SEARCH RETURN (UPDATE) UID 15:*"),
+        ["* ESEARCH (TAG \"U1\") UID ALL 15"]
+    );
+    assert!(lines(&mut s, "U2 SEARCH RETURN (SAVE UPDATE) UNSEEN").is_empty());
+    assert_eq!(
+        lines(&mut s, "U3 UID SEARCH RETURN (UPDATE) $ UNSEEN"),
+        ["* ESEARCH (TAG \"U3\") UID ALL 11,13,15"]
+    );
+    assert!(lines(&mut s, "S1 SEARCH RETURN (SAVE) SEEN").is_empty());
+    deliver(&md, "1700000100.M16P9.test", "new");
+    assert_eq!(
+        lines(&mut s, "N1 NOOP"),
+        [
+            "* 6 EXISTS",
+            "* 1 RECENT",
+            "* ESEARCH (TAG \"U1\") UID ADDTO (0 16)",
+            "* ESEARCH (TAG \"U2\") ADDTO (0 6)"
+        ]
+    );
+}

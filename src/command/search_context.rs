@@ -215,7 +215,9 @@ pub fn reused(s: &Context, tag: &[u8], returns: Option<&[Return]>) -> Option<Res
 /// After the answer of a searching command with UPDATE whose results are `uids`, in the
 /// requested order: keeps it live, or says it will not (4.3.1). Message numbers and `$`
 /// in its program are taken as they stand now, as UIDs (4.3: no notification when the
-/// messages they name change).
+/// messages they name change; RFC 5182 2.1: `$` is what was saved before the command).
+/// UID sets stay as given: UIDs do not move, and a `*` in one names the largest UID at
+/// each run, as the same command would.
 pub fn start(
     sel: &mut Selected,
     out: &mut impl Write,
@@ -240,7 +242,7 @@ pub fn start(
     Ok(())
 }
 
-/// `key` with its message sets as the UIDs they name now.
+/// `key` with its message number sets and `$` as the UIDs they name now.
 fn fixed(key: &search::Key, sel: &Selected) -> search::Key {
     use search::Key;
     let uids = |set: &SequenceSet, uid: bool| {
@@ -254,7 +256,7 @@ fn fixed(key: &search::Key, sel: &Selected) -> search::Key {
     };
     match key {
         Key::Set(set) => uids(set, false),
-        Key::Uid(set) => uids(set, true),
+        Key::Uid(set) if set.is_saved() => uids(set, true),
         Key::Not(k) => Key::Not(Box::new(fixed(k, sel))),
         Key::Or(a, b) => Key::Or(Box::new(fixed(a, sel)), Box::new(fixed(b, sel))),
         Key::And(keys) => Key::And(keys.iter().map(|k| fixed(k, sel)).collect()),
