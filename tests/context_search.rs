@@ -548,3 +548,72 @@ fn uid_sets_and_saved_results() {
         ]
     );
 }
+
+// RFC 5032 2 with RFC 5267 4.3: YOUNGER counts back from each evaluation, which comes with
+// the next change to the folder: a new message matches, and no longer once older.
+#[test]
+fn younger_ages() {
+    let (dir, md) = mailbox("context-younger");
+    let mut s = open(&dir, &md);
+    let mut other = open(&dir, &md);
+    assert_eq!(
+        lines(&mut s, "U1 UID SEARCH RETURN (UPDATE COUNT) YOUNGER 2"),
+        ["* ESEARCH (TAG \"U1\") UID COUNT 0"]
+    );
+    deliver(&md, "1700000100.M16P9.test", "new");
+    let r = lines(&mut s, "N1 NOOP");
+    assert_eq!(r.last().unwrap(), "* ESEARCH (TAG \"U1\") UID ADDTO (0 16)");
+    std::thread::sleep(std::time::Duration::from_millis(3100));
+    other.ok("STORE 1 +FLAGS (\\Flagged)");
+    assert_eq!(
+        lines(&mut s, "N2 NOOP"),
+        [
+            "* 1 FETCH (FLAGS (\\Flagged))",
+            "* ESEARCH (TAG \"U1\") UID REMOVEFROM (0 16)"
+        ]
+    );
+}
+
+// RFC 5267 4.3.4 with QRESYNC (RFC 7162 3.2.10): REMOVEFROM comes before the VANISHED
+// that replaces EXPUNGE; with CONDSTORE a MODSEQ key is kept live too (a flag change
+// moves a message's MODSEQ above it).
+#[test]
+fn with_qresync_and_modseq() {
+    let (dir, md) = mailbox("context-qresync");
+    let mut s = Session::spawn(common::serve_cmd(&dir, Some(&md)));
+    assert!(s.line().starts_with(b"* PREAUTH "));
+    s.ok("ENABLE QRESYNC");
+    s.ok("SELECT INBOX");
+    let mut other = open(&dir, &md);
+    let highest = lines(&mut s, "H1 STATUS INBOX (HIGHESTMODSEQ)");
+    let h: u64 = highest[0]
+        .trim_end_matches(')')
+        .rsplit(' ')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    lines(&mut s, "U1 SEARCH RETURN (UPDATE) ALL");
+    assert_eq!(
+        lines(
+            &mut s,
+            &format!("U2 UID SEARCH RETURN (UPDATE) MODSEQ {}", h + 1)
+        ),
+        ["* ESEARCH (TAG \"U2\") UID"]
+    );
+    other.ok("STORE 4 +FLAGS (\\Flagged)");
+    let r = s.run("N1 NOOP");
+    assert_eq!(
+        r.starting("* ESEARCH"),
+        ["* ESEARCH (TAG \"U2\") UID ADDTO (0 14)"]
+    );
+    other.ok("STORE 1:2 +FLAGS.SILENT (\\Deleted)");
+    other.ok("EXPUNGE");
+    assert_eq!(
+        lines(&mut s, "N2 NOOP"),
+        [
+            "* ESEARCH (TAG \"U1\") REMOVEFROM (0 1:2)",
+            "* VANISHED 11:12"
+        ]
+    );
+}

@@ -39,6 +39,12 @@ pub struct Search {
     key: search::Key,
     /// The sort criteria of a SORT context; `None`: a SEARCH, in mailbox order.
     order: Option<Vec<(By, bool)>>,
+    /// When the command ran, in seconds since the epoch: OLDER and YOUNGER count from it.
+    since: i64,
+}
+
+fn now() -> i64 {
+    jiff::Timestamp::now().as_second()
 }
 
 impl Search {
@@ -47,6 +53,7 @@ impl Search {
             uid,
             key: key.clone(),
             order: None,
+            since: now(),
         }
     }
 
@@ -55,15 +62,17 @@ impl Search {
             uid,
             key: key.clone(),
             order: Some(criteria.to_vec()),
+            since: now(),
         }
     }
 
     /// The UIDs that match now, in the requested order.
     fn run(&self, sel: &Selected) -> Result<Vec<u32>, crate::maildir::MaildirError> {
+        let key = aged(&self.key, now() - self.since);
         let uid = |i: usize| sel.messages[i].uid;
         Ok(match &self.order {
-            None => search::hits(sel, &self.key)?.into_iter().map(uid).collect(),
-            Some(criteria) => sort::sorted(sel, criteria, &self.key)?
+            None => search::hits(sel, &key)?.into_iter().map(uid).collect(),
+            Some(criteria) => sort::sorted(sel, criteria, &key)?
                 .into_iter()
                 .map(|i| uid(i as usize))
                 .collect(),
@@ -254,12 +263,38 @@ fn fixed(key: &search::Key, sel: &Selected) -> search::Key {
         });
         Key::Uid(SequenceSet::new(ranges.collect()))
     };
+    rewrite(key, &|k| match k {
+        Key::Set(set) => Some(uids(set, false)),
+        Key::Uid(set) if set.is_saved() => Some(uids(set, true)),
+        _ => None,
+    })
+}
+
+/// `key` with OLDER's and YOUNGER's moments `elapsed` seconds later: their intervals
+/// count back from the time of each run (RFC 5032 2 allows the delay until the next
+/// change to the folder).
+fn aged(key: &search::Key, elapsed: i64) -> search::Key {
+    use search::Key;
+    rewrite(key, &|k| match k {
+        Key::Older(at) => Some(Key::Older(at.saturating_add(elapsed))),
+        Key::Younger(at) => Some(Key::Younger(at.saturating_add(elapsed))),
+        _ => None,
+    })
+}
+
+/// A copy of `key` with each key that `replace` gives a replacement for replaced.
+fn rewrite(
+    key: &search::Key,
+    replace: &impl Fn(&search::Key) -> Option<search::Key>,
+) -> search::Key {
+    use search::Key;
+    if let Some(k) = replace(key) {
+        return k;
+    }
     match key {
-        Key::Set(set) => uids(set, false),
-        Key::Uid(set) if set.is_saved() => uids(set, true),
-        Key::Not(k) => Key::Not(Box::new(fixed(k, sel))),
-        Key::Or(a, b) => Key::Or(Box::new(fixed(a, sel)), Box::new(fixed(b, sel))),
-        Key::And(keys) => Key::And(keys.iter().map(|k| fixed(k, sel)).collect()),
+        Key::Not(k) => Key::Not(Box::new(rewrite(k, replace))),
+        Key::Or(a, b) => Key::Or(Box::new(rewrite(a, replace)), Box::new(rewrite(b, replace))),
+        Key::And(keys) => Key::And(keys.iter().map(|k| rewrite(k, replace)).collect()),
         other => other.clone(),
     }
 }
