@@ -303,6 +303,21 @@ mod tests {
     }
 
     #[test]
+    fn update_and_context_return_nothing() {
+        // RFC 5267 4.2, 4.3: no result of their own; with SAVE alone, still nothing
+        // (RFC 5182 2.1); with a result option, that option's result only.
+        assert_eq!(esearch(&[Return::Save, Return::Update], &[1]), "");
+        assert_eq!(
+            esearch(&[Return::Update, Return::Context, Return::All], &[1, 2]),
+            "* ESEARCH (TAG \"t\") ALL 1:2\r\n"
+        );
+        assert_eq!(
+            esearch(&[Return::Count, Return::Update], &[1, 2]),
+            "* ESEARCH (TAG \"t\") COUNT 2\r\n"
+        );
+    }
+
+    #[test]
     fn what_save_keeps() {
         // RFC 9394 3.2, table 1, and RFC 5182 2.1.
         let r = [1, 2, 3, 4, 5, 6];

@@ -17,6 +17,11 @@
 //! and the new list both hold are in the same order in each: the REMOVEFROM positions are
 //! counted in the old list as the removals shorten it, then the ADDTO positions in the
 //! new one. SEARCH contexts use position 0 and mailbox order (4.3.3).
+//!
+//! The cost: a change to the folder runs up to [`MAX_CONTEXTS`] searches over the whole
+//! folder, as many SEARCH commands would; the folder cache answers most keys but the text
+//! ones. OLDER and YOUNGER count back from each run (RFC 5032 2), so their results move
+//! with time at the next change.
 
 use std::collections::HashSet;
 use std::io::{self, Write};
@@ -43,6 +48,7 @@ pub struct Search {
     since: i64,
 }
 
+/// Seconds since the epoch, as OLDER and YOUNGER count them (search.rs).
 fn now() -> i64 {
     jiff::Timestamp::now().as_second()
 }
