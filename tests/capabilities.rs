@@ -123,6 +123,16 @@ fn exercise(cap: &str) -> Option<(&'static [u8], &'static str)> {
             b"X SORT RETURN (MIN) (SIZE) UTF-8 ALL\r\n",
             "* ESEARCH (TAG \"X\") MIN 2",
         ),
+        // RFC 5267 4.3.3: a message that comes to match is told, at position 0 for SEARCH,
+        // at its place in sort order for SORT.
+        "CONTEXT=SEARCH" => (
+            b"X SEARCH RETURN (UPDATE) UNSEEN\r\nY STORE 2 -FLAGS (\\Seen)\r\n",
+            "* ESEARCH (TAG \"X\") ADDTO (0 2)",
+        ),
+        "CONTEXT=SORT" => (
+            b"X SORT RETURN (UPDATE) (SIZE) UTF-8 UNSEEN\r\nY STORE 2 -FLAGS (\\Seen)\r\n",
+            "* ESEARCH (TAG \"X\") ADDTO (1 2)",
+        ),
         "PARTIAL" => (
             b"X SEARCH RETURN (PARTIAL -1:-1) ALL\r\n",
             "PARTIAL (-1:-1 2)",

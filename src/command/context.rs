@@ -10,6 +10,7 @@ use std::time::Duration;
 use super::enable::Enabled;
 use super::mailbox_name::Spelling;
 use super::namespace::Namespace;
+use super::search_context;
 use super::Selected;
 use crate::wire::Conn;
 use crate::wire::{Code, Response};
@@ -80,11 +81,14 @@ impl Context<'_> {
         }
     }
 
-    /// Brings the client up to date with the selected mailbox on disk; when expunges must
-    /// wait, tells a HIGHESTMODSEQ below theirs (RFC 7162 3.2).
+    /// Brings the client up to date with the selected mailbox on disk, and the live
+    /// searches when it changed (RFC 5267 4.3: ADDTO after the EXISTS it needs); when
+    /// expunges must wait, tells a HIGHESTMODSEQ below theirs (RFC 7162 3.2).
     pub fn refresh(&mut self, allow_expunge: bool) -> io::Result<()> {
         if let Some(sel) = self.selected.as_mut() {
-            sel.refresh(self.root, &mut self.conn.output, allow_expunge)?;
+            if sel.refresh(self.root, &mut self.conn.output, allow_expunge)? {
+                search_context::reevaluate(sel, &mut self.conn.output)?;
+            }
             if let Some(h) = sel.below_pending_expunges().filter(|_| !allow_expunge) {
                 Response::ok("Expunges to come")
                     .with(Code::HighestModseq(h))

@@ -3,7 +3,9 @@
 //! (ESORT, RFC 5267 3), and PARTIAL (RFC 9394 3.1, which updates RFC 5267 4.4). One place,
 //! so that both commands parse and answer them alike; each gives its results in its own
 //! order (mailbox order for SEARCH, sort order for SORT) and MIN, MAX, ALL and PARTIAL
-//! follow it. PARTIAL is also FETCH's modifier (RFC 9394 3.3), parsed here too.
+//! follow it. PARTIAL is also FETCH's modifier (RFC 9394 3.3), parsed here too. UPDATE and
+//! CONTEXT (RFC 5267 4.2, 4.3) ask for no result of their own: search_context.rs keeps an
+//! UPDATE search live, and CONTEXT is a hint this server does not need.
 
 use std::io::{self, Write};
 use std::ops::Range;
@@ -18,6 +20,10 @@ pub enum Return {
     All,
     Save,
     Partial(Partial),
+    /// RFC 5267 4.3: tell the client how the results change from now on.
+    Update,
+    /// RFC 5267 4.2: the client will search the same way again; a hint, ignored.
+    Context,
 }
 
 /// `PARTIAL low:high` (1-based positions in the results, `low <= high`), counted from the
@@ -54,7 +60,8 @@ impl Partial {
 
 /// `["RETURN" SP "(" [search-return-opt *(SP search-return-opt)] ")" SP]`: `None` when
 /// absent (the plain SEARCH or SORT response), else the options, `RETURN ()` as ALL
-/// (RFC 4731 3.1, RFC 5267 3.3).
+/// (RFC 4731 3.1, RFC 5267 3.3). UPDATE and CONTEXT alone are `RETURN ()` too: they ask
+/// for no result, and a client that follows the changes needs the results to apply them to.
 pub fn parse(p: &mut Parser) -> Result<Option<Vec<Return>>, ParseError> {
     if p.peek_keyword().as_deref() != Some(b"RETURN") {
         return Ok(None);
@@ -73,6 +80,8 @@ pub fn parse(p: &mut Parser) -> Result<Option<Vec<Return>>, ParseError> {
             b"COUNT" => Return::Count,
             b"ALL" => Return::All,
             b"SAVE" => Return::Save,
+            b"UPDATE" => Return::Update,
+            b"CONTEXT" => Return::Context,
             b"PARTIAL" => {
                 p.sp()?;
                 Return::Partial(partial_range(p)?)
@@ -86,7 +95,10 @@ pub fn parse(p: &mut Parser) -> Result<Option<Vec<Return>>, ParseError> {
         }
         opts.push(opt);
     }
-    if opts.is_empty() {
+    if opts
+        .iter()
+        .all(|r| matches!(r, Return::Update | Return::Context))
+    {
         opts.push(Return::All);
     }
     p.sp()?;
@@ -166,7 +178,7 @@ pub fn returned(returns: &[Return], len: usize) -> Vec<usize> {
 
 /// Writes `* ESEARCH (TAG "tag") [UID] ...` for `numbers` (message numbers or UIDs, in the
 /// command's order), with CONDSTORE's `MODSEQ` result when given, unless SAVE was the only
-/// option (RFC 5182 2.1: then nothing). The order of the items is Dovecot's; RFC 4731 3.1
+/// result option (RFC 5182 2.1: then nothing; UPDATE and CONTEXT return nothing either). The order of the items is Dovecot's; RFC 4731 3.1
 /// leaves it open.
 pub fn write(
     out: &mut impl Write,
@@ -176,7 +188,10 @@ pub fn write(
     numbers: &[u32],
     modseq: Option<u64>,
 ) -> io::Result<()> {
-    if returns.iter().all(|r| *r == Return::Save) {
+    if returns
+        .iter()
+        .all(|r| matches!(r, Return::Save | Return::Update | Return::Context))
+    {
         return Ok(());
     }
     out.write_all(b"* ESEARCH (TAG ")?;
@@ -285,6 +300,21 @@ mod tests {
             "* ESEARCH (TAG \"t\") COUNT 0\r\n"
         );
         assert_eq!(esearch(&[Return::Save], &[1]), "");
+    }
+
+    #[test]
+    fn update_and_context_return_nothing() {
+        // RFC 5267 4.2, 4.3: no result of their own; with SAVE alone, still nothing
+        // (RFC 5182 2.1); with a result option, that option's result only.
+        assert_eq!(esearch(&[Return::Save, Return::Update], &[1]), "");
+        assert_eq!(
+            esearch(&[Return::Update, Return::Context, Return::All], &[1, 2]),
+            "* ESEARCH (TAG \"t\") ALL 1:2\r\n"
+        );
+        assert_eq!(
+            esearch(&[Return::Count, Return::Update], &[1, 2]),
+            "* ESEARCH (TAG \"t\") COUNT 2\r\n"
+        );
     }
 
     #[test]

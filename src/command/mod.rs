@@ -5,6 +5,7 @@
 
 mod append;
 mod body_literal;
+mod cancelupdate;
 mod catenate;
 mod compress;
 mod context;
@@ -31,6 +32,7 @@ mod noop;
 mod quota_root;
 mod rename;
 mod search;
+mod search_context;
 mod select;
 mod selected;
 mod setquota;
@@ -154,6 +156,10 @@ pub enum Command {
         thread: thread::Thread,
         uid: bool,
     },
+    /// The tags of the searches whose updates end (RFC 5267 4.3.5).
+    CancelUpdate {
+        tags: Vec<Vec<u8>>,
+    },
     GetQuota {
         root: Vec<u8>,
     },
@@ -274,6 +280,9 @@ impl Command {
                 p.sp()?;
                 selected_command(name, p, false)?
             }
+            b"CANCELUPDATE" => Command::CancelUpdate {
+                tags: cancelupdate::parse(p)?,
+            },
             b"UID" => {
                 p.sp()?;
                 let sub = p.keyword()?;
@@ -466,6 +475,7 @@ fn run(
         Command::Search { search, uid } => search::search(s, tag, &search, uid),
         Command::Sort { sort, uid } => sort::sort(s, tag, &sort, uid),
         Command::Thread { thread, uid } => thread::thread(s, &thread, uid),
+        Command::CancelUpdate { tags } => Ok(cancelupdate::cancelupdate(s, &tags)),
         Command::GetQuota { root } => getquota::getquota(s, &root),
         Command::GetQuotaRoot { mailbox } => getquotaroot::getquotaroot(s, &mailbox),
         Command::SetQuota => Ok(setquota::setquota()),

@@ -1,5 +1,6 @@
 //! SEARCH and UID SEARCH (RFC 3501 6.4.4, RFC 9051 6.4.4) with the RETURN options of
-//! esearch.rs (ESEARCH, SEARCHRES's SAVE), SEARCHRES's `$` (RFC 5182), and the MODSEQ key
+//! esearch.rs (ESEARCH, SEARCHRES's SAVE, CONTEXT=SEARCH's UPDATE kept live by
+//! search_context.rs), SEARCHRES's `$` (RFC 5182), and the MODSEQ key
 //! of CONDSTORE (RFC 7162 3.1.5, 3.1.6, 3.1.10). Text keys match
 //! without regard to case, after encoded words, transfer encodings and charsets are
 //! decoded; a message is read only as far as the keys need. Dates, sizes and the header
@@ -12,7 +13,7 @@ use std::rc::Rc;
 use jiff::civil::Date;
 use jiff::tz::TimeZone;
 
-use super::{esearch, failed, Code, Response};
+use super::{esearch, failed, search_context, Code, Response};
 use super::{Context, Selected};
 use crate::maildir::flags::{base, Flags, MessageFlags};
 use crate::maildir::index::cache::record;
@@ -615,6 +616,9 @@ pub fn search(s: &mut Context, tag: &[u8], search: &Search, uid: bool) -> io::Re
             "No CHARSET in SEARCH once UTF8=ACCEPT is enabled (RFC 6855 3)",
         ));
     }
+    if let Some(reused) = search_context::reused(s, tag, search.returns.as_deref()) {
+        return Ok(reused);
+    }
     if let Some(refused) = modseqs_for(s, &search.key, "SEARCH")? {
         return Ok(refused);
     }
@@ -667,5 +671,10 @@ pub fn search(s: &mut Context, tag: &[u8], search: &Search, uid: bool) -> io::Re
     let returned = esearch::returned(returns, hits.len()).into_iter();
     let modseq = highest_found(sel, &search.key, returned.map(|at| hits[at]));
     esearch::write(out, tag, uid, returns, &numbers, modseq)?;
+    if returns.contains(&esearch::Return::Update) {
+        let uids = hits.iter().map(|&i| sel.messages[i].uid).collect();
+        let live = search_context::Search::mailbox_order(uid, &search.key);
+        search_context::start(sel, out, tag, live, uids)?;
+    }
     Ok(done)
 }

@@ -15,6 +15,7 @@ use std::time::Duration;
 
 use rustix::fs::{Mode, OFlags};
 
+use super::search_context::Contexts;
 use crate::maildir::find;
 use crate::maildir::flags::{base, Flags};
 use crate::maildir::index::cache::Cache;
@@ -38,6 +39,8 @@ pub struct Selected {
     pub vanished: HashSet<u32>,
     /// The UIDs saved by `SEARCH RETURN (SAVE)`, which `$` names (RFC 5182).
     pub saved: Ranges,
+    /// The searches kept live by `RETURN (UPDATE)` (RFC 5267 4), which end with the view.
+    pub contexts: Contexts,
     /// The folder's cache of per-message data (`imapd.cache`, `imapd.journal`).
     pub cache: Cache,
     /// The MODSEQ of each message, once CONDSTORE is enabled (RFC 7162 3.1): then every
@@ -88,6 +91,7 @@ impl Selected {
             messages: mailbox.messages,
             vanished: HashSet::new(),
             saved: Ranges::default(),
+            contexts: Contexts::default(),
             modseqs: None,
             qresync: false,
             imap4rev2: false,
@@ -340,7 +344,8 @@ impl Selected {
     }
 
     /// Rereads the folder and writes the untagged responses that tell the client what
-    /// changed. EXPUNGE is sent only when `allow_expunge`.
+    /// changed. EXPUNGE is sent only when `allow_expunge`. True when the folder was read
+    /// again because something may have changed (what the live searches must look at).
     ///
     /// This runs after every command, so the common case, nothing changed, costs two
     /// stat(2) calls: the mtimes of `new/` and `cur/`. The uidlist and the keywords file
@@ -353,7 +358,7 @@ impl Selected {
         root: &Path,
         out: &mut impl Write,
         allow_expunge: bool,
-    ) -> io::Result<()> {
+    ) -> io::Result<bool> {
         let taken = Time::now();
         let dirs = stamp::dirs_at(self.folder.as_fd());
         let unchanged = dirs
@@ -361,11 +366,10 @@ impl Selected {
             .is_some_and(|(dirs, earlier)| earlier.dirs_unchanged(taken, dirs, self.resolution));
         if unchanged {
             // Nothing changed on disk; only expunges already seen may be waiting.
-            return if allow_expunge {
-                self.report_expunges(out)
-            } else {
-                Ok(())
-            };
+            if allow_expunge {
+                self.report_expunges(out)?;
+            }
+            return Ok(false);
         }
         let stamp = dirs.map(|dirs| Stamp::complete(self.folder.as_fd(), taken, dirs));
         let relisted = self.relisted(stamp.map(|s| s.uidlist).unwrap_or_default());
@@ -381,7 +385,7 @@ impl Selected {
                 Ok(((changed, missing), fresh)) => (changed, missing, Some(fresh)),
                 Err(e) => {
                     crate::log!("rescan failed: {e}");
-                    return Ok(());
+                    return Ok(false);
                 }
             },
         };
@@ -421,7 +425,7 @@ impl Selected {
             self.report_expunges(out)?;
         }
         let Some(fresh) = fresh else {
-            return Ok(());
+            return Ok(true);
         };
         let before = self.messages.len();
         if let Err(e) = self.messages.extend_above(&fresh.messages) {
@@ -442,7 +446,7 @@ impl Selected {
                 write!(out, "* {recent} RECENT\r\n")?;
             }
         }
-        Ok(())
+        Ok(true)
     }
 
     /// Whether an untagged FETCH the client did not ask for carries the UID: with QRESYNC
@@ -492,11 +496,14 @@ impl Selected {
     }
 
     /// Sends EXPUNGE for every vanished message, or one VANISHED for them all once QRESYNC
-    /// is enabled (RFC 7162 3.2.10.2), and drops them from the view.
+    /// is enabled (RFC 7162 3.2.10.2), and drops them from the view; first the live
+    /// searches' REMOVEFROM, while the numbers still hold (RFC 5267 4.3.4).
     pub fn report_expunges(&mut self, out: &mut impl Write) -> io::Result<()> {
         if self.vanished.is_empty() {
             return Ok(());
         }
+        self.contexts
+            .expunging(&self.messages, &self.vanished, out)?;
         let vanished = std::mem::take(&mut self.vanished);
         if self.qresync {
             let uids = Ranges::from_sorted(

@@ -1,6 +1,7 @@
 //! SORT and UID SORT (RFC 5256, with RFC 5957's DISPLAYFROM and DISPLAYTO): SEARCH, then
 //! the hits in the order of the sort keys, with the message order breaking ties; with
-//! RETURN options, an ESEARCH answer in that order (ESORT, RFC 5267 3). THREAD shares the
+//! RETURN options, an ESEARCH answer in that order (ESORT, RFC 5267 3), kept live with
+//! UPDATE (CONTEXT=SORT, RFC 5267 4: search_context.rs). THREAD shares the
 //! per-message facts read here: from
 //! the folder cache when it has them, else from each message's header (which then goes
 //! into the cache). Each message keeps only the keys asked for while the hits are sorted.
@@ -9,7 +10,7 @@ use std::cmp::Ordering;
 use std::io::{self, Write};
 
 use super::search::{self, Key};
-use super::{esearch, failed, Response};
+use super::{esearch, failed, search_context, Response};
 use super::{Context, Selected};
 use crate::maildir::flags::base;
 use crate::maildir::index::cache::record::{self, FactsView, KeysView, Want};
@@ -303,65 +304,88 @@ pub fn push_number(out: &mut Vec<u8>, mut n: u32) {
     out.extend_from_slice(&digits[at..]);
 }
 
+/// The indexes of the messages that match `key`, in the order of `criteria` (RFC 5256
+/// 3), as SORT answers them and as a live SORT context (search_context.rs) keeps them.
+pub fn sorted(
+    sel: &Selected,
+    criteria: &[(By, bool)],
+    key: &Key,
+) -> Result<Vec<u32>, MaildirError> {
+    let size = criteria.iter().any(|c| c.0 == By::Size);
+    let mut rows = Rows::default();
+    let hits = search::hits(sel, key)?;
+    rows.rows.reserve(hits.len());
+    rows.values.reserve(hits.len() * criteria.len());
+    each(sel, &hits, size, |i, f| {
+        let at = rows.values.len() as u32;
+        for &(by, _) in criteria {
+            let v = by.value(f, &mut rows.text);
+            rows.values.push(v);
+        }
+        let (_, reverse) = criteria[0];
+        let first = rows.first(rows.values[at as usize], reverse);
+        rows.rows.push(Row {
+            first,
+            index: i as u32,
+            at,
+        });
+    })?;
+    rows.sort(criteria);
+    Ok(rows.rows.iter().map(|r| r.index).collect())
+}
+
 pub fn sort(s: &mut Context, tag: &[u8], sort: &Sort, uid: bool) -> io::Result<Response> {
+    if let Some(reused) = search_context::reused(s, tag, sort.returns.as_deref()) {
+        return Ok(reused);
+    }
     if let Some(refused) = search::modseqs_for(s, &sort.key, "SORT")? {
         return Ok(refused);
     }
     let Some(sel) = s.selected.as_mut() else {
         return Ok(super::not_selected());
     };
-    let size = sort.criteria.iter().any(|c| c.0 == By::Size);
-    let mut rows = Rows::default();
-    let made = search::hits(sel, &sort.key).and_then(|hits| {
-        rows.rows.reserve(hits.len());
-        rows.values.reserve(hits.len() * sort.criteria.len());
-        each(sel, &hits, size, |i, f| {
-            let at = rows.values.len() as u32;
-            for &(by, _) in &sort.criteria {
-                let v = by.value(f, &mut rows.text);
-                rows.values.push(v);
-            }
-            let (_, reverse) = sort.criteria[0];
-            let first = rows.first(rows.values[at as usize], reverse);
-            rows.rows.push(Row {
-                first,
-                index: i as u32,
-                at,
-            });
-        })
-    });
+    let made = sorted(sel, &sort.criteria, &sort.key);
     sel.cache.finish(sel.messages.names().map(base));
-    if let Err(e) = made {
-        return Ok(failed("SORT", e));
-    }
-    rows.sort(&sort.criteria);
-    let number = |r: &Row| match uid {
-        true => sel.messages[r.index as usize].uid,
-        false => r.index + 1,
+    let order = match made {
+        Ok(order) => order,
+        Err(e) => return Ok(failed("SORT", e)),
+    };
+    let number = |&i: &u32| match uid {
+        true => sel.messages[i as usize].uid,
+        false => i + 1,
     };
     if let Some(returns) = &sort.returns {
         if returns.contains(&esearch::Return::Save) {
-            let mut uids: Vec<u32> = esearch::saved(returns, &rows.rows)
+            let mut uids: Vec<u32> = esearch::saved(returns, &order)
                 .iter()
-                .map(|r| sel.messages[r.index as usize].uid)
+                .map(|&i| sel.messages[i as usize].uid)
                 .collect();
             uids.sort_unstable();
             sel.saved = Ranges::from_sorted(uids);
         }
-        let numbers: Vec<u32> = rows.rows.iter().map(number).collect();
-        let returned = esearch::returned(returns, rows.rows.len()).into_iter();
-        let found = returned.map(|at| rows.rows[at].index as usize);
+        let numbers: Vec<u32> = order.iter().map(number).collect();
+        let returned = esearch::returned(returns, order.len()).into_iter();
+        let found = returned.map(|at| order[at] as usize);
         let modseq = search::highest_found(sel, &sort.key, found);
-        esearch::write(&mut s.conn.output, tag, uid, returns, &numbers, modseq)?;
+        let out = &mut s.conn.output;
+        esearch::write(out, tag, uid, returns, &numbers, modseq)?;
+        if returns.contains(&esearch::Return::Update) {
+            let uids = order
+                .iter()
+                .map(|&i| sel.messages[i as usize].uid)
+                .collect();
+            let live = search_context::Search::sort_order(uid, &sort.key, &sort.criteria);
+            search_context::start(sel, out, tag, live, uids)?;
+        }
         return Ok(super::completed("SORT", uid));
     }
-    let mut out = Vec::with_capacity(8 + rows.rows.len() * 7);
+    let mut out = Vec::with_capacity(8 + order.len() * 7);
     out.extend_from_slice(b"* SORT");
-    for r in &rows.rows {
+    for i in &order {
         out.push(b' ');
-        push_number(&mut out, number(r));
+        push_number(&mut out, number(i));
     }
-    let found = rows.rows.iter().map(|r| r.index as usize);
+    let found = order.iter().map(|&i| i as usize);
     if let Some(m) = search::highest_found(sel, &sort.key, found) {
         out.extend_from_slice(format!(" (MODSEQ {m})").as_bytes());
     }

@@ -54,6 +54,8 @@ pub enum Code {
     MailboxId(String),
     Nonexistent,
     NoPerm,
+    /// RFC 5267 4.3.1: the tag of a searching command whose UPDATE is refused or ended.
+    NoUpdate(Vec<u8>),
     OverQuota,
     /// The flags inside the parentheses.
     PermanentFlags(String),
@@ -176,6 +178,10 @@ impl Code {
             Code::MailboxId(id) => return write!(out, "MAILBOXID ({id})"),
             Code::Nonexistent => "NONEXISTENT",
             Code::NoPerm => "NOPERM",
+            Code::NoUpdate(tag) => {
+                out.write_all(b"NOUPDATE ")?;
+                return super::quote::string(out, tag);
+            }
             Code::OverQuota => "OVERQUOTA",
             Code::PermanentFlags(flags) => return write!(out, "PERMANENTFLAGS ({flags})"),
             Code::PrivacyRequired => "PRIVACYREQUIRED",
