@@ -46,8 +46,25 @@ fn responses_are_framed_across_reads_and_literals() {
 fn only_named_exceptions_pass() {
     let mut g = greeted();
     g.server(b"* ESEARCH (TAG \"a\") COUNT 2\r\n").unwrap();
+    g.server(b"* 1 FETCH (UID 1 WHATEVER NIL)\r\n").unwrap_err();
+}
+
+#[test]
+fn items_imap_codec_lacks_are_checked_through_stand_ins() {
+    let mut g = greeted();
     g.server(b"* 1 FETCH (UID 1 SAVEDATE NIL)\r\n").unwrap();
-    assert!(g.server(b"* 1 FETCH (UID 1 WHATEVER NIL)\r\n").is_err());
+    g.server(b"* 1 FETCH (SAVEDATE \" 3-Dec-2026 10:11:00 +0000\" EMAILID (M1a-_))\r\n")
+        .unwrap();
+    g.server(b"* 2 FETCH (THREADID NIL PREVIEW {3}\r\nabc BINARY[1]<4> ~{1}\r\n\x00)\r\n")
+        .unwrap();
+    g.server(b"* STATUS INBOX (MAILBOXID (abc) APPENDLIMIT 10)\r\n")
+        .unwrap();
+    // The values are still judged, and so is the rest of the response.
+    g.server(b"* 1 FETCH (SAVEDATE \"3 Dec 2026\")\r\n")
+        .unwrap_err();
+    g.server(b"* 1 FETCH (EMAILID (M1!))\r\n").unwrap_err();
+    g.server(b"* 1 FETCH (PREVIEW NIL UID 0)\r\n").unwrap_err();
+    g.server(b"* STATUS INBOX (APPENDLIMIT x)\r\n").unwrap_err();
 }
 
 #[test]
