@@ -12,7 +12,9 @@
 //!
 //! Where imap-codec lacks a rule that imapd speaks, [`RESPONSE_EXCEPTIONS`] and
 //! [`COMMAND_EXCEPTIONS`] name the RFC rule; a message imap-codec rejects is let through
-//! only if it matches one of them.
+//! only if it matches one of them. FETCH and STATUS items it lacks are not let through
+//! whole: [`STAND_INS`] replaces each by an item of the same value grammar that it knows,
+//! and the response is decoded again.
 
 use imap_codec::decode::{CommandDecodeError, Decoder};
 use imap_codec::fragmentizer::{DecodeMessageError, Fragmentizer};
