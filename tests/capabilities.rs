@@ -74,7 +74,7 @@ fn exercise(cap: &str) -> Option<(&'static [u8], &'static str)> {
         "CREATE-SPECIAL-USE" => (b"X CREATE Old (USE (\\Archive))\r\n", "X OK"),
         "MOVE" => (b"X MOVE 2 Trash\r\n", "[COPYUID "),
         "MULTIAPPEND" => (
-            b"X APPEND INBOX {12+}\r\nSubject: b\r\n\r\n {12+}\r\nSubject: c\r\n\r\n\r\n",
+            b"X APPEND INBOX {14+}\r\nSubject: b\r\n\r\n {14+}\r\nSubject: c\r\n\r\n\r\n",
             "[APPENDUID ",
         ),
         // RFC 4469 3: a literal, then part of message 1 by a relative URL, read back.

@@ -13,6 +13,7 @@ use std::time::{Duration, Instant};
 
 use flate2::{Compress, Compression, Decompress, FlushCompress, FlushDecompress};
 
+use common::grammar::Grammar;
 use common::{capabilities, maildir, serve_cmd, TIMEOUT};
 
 /// A client of `imapd serve` that can turn COMPRESS on.
@@ -26,6 +27,8 @@ struct Client {
     /// Bytes on the wire, each way.
     sent: usize,
     received: usize,
+    /// Sees the bytes uncompressed: sent before DEFLATE, received as they are read.
+    grammar: Grammar,
 }
 
 impl Client {
@@ -53,11 +56,19 @@ impl Client {
             deflate: None,
             sent: 0,
             received: 0,
+            grammar: {
+                let mut g = Grammar::new();
+                g.inflated();
+                g
+            },
         }
     }
 
     /// Sends `data`, compressed and sync-flushed once COMPRESS is on.
     fn send(&mut self, data: &[u8]) {
+        if let Err(e) = self.grammar.client(data) {
+            panic!("{e}");
+        }
         let wire = match &mut self.deflate {
             None => data.to_vec(),
             Some((c, _)) => {
@@ -115,12 +126,20 @@ impl Client {
         loop {
             if let Some(i) = self.buf.iter().position(|&b| b == b'\n') {
                 let l: Vec<u8> = self.buf.drain(..=i).collect();
+                self.checked(&l);
                 assert!(l.ends_with(b"\r\n"), "{l:?}");
                 return Some(l[..l.len() - 2].to_vec());
             }
             if !self.more(deadline) {
                 return None;
             }
+        }
+    }
+
+    /// Hands bytes read to the grammar check, in the order they are read.
+    fn checked(&mut self, bytes: &[u8]) {
+        if let Err(e) = self.grammar.server(bytes) {
+            panic!("{e}");
         }
     }
 
@@ -138,7 +157,9 @@ impl Client {
             while self.buf.len() < n {
                 assert!(self.more(deadline), "output ended inside a literal");
             }
-            resp.extend(self.buf.drain(..n));
+            let literal: Vec<u8> = self.buf.drain(..n).collect();
+            self.checked(&literal);
+            resp.extend(literal);
         }
     }
 
@@ -340,6 +361,8 @@ fn idle_tells_new_mail_while_compressed() {
 #[test]
 fn an_unknown_mechanism_is_bad_and_changes_nothing() {
     let (_dir, _md, mut c, _) = start("compress-unknown");
+    // Invalid COMPRESS commands on purpose.
+    c.grammar.unchecked_commands();
     let (_, tagged) = c.cmd("a", "COMPRESS LZW");
     assert!(tagged.starts_with("a BAD "), "{tagged}");
     let (_, tagged) = c.cmd("b", "COMPRESS");
@@ -403,6 +426,8 @@ fn a_compressed_bomb_is_refused_without_growing() {
     let (_, tagged) = c.cmd("b", "NOOP");
     assert_eq!(tagged, "b OK NOOP completed");
     let before = peak_kib(c.child.id());
+    // An over-long line on purpose.
+    c.grammar.unchecked_commands();
     let mut bomb = b"c NOOP ".to_vec();
     bomb.extend(std::iter::repeat_n(b'x', 64 << 20));
     bomb.extend_from_slice(b"\r\n");

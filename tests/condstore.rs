@@ -40,6 +40,8 @@ fn enable_lists_what_it_newly_enabled() {
     assert_eq!(r.lines(), ["* ENABLED"]);
     let r = s.ok("ENABLE X-GOOD-IDEA");
     assert_eq!(r.lines(), ["* ENABLED"]);
+    // Invalid on purpose (RFC 5161 3.1: one name at least): unchecked from here.
+    s.unchecked();
     let r = s.cmd("ENABLE");
     assert!(r.status().starts_with("BAD"), "{}", r.tagged);
     // RFC 5161 3.1: ENABLE changes no CAPABILITY; CONDSTORE is listed before and after.
@@ -218,6 +220,7 @@ fn unchangedsince_stores_only_what_did_not_change_and_names_the_rest() {
     assert!(line.starts_with("* 2 FETCH (MODSEQ ("), "{line}");
     assert!(line.ends_with(") FLAGS (\\Seen))"), "{line}");
     assert!(number_after(line, "MODSEQ (") > m);
+    a.unchecked();
     for bad in [
         "STORE 1 (UNCHANGEDSINCE) +FLAGS (\\Seen)",
         "STORE 1 (UNCHANGEDSINCE x) +FLAGS (\\Seen)",
@@ -340,6 +343,7 @@ fn search_modseq_finds_the_changed_and_tells_their_highest() {
     );
     let r = a.ok(&format!("THREAD ORDEREDSUBJECT UTF-8 MODSEQ {since}"));
     assert_eq!(r.lines(), ["* THREAD (1)(3)"]);
+    a.unchecked();
     for bad in [
         "SEARCH MODSEQ",
         "SEARCH MODSEQ x",

@@ -232,6 +232,7 @@ fn eight_bit_dates_sort_and_search_by_their_date() {
 #[test]
 fn an_append_date_with_an_eight_bit_zone_is_refused_and_the_session_goes_on() {
     let mut s = folder("hostile-append", &[]);
+    s.unchecked();
     let tag = s.tag();
     let mut line = format!("{tag} APPEND INBOX ").into_bytes();
     line.extend_from_slice("\"03-Jun-2026 10:00:00 +1é1\" {4}\r\n".as_bytes());

@@ -193,6 +193,7 @@ fn uid_fetch_partial() {
 #[test]
 fn bad_ranges() {
     let mut s = session("partial-bad");
+    s.unchecked();
     for bad in [
         "SEARCH RETURN (PARTIAL 0:3) ALL",
         "SEARCH RETURN (PARTIAL 1:*) ALL",

@@ -129,6 +129,7 @@ fn getquotaroot_and_getquota() {
     assert!(r.untagged.is_empty());
     // A name that cannot be a mailbox has no root.
     assert!(s.cmd("GETQUOTAROOT a..b").status().starts_with("NO "));
+    s.unchecked();
     assert!(s.cmd("GETQUOTA").status().starts_with("BAD "));
 }
 
@@ -168,6 +169,7 @@ fn setquota_refused() {
         .cmd("SETQUOTA \"User quota\" ()")
         .status()
         .starts_with("NO "));
+    s.unchecked();
     assert!(s
         .cmd("SETQUOTA \"User quota\" (STORAGE many)")
         .status()

@@ -198,6 +198,7 @@ fn bad_utf8_and_control_characters_are_refused() {
     let md = &st.md;
     let mut s = st.enabled();
     let before = std::fs::read_dir(md).unwrap().count();
+    s.unchecked();
     for (what, command) in [
         (
             "a Latin-1 byte in a quoted string",

@@ -12,6 +12,8 @@ fn session(name: &str) -> (TempDir, Client) {
     let md = dir.join("Maildir");
     make_maildir(&md);
     let mut c = Client::spawn(serve_cmd(&dir, Some(&md)));
+    // What this file sends is malformed on purpose, most of it.
+    c.unchecked();
     let greeting = c.line();
     if !greeting.starts_with("* PREAUTH ") {
         c.fail("expected a PREAUTH greeting");

@@ -124,6 +124,7 @@ fn as_sort_criteria() {
 #[test]
 fn bad_intervals() {
     let mut s = session("within-bad");
+    s.unchecked();
     for bad in [
         "SEARCH OLDER 0",
         "SEARCH YOUNGER",

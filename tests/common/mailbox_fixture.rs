@@ -14,6 +14,7 @@ use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
+use crate::common::grammar::Grammar;
 use crate::common::{make_maildir, serve_cmd, show, TempDir, TIMEOUT};
 
 /// Seconds since the epoch of `yyyy-mm-dd hh:mm:ss` UTC (proleptic Gregorian).
@@ -220,6 +221,7 @@ pub struct Session {
     /// The Maildir's directory, removed after the process has ended.
     dir: Option<TempDir>,
     stderr: Arc<Mutex<Vec<u8>>>,
+    grammar: Grammar,
 }
 
 impl Session {
@@ -265,6 +267,7 @@ impl Session {
             tags: 0,
             dir: None,
             stderr: log,
+            grammar: Grammar::new(),
         }
     }
 
@@ -276,8 +279,17 @@ impl Session {
         )
     }
 
+    /// This test sends invalid commands on purpose: they are not checked against the IMAP
+    /// grammar (the server's responses still are).
+    pub fn unchecked(&mut self) {
+        self.grammar.unchecked_commands();
+    }
+
     pub fn send(&mut self, data: &[u8]) {
         self.transcript.push(format!("C: {}", show(data)));
+        if let Err(e) = self.grammar.client(data) {
+            self.fail(&e);
+        }
         let r = match self.stdin.as_mut() {
             Some(w) => w.write_all(data).and_then(|_| w.flush()),
             None => Err(std::io::Error::other("stdin closed")),
@@ -295,7 +307,12 @@ impl Session {
             }
             let left = deadline.saturating_duration_since(Instant::now());
             match self.out.recv_timeout(left) {
-                Ok(d) => self.buf.extend_from_slice(&d),
+                Ok(d) => {
+                    if let Err(e) = self.grammar.server(&d) {
+                        self.fail(&e);
+                    }
+                    self.buf.extend_from_slice(&d)
+                }
                 Err(RecvTimeoutError::Disconnected) => self.eof = true,
                 Err(RecvTimeoutError::Timeout) => self.fail("timeout waiting for imapd"),
             }

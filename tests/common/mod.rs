@@ -4,6 +4,8 @@
 //! Each test binary uses a different subset of these helpers.
 #![allow(dead_code)]
 
+pub mod grammar;
+
 use std::io::{Read, Write};
 use std::os::fd::AsRawFd;
 use std::os::unix::fs::MetadataExt;
@@ -15,6 +17,8 @@ use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
+
+use grammar::Grammar;
 
 /// The longest any single wait may take.
 pub const TIMEOUT: Duration = Duration::from_secs(10);
@@ -212,6 +216,7 @@ pub struct Client {
     stderr_thread: Option<JoinHandle<()>>,
     status: Option<ExitStatus>,
     pub transcript: Vec<String>,
+    grammar: Grammar,
 }
 
 impl Client {
@@ -257,6 +262,7 @@ impl Client {
             stderr_thread: Some(stderr_thread),
             status: None,
             transcript: Vec::new(),
+            grammar: Grammar::new(),
         }
     }
 
@@ -269,9 +275,18 @@ impl Client {
         )
     }
 
+    /// This test sends invalid commands on purpose: they are not checked against the IMAP
+    /// grammar (the server's responses still are).
+    pub fn unchecked(&mut self) {
+        self.grammar.unchecked_commands();
+    }
+
     /// Sends bytes; the connection may already be closed.
     pub fn try_send(&mut self, data: &[u8]) -> std::io::Result<()> {
         self.transcript.push(format!("C: {}", show(data)));
+        if let Err(e) = self.grammar.client(data) {
+            self.fail(&e);
+        }
         let stdin = self
             .stdin
             .as_mut()
@@ -305,7 +320,12 @@ impl Client {
             }
             let left = deadline.saturating_duration_since(Instant::now());
             match self.out.recv_timeout(left) {
-                Ok(data) => self.buf.extend_from_slice(&data),
+                Ok(data) => {
+                    if let Err(e) = self.grammar.server(&data) {
+                        self.fail(&e);
+                    }
+                    self.buf.extend_from_slice(&data)
+                }
                 Err(RecvTimeoutError::Disconnected) => self.eof = true,
                 Err(RecvTimeoutError::Timeout) => return Err("timeout"),
             }
