@@ -186,7 +186,7 @@ fn unsolicited_fetches_carry_the_uid() {
     );
     let r = s.ok("STORE 1 +FLAGS (\\Answered)");
     assert_eq!(r.lines(), ["* 1 FETCH (UID 1 FLAGS (\\Answered \\Seen))"]);
-    other.ok("APPEND INBOX {19+}\r\nSubject: four\r\n\r\n.");
+    other.ok("APPEND INBOX {18+}\r\nSubject: four\r\n\r\n.");
     let r = s.ok("NOOP");
     assert_eq!(r.lines(), ["* 4 EXISTS"]);
 }

@@ -268,6 +268,13 @@ pub const COMMAND_EXCEPTIONS: &[Exception] = &[
         },
     },
     Exception {
+        rule: "RFC 5267 4.2 cancelupdate = \"CANCELUPDATE\" 1*(SP quoted)",
+        matches: |m| {
+            let s = scan(m);
+            s.atoms.get(1).is_some_and(|(_, a)| a.eq_ignore_ascii_case(b"CANCELUPDATE"))
+        },
+    },
+    Exception {
         rule: "RFC 4466 2.2 create-params (RFC 6154 3 \"USE\" among them)",
         matches: |m| {
             let s = scan(m);
