@@ -61,7 +61,7 @@ pub fn block(user: &[u8], password: &[u8]) -> Option<Zeroizing<Vec<u8>>> {
     Some(block)
 }
 
-/// Runs `prog` with `block` (from [`block`]) for `user`, which is wiped as soon as it is
+/// Runs `prog` for `user` with `block` (from [`block`]), which is wiped as soon as it is
 /// written.
 /// `input` and `output` become the child's descriptors 0 and 1 (the connection, or the TLS
 /// pipes after STARTTLS). `on_takeover` runs as soon as the session has started, while it

@@ -79,7 +79,7 @@ pub fn keywords(dir: &Path, lock: &mut Dotlock) -> Result<(), MaildirError> {
 
 /// Renames the file `name` in `sub` to carry the keyword `bits` as well; when it was
 /// renamed meanwhile (a mail reader changed a flag), follows it to its new name. False when
-/// it already had them, or is gone.
+/// it already had them, is gone, or cannot be renamed (logged).
 fn add_letters(sub: &Path, name: &[u8], bits: u32) -> Result<bool, MaildirError> {
     let mut name = name.to_vec();
     for _ in 0..3 {
@@ -98,7 +98,12 @@ fn add_letters(sub: &Path, name: &[u8], bits: u32) -> Result<bool, MaildirError>
                     None => return Ok(false),
                 }
             }
-            Err(e) => return Err(MaildirError::io(&from)(e)),
+            // Not a reason to keep the folder closed: the message keeps its mail and flags,
+            // and the log says which keywords it lost.
+            Err(e) => {
+                crate::log!("{}: Courier's keywords not added: {e}", from.display());
+                return Ok(false);
+            }
         }
     }
     crate::log!(
