@@ -21,6 +21,7 @@ const SCRIPT: &str = r#"d=$0
 echo run >> "$d/runs"
 cat <&3 > "$d/cred"
 printf %s "$IMAPLOGINTAG" > "$d/tag"
+printf %s "${AUTHENTICATED-unset}" > "$d/authenticated"
 case $1 in
 kill) kill -9 $$ ;;
 session)
@@ -588,6 +589,9 @@ fn checker_success_runs_the_session() {
     assert_eq!(c.wait().code(), Some(0));
     ch.assert_cred(b"joe", b"right");
     assert_eq!(ch.tag(), "x1");
+    // The login name, as Courier's imapd needs it to start (imapd login in front of it).
+    let authenticated = std::fs::read_to_string(ch.dir.join("authenticated")).unwrap();
+    assert_eq!(authenticated, "joe");
 }
 
 // MAXAUTHFAIL (mailfront): on the nth refused password, NO, then `* BYE` (RFC 3501 7.1.5)

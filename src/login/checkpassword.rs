@@ -1,7 +1,13 @@
 //! The checkpassword hand-off (djb's checkpassword interface, as qmail-popup uses it), run
 //! by the monitor: start the checker with `user\0password\0timestamp\0` on descriptor 3,
-//! `IMAPLOGINTAG` and the takeover descriptor in its environment, and read the verdict from
-//! the takeover pipe and the exit status.
+//! `IMAPLOGINTAG`, `AUTHENTICATED` and the takeover descriptor in its environment, and read
+//! the verdict from the takeover pipe and the exit status.
+//!
+//! `AUTHENTICATED=<user>` is what Courier's login and mailfront's `imapfront-auth` give the
+//! server they run; Courier's `imapd` refuses to start without it. The checker passes its
+//! environment on only once it has accepted the password, so the server never sees it
+//! for a refused user; a checker that sets it itself (to the name it mapped the login to)
+//! overrides it.
 //!
 //! The checker is started with posix_spawn, which runs the child on the monitor's memory
 //! until the exec (vfork-style): a fork would copy the monitor's page tables and mark its
@@ -55,13 +61,15 @@ pub fn block(user: &[u8], password: &[u8]) -> Option<Zeroizing<Vec<u8>>> {
     Some(block)
 }
 
-/// Runs `prog` with `block` (from [`block`]), which is wiped as soon as it is written.
+/// Runs `prog` for `user` with `block` (from [`block`]), which is wiped as soon as it is
+/// written.
 /// `input` and `output` become the child's descriptors 0 and 1 (the connection, or the TLS
 /// pipes after STARTTLS). `on_takeover` runs as soon as the session has started, while it
 /// goes on.
 pub fn check(
     prog: &[OsString],
     tag: &[u8],
+    user: &[u8],
     block: Zeroizing<Vec<u8>>,
     input: BorrowedFd<'_>,
     output: BorrowedFd<'_>,
@@ -78,6 +86,7 @@ pub fn check(
         prog,
         &[
             ("IMAPLOGINTAG", OsStr::from_bytes(tag)),
+            ("AUTHENTICATED", OsStr::from_bytes(user)),
             (takeover::VAR, &takeover_value),
         ],
         &[

@@ -95,11 +95,15 @@ pub fn run(socket: OwnedFd, pid: Pid, prog: &[OsString], tls: &Tls, deadline: In
         // Nothing of the password stays here while the checker, then the session, runs.
         drop(password);
         let checked = match block {
-            Some(block) => {
-                checkpassword::check(prog, &tag, block, input.as_fd(), output.as_fd(), || {
-                    dialogue.stop()
-                })
-            }
+            Some(block) => checkpassword::check(
+                prog,
+                &tag,
+                &user,
+                block,
+                input.as_fd(),
+                output.as_fd(),
+                || dialogue.stop(),
+            ),
             None => Ok(Checked::Refused),
         };
         let verdict = match checked {

@@ -166,7 +166,7 @@ impl Mailbox {
         claim_new: bool,
     ) -> Result<(Mailbox, Option<Stamp>), MaildirError> {
         let mut lock = Dotlock::acquire(dir.join(format!("{}.lock", uidlist::FILE)))?;
-        let (mut list, mut changed) = read_or_create(root, dir)?;
+        let (mut list, mut changed) = read_or_create(root, dir, &mut lock)?;
         let mut recent = HashSet::new();
         if claim_new {
             for e in scan(dir)?.into_iter().filter(|e| e.in_new) {
@@ -236,8 +236,14 @@ impl Mailbox {
 }
 
 /// The folder's list; when it is missing, Courier's taken over or else a new one (with a
-/// new UIDVALIDITY); `true` when not read from `dovecot-uidlist`. Call under the lock.
-fn read_or_create(root: &Path, dir: &Path) -> Result<(Uidlist, bool), MaildirError> {
+/// new UIDVALIDITY); `true` when not read from `dovecot-uidlist`. Call under the lock, and
+/// write the list before letting go of it: in a folder that never had one, Courier's
+/// keywords are taken over first, and the list marks that done.
+fn read_or_create(
+    root: &Path,
+    dir: &Path,
+    lock: &mut Dotlock,
+) -> Result<(Uidlist, bool), MaildirError> {
     Ok(match Uidlist::read(dir)? {
         Read::Found(list) => (list, false),
         Read::Repaired(list) => (list, true),
@@ -245,7 +251,16 @@ fn read_or_create(root: &Path, dir: &Path) -> Result<(Uidlist, bool), MaildirErr
             let mut guid = [0u8; 16];
             let _ = rustix::rand::getrandom(&mut guid, rustix::rand::GetRandomFlags::empty());
             let list = match previous {
-                None => super::courier::read(dir, guid),
+                None => {
+                    // Only where no list was ever written: one that is there but unreadable
+                    // may be younger than keywords the user removed since.
+                    let never = std::fs::symlink_metadata(dir.join(uidlist::FILE))
+                        .is_err_and(|e| e.kind() == std::io::ErrorKind::NotFound);
+                    if never {
+                        super::courier_takeover::keywords(dir, lock)?;
+                    }
+                    super::courier::read(dir, guid)
+                }
                 Some(_) => None,
             };
             let list = match list {
@@ -299,8 +314,8 @@ fn assign_locked(
     names: &[Vec<u8>],
     fields: &[Vec<u8>],
 ) -> Result<(u32, Vec<u32>, Option<u32>), MaildirError> {
-    let lock = Dotlock::acquire(dir.join(format!("{}.lock", uidlist::FILE)))?;
-    let (mut list, _) = read_or_create(root, dir)?;
+    let mut lock = Dotlock::acquire(dir.join(format!("{}.lock", uidlist::FILE)))?;
+    let (mut list, _) = read_or_create(root, dir, &mut lock)?;
     let count = {
         let known = list.map();
         names

@@ -4,6 +4,8 @@
 //! under a dotlock, [`lock`]), folders are `.Name` directories ([`folder`]).
 
 mod courier;
+mod courier_keywords;
+mod courier_takeover;
 pub mod deliver;
 pub mod durable;
 pub mod expunges;

@@ -6,8 +6,11 @@
 # Courier's UIDs as they are: RFC 3501 2.3.1.1 says UIDVALIDITY plus UID name a
 # message for ever, so a client that switched servers with the administrator keeps
 # its cache.  UIDs with gaps (3, 7, 9) must stay as they are, and UIDNEXT must be
-# Courier's nextuid, not one more than the highest UID.  Once imapd wrote its
-# dovecot-uidlist, real Dovecot must see the same.
+# Courier's nextuid, not one more than the highest UID.  Keywords come from Courier's
+# courierimapkeywords/ (README "Mail on disk"): `:list`, overridden by a newer update file
+# (`<unique name>`, or `.<n>.<unique name>` once merged), into dovecot-keywords and the
+# file names' letters.  Once imapd wrote its dovecot-uidlist, real Dovecot must see the
+# same.
 . "$(dirname "$0")/lib.sh"
 
 need_imapd
@@ -51,6 +54,13 @@ EOF
 msg "$MD/.Trash/cur" 1700000307.M7P300.courier S 7
 printf '1 2222222222 30\n' > "$MD/.Trash/courierimapuiddb"
 printf 'INBOX.Sent\n' > "$MD/courierimapsubscribed"
+# Courier's keywords: in :list UID 9 has $Junk and old, but a later change (the update
+# file, not yet merged) left it $Junk and work; in Sent, UID 2's keyword is only in a
+# merged update file (.<n>.<name>), :list being gone.
+mkdir -p "$MD/courierimapkeywords" "$MD/.Sent/courierimapkeywords"
+printf '$Junk\nold\n\n1700000103.M3P100.courier:0 1\n' > "$MD/courierimapkeywords/:list"
+printf '$Junk\nwork\n' > "$MD/courierimapkeywords/1700000103.M3P100.courier"
+printf 'sent-kw\n' > "$MD/.Sent/courierimapkeywords/.5987642.1700000201.M1P200.courier"
 chown -R "nobody:$NOGROUP" "$T_TMP/courier" "$DVHOME"
 note "the Courier Maildir:"; (cd "$MD" && find . -type f | sort) > "$T_TMP/files"; show "$T_TMP/files"
 
@@ -81,7 +91,7 @@ expect "$OUT" '^\* OK \[UIDVALIDITY 1234567890\]' "INBOX: UIDVALIDITY 1234567890
 expect "$OUT" '^\* OK \[UIDNEXT 12\]' "INBOX: UIDNEXT 12 = Courier's nextuid (not 10)"
 expect "$OUT" '^\* 1 FETCH \(UID 3 FLAGS \(\\Seen\)\)$' "INBOX message 1 is UID 3, \\Seen"
 expect "$OUT" '^\* 2 FETCH \(UID 7 FLAGS \(\\Flagged \\Seen\)\)$' "INBOX message 2 is UID 7, \\Flagged \\Seen"
-expect "$OUT" '^\* 3 FETCH \(UID 9 FLAGS \(\)\)$' "INBOX message 3 is UID 9, no flags"
+expect "$OUT" '^\* 3 FETCH \(UID 9 FLAGS \(\$Junk work\)\)$' "INBOX message 3 is UID 9, keywords \$Junk work (Courier's newest update)"
 # courierimapsubscribed says INBOX.Sent; with Dovecot's namespace (prefix "", DESIGN.md §3)
 # that is the folder Sent.
 expect "$OUT" '^\* LSUB \([^)]*\) "\." "?Sent"?$' "LSUB shows Sent (from courierimapsubscribed)"
@@ -125,11 +135,16 @@ expect "$OUT" '^\* 4 EXISTS$' "INBOX: * 4 EXISTS with the delivery"
 expect "$OUT" '^\* OK \[UIDVALIDITY 1234567890\]' "INBOX: UIDVALIDITY still 1234567890"
 expect "$OUT" '^\* 1 FETCH \(UID 3 FLAGS \(\\Seen\)\)$' "INBOX: UID 3 unchanged"
 expect "$OUT" '^\* 2 FETCH \(UID 7 FLAGS \(\\Flagged \\Seen\)\)$' "INBOX: UID 7 unchanged"
-expect "$OUT" '^\* 3 FETCH \(UID 9 FLAGS \(\)\)$' "INBOX: UID 9 unchanged"
+expect "$OUT" '^\* 3 FETCH \(UID 9 FLAGS \(\$Junk work\)\)$' "INBOX: UID 9 unchanged, keywords kept"
+expect "$MD/dovecot-keywords" '^0 \$Junk$' "dovecot-keywords: \$Junk is letter a"
+expect "$MD/dovecot-keywords" '^1 work$' "dovecot-keywords: work is letter b"
+expect_not "$MD/dovecot-keywords" ' old$' "no slot for a keyword no message has any more"
+[ -f "$MD/cur/1700000103.M3P100.courier:2,ab" ] && pass "the keywords are letters in the file name" \
+	|| fail "file names: $(ls "$MD/cur" | tr '\n' ' ')"
 expect "$OUT" '^\* 4 FETCH \(UID 12 FLAGS \((\\Recent)?\)\)$' "INBOX: the new delivery is UID 12 (Courier's nextuid)"
 expect "$OUT" '^\* OK \[UIDVALIDITY 1111111111\]' "Sent: UIDVALIDITY 1111111111"
 expect "$OUT" '^\* OK \[UIDNEXT 5\]' "Sent: UIDNEXT 5"
-expect "$OUT" '^\* 1 FETCH \(UID 2 FLAGS \(\\Seen\)\)$' "Sent: message 1 is UID 2"
+expect "$OUT" '^\* 1 FETCH \(UID 2 FLAGS \(\\Seen sent-kw\)\)$' "Sent: message 1 is UID 2, keyword sent-kw from a merged update file"
 expect "$OUT" '^\* 2 FETCH \(UID 4 FLAGS \(\\Answered \\Seen\)\)$' "Sent: message 2 is UID 4, \\Answered \\Seen"
 expect "$OUT" '^b5 OK' "SUBSCRIBE Trash"
 expect "$OUT" '^\* LSUB \([^)]*\) "\." "?Sent"?$' "LSUB still shows Sent after a SUBSCRIBE (Courier's list carried over)"
@@ -148,7 +163,7 @@ if [ -x /usr/lib/dovecot/imap ]; then
 	expect "$D" '^folder INBOX uidvalidity=1234567890 uidnext=13 exists=4$' "Dovecot: INBOX UIDVALIDITY 1234567890, UIDNEXT 13"
 	expect "$D" "^msg INBOX 3 flags=\\\\Seen size=[0-9]+ sha1=$(sha 1)\$" "Dovecot: UID 3 is Courier message 1, \\Seen"
 	expect "$D" "^msg INBOX 7 flags=\\\\Flagged \\\\Seen size=[0-9]+ sha1=$(sha 2)\$" "Dovecot: UID 7 is Courier message 2"
-	expect "$D" "^msg INBOX 9 flags= size=[0-9]+ sha1=$(sha 3)\$" "Dovecot: UID 9 is Courier message 3"
+	expect "$D" "^msg INBOX 9 flags=\\\$Junk work size=[0-9]+ sha1=$(sha 3)\$" "Dovecot: UID 9 is Courier message 3, with its keywords"
 	expect "$D" '^msg INBOX 12 flags=' "Dovecot: UID 12 is the delivery"
 	expect "$D" '^folder Sent uidvalidity=1111111111 uidnext=5 exists=2$' "Dovecot: Sent UIDVALIDITY 1111111111, UIDNEXT 5"
 	expect "$D" "^msg Sent 4 flags=\\\\Answered \\\\Seen size=[0-9]+ sha1=$(sha 5)\$" "Dovecot: Sent UID 4 is Courier message 5"
