@@ -63,12 +63,21 @@ sc_teardown() {
 		sleep 0.1
 	done
 	for p in "${T_PGIDS[@]}"; do kill -KILL -- "-$p" 2> /dev/null; done
+	# what left the process groups (perdition calls setsid) is still in this run's cgroups
+	for d in /sys/fs/cgroup/cpuacct/imapd-sc$SC_ID-*; do
+		[ -f "$d/cgroup.procs" ] || continue
+		for p in $(cat "$d/cgroup.procs"); do kill -KILL "$p" 2> /dev/null; done
+	done
+	for ((i = 0; i < 20; i++)); do
+		rmdir /sys/fs/cgroup/cpuacct/imapd-sc$SC_ID-* 2> /dev/null
+		ls -d /sys/fs/cgroup/cpuacct/imapd-sc$SC_ID-* > /dev/null 2>&1 || break
+		sleep 0.1
+	done
 	for h in "${SC_HOSTS[@]}"; do
 		ip link del "${SC_BR}v${h#b}" 2> /dev/null
 		ip netns del "$SC_NS-$h" 2> /dev/null
 	done
 	ip link del "$SC_BR" 2> /dev/null
-	rmdir /sys/fs/cgroup/cpuacct/imapd-sc$SC_ID-* 2> /dev/null
 }
 
 # net_up COUNT: the bridge and COUNT hosts b1..bCOUNT; sets SUBNET (10.77.N),
