@@ -28,7 +28,7 @@ SC_NEXT_UID=61001
 
 # sc_sweep: remove what a run killed without its cleanup left behind
 sc_sweep() {
-	local ns pid l
+	local ns pid l p i
 	for ns in $(ip netns list 2> /dev/null | awk '{print $1}' | grep -E '^imapd-sc[0-9]+-b[0-9]+$'); do
 		pid=${ns#imapd-sc}; pid=${pid%%-*}
 		kill -0 "$pid" 2> /dev/null || { note "removing leftover namespace $ns"; ip netns del "$ns"; }
@@ -37,10 +37,15 @@ sc_sweep() {
 		pid=${l#imsc}; pid=${pid%%v*}
 		kill -0 "$pid" 2> /dev/null || { note "removing leftover link $l"; ip link del "$l" 2> /dev/null; }
 	done
+	# the processes such a run started are still in its cgroups (svscan, supervise,
+	# tcpserver, perdition, nginx): stop them by pid, then remove the groups
 	for l in /sys/fs/cgroup/cpuacct/imapd-sc[0-9]*-*; do
 		[ -d "$l" ] || continue
 		pid=${l#*/imapd-sc}; pid=${pid%%-*}
-		kill -0 "$pid" 2> /dev/null || rmdir "$l" 2> /dev/null
+		kill -0 "$pid" 2> /dev/null && continue
+		note "stopping what is left in $l"
+		for p in $(cat "$l/cgroup.procs" 2> /dev/null); do kill -KILL "$p" 2> /dev/null; done
+		for ((i = 0; i < 20; i++)); do rmdir "$l" 2> /dev/null && break; sleep 0.1; done
 	done
 }
 
