@@ -10,9 +10,10 @@ RUST_MIN := $(shell sed -n 's/^rust-version = "\(.*\)"/\1/p' Cargo.toml)
 SRC := Cargo.toml Cargo.lock $(shell find src -name '*.rs')
 # What the tests drive: the real tcpserver, supervise, multilog, checkpw, mailfront's
 # imapfront-auth with cvm, TLS in front, real clients, and Dovecot to compare with.
-DEBS := ucspi-tcp daemontools checkpw mailfront cvm stunnel4 curl openssl python3 gcc isync offlineimap3 mutt neomutt tmux fetchmail getmail6 imapfilter dovecot-imapd
+DEBS := ucspi-tcp daemontools checkpw mailfront cvm stunnel4 curl openssl python3 gcc isync offlineimap3 mutt neomutt tmux fetchmail getmail6 imapfilter dovecot-imapd \
+	perdition nginx-light libnginx-mod-mail iproute2
 
-.PHONY: all deps toolchain test check fuzz chaos load stress bench interop demo install clean
+.PHONY: all deps toolchain test check fuzz chaos load stress bench interop scale demo install clean
 
 all: target/release/imapd tcprules/imap.cdb
 
@@ -38,7 +39,10 @@ deps:
 	  DEBIAN_FRONTEND=noninteractive apt-get install -y -q $$missing; \
 	  case "$$missing" in *dovecot-imapd*) \
 	    echo "the tests run Dovecot's imap binary by hand; its daemon stays off"; \
-	    systemctl disable --now dovecot.service dovecot.socket >/dev/null 2>&1 || true;; esac; fi
+	    systemctl disable --now dovecot.service dovecot.socket >/dev/null 2>&1 || true;; esac; \
+	  case "$$missing" in *perdition*|*nginx-light*) \
+	    echo "the scale tests run private perdition and nginx instances; the system ones stay off"; \
+	    systemctl disable --now perdition.service nginx.service >/dev/null 2>&1 || true;; esac; fi
 	@command -v $(CARGO) >/dev/null 2>&1 || { apt-get update -q && \
 	  DEBIAN_FRONTEND=noninteractive apt-get install -y -q cargo; }
 	@id multilog >/dev/null 2>&1 || useradd -r -d /nonexistent -s /usr/sbin/nologin multilog
@@ -103,6 +107,17 @@ INTEROP := 10-clients 11-starttls 12-implicit-tls 20-dovecot-interop 21-courier-
 	62-mutt-edit 63-neomutt-edit 64-imapclient
 interop: deps all
 	VERBOSE=1 bash tests/sh/run $(INTEROP:%=tests/sh/%.t)
+
+# Past one machine (issue 12, tests/scale/scale): three imapd hosts in network namespaces
+# behind perdition and nginx's mail proxy (with tests/scale/auth-http), moving a user with
+# mbsync watching, then SCALE_CLIENTS clients of tests/bin/imapload for SCALE_SECONDS
+# through each proxy and against one host alone: sessions and commands per second, and
+# the CPU each part used. `make test` runs it short (tests/sh/70-scale-short.t).
+SCALE_CLIENTS ?= 30
+SCALE_SECONDS ?= 30
+scale: deps all
+	SCALE_MODE=long SCALE_CLIENTS=$(SCALE_CLIENTS) SCALE_SECONDS=$(SCALE_SECONDS) PER_TEST_LIMIT=$$(( 240 + 4 * $(SCALE_SECONDS) )) \
+	  VERBOSE=1 bash tests/sh/run tests/scale/scale
 
 install: deps all
 	install -m 755 target/release/imapd $(DESTDIR)$(PREFIX)/bin/imapd
