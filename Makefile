@@ -102,7 +102,7 @@ bench: deps all
 # The client matrix: every test that drives a real client or a real server beside
 # imapd, with its output (`make test` runs them too; this prints what each client did).
 INTEROP := 10-clients 11-starttls 12-implicit-tls 20-dovecot-interop 21-courier-takeover \
-	24-imaplib 25-mbsync 28-offlineimap 32-mutt-browse 34-mutt-qresync 36-mailfront \
+	24-imaplib 25-mbsync 28-offlineimap 32-mutt-browse 34-mutt-qresync 36-mailfront 37-courier-chain 38-courier-switch \
 	45-conform-dovecot 51-list-extended-dovecot 53-compress 60-downloaders 61-imapfilter \
 	62-mutt-edit 63-neomutt-edit 64-imapclient
 interop: deps all
