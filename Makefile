@@ -104,7 +104,7 @@ bench: deps all
 INTEROP := 10-clients 11-starttls 12-implicit-tls 20-dovecot-interop 21-courier-takeover \
 	24-imaplib 25-mbsync 28-offlineimap 32-mutt-browse 34-mutt-qresync 36-mailfront 37-courier-chain 38-courier-switch \
 	45-conform-dovecot 51-list-extended-dovecot 53-compress 60-downloaders 61-imapfilter \
-	62-mutt-edit 63-neomutt-edit 64-imapclient
+	62-mutt-edit 63-neomutt-edit 64-imapclient 39-dovecot-switch 65-mutt-tunnel
 interop: deps all
 	VERBOSE=1 bash tests/sh/run $(INTEROP:%=tests/sh/%.t)
 
