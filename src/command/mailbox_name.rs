@@ -62,26 +62,41 @@ pub fn out_of_namespace(ns: Namespace, name: &mut Vec<u8>) -> Result<(), Respons
     Ok(())
 }
 
-/// How the client sees a name on disk: under the namespace's prefix, and in UTF-8 when
-/// it enabled that and the name is valid modified UTF-7.
-pub fn shown(sp: Spelling, name: &[u8]) -> Cow<'_, [u8]> {
+/// A name on disk as the client sees it: in UTF-8 when it enabled that and the name is
+/// valid modified UTF-7, else as it is on disk.
+enum Shown<'a> {
+    Utf8(String),
+    Disk(Cow<'a, [u8]>),
+}
+
+fn spell(sp: Spelling, name: &[u8]) -> Shown<'_> {
     let prefix = match folder::is_inbox(name) {
         true => &b""[..],
         false => sp.namespace.prefix(),
     };
     match (sp.utf8.then(|| mutf7::to_utf8(name)).flatten(), prefix) {
-        (Some(text), _) => Cow::Owned([prefix, text.as_bytes()].concat()),
-        (None, b"") => Cow::Borrowed(name),
-        (None, _) => Cow::Owned([prefix, name].concat()),
+        // The prefix is ASCII.
+        (Some(text), _) => Shown::Utf8(String::from_utf8_lossy(prefix).into_owned() + &text),
+        (None, b"") => Shown::Disk(Cow::Borrowed(name)),
+        (None, _) => Shown::Disk(Cow::Owned([prefix, name].concat())),
     }
 }
 
-/// Writes a name on disk as an `astring` in the client's spelling ([`shown`]).
+/// How the client sees a name on disk: under the namespace's prefix, and in UTF-8 when
+/// it enabled that and the name is valid modified UTF-7.
+pub fn shown(sp: Spelling, name: &[u8]) -> Cow<'_, [u8]> {
+    match spell(sp, name) {
+        Shown::Utf8(text) => Cow::Owned(text.into_bytes()),
+        Shown::Disk(bytes) => bytes,
+    }
+}
+
+/// Writes a name on disk as an `astring` in the client's spelling ([`shown`]); a name
+/// that is not modified UTF-7 goes out byte for byte, as to any other client.
 pub fn write(out: &mut impl Write, sp: Spelling, name: &[u8]) -> io::Result<()> {
-    let shown = shown(sp, name);
-    match sp.utf8 {
-        true => quote::utf8_astring(out, &String::from_utf8_lossy(&shown)),
-        false => quote::astring(out, &shown),
+    match spell(sp, name) {
+        Shown::Utf8(text) => quote::utf8_astring(out, &text),
+        Shown::Disk(bytes) => quote::astring(out, &bytes),
     }
 }
 
@@ -141,6 +156,12 @@ mod tests {
         // Not modified UTF-7: shown as it is.
         assert_eq!(out(UTF8, b"&Jjo"), "&Jjo");
         assert_eq!(&*shown(UTF8, b"&AOk-t&AOk-"), "\u{e9}t\u{e9}".as_bytes());
+        // 8-bit bytes a tool left in a folder's name: not turned into U+FFFD.
+        let mut plain = Vec::new();
+        quote::astring(&mut plain, b"caf\xe9").unwrap();
+        let mut v = Vec::new();
+        write(&mut v, UTF8, b"caf\xe9").unwrap();
+        assert_eq!(v, plain);
     }
 
     #[test]
