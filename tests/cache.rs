@@ -118,8 +118,7 @@ fn folder(name: &str) -> (TempDir, PathBuf) {
 fn session(dir: &TempDir, md: &Path) -> Session {
     let mut cmd = common::serve_cmd(dir, Some(md));
     cmd.env("TZ", "UTC");
-    let mut s = Session::spawn(cmd);
-    assert!(s.line().starts_with(b"* PREAUTH "));
+    let mut s = Session::preauth(cmd);
     assert!(s.run("S0 SELECT INBOX").ok());
     s
 }

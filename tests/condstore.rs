@@ -83,9 +83,7 @@ fn modseqs(s: &mut Session) -> Vec<u64> {
 
 /// Another session on the same Maildir.
 fn another(dir: &TempDir, md: &Path) -> Session {
-    let mut s = Session::spawn(common::serve_cmd(dir, Some(md)));
-    assert!(s.line().starts_with(b"* PREAUTH "));
-    s
+    Session::preauth(common::serve_cmd(dir, Some(md)))
 }
 
 #[test]

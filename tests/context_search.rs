@@ -44,10 +44,7 @@ fn mailbox(name: &str) -> (TempDir, std::path::PathBuf) {
 
 /// A session on the Maildir with INBOX selected.
 fn open(dir: &TempDir, md: &Path) -> Session {
-    let mut s = Session::spawn(common::serve_cmd(dir, Some(md)));
-    if !s.line().starts_with(b"* PREAUTH ") {
-        s.fail("expected a PREAUTH greeting");
-    }
+    let mut s = Session::preauth(common::serve_cmd(dir, Some(md)));
     s.ok("SELECT INBOX");
     s
 }
@@ -580,8 +577,7 @@ fn younger_ages() {
 #[test]
 fn with_qresync_and_modseq() {
     let (dir, md) = mailbox("context-qresync");
-    let mut s = Session::spawn(common::serve_cmd(&dir, Some(&md)));
-    assert!(s.line().starts_with(b"* PREAUTH "));
+    let mut s = Session::preauth(common::serve_cmd(&dir, Some(&md)));
     s.ok("ENABLE QRESYNC");
     s.ok("SELECT INBOX");
     let mut other = open(&dir, &md);

@@ -54,9 +54,7 @@ impl Store {
         if let Some(ns) = namespace {
             cmd.env("IMAPD_NAMESPACE", ns);
         }
-        let mut s = Session::spawn(cmd);
-        assert!(s.line().starts_with(b"* PREAUTH "));
-        s
+        Session::preauth(cmd)
     }
 
     /// A session with Courier's names.

@@ -51,9 +51,7 @@ fn store(name: &str) -> Store {
 impl Store {
     /// A session in the authenticated state, where ENABLE belongs (RFC 9051 6.3.1).
     fn rev1(&self) -> Session {
-        let mut s = Session::spawn(common::serve_cmd(&self.dir, Some(&self.md)));
-        assert!(s.line().starts_with(b"* PREAUTH "));
-        s
+        Session::preauth(common::serve_cmd(&self.dir, Some(&self.md)))
     }
 
     /// [`Store::rev1`] after `ENABLE IMAP4rev2`.

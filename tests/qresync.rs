@@ -31,9 +31,7 @@ fn fixture(name: &str, uids: impl IntoIterator<Item = u32>) -> (TempDir, std::pa
 }
 
 fn session(dir: &TempDir, md: &Path) -> Session {
-    let mut s = Session::spawn(common::serve_cmd(dir, Some(md)));
-    assert!(s.line().starts_with(b"* PREAUTH "));
-    s
+    Session::preauth(common::serve_cmd(dir, Some(md)))
 }
 
 /// A session with QRESYNC enabled.

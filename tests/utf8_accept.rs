@@ -33,9 +33,7 @@ fn store(name: &str) -> Store {
 impl Store {
     /// A session in the authenticated state, where RFC 6855 3 puts ENABLE.
     fn session(&self) -> Session {
-        let mut s = Session::spawn(common::serve_cmd(&self.dir, Some(&self.md)));
-        assert!(s.line().starts_with(b"* PREAUTH "));
-        s
+        Session::preauth(common::serve_cmd(&self.dir, Some(&self.md)))
     }
 
     /// [`Store::session`] with UTF8=ACCEPT enabled.

@@ -136,12 +136,8 @@ impl Fixture {
         self.write_lists();
         let mut cmd = serve_cmd(&self.dir, Some(&self.md));
         cmd.env("TZ", "UTC");
-        let mut s = Session::spawn(cmd);
+        let mut s = Session::preauth(cmd);
         s.dir = Some(self.dir);
-        let greeting = s.line();
-        if !greeting.starts_with(b"* PREAUTH ") {
-            s.fail("expected a PREAUTH greeting");
-        }
         let r = s.run("S0 SELECT INBOX");
         if !r.ok() {
             s.fail("SELECT INBOX failed");
@@ -225,6 +221,16 @@ pub struct Session {
 }
 
 impl Session {
+    /// Starts `cmd` (an `imapd serve`) and reads its PREAUTH greeting: a session in the
+    /// authenticated state.
+    pub fn preauth(cmd: std::process::Command) -> Session {
+        let mut s = Session::spawn(cmd);
+        if !s.line().starts_with(b"* PREAUTH ") {
+            s.fail("expected a PREAUTH greeting");
+        }
+        s
+    }
+
     pub fn spawn(mut cmd: std::process::Command) -> Session {
         cmd.stdin(Stdio::piped())
             .stdout(Stdio::piped())
