@@ -17,14 +17,7 @@ start_service
 timeout 50 "$PYTHON" "$BIN/imaplib-suite" 127.0.0.1 "$PORT" joe 'Py.pw24' "$MD" "$UID_joe" \
 	> "$T_TMP/suite.out" 2> "$T_TMP/suite.err"
 rc=$?
-while IFS= read -r line; do
-	case $line in
-	'ok '*) pass "${line#ok }" ;;
-	'FAIL '*) fail "${line#FAIL }" ;;
-	done) ;;
-	*) note "$line" ;;
-	esac
-done < "$T_TMP/suite.out"
+checks_from "$T_TMP/suite.out"
 n=$(grep -c '^ok ' "$T_TMP/suite.out")
 if [ "$n" -ge 90 ]; then pass "imaplib-suite ran $n checks"; else fail "imaplib-suite ran only $n passing checks (want >= 90)"; fi
 expect "$T_TMP/suite.out" '^done$' "imaplib-suite got to its end"

@@ -61,28 +61,16 @@ CopyArrivalDate yes
 SyncState *
 RC
 
-SYNC_N=0
-# sync: one mbsync -V -a run (bounded), under script(1) so that mbsync, seeing a
-# terminal, prints its progress counters; output (CR turned into LF) in $SYNC_OUT,
-# exit status in $SYNC_RC, the last counter line in $COUNTERS, e.g.
-#   C: 1/1  B: 6/6  F: +4/4 *0/0 #0/0  N: +11/11 *0/0 #0/0
-# (F far = imapd, N near = the local Maildir; + new, * flag changes, # deletions)
+# sync: one mbsync run (lib.sh's mbsync_run: $SYNC_OUT, $SYNC_RC, $COUNTERS)
 sync() {
-	SYNC_OUT=$T_TMP/mbsync.$((++SYNC_N))
-	COLUMNS=200 timeout 50 script -qec "timeout 40 mbsync -c '$RC_FILE' -V -a; echo mbsync-exit=\$?" /dev/null \
-		< /dev/null 2>&1 | tr '\r' '\n' | grep -v '^$' > "$SYNC_OUT"
-	SYNC_RC=$(sed -n 's/^mbsync-exit=\([0-9]*\)$/\1/p' "$SYNC_OUT")
-	COUNTERS=$(grep -E '^C: [0-9]+/[0-9]+ ' "$SYNC_OUT" | tail -n1)
+	mbsync_run "$RC_FILE"
 	note "mbsync run $SYNC_N: exit ${SYNC_RC:-none}; $COUNTERS"
 }
 
 # sync_ok WHAT: mbsync exited 0 and said nothing alarming
 sync_ok() {
 	expect_eq "${SYNC_RC:-none}" 0 "$1: mbsync exit status"
-	# mbsync prefixes trouble with Error/Warning/error (its own and the server's NO/BAD);
-	# the clear-text password warning is expected here (SSLType None, AuthMechs LOGIN)
-	grep -Ei 'error|warning|unexpected|refus|fail|BAD|NO \[|duplicate|UIDVALIDITY.*changed|giving up|skipping' "$SYNC_OUT" \
-		| grep -v 'Password is being sent in the clear' > "$SYNC_OUT.bad"
+	mbsync_trouble > "$SYNC_OUT.bad"
 	if [ -s "$SYNC_OUT.bad" ]; then
 		fail "$1: mbsync complained"; show "$SYNC_OUT.bad"
 	else

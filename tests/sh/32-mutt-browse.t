@@ -169,14 +169,7 @@ note "mutt took $(since "$T0") s"
 timeout 40 "$PYTHON" "$BIN/imaplib-browse" 127.0.0.1 "$PORT" joe "$USER_PW" Corpus \
 	> "$T_TMP/browse.out" 2> "$T_TMP/browse.err"
 rc=$?
-while IFS= read -r line; do
-	case $line in
-	'ok '*) pass "imaplib: ${line#ok }" ;;
-	'FAIL '*) fail "imaplib: ${line#FAIL }" ;;
-	done) ;;
-	*) note "$line" ;;
-	esac
-done < "$T_TMP/browse.out"
+checks_from "$T_TMP/browse.out" "imaplib: "
 expect "$T_TMP/browse.out" '^done$' "imaplib-browse got to its end"
 expect "$T_TMP/browse.out" "^counts messages=$NMSG with_attachments=(1[0-9]|[2-9][0-9]) attachments_compared=(1[3-9]|[2-9][0-9]) " \
 	"imaplib-browse compared at least 13 attachments in at least 10 messages"

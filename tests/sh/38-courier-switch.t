@@ -129,22 +129,15 @@ Expunge Both
 CopyArrivalDate yes
 SyncState *
 RC
-MB_N=0
-# mb: one mbsync run under script(1), for its counters (as in tests/sh/25-mbsync.t):
+# mb WHAT: one mbsync run (lib.sh's mbsync_run), for its counters:
 #   C: 1/1  B: 3/3  F: +0/0 *0/0 #0/0  N: +9/9 *0/0 #0/0
-# F far (the server), N near (the local copy); + new, * flag changes, # deletions
 mb() {
-	MB_OUT=$T_TMP/mbsync.$((++MB_N))
-	COLUMNS=200 timeout 50 script -qec "timeout 40 mbsync -c '$RC_FILE' -V -a; echo mbsync-exit=\$?" /dev/null \
-		< /dev/null 2>&1 | tr '\r' '\n' | grep -v '^$' > "$MB_OUT"
-	MB_RC=$(sed -n 's/^mbsync-exit=\([0-9]*\)$/\1/p' "$MB_OUT")
-	COUNTERS=$(grep -E '^C: [0-9]+/[0-9]+ ' "$MB_OUT" | tail -n1)
-	note "mbsync run $MB_N ($1): exit ${MB_RC:-none}; $COUNTERS"
-	expect_eq "${MB_RC:-none}" 0 "mbsync $1: exit status"
-	grep -Ei 'error|warning|unexpected|refus|fail|BAD|NO \[|duplicate|UIDVALIDITY.*changed|giving up|skipping' "$MB_OUT" \
-		| grep -v -e 'Password is being sent in the clear' -e "$FAM_ALERT" > "$MB_OUT.bad"
-	if [ -s "$MB_OUT.bad" ]; then fail "mbsync $1: complained"; show "$MB_OUT.bad"; else pass "mbsync $1: no error or warning"; fi
-	[ "${MB_RC:-none}" != 0 ] && show "$MB_OUT"
+	mbsync_run "$RC_FILE"
+	note "mbsync run $SYNC_N ($1): exit ${SYNC_RC:-none}; $COUNTERS"
+	expect_eq "${SYNC_RC:-none}" 0 "mbsync $1: exit status"
+	mbsync_trouble | grep -v -e "$FAM_ALERT" > "$SYNC_OUT.bad"
+	if [ -s "$SYNC_OUT.bad" ]; then fail "mbsync $1: complained"; show "$SYNC_OUT.bad"; else pass "mbsync $1: no error or warning"; fi
+	[ "${SYNC_RC:-none}" != 0 ] && show "$SYNC_OUT"
 }
 # counters WANT WHAT: the last counter line has WANT (a glob)
 counters() {

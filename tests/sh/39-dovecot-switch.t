@@ -64,20 +64,14 @@ mbsyncrc() {
 	SyncState *
 	EOF
 }
-SYNC_N=0
-# sync WHAT: one mbsync run; its last counter line in $COUNTERS, e.g.
-#   C: 2/2  B: 2/2  F: +0/0 *0/0 #0/0  N: +7/7 *0/0 #0/0
-# (F far, N near; + new, * flag changes, # deletions)
+# sync WHAT: one mbsync run (lib.sh's mbsync_run: $COUNTERS, e.g.
+#   C: 2/2  B: 2/2  F: +0/0 *0/0 #0/0  N: +7/7 *0/0 #0/0)
 sync() {
-	local out=$T_TMP/mbsync.$((++SYNC_N))
-	COLUMNS=200 timeout 60 script -qec "timeout 50 mbsync -c '$T_TMP/mbsyncrc' -V -a; echo mbsync-exit=\$?" /dev/null \
-		< /dev/null 2>&1 | tr '\r' '\n' | grep -v '^$' > "$out"
-	COUNTERS=$(grep -E '^C: [0-9]+/[0-9]+ ' "$out" | tail -n1)
+	mbsync_run "$T_TMP/mbsyncrc"
 	note "mbsync run $SYNC_N ($1): $COUNTERS"
-	expect "$out" '^mbsync-exit=0$' "$1: mbsync exits 0"
-	# (a new local folder's "no UIDVALIDITY, creating new" is not a complaint)
-	if grep -Ei 'error|warning|UIDVALIDITY' "$out" | grep -vq 'notice: no UIDVALIDITY, creating new'; then
-		fail "$1: mbsync complained"; grep -Ei 'error|warning|UIDVALIDITY' "$out" | show /dev/stdin
+	expect_eq "${SYNC_RC:-none}" 0 "$1: mbsync exits 0"
+	if mbsync_trouble > "$SYNC_OUT.bad"; then
+		fail "$1: mbsync complained"; show "$SYNC_OUT.bad"
 	fi
 }
 # idle WHAT: the last sync moved nothing, either way

@@ -73,13 +73,6 @@ PY
 DELIVER="f=\$(mktemp -p '$MD/tmp') && printf 'Subject: new\\n\\nHi.\\n' > \"\$f\" && chown $UID_joe \"\$f\" && mv \"\$f\" '$MD/new/1800000000.M1P1.mta'"
 PYTHONPATH=$PIPDIR timeout 60 "$PYTHON" "$T_TMP/client.py" "$PORT" "$MD" "$DELIVER" > "$T_TMP/out" 2>&1
 rc=$?
-while IFS= read -r line; do
-	case $line in
-	'ok '*) pass "${line#ok }" ;;
-	'FAIL '*) fail "${line#FAIL }" ;;
-	done) ;;
-	*) note "$line" ;;
-	esac
-done < "$T_TMP/out"
+checks_from "$T_TMP/out"
 expect_eq "$rc" 0 "the IMAPClient script ends well"
 expect "$T_TMP/out" '^done$' "the IMAPClient script got to its end"

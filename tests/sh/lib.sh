@@ -315,6 +315,44 @@ now() { printf '%s\n' "$EPOCHREALTIME"; }
 since() { awk -v a="$1" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.2f\n", b - a }'; }
 fge() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a >= b) }'; }
 
+# ---- mbsync (25-mbsync, 38-courier-switch, 39-dovecot-switch, tests/scale/scale) -----
+# mbsync_run RCFILE: one `mbsync -V -a` run (bounded), under script(1) so that mbsync,
+# seeing a terminal, prints its progress counters; output (CR turned into LF) in
+# $SYNC_OUT, exit status in $SYNC_RC, the last counter line in $COUNTERS, e.g.
+#   C: 1/1  B: 6/6  F: +4/4 *0/0 #0/0  N: +11/11 *0/0 #0/0
+# (F far = the server, N near = the local Maildir; + new, * flag changes, # deletions).
+# $SYNC_N counts the runs.
+SYNC_N=0
+mbsync_run() {
+	SYNC_OUT=$T_TMP/mbsync.$((++SYNC_N))
+	COLUMNS=200 timeout 50 script -qec "timeout 40 mbsync -c '$1' -V -a; echo mbsync-exit=\$?" /dev/null \
+		< /dev/null 2>&1 | tr '\r' '\n' | grep -v '^$' > "$SYNC_OUT"
+	SYNC_RC=$(sed -n 's/^mbsync-exit=\([0-9]*\)$/\1/p' "$SYNC_OUT")
+	COUNTERS=$(grep -E '^C: [0-9]+/[0-9]+ ' "$SYNC_OUT" | tail -n1)
+}
+# mbsync_trouble: the lines of $SYNC_OUT where mbsync reports trouble (its own, and the
+# server's NO and BAD), but for the clear-text password warning (SSLType None) and the
+# "no UIDVALIDITY, creating new" of a local folder made by the first sync
+mbsync_trouble() {
+	grep -Ei 'error|warning|unexpected|refus|fail|BAD|NO \[|duplicate|UIDVALIDITY|giving up|skipping' "$SYNC_OUT" \
+		| grep -v -e 'Password is being sent in the clear' -e 'notice: no UIDVALIDITY, creating new'
+}
+
+# checks_from FILE [PREFIX]: a checker's report (tests/bin/imaplib-suite and the like)
+# as this test's checks: each `ok WHAT` passes and each `FAIL WHAT` fails (with PREFIX
+# before WHAT), `done` is skipped and any other line is a note
+checks_from() {
+	local line
+	while IFS= read -r line; do
+		case $line in
+		'ok '*) pass "${2:-}${line#ok }" ;;
+		'FAIL '*) fail "${2:-}${line#FAIL }" ;;
+		done) ;;
+		*) note "$line" ;;
+		esac
+	done < "$1"
+}
+
 # ---- mutt in tmux (tests/sh/32-mutt-browse.t, 34-mutt-qresync.t) -------------------
 # need_mutt: skips the test without mutt; installs tmux if missing (as root).  Sets up
 # the tmux server at $TMUX_SOCK (stopped at exit, before cleanup), mutt's home $MUTTHOME
